@@ -1,0 +1,121 @@
+"""Series breaks: source categories that start, stop or are replaced part-way through a file.
+
+ONS redefines offence groups from time to time (force-level fraud moved to Action Fraud in 2013-14;
+domestic burglary became residential burglary in April 2017). The file keeps the old group as zeros or
+drops it, and shows the new group as zeros before it existed. Rolling 12-month totals that straddle the
+change are partial. A rate computed from any of those would be silently wrong, so each category gets a
+status for every period end, judged on its England and Wales total (the sum of the territorial forces):
+
+- ``ok``: a complete 12 months of the category;
+- ``partial_start`` / ``partial_end``: the 12 months straddle the category's first or last recording;
+- ``not_started`` / ``ended``: nothing (or a placeholder) is recorded in the 12 months;
+- ``gap``: the category is missing or empty in a period between periods that have it.
+
+A category counts as recorded in a period when its total is at least ``PLACEHOLDER_SHARE`` of its
+largest total; a handful of stragglers (4 domestic burglaries in 2018) is a placeholder, not a series.
+A changeover is assumed to happen at the end of the last period without (or with complete) data, which
+is how counting-rule changes take effect (at the start of a quarter).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+PLACEHOLDER_SHARE = 0.01
+OK, PARTIAL_START, PARTIAL_END, NOT_STARTED, ENDED, GAP = (
+    "ok", "partial_start", "partial_end", "not_started", "ended", "gap",
+)
+_CHANGEOVER_SLACK = pd.Timedelta(days=92)
+
+
+@dataclass(frozen=True)
+class Lifetime:
+    """When a category starts and stops being recorded, as changeover dates (None: not in this file)."""
+
+    category: str
+    started: pd.Timestamp | None  # recording began just after this date
+    stopped: pd.Timestamp | None  # recording ended on or before this date
+    status: dict[pd.Timestamp, str]
+
+    def first_complete(self) -> pd.Timestamp | None:
+        return None if self.started is None else self.started + pd.DateOffset(months=12)
+
+
+def lifetimes(counts: pd.DataFrame, areas: list[str]) -> dict[str, Lifetime]:
+    """Each category's lifetime in tidy 12-month ``counts``, judged on the total over ``areas``."""
+    periods = sorted(pd.Timestamp(p) for p in counts["period_end"].unique())
+    subset = counts[counts["area_code"].isin(areas)]
+    totals = subset.pivot_table(index="period_end", columns="category", values="count", aggfunc="sum")
+    totals = totals.reindex(periods)
+    result = {}
+    for category in totals.columns:
+        result[str(category)] = _lifetime(str(category), totals[category], periods)
+    return result
+
+
+def _lifetime(category: str, total: pd.Series, periods: list) -> Lifetime:
+    peak = total.max()
+    recorded = (total >= PLACEHOLDER_SHARE * peak) & (peak > 0)
+    if not recorded.any():
+        return Lifetime(category, None, None, {p: GAP for p in periods})
+    positions = [i for i, p in enumerate(periods) if recorded[p]]
+    first, last = positions[0], positions[-1]
+    started = periods[first - 1] if first > 0 else None
+    stopped = periods[last + 1] - pd.DateOffset(months=12) if last + 1 < len(periods) else None
+    status = {}
+    for i, p in enumerate(periods):
+        if i < first:
+            status[p] = NOT_STARTED
+        elif i > last:
+            status[p] = ENDED
+        elif not recorded[p]:
+            status[p] = GAP
+        elif started is not None and p < started + pd.DateOffset(months=12):
+            status[p] = PARTIAL_START
+        elif stopped is not None and p > stopped:
+            status[p] = PARTIAL_END
+        else:
+            status[p] = OK
+    return Lifetime(category, started, stopped, status)
+
+
+def succeeds(new: Lifetime, old: Lifetime) -> bool:
+    """Whether ``new`` began when ``old`` stopped: one replaced the other."""
+    if new.started is None or old.stopped is None:
+        return False
+    return abs(new.started - old.stopped) <= _CHANGEOVER_SLACK
+
+
+def why_unusable(members: list[Lifetime], period: pd.Timestamp) -> str | None:
+    """Why a measure made of ``members`` cannot be computed at ``period`` (None if it can).
+
+    A category that stops is fine when a member category took over from it, and one that starts is fine
+    when it took over from a member: the measure then counts every crime once, under one name or the
+    other.
+    """
+    for life in members:
+        state = life.status.get(period, GAP)
+        if state == OK:
+            continue
+        if state in (ENDED, PARTIAL_END):
+            if any(succeeds(other, life) for other in members):
+                continue
+            stop = life.stopped
+            assert stop is not None
+            return (
+                f"series break: '{life.category}' is not recorded by forces in full after "
+                f"the 12 months to {stop:%B %Y}"
+            )
+        if state in (NOT_STARTED, PARTIAL_START):
+            if any(succeeds(life, other) for other in members):
+                continue
+            first = life.first_complete()
+            assert first is not None
+            return (
+                f"series break: '{life.category}' is recorded from {life.started + pd.DateOffset(days=1):%B %Y}; "
+                f"the first complete 12 months end in {first:%B %Y}"
+            )
+        return f"'{life.category}' has no data for the 12 months to {period:%B %Y}"
+    return None

@@ -1,0 +1,165 @@
+"""The command line: parse options, call the library, render. Nothing worth testing lives only here."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import sys
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from . import periods
+from .errors import CrimestatError
+from .output import write_output
+from .render import FORMATS, render
+
+
+class YearMonth(click.ParamType):
+    """A month as YYYY-MM, given as the month's last day (the end of a 12-month period)."""
+
+    name = "YYYY-MM"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, pd.Timestamp):
+            return value
+        text = str(value).strip()
+        try:
+            year, month = text.split("-")
+            if len(year) != 4 or len(month) != 2:
+                raise ValueError
+            return periods.month_end(int(year), int(month))
+        except ValueError:
+            self.fail(f"'{value}' is not a month; expected YYYY-MM, such as 2014-06", param, ctx)
+
+
+YEAR_MONTH = YearMonth()
+
+
+class Group(click.Group):
+    """Maps crimestat's errors to one message on stderr and the documented exit code."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except CrimestatError as exc:
+            for line in str(exc).splitlines():
+                click.echo(f"crimestat: error: {line}", err=True)
+            ctx.exit(exc.exit_code)
+        except BrokenPipeError:
+            # `crimestat ... | head`: the reader left; stop quietly, as shell tools do.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(0)
+
+
+def _setup_logging(quiet: bool) -> None:
+    logger = logging.getLogger("crimestat")
+    logger.handlers.clear()
+    logger.propagate = False
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("crimestat: warning: %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.ERROR if quiet else logging.WARNING)
+
+
+def data_options(func):
+    """Options that say which files to read."""
+
+    @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
+                  help="Folder laid out like sample_data/ (default: the shipped sample_data).")
+    @click.option("--crime", metavar="FILE", help="ONS police force area recorded crime CSV ('-' for stdin).")
+    @click.option("--population", metavar="FILE",
+                  help="Population by force (wide mid-year file) or by local authority (with --la-lookup).")
+    @click.option("--la-lookup", "la_lookups", metavar="FILE", multiple=True,
+                  help="Local authority to police force area lookup; repeat for several.")
+    @click.option("--households", metavar="FILE", help="Households by force (2011 Census by default).")
+    @click.option("--classification", metavar="FILE",
+                  help="Offence classification CSV: source,category,measure (default: the packaged one).")
+    @click.option("--forces", "forces_file", metavar="FILE", help="Forces registry CSV (default: the packaged one).")
+    @functools.wraps(func)
+    def wrapper(*args, data_dir, crime, population, la_lookups, households, classification, forces_file, **kwargs):
+        from .loaders.dataset import DataPaths
+
+        paths = DataPaths(data_dir, crime, population, households, list(la_lookups), classification, forces_file)
+        return func(*args, paths=paths, **kwargs)
+
+    return wrapper
+
+
+def output_options(func):
+    """Options that say how and where to write the result."""
+
+    @click.option("--format", "fmt", type=click.Choice(FORMATS),
+                  help="Output format (default: table on a terminal, csv otherwise).")
+    @click.option("--output", "-o", metavar="FILE", help="Write to FILE (atomically) instead of stdout.")
+    @functools.wraps(func)
+    def wrapper(*args, fmt, output, **kwargs):
+        if fmt is None:
+            fmt = "table" if output is None and sys.stdout.isatty() else "csv"
+        return func(*args, fmt=fmt, output=output, **kwargs)
+
+    return wrapper
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="crimestat")
+@click.option("--quiet", "-q", is_flag=True, help="Print no warnings, only errors.")
+def main(quiet: bool) -> None:
+    """Crime statistics for the police forces of England and Wales.
+
+    Example: crimestat compare --force warwickshire --to 2014-06
+    """
+    _setup_logging(quiet)
+
+
+@main.command()
+@click.option("--force", "-f", "force", required=True, help="Force name, alias or ONS code, any case.")
+@click.option("--to", type=YEAR_MONTH, help="End of the 12 months, YYYY-MM (default: the latest in the data).")
+@click.option("--baseline", type=YEAR_MONTH, help="Period to compare with, YYYY-MM (default: four years before).")
+@click.option("--population-year", type=int, help="Mid-year population estimate to use (default: the latest "
+              "dated before the period ends).")
+@click.option("--measure", "measures", multiple=True, help="Measure to show instead of HMIC's set; repeat "
+              "for several (`crimestat measures` lists them).")
+@data_options
+@output_options
+def compare(force, to, baseline, population_year, measures, paths, fmt, output):
+    """Compare a force with England and Wales: rates per 1,000 and changes.
+
+    Example: crimestat compare --force warwickshire --to 2014-06
+    """
+    from .compare import compare as run
+    from .loaders.dataset import load_dataset
+
+    result = run(load_dataset(paths), force, to, baseline, population_year, list(measures) or None)
+    write_output(render(result, fmt), output)
+
+
+@main.command()
+@click.option("--forces", "forces_file", metavar="FILE", help="Forces registry CSV (default: the packaged one).")
+@output_options
+def forces(forces_file, fmt, output):
+    """List the police forces with their codes and the names crimestat accepts.
+
+    Example: crimestat forces --format csv
+    """
+    from .listing import forces_result
+    from .loaders.forces import load_forces
+
+    write_output(render(forces_result(load_forces(forces_file)), fmt), output)
+
+
+@main.command()
+@click.option("--classification", metavar="FILE", help="Offence classification CSV (default: the packaged one).")
+@output_options
+def measures(classification, fmt, output):
+    """List the measures and the source categories each is made of.
+
+    Example: crimestat measures --format table
+    """
+    from .listing import measures_result
+    from .loaders.classification import load_classification
+
+    write_output(render(measures_result(load_classification(classification)), fmt), output)

@@ -1,0 +1,119 @@
+"""``crimestat compare``: one force beside England and Wales, as in HMIC's crime inspection reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from . import periods
+from .figures import change_row, rate_row
+from .forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE
+from .loaders.dataset import Dataset
+from .rows import Cell, Result, Row, Section
+
+# The rates and changes in the "Crime" section of HMIC's 2014 reports.
+HMIC_RATES = ["crime_excl_fraud", "victim_based_crime", "sexual_offences", "violence_with_injury",
+              "domestic_burglary"]
+HMIC_CHANGES = [("crime_excl_fraud", "baseline"), ("victim_based_crime", "baseline"), ("crime_excl_fraud", "year")]
+
+
+@dataclass
+class Periods:
+    current: pd.Timestamp
+    baseline: pd.Timestamp
+    year_before: pd.Timestamp
+
+
+def choose_periods(data: Dataset, to: pd.Timestamp | None, baseline: pd.Timestamp | None) -> Periods:
+    """The period compared and its two comparisons; an explicit period outside the data is an error."""
+    current = periods.resolve(to, data.counts.periods, "--to")
+    if baseline is not None:
+        periods.resolve(baseline, data.counts.periods, "--baseline")
+    else:
+        baseline = periods.years_before(current, 4)
+    return Periods(current, baseline, periods.years_before(current, 1))
+
+
+def compare(data: Dataset, force_name: str, to: pd.Timestamp | None = None,
+            baseline: pd.Timestamp | None = None, population_year: int | None = None,
+            measures: list[str] | None = None) -> Result:
+    """Rates and changes for a force beside England and Wales."""
+    force = data.registry.get(force_name)
+    chosen = choose_periods(data, to, baseline)
+    if population_year is not None:
+        data.denominators.check_year(population_year)
+    rate_measures = measures or HMIC_RATES
+    change_specs = [(m, k) for m in measures for k in ("baseline", "year")] if measures else HMIC_CHANGES
+    for m in rate_measures:
+        data.classification.check(m)
+    areas = [force.code, ENGLAND_AND_WALES_CODE]
+
+    rows: list[Row] = []
+    rate_table: list[list[Cell]] = []
+    for m in rate_measures:
+        info = data.classification.describe(m)
+        pair = [rate_row(data, m, a, chosen.current, population_year) for a in areas]
+        rows += pair
+        label = info.label + ("*" if info.denominator == "households" else "")
+        rate_table.append([Cell(label)] + [Cell(r.value, "rate", _why(r)) for r in pair])
+
+    change_table: list[list[Cell]] = []
+    for m, which in change_specs:
+        base = chosen.baseline if which == "baseline" else chosen.year_before
+        pair = [change_row(data, m, a, chosen.current, base) for a in areas]
+        rows += pair
+        label = f"{data.classification.describe(m).label}, from the {periods.label(base)}"
+        change_table.append([Cell(label)] + [Cell(r.value, "change", _why(r)) for r in pair])
+
+    names = [force.name, ENGLAND_AND_WALES]
+    sections = [
+        Section([f"{periods.label(chosen.current)}: rate per 1,000 population"] + names, rate_table),
+        Section(["Change in recorded crime"] + names, change_table),
+    ]
+    notes = _notes(data, force.code, force.name, chosen, population_year, rate_measures)
+    title = f"{force.name} compared with England and Wales, {periods.label(chosen.current)}"
+    meta = {
+        "command": "compare",
+        "force": {"code": force.code, "name": force.name},
+        "period_end": chosen.current,
+        "baseline_period_end": chosen.baseline,
+        "year_before_period_end": chosen.year_before,
+        "sources": data.files,
+    }
+    return Result(title, rows, sections, notes, meta)
+
+
+def _why(row: Row) -> str:
+    return f"{row.area}, {row.measure}: {row.note}" if row.value is None else ""
+
+
+def _notes(data: Dataset, code: str, name: str, chosen: Periods, population_year: int | None,
+           measures: list[str]) -> list[str]:
+    notes = []
+    kinds = {data.classification.describe(m).denominator for m in measures}
+    if "households" in kinds:
+        notes.append("* per 1,000 households, not population.")
+    notes.append(
+        f"Period: the 12 months to {chosen.current:%d %B %Y} (police recorded crime, rolling 12-month totals)."
+    )
+    for kind in ("population", "households"):
+        if kind not in kinds:
+            continue
+        here = data.denominators.get(kind, code, chosen.current, population_year)
+        whole = data.denominators.get(kind, ENGLAND_AND_WALES_CODE, chosen.current, population_year)
+        if here.ok and whole.ok:
+            notes.append(
+                f"{kind.capitalize()}: {here.description}, {name} {here.value:,}; "
+                f"England and Wales {whole.value:,} (the sum of the 43 forces)."
+            )
+    notes.append(
+        "England and Wales: the 43 territorial police forces (not British Transport Police or the "
+        "national fraud bodies)."
+    )
+    notes.append(
+        "Sources: Office for National Statistics, police recorded crime by police force area; ONS mid-year "
+        "population estimates; 2011 Census households. Contains public sector information licensed under "
+        "the Open Government Licence v3.0."
+    )
+    return notes

@@ -1,0 +1,88 @@
+"""Choosing the denominator for a rate: population or households, by force and year (DESIGN.md).
+
+England and Wales is always the sum over the 43 territorial forces, so that its rate is the ratio of
+summed counts to summed denominators.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from . import periods
+from .errors import PeriodNotCoveredError
+from .forces import ENGLAND_AND_WALES_CODE, Registry
+
+
+@dataclass(frozen=True)
+class Denominator:
+    value: int | None
+    kind: str  # "population" or "households"
+    year: int | None
+    note: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.value is not None
+
+    @property
+    def description(self) -> str:
+        if self.kind == "households":
+            return f"{self.year} Census" if self.year == 2011 else f"{self.year} figures"
+        return f"ONS mid-{self.year} estimates"
+
+
+class Denominators:
+    """Population (by mid-year) and households (by year) for every force."""
+
+    def __init__(self, population: pd.DataFrame, households: pd.DataFrame | None, registry: Registry):
+        self.registry = registry
+        self._values = {
+            "population": {(a, int(y)): int(v) for a, y, v in population[["area_code", "year", "population"]].itertuples(index=False)},
+            "households": {} if households is None else {
+                (a, int(y)): int(v) for a, y, v in households[["area_code", "year", "households"]].itertuples(index=False)
+            },
+        }
+        self.years = {kind: sorted({y for _, y in values}) for kind, values in self._values.items()}
+
+    def year_for(self, kind: str, period_end: pd.Timestamp, population_year: int | None = None) -> int | None:
+        """The year of the denominator a period uses."""
+        years = self.years[kind]
+        if kind == "population":
+            return population_year if population_year is not None else periods.population_year(period_end)
+        if len(years) == 1:
+            return years[0]  # a single Census serves every period, as HMIC uses the 2011 Census
+        target = periods.population_year(period_end)
+        earlier = [y for y in years if y <= target]
+        return earlier[-1] if earlier else None
+
+    def check_year(self, population_year: int) -> None:
+        """Refuse a --population-year the population data do not have."""
+        years = self.years["population"]
+        if population_year not in years:
+            raise PeriodNotCoveredError(
+                f"--population-year {population_year}: the population data have no mid-{population_year} "
+                f"estimate; they cover mid-{years[0]} to mid-{years[-1]}"
+            )
+
+    def get(self, kind: str, area_code: str, period_end: pd.Timestamp,
+            population_year: int | None = None) -> Denominator:
+        years = self.years[kind]
+        if not years:
+            return Denominator(None, kind, None, f"no {kind} data were given")
+        year = self.year_for(kind, period_end, population_year)
+        if year is None or year not in years:
+            wanted = f"mid-{year}" if kind == "population" else str(year)
+            return Denominator(
+                None, kind, year,
+                f"no {wanted} {kind} figures for the {periods.label(period_end)}; the {kind} data cover "
+                f"{years[0]} to {years[-1]}",
+            )
+        values = self._values[kind]
+        codes = [f.code for f in self.registry.territorial] if area_code == ENGLAND_AND_WALES_CODE else [area_code]
+        missing = [c for c in codes if (c, year) not in values]
+        if missing:
+            names = ", ".join(self.registry.by_code(c).name for c in missing[:3])
+            return Denominator(None, kind, year, f"no {year} {kind} figure for {names}")
+        return Denominator(sum(values[(c, year)] for c in codes), kind, year)

@@ -1,0 +1,81 @@
+"""The exceptions crimestat raises, named after the user's mistake.
+
+Every error carries a message a user can act on: which file, which line and column, what was found and
+what was expected. ``exit_code`` follows the CLI contract: 1 for bad data, 2 for bad usage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class CrimestatError(Exception):
+    """Base class: something the user can fix. Never a bug in crimestat."""
+
+    exit_code = 1
+
+
+class UsageError(CrimestatError):
+    """An option's value cannot be used (unknown force, period outside the data...)."""
+
+    exit_code = 2
+
+
+class UnknownForceError(UsageError):
+    """A force name or code that is not in the forces registry."""
+
+
+class PeriodNotCoveredError(CrimestatError):
+    """A period the data does not cover."""
+
+
+class UnknownMeasureError(UsageError):
+    """A measure name that the classification does not define."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in an input file, located as precisely as the file allows."""
+
+    file: str
+    message: str
+    line: int | None = None
+    column: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f", line {self.line}"
+        if self.column is not None:
+            where += f", column '{self.column}'"
+        return f"{where}: {self.message}"
+
+
+class DataFileError(CrimestatError):
+    """One or more problems in an input file; all of a file's problems are reported together."""
+
+    max_shown = 20
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        shown = [str(p) for p in self.problems[: self.max_shown]]
+        hidden = len(self.problems) - len(shown)
+        if hidden > 0:
+            shown.append(f"... and {hidden} more problem{'s' if hidden != 1 else ''} in the same file")
+        super().__init__("\n".join(shown))
+
+    @classmethod
+    def single(cls, file: str, message: str, line: int | None = None, column: str | None = None):
+        return cls([Problem(file, message, line, column)])
+
+
+class MissingFileError(DataFileError):
+    """An input file that does not exist or cannot be read."""
+
+
+class MissingColumnError(DataFileError):
+    """A required column is not in the file's header."""
+
+
+class BadValueError(DataFileError):
+    """A cell whose value is not what the column needs (a non-number, a negative count...)."""

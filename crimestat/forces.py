@@ -1,0 +1,104 @@
+"""The forces registry: every police force area, its ONS code and every name the sources use for it.
+
+Matching is case-insensitive and forgiving about punctuation ("Devon & Cornwall", "devon-and-cornwall",
+"Devon and Cornwall Police" are one force). An unknown name is an error that suggests the nearest names.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from .errors import UnknownForceError
+
+ENGLAND_AND_WALES_CODE = "K04000001"
+ENGLAND_AND_WALES = "England and Wales"
+
+_SUFFIXES = ("police service", "constabulary", "police")
+
+
+@dataclass(frozen=True)
+class Force:
+    """One police force area (or a national body that records crime, kind 'national' or 'fraud')."""
+
+    code: str
+    name: str
+    region: str = ""
+    country: str = ""
+    kind: str = "territorial"
+    police_uk_id: str = ""
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def territorial(self) -> bool:
+        return self.kind == "territorial"
+
+
+def normalise(name: str) -> str:
+    """The key names are compared by: lower case, '&' as 'and', punctuation as single spaces."""
+    text = name.lower().replace("&", " and ")
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
+
+
+def _without_suffix(key: str) -> str:
+    for suffix in _SUFFIXES:
+        if key.endswith(" " + suffix):
+            return key[: -len(suffix) - 1]
+    return key
+
+
+@dataclass
+class Registry:
+    """All known forces, looked up by any alias or code."""
+
+    forces: list[Force]
+    _by_key: dict[str, Force] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        for force in self.forces:
+            for name in (force.code, force.name, force.police_uk_id, *force.aliases):
+                if name:
+                    key = normalise(name)
+                    self._by_key.setdefault(key, force)
+                    self._by_key.setdefault(_without_suffix(key), force)
+
+    def find(self, name: str) -> Force | None:
+        """The force called ``name``, or None."""
+        key = normalise(name)
+        return self._by_key.get(key) or self._by_key.get(_without_suffix(key))
+
+    def get(self, name: str) -> Force:
+        """The force called ``name``; an unknown name raises with the nearest names suggested."""
+        force = self.find(name)
+        if force is None:
+            raise UnknownForceError(self._unknown_message(name))
+        return force
+
+    def by_code(self, code: str) -> Force:
+        for force in self.forces:
+            if force.code == code:
+                return force
+        raise UnknownForceError(f"no force with code '{code}'")
+
+    @property
+    def territorial(self) -> list[Force]:
+        """The 43 territorial forces of England and Wales, in code order."""
+        return sorted((f for f in self.forces if f.territorial), key=lambda f: f.code)
+
+    def _unknown_message(self, name: str) -> str:
+        names = sorted({f.name for f in self.forces})
+        keys = {normalise(n): f.name for f in self.forces for n in (f.name, *f.aliases) if n}
+        near = difflib.get_close_matches(normalise(name), list(keys), n=3, cutoff=0.5)
+        suggestions = list(dict.fromkeys(keys[k] for k in near))
+        message = f"unknown force '{name}'"
+        if suggestions:
+            message += "; did you mean " + " or ".join(f"'{s}'" for s in suggestions) + "?"
+        else:
+            message += f"; known forces: {', '.join(names)}"
+        return message + " (`crimestat forces` lists every name and code)"
+
+
+def territorial_codes(forces: Iterable[Force]) -> list[str]:
+    return [f.code for f in forces if f.territorial]

@@ -1,0 +1,237 @@
+"""Reading CSV files into rows with their line numbers, and turning cells into checked values.
+
+Every loader reads through here so that every input error says the same things the same way: the file,
+the line, the column, what was found and what was expected. Problems are collected, not raised at the
+first, so a user sees everything wrong with a file at once.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import os
+import re
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Union
+
+from ..errors import BadValueError, DataFileError, MissingColumnError, MissingFileError, Problem
+from ..log import warn
+
+Source = Union[str, os.PathLike, IO[str], IO[bytes]]
+
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+$")
+_SUPPRESSION = {"..", ":", "x", "[x]", "*", "-", "c", "[c]", "z", "[z]", "n/a", "na"}
+
+
+def source_name(source: Source) -> str:
+    """The name to show for a source in messages."""
+    if isinstance(source, (str, os.PathLike)):
+        return "<stdin>" if str(source) == "-" else str(source)
+    return str(getattr(source, "name", "<stream>"))
+
+
+def read_text(source: Source) -> str:
+    """Read a whole text source, accepting a path, ``-`` for stdin, or an open file."""
+    name = source_name(source)
+    if isinstance(source, (str, os.PathLike)):
+        if str(source) == "-":
+            data: str | bytes = sys.stdin.buffer.read()
+        else:
+            path = Path(source)
+            if not path.exists():
+                raise MissingFileError.single(name, "file not found")
+            if path.is_dir():
+                raise MissingFileError.single(name, "is a folder, expected a CSV file")
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                raise MissingFileError.single(name, f"cannot be read ({exc.strerror})") from None
+    else:
+        data = source.read()
+    if isinstance(data, str):
+        return data
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        # Spreadsheets on Windows save CSV as Windows-1252; read it rather than refuse, but say so.
+        warn(
+            f"{name}: not UTF-8 (byte 0x{data[exc.start]:02x} on line {line}); "
+            "read as Windows-1252 (Latin-1)"
+        )
+        return data.decode("cp1252", errors="replace")
+
+
+@dataclass
+class CsvTable:
+    """A CSV file's header and data rows, each row with the line it started on."""
+
+    name: str
+    header: list[str]
+    rows: list[list[str]]
+    lines: list[int]
+    problems: list[Problem] = field(default_factory=list)
+
+    def index(self, column: str) -> int:
+        return self.header.index(column)
+
+    def column(self, column: str) -> list[str]:
+        i = self.index(column)
+        return [row[i] for row in self.rows]
+
+    def problem(self, message: str, row: int | None = None, column: str | None = None) -> None:
+        """Record a problem at data row ``row`` (an index into ``rows``)."""
+        line = self.lines[row] if row is not None else None
+        self.problems.append(Problem(self.name, message, line, column))
+
+    def raise_problems(self, error: type[DataFileError] = BadValueError) -> None:
+        if self.problems:
+            problems = sorted(self.problems, key=lambda p: (p.line or 0, p.column or ""))
+            raise error(problems)
+
+
+def read_csv(
+    source: Source,
+    required: Sequence[str],
+    optional: Sequence[str] = (),
+    *,
+    allow_empty: bool = False,
+) -> CsvTable:
+    """Read a comma-separated file whose header holds at least the ``required`` columns.
+
+    Blank lines are skipped. Column names are matched after trimming spaces; a missing column is
+    reported with the columns the file does have and the nearest match.
+    """
+    name = source_name(source)
+    text = read_text(source)
+    if not text.strip():
+        raise DataFileError.single(
+            name, f"file is empty; expected a header line with the columns {_names(required)}"
+        )
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    header: list[str] | None = None
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    problems: list[Problem] = []
+    start = 1
+    try:
+        for record in reader:
+            if not any(cell.strip() for cell in record):
+                start = reader.line_num + 1
+                continue
+            if header is None:
+                header = [cell.strip() for cell in record]
+                header_line = start
+                _check_header(name, header, header_line, required)
+            elif len(record) != len(header):
+                problems.append(
+                    Problem(name, f"expected {len(header)} fields, found {len(record)}", start)
+                )
+            else:
+                rows.append(record)
+                lines.append(start)
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        problems.append(Problem(name, f"broken quoting ({exc}); expected a well-formed CSV row", start))
+    assert header is not None
+    if not rows and not problems and not allow_empty:
+        raise DataFileError.single(name, "has a header but no data rows", header_line)
+    table = CsvTable(name, header, rows, lines, problems)
+    return table
+
+
+def _names(columns: Iterable[str]) -> str:
+    return ", ".join(f"'{c}'" for c in columns)
+
+
+def _check_header(name: str, header: list[str], line: int, required: Sequence[str]) -> None:
+    if len(header) == 1 and required and len(required) > 1:
+        for delimiter, label in ((";", "semicolons"), ("\t", "tabs"), ("|", "vertical bars")):
+            if delimiter in header[0]:
+                raise DataFileError.single(
+                    name, f"columns are separated by {label}; expected commas", line
+                )
+    seen: set[str] = set()
+    for column in header:
+        if column in seen:
+            raise DataFileError.single(name, f"column '{column}' appears twice in the header", line)
+        seen.add(column)
+    missing = [c for c in required if c not in header]
+    if missing:
+        problems = []
+        for column in missing:
+            near = difflib.get_close_matches(column, header, n=1, cutoff=0.6)
+            hint = f" (is '{near[0]}' meant to be it?)" if near else ""
+            problems.append(
+                Problem(name, f"missing column '{column}'{hint}; the header has {_names(header)}", line)
+            )
+        raise MissingColumnError(problems)
+
+
+def parse_number(
+    table: CsvTable,
+    row: int,
+    column: str,
+    text: str,
+    *,
+    integer: bool = True,
+    minimum: float | None = 0,
+    what: str = "a whole number of 0 or more",
+) -> float | int | None:
+    """Parse one cell as a number, recording a problem (and returning None) when it is not one.
+
+    Accepted: plain numbers and numbers with thousands separators ("1,234"). Refused, with the reason:
+    empty cells, suppression markers ("..", "[x]", "*"), fractions where a whole number is needed,
+    values below ``minimum``, and numbers too large to be real.
+    """
+    value = text.strip()
+    if _THOUSANDS.match(value):
+        value = value.replace(",", "")
+    if value == "":
+        table.problem(f"empty value; expected {what}", row, column)
+        return None
+    if value.lower() in _SUPPRESSION:
+        table.problem(f"'{text}' is a suppression or footnote marker; expected {what}", row, column)
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        table.problem(f"'{text}' is not a number; expected {what}", row, column)
+        return None
+    if number != number or number in (float("inf"), float("-inf")):
+        table.problem(f"'{text}' is not a number; expected {what}", row, column)
+        return None
+    if abs(number) >= 1e15:
+        table.problem(f"'{text}' is too large to be real; expected {what}", row, column)
+        return None
+    if integer:
+        if number != int(number):
+            table.problem(f"'{text}' is not a whole number; expected {what}", row, column)
+            return None
+        number = int(number)
+    if minimum is not None and number < minimum:
+        table.problem(f"'{text}' is below {minimum:g}; expected {what}", row, column)
+        return None
+    return number
+
+
+def parse_numbers(table: CsvTable, column: str, **kwargs) -> list:
+    """Parse a whole column with :func:`parse_number`."""
+    i = table.index(column)
+    return [parse_number(table, r, column, row[i], **kwargs) for r, row in enumerate(table.rows)]
+
+
+def check_text(table: CsvTable, column: str, what: str) -> list[str]:
+    """A text column, trimmed, with empty cells and spreadsheet formulas recorded as problems."""
+    i = table.index(column)
+    values = []
+    for r, row in enumerate(table.rows):
+        value = row[i].strip()
+        if not value:
+            table.problem(f"empty value; expected {what}", r, column)
+        values.append(value)
+    return values

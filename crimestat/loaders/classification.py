@@ -1,0 +1,47 @@
+"""Load the offence classification (source category -> measure) and the measures' labels."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from ..classification import Classification, MeasureInfo
+from ._csv import Source, check_text, read_csv
+
+DENOMINATORS = ("population", "households")
+
+
+def _packaged(name: str) -> str:
+    return str(resources.files("crimestat") / "data" / name)
+
+
+def load_classification(source: Source | None = None, measures: Source | None = None) -> Classification:
+    """Read ``source,category,measure`` rows (default: the packaged file) and ``measure,label,denominator``."""
+    table = read_csv(source if source is not None else _packaged("classification.csv"),
+                     ["source", "category", "measure"])
+    sources = check_text(table, "source", "a data source such as 'ons' or 'police_uk'")
+    categories = check_text(table, "category", "a source category such as 'Robbery'")
+    names = check_text(table, "measure", "a measure name such as 'crime_excl_fraud'")
+    members: dict[tuple[str, str], set[str]] = {}
+    seen: dict[tuple[str, str, str], int] = {}
+    for r, key in enumerate(zip(sources, categories, names)):
+        if key in seen:
+            table.problem(f"repeats line {seen[key]}", r, None)
+        seen[key] = table.lines[r]
+        if key[2] and not key[2].replace("_", "").isalnum():
+            table.problem(f"'{key[2]}' is not a measure name; expected letters, digits and '_'", r, "measure")
+        members.setdefault((key[0], key[2]), set()).add(key[1])
+    table.raise_problems()
+
+    info_table = read_csv(measures if measures is not None else _packaged("measures.csv"),
+                          ["measure", "label", "denominator"])
+    info: dict[str, MeasureInfo] = {}
+    for r, (m, label, denominator) in enumerate(
+        zip(info_table.column("measure"), info_table.column("label"), info_table.column("denominator"))
+    ):
+        if denominator not in DENOMINATORS:
+            info_table.problem(
+                f"'{denominator}' is not a denominator; expected one of {', '.join(DENOMINATORS)}", r, "denominator"
+            )
+        info[m.strip()] = MeasureInfo(m.strip(), label.strip(), denominator.strip())
+    info_table.raise_problems()
+    return Classification(members, info)

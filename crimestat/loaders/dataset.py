@@ -1,0 +1,85 @@
+"""Finding the input files (a data folder or single files) and loading them together."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..classification import Classification
+from ..denominators import Denominators
+from ..errors import UsageError
+from ..forces import Registry
+from ..measures import MeasureCounts
+from .classification import load_classification
+from .denominators import load_households, load_population
+from .forces import load_forces
+from .ons_crime import load_ons_crime
+
+# File names inside a data folder; --data-dir points at another folder laid out the same way.
+CRIME = "ons-recorded-crime/rec-crime-pfa.csv"
+POPULATION = "population/pfa-population-mid2001-mid2019.csv"
+HOUSEHOLDS = "households/pfa-households-census-2011.csv"
+
+
+def default_data_dir() -> Path:
+    """The shipped ``sample_data`` folder: $CRIMESTAT_DATA_DIR, the checkout's, or the current folder's."""
+    env = os.environ.get("CRIMESTAT_DATA_DIR")
+    if env:
+        return Path(env)
+    beside_package = Path(__file__).resolve().parents[2] / "sample_data"
+    if beside_package.is_dir():
+        return beside_package
+    return Path("sample_data")
+
+
+@dataclass
+class DataPaths:
+    """Which files to read; single-file options override the data folder's."""
+
+    data_dir: Path | None = None
+    crime: str | None = None
+    population: str | None = None
+    households: str | None = None
+    la_lookups: list[str] = field(default_factory=list)
+    classification: str | None = None
+    forces: str | None = None
+
+    def resolve(self, name: str, relative: str) -> str:
+        given = getattr(self, name)
+        if given:
+            return str(given)
+        folder = self.data_dir if self.data_dir is not None else default_data_dir()
+        if not Path(folder).is_dir():
+            raise UsageError(f"data folder '{folder}' not found; pass --data-dir DIR or --{name} FILE")
+        return str(Path(folder) / relative)
+
+
+@dataclass
+class Dataset:
+    registry: Registry
+    classification: Classification
+    counts: MeasureCounts
+    denominators: Denominators
+    files: dict[str, str]
+
+
+def load_dataset(paths: DataPaths) -> Dataset:
+    """Load the forces registry, classification, crime counts and denominators."""
+    registry = load_forces(paths.forces)
+    classification = load_classification(paths.classification)
+    files = {
+        "crime": paths.resolve("crime", CRIME),
+        "population": paths.resolve("population", POPULATION),
+        "households": paths.resolve("households", HOUSEHOLDS),
+    }
+    counts = load_ons_crime(files["crime"], registry)
+    population = load_population(files["population"], registry, paths.la_lookups)
+    households = load_households(files["households"], registry)
+    return Dataset(
+        registry,
+        classification,
+        MeasureCounts(counts, classification, registry),
+        Denominators(population, households, registry),
+        files,
+    )

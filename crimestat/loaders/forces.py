@@ -1,0 +1,43 @@
+"""Load the forces registry (packaged ``data/forces.csv`` or a user's file of the same shape)."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from ..forces import Force, Registry
+from ._csv import Source, check_text, read_csv
+
+KINDS = ("territorial", "national", "fraud")
+
+
+def packaged_forces_path():
+    return resources.files("crimestat") / "data" / "forces.csv"
+
+
+def load_forces(source: Source | None = None) -> Registry:
+    """Read a forces registry: ``code,name,region,country,kind,police_uk_id,aliases`` (aliases '|'-separated)."""
+    if source is None:
+        source = str(packaged_forces_path())
+    table = read_csv(source, ["code", "name", "kind"], ["region", "country", "police_uk_id", "aliases"])
+    codes = check_text(table, "code", "a force code")
+    names = check_text(table, "name", "a force name")
+    kinds = check_text(table, "kind", "one of " + ", ".join(KINDS))
+
+    def optional(column: str) -> list[str]:
+        return table.column(column) if column in table.header else [""] * len(table.rows)
+
+    forces = []
+    seen: dict[str, int] = {}
+    for r, (code, name, kind, region, country, puk, aliases) in enumerate(
+        zip(codes, names, kinds, optional("region"), optional("country"), optional("police_uk_id"),
+            optional("aliases"))
+    ):
+        if kind and kind not in KINDS:
+            table.problem(f"'{kind}' is not a kind of force; expected one of {', '.join(KINDS)}", r, "kind")
+        if code in seen:
+            table.problem(f"code '{code}' is listed twice (first on line {seen[code]})", r, "code")
+        seen[code] = table.lines[r]
+        alias_list = tuple(a.strip() for a in aliases.split("|") if a.strip())
+        forces.append(Force(code, name, region.strip(), country.strip(), kind, puk.strip(), alias_list))
+    table.raise_problems()
+    return Registry(forces)

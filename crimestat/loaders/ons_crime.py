@@ -1,0 +1,144 @@
+"""Load the ONS police force area file of rolling 12-month recorded crime totals into tidy counts.
+
+Tidy counts are the one shape every crime source becomes: one row per area, period end, source category
+and count, with the period length in months (see DESIGN.md).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date
+
+import pandas as pd
+
+from ..forces import Registry
+from ..log import warn
+from ._csv import CsvTable, Source, parse_number, read_csv
+
+DATE = "12 months ending"
+AREA = "PFA"
+OFFENCE = "Offence"
+COUNT = "Rolling year total number of offences"
+REQUIRED = (DATE, AREA, OFFENCE, COUNT)
+
+TIDY_COLUMNS = ["area_code", "period_end", "months", "category", "count"]
+
+_DMY = re.compile(r"^(\d{1,2})[-/](\d{1,2})[-/](\d{4})$")
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+
+def parse_period_end(text: str) -> tuple[date | None, str | None]:
+    """A period end from 'DD-MM-YYYY' (or ISO 'YYYY-MM-DD'): (date, None) or (None, why not).
+
+    A date a day or two short of its month's end (the source's '30-12-2017') is returned as the month's
+    end; the caller compares with the text and warns about it.
+    """
+    text = text.strip()
+    match = _DMY.match(text)
+    if match:
+        day, month, year = (int(g) for g in match.groups())
+    else:
+        match = _ISO.match(text)
+        if not match:
+            return None, f"'{text}' is not a date; expected DD-MM-YYYY, such as 30-06-2014"
+        year, month, day = (int(g) for g in match.groups())
+    try:
+        value = date(year, month, day)
+    except ValueError:
+        return None, f"'{text}' is not a real date; expected DD-MM-YYYY, such as 30-06-2014"
+    last = calendar.monthrange(year, month)[1]
+    if day != last:
+        if last - day <= 2:
+            return date(year, month, last), None
+        return None, f"'{text}' is not the last day of a month; expected a 12-month period end"
+    return value, None
+
+
+def load_ons_crime(source: Source, registry: Registry) -> pd.DataFrame:
+    """Read the ONS rolling-year file and return tidy counts (``TIDY_COLUMNS``).
+
+    Counts may be negative: ONS publishes a few net adjustments (more crimes cancelled than recorded in a
+    year) as negative totals. They are kept so composite totals match ONS's; a measure made only of such
+    a group is shown as not available (see ``measures``).
+    """
+    table = read_csv(source, REQUIRED)
+    i_date, i_area, i_off, i_count = (table.index(c) for c in REQUIRED)
+    dates: dict[str, tuple[date | None, str | None]] = {}
+    areas: dict[str, str | None] = {}
+    corrected: dict[str, list[int]] = {}
+    seen: dict[tuple, int] = {}
+    codes, ends, categories, counts = [], [], [], []
+    for r, row in enumerate(table.rows):
+        raw_date = row[i_date]
+        if raw_date not in dates:
+            dates[raw_date] = parse_period_end(raw_date)
+        end, why = dates[raw_date]
+        if why:
+            table.problem(why, r, DATE)
+        elif end is not None and not _names_day(raw_date, end.day):
+            corrected.setdefault(raw_date.strip(), []).append(table.lines[r])
+        name = row[i_area].strip()
+        if name not in areas:
+            force = registry.find(name) if name else None
+            areas[name] = force.code if force else None
+        code = areas[name]
+        if code is None:
+            table.problem(
+                f"'{name}' is not a known police force area; expected a name or code from the forces "
+                "registry (`crimestat forces`)" if name else "empty value; expected a police force area",
+                r, AREA,
+            )
+        offence = row[i_off].strip()
+        if not offence:
+            table.problem("empty value; expected an offence group", r, OFFENCE)
+        text = row[i_count]
+        try:
+            count: int | float | None = int(text)
+        except ValueError:
+            count = parse_number(table, r, COUNT, text, minimum=None, what="a whole number of offences")
+        key = (end, code, offence)
+        if None not in key:
+            if key in seen:
+                table.problem(
+                    f"duplicate row for {name}, {offence}, {raw_date.strip()} (first on line {seen[key]})",
+                    r, None,
+                )
+            else:
+                seen[key] = table.lines[r]
+        codes.append(code)
+        ends.append(end)
+        categories.append(offence)
+        counts.append(count)
+    table.raise_problems()
+    for raw, lines in corrected.items():
+        fixed = dates[raw][0]
+        warn(
+            f"{table.name}: '{raw}' is not a month end (lines {_line_span(lines)}); "
+            f"read as {fixed:%d-%m-%Y}, the quarter end it stands for"
+        )
+    return pd.DataFrame(
+        {
+            "area_code": pd.Series(codes, dtype="string"),
+            "period_end": pd.to_datetime(pd.Series(ends)),
+            "months": 12,
+            "category": pd.Series(categories, dtype="string"),
+            "count": pd.Series(counts, dtype="int64"),
+        }
+    )
+
+
+def _names_day(text: str, day: int) -> bool:
+    match = _DMY.match(text.strip()) or _ISO.match(text.strip())
+    assert match is not None
+    found = match.group(1) if _DMY.match(text.strip()) else match.group(3)
+    return int(found) == day
+
+
+def _line_span(lines: list[int]) -> str:
+    if len(lines) == 1:
+        return str(lines[0])
+    return f"{lines[0]}-{lines[-1]}, {len(lines)} rows"
+
+
+__all__ = ["load_ons_crime", "parse_period_end", "TIDY_COLUMNS", "CsvTable"]

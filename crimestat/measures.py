@@ -1,0 +1,94 @@
+"""From tidy counts to measure values: the count of a measure for an area and 12-month period.
+
+A value is either a count or the reason there is none (a series break, a missing row, a published
+negative adjustment); a reason is never turned into a zero.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .breaks import Lifetime, lifetimes, why_unusable
+from .classification import Classification
+from .forces import ENGLAND_AND_WALES_CODE, Registry
+
+
+@dataclass(frozen=True)
+class Count:
+    """A measure's count for one area and period, or the reason it has none."""
+
+    value: int | None
+    note: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.value is not None
+
+
+class MeasureCounts:
+    """Measure counts over one set of tidy 12-month counts, with series breaks detected once."""
+
+    def __init__(self, counts: pd.DataFrame, classification: Classification, registry: Registry,
+                 source: str = "ons"):
+        self.classification = classification
+        self.registry = registry
+        self.source = source
+        self.territorial = [f.code for f in registry.territorial]
+        self.periods: list[pd.Timestamp] = sorted(pd.Timestamp(p) for p in counts["period_end"].unique())
+        self.lifetimes: dict[str, Lifetime] = lifetimes(counts, self.territorial)
+        self._areas = set(counts["area_code"].unique())
+        self._table: dict[tuple[str, pd.Timestamp, str], int] = dict(
+            zip(
+                zip(counts["area_code"], counts["period_end"], counts["category"]),
+                counts["count"].astype(int),
+            )
+        )
+
+    def count(self, measure: str, area_code: str, period: pd.Timestamp) -> Count:
+        """The measure's count for an area (a force code or England and Wales) in a period."""
+        period = pd.Timestamp(period)
+        if area_code == ENGLAND_AND_WALES_CODE:
+            result = self._england_and_wales(measure, period)
+        else:
+            result = self._sum(measure, area_code, period)
+        single = len(self.classification.categories(measure, self.source)) == 1
+        if result.ok and single and result.value < 0:  # type: ignore[operator]
+            return Count(None, f"the source gives a negative total ({result.value}), a net adjustment, not a count")
+        return result
+
+    def _sum(self, measure: str, area_code: str, period: pd.Timestamp) -> Count:
+        categories = sorted(self.classification.categories(measure, self.source))
+        known = [self.lifetimes[c] for c in categories if c in self.lifetimes]
+        if not known:
+            return Count(None, f"the data have none of the categories that make up '{measure}'")
+        reason = why_unusable(known, period)
+        if reason:
+            return Count(None, reason)
+        total = 0
+        for life in known:
+            found = self._table.get((area_code, period, life.category))
+            if found is not None:
+                total += found
+            elif life.status[period] != "ended" and life.status[period] != "not_started":
+                name = self.registry.by_code(area_code).name
+                return Count(None, f"no '{life.category}' row for {name} in the 12 months to {period:%B %Y}")
+        return Count(total)
+
+    def _england_and_wales(self, measure: str, period: pd.Timestamp) -> Count:
+        missing = [c for c in self.territorial if c not in self._areas]
+        if missing:
+            return Count(
+                None,
+                f"England and Wales needs all 43 territorial forces; the data lack {len(missing)} "
+                f"({', '.join(self.registry.by_code(c).name for c in missing[:3])}"
+                f"{', ...' if len(missing) > 3 else ''})",
+            )
+        total = 0
+        for code in self.territorial:
+            part = self._sum(measure, code, period)
+            if not part.ok:
+                return Count(None, part.note)
+            total += part.value  # type: ignore[operator]
+        return Count(total)

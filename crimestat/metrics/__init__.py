@@ -1,0 +1,1 @@
+"""Metrics: pure functions over numbers or arrays. No I/O, no printing."""

@@ -1,0 +1,166 @@
+"""Rendering a command's result as a table for people, or CSV, JSON or Markdown for programs.
+
+Every command renders through here, so rounding and missing values look the same everywhere. People's
+formats round as HMIC does (rates to 1 decimal place, changes to whole percent); CSV and JSON carry
+unrounded values.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import pandas as pd
+from tabulate import tabulate
+
+from .rows import Cell, Result
+
+FORMATS = ("table", "csv", "json", "markdown")
+MISSING = "n/a"
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def round_half_up(value: float, places: int = 0) -> Decimal:
+    """Round as people do (2.5 -> 3, -2.5 -> -3), from the value's shortest decimal form."""
+    exponent = Decimal(1).scaleb(-places)
+    result = Decimal(repr(float(value))).quantize(exponent, rounding=ROUND_HALF_UP)
+    return result + 0 if result != 0 else abs(result)  # never '-0'
+
+
+def format_cell(cell: Cell) -> str:
+    """A cell as people read it."""
+    value = cell.value
+    if cell.kind == "text":
+        text = "" if value is None else str(value)
+    elif value is None or (isinstance(value, float) and math.isnan(value)):
+        text = MISSING
+    elif cell.kind == "rate":
+        text = f"{round_half_up(value, 1)}"
+    elif cell.kind == "change":
+        text = f"{round_half_up(value, 0)}%"
+    elif cell.kind == "percent":
+        text = f"{round_half_up(value, 1)}%"
+    elif cell.kind == "count":
+        text = f"{int(value):,}"
+    else:
+        raise ValueError(f"unknown cell kind {cell.kind!r}")
+    return text + cell.marker
+
+
+def render(result: Result, fmt: str) -> str:
+    """The result in one of ``FORMATS``, ending with a newline."""
+    if fmt == "csv":
+        return to_csv(result)
+    if fmt == "json":
+        return to_json(result)
+    if fmt == "markdown":
+        return to_markdown(result)
+    if fmt == "table":
+        return to_table(result)
+    raise ValueError(f"unknown format {fmt!r}")
+
+
+def _missing_notes(result: Result) -> list[str]:
+    notes = []
+    for section in result.sections:
+        for row in section.rows:
+            for cell in row:
+                if cell.note and cell.note not in notes:
+                    notes.append(cell.note)
+    return notes
+
+
+def _aligns(section) -> list[str]:
+    return section.align or ["left"] + ["right"] * (len(section.headers) - 1)
+
+
+def to_table(result: Result) -> str:
+    parts = [result.title, ""]
+    for section in result.sections:
+        body = [[format_cell(c) for c in row] for row in section.rows]
+        parts.append(tabulate(body, headers=section.headers, tablefmt="simple",
+                              colalign=_aligns(section), disable_numparse=True))
+        parts.append("")
+    missing = _missing_notes(result)
+    if missing:
+        parts.append(f"{MISSING}: not available.")
+        parts += [f"  {note}" for note in missing]
+    parts += result.notes
+    return "\n".join(parts).rstrip("\n") + "\n"
+
+
+def to_markdown(result: Result) -> str:
+    parts = [f"## {result.title}", ""]
+    for section in result.sections:
+        body = [[format_cell(c) for c in row] for row in section.rows]
+        parts.append(tabulate(body, headers=section.headers, tablefmt="pipe",
+                              colalign=_aligns(section), disable_numparse=True))
+        parts.append("")
+    missing = _missing_notes(result)
+    if missing:
+        parts.append(f"{MISSING}: not available.")
+        parts.append("")
+        parts += [f"- {note}" for note in missing]
+        parts.append("")
+    parts += [f"{note}  " if i < len(result.notes) - 1 else note for i, note in enumerate(result.notes)]
+    return "\n".join(parts).rstrip("\n") + "\n"
+
+
+def plain(value: Any) -> Any:
+    """A value as CSV/JSON carry it: ISO dates, full-precision floats, None for missing."""
+    if value is None:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, float):
+        return None if math.isnan(value) or math.isinf(value) else value
+    if hasattr(value, "item"):  # numpy scalars
+        return plain(value.item())
+    return value
+
+
+def safe_text(text: str) -> str:
+    """Neutralise text that a spreadsheet would run as a formula (OWASP CSV injection advice)."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _csv_cell(value: Any) -> str:
+    value = plain(value)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return safe_text(str(value))
+
+
+def to_csv(result: Result) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(result.columns)
+    for record in result.records():
+        writer.writerow([_csv_cell(record.get(c)) for c in result.columns])
+    return out.getvalue()
+
+
+def _json_ready(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_ready(v) for v in value]
+    return plain(value)
+
+
+def to_json(result: Result) -> str:
+    document = {
+        "title": result.title,
+        "meta": _json_ready(result.meta),
+        "notes": result.notes,
+        "rows": [_json_ready(record) for record in result.records()],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
