@@ -95,8 +95,11 @@ def output_options(func):
     @click.option("--format", "fmt", type=click.Choice(FORMATS),
                   help="Output format (default: table on a terminal, csv otherwise).")
     @click.option("--output", "-o", metavar="FILE", help="Write to FILE (atomically) instead of stdout.")
+    @click.option("--quiet", "-q", is_flag=True, help="Print no warnings, only errors.")
     @functools.wraps(func)
-    def wrapper(*args, fmt, output, **kwargs):
+    def wrapper(*args, fmt, output, quiet, **kwargs):
+        if quiet:
+            _setup_logging(quiet)
         if fmt is None:
             fmt = "table" if output is None and sys.stdout.isatty() else "csv"
         return func(*args, fmt=fmt, output=output, **kwargs)

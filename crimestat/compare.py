@@ -56,7 +56,7 @@ def compare(data: Dataset, force_name: str, to: pd.Timestamp | None = None,
         pair = [rate_row(data, m, a, chosen.current, population_year) for a in areas]
         rows += pair
         label = info.label + ("*" if info.denominator == "households" else "")
-        rate_table.append([Cell(label)] + [Cell(r.value, "rate", _why(r)) for r in pair])
+        rate_table.append([Cell(label)] + _cells(pair, "rate", info.label))
 
     change_table: list[list[Cell]] = []
     for m, which in change_specs:
@@ -64,7 +64,7 @@ def compare(data: Dataset, force_name: str, to: pd.Timestamp | None = None,
         pair = [change_row(data, m, a, chosen.current, base) for a in areas]
         rows += pair
         label = f"{data.classification.describe(m).label}, from the {periods.label(base)}"
-        change_table.append([Cell(label)] + [Cell(r.value, "change", _why(r)) for r in pair])
+        change_table.append([Cell(label)] + _cells(pair, "change", label))
 
     names = [force.name, ENGLAND_AND_WALES]
     sections = [
@@ -84,8 +84,14 @@ def compare(data: Dataset, force_name: str, to: pd.Timestamp | None = None,
     return Result(title, rows, sections, notes, meta)
 
 
-def _why(row: Row) -> str:
-    return f"{row.area}, {row.measure}: {row.note}" if row.value is None else ""
+def _cells(pair: list[Row], kind: str, label: str) -> list[Cell]:
+    """Cells for a force and England and Wales; a shared reason for a missing value is said once."""
+    shared = len({r.note for r in pair}) == 1
+    return [
+        Cell(r.value, kind, "" if r.value is not None else
+             f"{label}: {r.note}" if shared else f"{label}, {r.area}: {r.note}")
+        for r in pair
+    ]
 
 
 def _notes(data: Dataset, code: str, name: str, chosen: Periods, population_year: int | None,

@@ -25,7 +25,7 @@ class UnknownForceError(UsageError):
     """A force name or code that is not in the forces registry."""
 
 
-class PeriodNotCoveredError(CrimestatError):
+class PeriodNotCoveredError(UsageError):
     """A period the data does not cover."""
 
 

@@ -87,11 +87,15 @@ class Registry:
         """The 43 territorial forces of England and Wales, in code order."""
         return sorted((f for f in self.forces if f.territorial), key=lambda f: f.code)
 
-    def _unknown_message(self, name: str) -> str:
-        names = sorted({f.name for f in self.forces})
+    def suggest(self, name: str) -> list[str]:
+        """The canonical names nearest to an unknown ``name``, best first."""
         keys = {normalise(n): f.name for f in self.forces for n in (f.name, *f.aliases) if n}
         near = difflib.get_close_matches(normalise(name), list(keys), n=3, cutoff=0.5)
-        suggestions = list(dict.fromkeys(keys[k] for k in near))
+        return list(dict.fromkeys(keys[k] for k in near))
+
+    def _unknown_message(self, name: str) -> str:
+        names = sorted({f.name for f in self.forces})
+        suggestions = self.suggest(name)
         message = f"unknown force '{name}'"
         if suggestions:
             message += "; did you mean " + " or ".join(f"'{s}'" for s in suggestions) + "?"

@@ -39,6 +39,7 @@ class MeasureCounts:
         self.periods: list[pd.Timestamp] = sorted(pd.Timestamp(p) for p in counts["period_end"].unique())
         self.lifetimes: dict[str, Lifetime] = lifetimes(counts, self.territorial)
         self._areas = set(counts["area_code"].unique())
+        self._cache: dict[tuple[str, str, pd.Timestamp], Count] = {}
         self._table: dict[tuple[str, pd.Timestamp, str], int] = dict(
             zip(
                 zip(counts["area_code"], counts["period_end"], counts["category"]),
@@ -48,7 +49,12 @@ class MeasureCounts:
 
     def count(self, measure: str, area_code: str, period: pd.Timestamp) -> Count:
         """The measure's count for an area (a force code or England and Wales) in a period."""
-        period = pd.Timestamp(period)
+        key = (measure, area_code, pd.Timestamp(period))
+        if key not in self._cache:
+            self._cache[key] = self._count(*key)
+        return self._cache[key]
+
+    def _count(self, measure: str, area_code: str, period: pd.Timestamp) -> Count:
         if area_code == ENGLAND_AND_WALES_CODE:
             result = self._england_and_wales(measure, period)
         else:

@@ -161,6 +161,10 @@ def _check_header(name: str, header: list[str], line: int, required: Sequence[st
             raise DataFileError.single(name, f"column '{column}' appears twice in the header", line)
         seen.add(column)
     missing = [c for c in required if c not in header]
+    if len(missing) > 1:
+        raise MissingColumnError([Problem(
+            name, f"missing columns {_names(missing)}; the header has {_names(header)}", line
+        )])
     if missing:
         problems = []
         for column in missing:
@@ -214,7 +218,8 @@ def parse_number(
             return None
         number = int(number)
     if minimum is not None and number < minimum:
-        table.problem(f"'{text}' is below {minimum:g}; expected {what}", row, column)
+        found = "negative" if number < 0 else "zero" if number == 0 else f"below {minimum:g}"
+        table.problem(f"'{text}' is {found}; expected {what}", row, column)
         return None
     return number
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from ..classification import Classification
@@ -55,31 +56,38 @@ class DataPaths:
         return str(Path(folder) / relative)
 
 
-@dataclass
 class Dataset:
-    registry: Registry
-    classification: Classification
-    counts: MeasureCounts
-    denominators: Denominators
-    files: dict[str, str]
+    """The inputs of a command, each loaded when first used (so a bad --force fails before any big file
+    is read, and a command reads only the files it needs)."""
+
+    def __init__(self, paths: DataPaths):
+        self.paths = paths
+        self.files: dict[str, str] = {}
+
+    def _file(self, name: str, relative: str) -> str:
+        self.files[name] = self.paths.resolve(name, relative)
+        return self.files[name]
+
+    @cached_property
+    def registry(self) -> Registry:
+        return load_forces(self.paths.forces)
+
+    @cached_property
+    def classification(self) -> Classification:
+        return load_classification(self.paths.classification)
+
+    @cached_property
+    def counts(self) -> MeasureCounts:
+        tidy = load_ons_crime(self._file("crime", CRIME), self.registry)
+        return MeasureCounts(tidy, self.classification, self.registry)
+
+    @cached_property
+    def denominators(self) -> Denominators:
+        population = load_population(self._file("population", POPULATION), self.registry, self.paths.la_lookups)
+        households = load_households(self._file("households", HOUSEHOLDS), self.registry)
+        return Denominators(population, households, self.registry)
 
 
 def load_dataset(paths: DataPaths) -> Dataset:
-    """Load the forces registry, classification, crime counts and denominators."""
-    registry = load_forces(paths.forces)
-    classification = load_classification(paths.classification)
-    files = {
-        "crime": paths.resolve("crime", CRIME),
-        "population": paths.resolve("population", POPULATION),
-        "households": paths.resolve("households", HOUSEHOLDS),
-    }
-    counts = load_ons_crime(files["crime"], registry)
-    population = load_population(files["population"], registry, paths.la_lookups)
-    households = load_households(files["households"], registry)
-    return Dataset(
-        registry,
-        classification,
-        MeasureCounts(counts, classification, registry),
-        Denominators(population, households, registry),
-        files,
-    )
+    """The dataset the paths describe; files are read when first needed."""
+    return Dataset(paths)

@@ -84,11 +84,7 @@ def load_ons_crime(source: Source, registry: Registry) -> pd.DataFrame:
             areas[name] = force.code if force else None
         code = areas[name]
         if code is None:
-            table.problem(
-                f"'{name}' is not a known police force area; expected a name or code from the forces "
-                "registry (`crimestat forces`)" if name else "empty value; expected a police force area",
-                r, AREA,
-            )
+            table.problem(_unknown_area(registry, name), r, AREA)
         offence = row[i_off].strip()
         if not offence:
             table.problem("empty value; expected an offence group", r, OFFENCE)
@@ -126,6 +122,14 @@ def load_ons_crime(source: Source, registry: Registry) -> pd.DataFrame:
             "count": pd.Series(counts, dtype="int64"),
         }
     )
+
+
+def _unknown_area(registry: Registry, name: str) -> str:
+    if not name:
+        return "empty value; expected a police force area"
+    near = registry.suggest(name)
+    hint = f" (did you mean '{near[0]}'?)" if near else ""
+    return f"'{name}' is not a known police force area{hint}; expected a name or code from `crimestat forces`"
 
 
 def _names_day(text: str, day: int) -> bool:

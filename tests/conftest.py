@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from crimestat.cli import main
+from crimestat.loaders.dataset import DataPaths, load_dataset
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "sample_data"
+DATA = Path(__file__).resolve().parent / "data"
+BAD = DATA / "bad"
+
+
+@pytest.fixture(scope="session")
+def dataset():
+    """The shipped sample data, loaded once for the whole suite."""
+    return load_dataset(DataPaths(SAMPLE))
+
+
+@pytest.fixture
+def run():
+    """Run the CLI as a user would; returns click's Result (exit_code, stdout, stderr)."""
+
+    def invoke(*args: str, input: str | None = None):
+        return CliRunner().invoke(main, [str(a) for a in args], input=input, catch_exceptions=False)
+
+    return invoke

@@ -1,0 +1,33 @@
+"""Period ends, comparisons and the population year rule."""
+
+import pandas as pd
+import pytest
+
+from crimestat import periods
+from crimestat.errors import PeriodNotCoveredError
+
+T = pd.Timestamp
+
+
+@pytest.mark.parametrize(
+    "end, year",
+    [("2014-06-30", 2013), ("2014-09-30", 2014), ("2014-03-31", 2013), ("2014-12-31", 2014), ("2003-03-31", 2002)],
+)
+def test_population_year_is_latest_mid_year_strictly_before(end, year):
+    assert periods.population_year(T(end)) == year
+
+
+def test_years_before_keeps_month_end():
+    assert periods.years_before(T("2014-06-30"), 4) == T("2010-06-30")
+    assert periods.years_before(T("2016-02-29"), 1) == T("2015-02-28")
+
+
+def test_resolve_defaults_to_latest_and_names_range(dataset):
+    available = dataset.counts.periods
+    assert periods.resolve(None, available) == T("2018-12-31")
+    with pytest.raises(PeriodNotCoveredError) as err:
+        periods.resolve(T("2006-06-30"), available)
+    assert str(err.value) == (
+        "--to 2006-06: no 12-month period ends in June 2006 in the crime data; the data cover the 12 months to "
+        "March 2003 through the 12 months to December 2018 (yearly periods until March 2007, then every quarter)"
+    )
