@@ -58,7 +58,6 @@ class Group(click.Group):
 def _setup_logging(quiet: bool) -> None:
     logger = logging.getLogger("crimestat")
     logger.handlers.clear()
-    logger.propagate = False
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("crimestat: warning: %(message)s"))
     logger.addHandler(handler)

@@ -25,6 +25,18 @@ def run():
     """Run the CLI as a user would; returns click's Result (exit_code, stdout, stderr)."""
 
     def invoke(*args: str, input: str | None = None):
-        return CliRunner().invoke(main, [str(a) for a in args], input=input, catch_exceptions=False)
+        return CliRunner().invoke(main, [str(a) for a in args], input=input, catch_exceptions=False,
+                                  prog_name="crimestat")
 
     return invoke
+
+
+@pytest.fixture(autouse=True)
+def fresh_logger():
+    """The CLI configures the 'crimestat' logger; give each test an unconfigured one."""
+    import logging
+
+    yield
+    logger = logging.getLogger("crimestat")
+    logger.handlers.clear()
+    logger.setLevel(logging.NOTSET)

@@ -37,7 +37,7 @@ def test_ons_rows_become_tidy_counts(registry):
 def test_misdated_quarter_end_is_corrected_with_a_warning(registry, caplog):
     counts = crime("30-12-2017,Warwickshire,West Midlands,Robbery,240\n", registry)
     assert counts["period_end"].tolist() == [pd.Timestamp("2017-12-31")]
-    assert ("<stream>: '30-12-2017' is not a month end (lines 2); read as 31-12-2017, the quarter end it "
+    assert ("<stream>: '30-12-2017' is not a month end (line 2); read as 31-12-2017, the quarter end it "
             "stands for") in caplog.text
 
 

@@ -65,8 +65,11 @@ class Dataset:
         self.files: dict[str, str] = {}
 
     def _file(self, name: str, relative: str) -> str:
-        self.files[name] = self.paths.resolve(name, relative)
-        return self.files[name]
+        path = self.paths.resolve(name, relative)
+        # Output names the shipped files by their place in the project, not this machine's folders.
+        shipped = getattr(self.paths, name) is None and self.paths.data_dir is None
+        self.files[name] = f"sample_data/{relative}" if shipped else path
+        return path
 
     @cached_property
     def registry(self) -> Registry:

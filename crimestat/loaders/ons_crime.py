@@ -110,7 +110,7 @@ def load_ons_crime(source: Source, registry: Registry) -> pd.DataFrame:
     for raw, lines in corrected.items():
         fixed = dates[raw][0]
         warn(
-            f"{table.name}: '{raw}' is not a month end (lines {_line_span(lines)}); "
+            f"{table.name}: '{raw}' is not a month end ({_line_span(lines)}); "
             f"read as {fixed:%d-%m-%Y}, the quarter end it stands for"
         )
     return pd.DataFrame(
@@ -141,8 +141,8 @@ def _names_day(text: str, day: int) -> bool:
 
 def _line_span(lines: list[int]) -> str:
     if len(lines) == 1:
-        return str(lines[0])
-    return f"{lines[0]}-{lines[-1]}, {len(lines)} rows"
+        return f"line {lines[0]}"
+    return f"lines {lines[0]}-{lines[-1]}, {len(lines)} rows"
 
 
 __all__ = ["load_ons_crime", "parse_period_end", "TIDY_COLUMNS", "CsvTable"]

@@ -1,0 +1,114 @@
+"""compare against HMIC's published Warwickshire figures, and for every force and period."""
+
+import csv
+
+import pandas as pd
+import pytest
+
+from conftest import SAMPLE
+from crimestat.compare import compare
+from crimestat.errors import PeriodNotCoveredError, UnknownMeasureError
+
+T = pd.Timestamp
+PUBLISHED = SAMPLE / "published/hmic-crime-inspection-2014-warwickshire.csv"
+
+
+def published():
+    """(measure, statistic, base, force value, England and Wales value) from HMIC's report."""
+    bases = {"12 months to June 2010": T("2010-06-30"), "12 months to June 2013": T("2013-06-30")}
+    for row in csv.DictReader(open(PUBLISHED, encoding="utf-8")):
+        measure = row["measure"]
+        if measure.endswith("_rate") and row["period"] == "12 months to June 2014" and measure != "asb_incident_rate":
+            yield measure.removesuffix("_rate"), "rate_per_1000", None, float(row["force_value"]), \
+                float(row["england_and_wales_value"])
+        elif measure.endswith("_change"):
+            base = bases[row["period"].split(" vs ")[1]]
+            yield measure.removesuffix("_change"), "pct_change", base, float(row["force_value"]), \
+                float(row["england_and_wales_value"])
+
+
+@pytest.fixture(scope="module")
+def warwickshire(dataset):
+    result = compare(dataset, "warwickshire", T("2014-06-30"))
+    return {(r.area_code, r.measure, r.statistic, r.base_period_end): r for r in result.rows}
+
+
+@pytest.mark.parametrize("measure, statistic, base, force_value, ew_value", list(published()))
+def test_reproduces_hmic_within_revision_tolerance(warwickshire, measure, statistic, base, force_value, ew_value):
+    tolerance = 0.1 if statistic == "rate_per_1000" else 1.0  # per 1,000; percentage points
+    force = warwickshire[("E23000017", measure, statistic, base)]
+    whole = warwickshire[("K04000001", measure, statistic, base)]
+    assert force.value == pytest.approx(force_value, abs=tolerance)
+    assert whole.value == pytest.approx(ew_value, abs=tolerance)
+
+
+def test_published_file_holds_all_eight_crime_figures():
+    assert len(list(published())) == 8
+
+
+def test_counts_and_denominators_by_hand(warwickshire):
+    row = warwickshire[("E23000017", "domestic_burglary", "rate_per_1000", None)]
+    assert (row.numerator, row.denominator) == (1612, 231005)
+    assert row.value == pytest.approx(1612 / 231005 * 1000)
+    whole = warwickshire[("K04000001", "crime_excl_fraud", "rate_per_1000", None)]
+    assert (whole.numerator, whole.denominator) == (3460860, 56948229)
+
+
+def test_every_force_and_period(dataset):
+    for force in dataset.registry.territorial:
+        for period in dataset.counts.periods:
+            result = compare(dataset, force.code, period)
+            assert len(result.rows) == 16
+            for row in result.rows:
+                assert (row.value is None) == bool(row.note), (force.name, period, row)
+                if row.value is not None:
+                    assert row.value == row.value  # never NaN
+
+
+def test_missing_baseline_says_so_and_keeps_the_rest(dataset):
+    result = compare(dataset, "warwickshire", T("2009-06-30"))
+    rates = [r for r in result.rows if r.statistic == "rate_per_1000"]
+    assert all(r.value is not None for r in rates)
+    change = next(r for r in result.rows if r.base_period_end == T("2005-06-30"))
+    assert change.value is None
+    assert change.note == "the data have no 12 months to June 2005 to compare with"
+
+
+def test_series_break_after_2017(dataset):
+    result = compare(dataset, "warwickshire", T("2018-12-31"))
+    burglary = [r for r in result.rows if r.measure == "domestic_burglary"]
+    assert [r.value for r in burglary] == [None, None]
+    assert burglary[0].note == (
+        "series break: 'Domestic burglary' is not recorded by forces in full after the 12 months to March 2017"
+    )
+
+
+def test_explicit_baseline_outside_data_is_an_error(dataset):
+    with pytest.raises(PeriodNotCoveredError) as err:
+        compare(dataset, "warwickshire", T("2014-06-30"), baseline=T("2001-06-30"))
+    assert str(err.value).startswith("--baseline 2001-06: no 12-month period ends in June 2001")
+
+
+def test_population_year_override(dataset):
+    result = compare(dataset, "warwickshire", T("2014-06-30"), population_year=2014)
+    row = result.rows[0]
+    assert row.denominator == 552450  # Warwickshire mid-2014, sample_data population file
+    with pytest.raises(PeriodNotCoveredError):
+        compare(dataset, "warwickshire", T("2014-06-30"), population_year=1990)
+
+
+def test_chosen_measures(dataset):
+    result = compare(dataset, "kent", T("2014-06-30"), measures=["robbery"])
+    assert [(r.measure, r.statistic) for r in result.rows] == [("robbery", "rate_per_1000")] * 2 + [
+        ("robbery", "pct_change")] * 4
+    with pytest.raises(UnknownMeasureError) as err:
+        compare(dataset, "kent", T("2014-06-30"), measures=["robery"])
+    assert str(err.value).startswith("unknown measure 'robery'; did you mean 'robbery'?")
+
+
+def test_negative_single_group_total_is_not_a_rate(dataset):
+    result = compare(dataset, "cheshire", T("2007-06-30"),
+                     measures=["death_or_serious_injury_caused_by_illegal_driving"])
+    row = result.rows[0]
+    assert row.value is None
+    assert row.note == "the source gives a negative total (-1), a net adjustment, not a count"
