@@ -78,11 +78,15 @@ def data_options(func):
     @click.option("--classification", metavar="FILE",
                   help="Offence classification CSV: source,category,measure (default: the packaged one).")
     @click.option("--forces", "forces_file", metavar="FILE", help="Forces registry CSV (default: the packaged one).")
+    @click.option("--indicators", metavar="FILE", help="Victim satisfaction, detection and anti-social behaviour "
+                  "figures (default: the data folder's, if any).")
     @functools.wraps(func)
-    def wrapper(*args, data_dir, crime, population, la_lookups, households, classification, forces_file, **kwargs):
+    def wrapper(*args, data_dir, crime, population, la_lookups, households, classification, forces_file,
+                indicators, **kwargs):
         from .loaders.dataset import DataPaths
 
-        paths = DataPaths(data_dir, crime, population, households, list(la_lookups), classification, forces_file)
+        paths = DataPaths(data_dir, crime, population, households, list(la_lookups), classification, forces_file,
+                          indicators)
         return func(*args, paths=paths, **kwargs)
 
     return wrapper
@@ -125,17 +129,28 @@ def main(quiet: bool) -> None:
               "dated before the period ends).")
 @click.option("--measure", "measures", multiple=True, help="Measure to show instead of HMIC's set; repeat "
               "for several (`crimestat measures` lists them).")
+@click.option("--confidence", type=click.FloatRange(0.5, 0.999), default=0.95, show_default=True,
+              help="Confidence level of satisfaction intervals.")
+@click.option("--interval", type=click.Choice(["wilson", "normal"]), default="wilson", show_default=True,
+              help="Interval for satisfaction given as counts.")
+@click.option("--verdict", type=click.Choice(["overlap", "z-test"]), default="overlap", show_default=True,
+              help="How satisfaction is judged against England and Wales and the previous year.")
 @data_options
 @output_options
-def compare(force, to, baseline, population_year, measures, paths, fmt, output):
-    """Compare a force with England and Wales: rates per 1,000 and changes.
+def compare(force, to, baseline, population_year, measures, confidence, interval, verdict, paths, fmt, output):
+    """Compare a force with England and Wales: rates per 1,000, changes and indicators.
 
     Example: crimestat compare --force warwickshire --to 2014-06
     """
     from .compare import compare as run
+    from .indicators import IndicatorOptions, IndicatorSet
     from .loaders.dataset import load_dataset
 
-    result = run(load_dataset(paths), force, to, baseline, population_year, list(measures) or None)
+    data = load_dataset(paths)
+    data.registry.get(force)  # an unknown force is reported before any file is read
+    indicators = IndicatorSet(data.indicators) if data.indicators is not None else None
+    result = run(data, force, to, baseline, population_year, list(measures) or None, indicators,
+                 IndicatorOptions(confidence, interval, verdict))
     write_output(render(result, fmt), output)
 
 

@@ -9,6 +9,7 @@ import pandas as pd
 from . import periods
 from .figures import change_row, rate_row
 from .forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE
+from .indicators import IndicatorOptions, IndicatorSet, indicator_part
 from .loaders.dataset import Dataset
 from .rows import Cell, Result, Row, Section
 
@@ -37,8 +38,9 @@ def choose_periods(data: Dataset, to: pd.Timestamp | None, baseline: pd.Timestam
 
 def compare(data: Dataset, force_name: str, to: pd.Timestamp | None = None,
             baseline: pd.Timestamp | None = None, population_year: int | None = None,
-            measures: list[str] | None = None) -> Result:
-    """Rates and changes for a force beside England and Wales."""
+            measures: list[str] | None = None, indicators: IndicatorSet | None = None,
+            options: IndicatorOptions | None = None) -> Result:
+    """Rates and changes for a force beside England and Wales, and the indicators when given."""
     force = data.registry.get(force_name)
     chosen = choose_periods(data, to, baseline)
     if population_year is not None:
@@ -72,6 +74,11 @@ def compare(data: Dataset, force_name: str, to: pd.Timestamp | None = None,
         Section(["Change in recorded crime"] + names, change_table),
     ]
     notes = _notes(data, force.code, force.name, chosen, population_year, rate_measures)
+    if indicators is not None:
+        part = indicator_part(data, indicators, force.code, chosen.current, options or IndicatorOptions())
+        rows += part.rows
+        sections.append(part.section)
+        notes[-1:-1] = part.notes
     title = f"{force.name} compared with England and Wales, {periods.label(chosen.current)}"
     meta = {
         "command": "compare",

@@ -38,7 +38,7 @@ def test_compare_json_and_markdown(run):
     result = run("compare", "--force", "warwickshire", "--to", "2014-06", "--format", "json", "-q")
     document = json.loads(result.stdout)
     assert document["meta"]["sources"]["crime"] == "sample_data/ons-recorded-crime/rec-crime-pfa.csv"
-    assert len(document["rows"]) == 16
+    assert len(document["rows"]) == 28  # 16 crime figures, 12 indicator rows
     first = document["rows"][0]
     assert first["value"] == pytest.approx(27651 / 549517 * 1000)
     assert first["base_period_end"] is None and first["period_end"] == "2014-06-30"

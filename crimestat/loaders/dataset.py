@@ -15,12 +15,14 @@ from ..measures import MeasureCounts
 from .classification import load_classification
 from .denominators import load_households, load_population
 from .forces import load_forces
+from .indicators import Indicator, load_indicators
 from .ons_crime import load_ons_crime
 
 # File names inside a data folder; --data-dir points at another folder laid out the same way.
 CRIME = "ons-recorded-crime/rec-crime-pfa.csv"
 POPULATION = "population/pfa-population-mid2001-mid2019.csv"
 HOUSEHOLDS = "households/pfa-households-census-2011.csv"
+INDICATORS = "indicators/hmic-2014-published.csv"
 
 
 def default_data_dir() -> Path:
@@ -45,6 +47,7 @@ class DataPaths:
     la_lookups: list[str] = field(default_factory=list)
     classification: str | None = None
     forces: str | None = None
+    indicators: str | None = None
 
     def resolve(self, name: str, relative: str) -> str:
         given = getattr(self, name)
@@ -83,6 +86,15 @@ class Dataset:
     def counts(self) -> MeasureCounts:
         tidy = load_ons_crime(self._file("crime", CRIME), self.registry)
         return MeasureCounts(tidy, self.classification, self.registry)
+
+    @cached_property
+    def indicators(self) -> list[Indicator] | None:
+        """The indicators file given, or the data folder's if it has one; None when there is none."""
+        if self.paths.indicators is None:
+            folder = self.paths.data_dir if self.paths.data_dir is not None else default_data_dir()
+            if not (Path(folder) / INDICATORS).is_file():
+                return None
+        return load_indicators(self._file("indicators", INDICATORS), self.registry)
 
     @cached_property
     def denominators(self) -> Denominators:

@@ -1,0 +1,240 @@
+"""Victim satisfaction, detection rates and anti-social behaviour beside the crime figures.
+
+Each indicator carries its own period (HMIC's report pairs crime to June 2014 with detections and
+anti-social behaviour to March 2014): for a comparison ending at ``to`` an indicator uses its latest
+period ending within the 12 months up to ``to``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from . import periods
+from .figures import area_name
+from .forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE
+from .loaders.dataset import Dataset
+from .loaders.indicators import Indicator
+from .metrics import proportion as prop
+from .metrics.rates import percentage_change, rate_per_1000
+from .rows import Cell, Row, Section
+
+LABELS = {
+    "detection_rate": "Detection rate (crimes excluding fraud)",
+    "asb_incidents": "Anti-social behaviour incidents per 1,000 population",
+    "asb_count": "Anti-social behaviour incidents",
+    "asb_incidents_change": "Anti-social behaviour, change on the previous 12 months",
+    "victim_satisfaction": "Victim satisfaction",
+}
+PUBLISHED_CONFIDENCE = 0.95  # published half-widths are 95% intervals
+
+
+@dataclass(frozen=True)
+class IndicatorOptions:
+    confidence: float = 0.95
+    interval: str = "wilson"
+    verdict: str = "overlap"
+
+    def __post_init__(self) -> None:
+        prop.z_value(self.confidence)  # refuses a level outside (0, 1)
+        if self.interval not in prop.CONFINT_METHODS:
+            raise ValueError(f"interval must be one of {prop.CONFINT_METHODS}")
+        if self.verdict not in prop.VERDICT_RULES:
+            raise ValueError(f"verdict must be one of {prop.VERDICT_RULES}")
+
+
+class IndicatorSet:
+    """Indicators looked up by area, measure and period."""
+
+    def __init__(self, indicators: list[Indicator]):
+        self._by_key = {(i.area_code, i.measure, i.period_end): i for i in indicators}
+        self.sources = sorted({i.source for i in indicators})
+
+    def get(self, area: str, measure: str, period_end: pd.Timestamp) -> Indicator | None:
+        return self._by_key.get((area, measure, period_end))
+
+    def latest(self, areas: list[str], measure: str, to: pd.Timestamp) -> pd.Timestamp | None:
+        """The latest period of ``measure`` for any of ``areas`` ending in the 12 months up to ``to``."""
+        start = periods.years_before(to, 1)
+        found = [p for (a, m, p) in self._by_key if a in areas and m == measure and start < p <= to]
+        return max(found) if found else None
+
+
+def _missing(measure: str, area: str, period: pd.Timestamp | None) -> str:
+    when = f"the {periods.label(period)}" if period is not None else "the 12 months to the period compared"
+    return f"the indicators file has no {measure} for {area} in {when}"
+
+
+def proportion_row(data: Dataset, ind: Indicator | None, area: str, measure: str, period: pd.Timestamp | None,
+                   options: IndicatorOptions) -> Row:
+    """A percentage (satisfaction, detection rate) with its interval where one is known."""
+    row = Row(area, area_name(data, area), measure, "percent", period)
+    if ind is None:
+        row.note = _missing(measure, row.area, period)
+        return row
+    if ind.value is not None:
+        row.value = ind.value
+        if ind.half_width is not None:
+            half = ind.half_width * prop.z_value(options.confidence) / prop.z_value(PUBLISHED_CONFIDENCE)
+            row.ci_low, row.ci_high = max(0.0, ind.value - half), min(100.0, ind.value + half)
+        return row
+    row.numerator, row.denominator = ind.numerator, ind.denominator
+    if not ind.denominator:
+        row.note = "no cases (denominator 0), so no percentage"
+        return row
+    row.value = ind.numerator / ind.denominator * 100  # type: ignore[operator]
+    if measure == "victim_satisfaction":
+        low, high = prop.proportion_confint(ind.numerator, ind.denominator, options.confidence, options.interval)
+        row.ci_low, row.ci_high = float(low) * 100, float(high) * 100
+    return row
+
+
+def _standard_error(ind: Indicator) -> float:
+    """Standard error in percentage points, from counts or from a published 95% half-width."""
+    if ind.value is not None:
+        return (ind.half_width or 0.0) / prop.z_value(PUBLISHED_CONFIDENCE)
+    p = ind.numerator / ind.denominator  # type: ignore[operator]
+    return float(prop.standard_error(p, ind.denominator)) * 100
+
+
+def verdict_row(mine: Row, my_ind: Indicator | None, other: Row, other_ind: Indicator | None,
+                comparator: str, options: IndicatorOptions) -> Row:
+    """HMIC's verdict ("broadly in line", "higher", "lower") on ``mine`` against ``other``."""
+    row = Row(mine.area_code, mine.area, mine.measure, "verdict", mine.period_end, comparator=comparator)
+    if other.period_end != mine.period_end:
+        row.base_period_end = other.period_end
+    if mine.value is None or other.value is None or my_ind is None or other_ind is None:
+        row.note = "needs both figures: " + (mine.note or other.note)
+        return row
+    if mine.ci_low is None or other.ci_low is None:
+        row.note = "needs an interval on both figures"
+        return row
+    row.value = mine.value - other.value
+    both_counts = my_ind.value is None and other_ind.value is None
+    if both_counts:
+        z, p = prop.two_proportion_ztest(my_ind.numerator, my_ind.denominator,  # type: ignore[arg-type]
+                                         other_ind.numerator, other_ind.denominator)  # type: ignore[arg-type]
+    else:
+        z, p = prop.difference_ztest(mine.value, _standard_error(my_ind), other.value, _standard_error(other_ind))
+    row.p_value = p
+    if options.verdict == "overlap":
+        row.verdict = prop.verdict_overlap(mine.ci_low, mine.ci_high, other.ci_low, other.ci_high)  # type: ignore[arg-type]
+    else:
+        row.verdict = prop.verdict_z(z, p, 1 - options.confidence)
+    return row
+
+
+def asb_rows(data: Dataset, indicators: IndicatorSet, area: str, period: pd.Timestamp | None) -> tuple[Row, Row]:
+    """The anti-social behaviour rate per 1,000 population and its change on the previous 12 months."""
+    name = area_name(data, area)
+    rate = Row(area, name, "asb_incidents", "rate_per_1000", period)
+    base = periods.years_before(period, 1) if period is not None else None
+    change = Row(area, name, "asb_incidents", "pct_change", period, base)
+    ind = indicators.get(area, "asb_incidents", period) if period is not None else None
+    if ind is None:
+        rate.note = _missing("asb_incidents", name, period)
+    elif ind.value is not None:
+        rate.value = ind.value
+    else:
+        population = data.denominators.get("population", area, period)  # type: ignore[arg-type]
+        rate.numerator, rate.denominator = ind.numerator, population.value
+        if population.ok:
+            rate.value = rate_per_1000(ind.numerator, population.value)  # type: ignore[arg-type]
+        else:
+            rate.note = population.note
+    published = indicators.get(area, "asb_incidents_change", period) if period is not None else None
+    previous = indicators.get(area, "asb_incidents", base) if base is not None else None
+    if published is not None:
+        change.value = published.value
+    elif ind is not None and previous is not None and ind.numerator is not None and previous.numerator is not None:
+        change.numerator, change.denominator = ind.numerator, previous.numerator
+        change.value, change.note = percentage_change(ind.numerator, previous.numerator)
+    else:
+        change.note = _missing("asb_incidents_change", name, period)
+    return rate, change
+
+
+@dataclass
+class IndicatorPart:
+    rows: list[Row]
+    section: Section
+    notes: list[str]
+
+
+def indicator_part(data: Dataset, indicators: IndicatorSet, force_code: str, to: pd.Timestamp,
+                   options: IndicatorOptions) -> IndicatorPart:
+    """Rows, a table section and notes for the indicators of a force beside England and Wales."""
+    areas = [force_code, ENGLAND_AND_WALES_CODE]
+    rows: list[Row] = []
+    table: list[list[Cell]] = []
+
+    def add(label: str, period: pd.Timestamp | None, pair: list[Row], kind: str) -> None:
+        rows.extend(pair)
+        when = periods.label(period) if period is not None else ""
+        table.append([Cell(label), Cell(when)] + [_cell(r, kind, label) for r in pair])
+
+    detection_period = indicators.latest(areas, "detection_rate", to)
+    add(LABELS["detection_rate"], detection_period,
+        [proportion_row(data, indicators.get(a, "detection_rate", detection_period) if detection_period else None,
+                        a, "detection_rate", detection_period, options) for a in areas], "percent0")
+
+    asb_period = indicators.latest(areas, "asb_incidents", to)
+    pairs = [asb_rows(data, indicators, a, asb_period) for a in areas]
+    when = periods.label(asb_period) if asb_period is not None else ""
+    rows.extend(pair[0] for pair in pairs)
+    table.append([Cell(LABELS["asb_incidents"]), Cell(when)] + [_cell(p[0], "rate", LABELS["asb_incidents"]) for p in pairs])
+    table.append([Cell(LABELS["asb_count"]), Cell(when)] + [_count_cell(p[0]) for p in pairs])
+    rows.extend(pair[1] for pair in pairs)
+    table.append([Cell(LABELS["asb_incidents_change"]), Cell(when)] +
+                 [_cell(p[1], "change", LABELS["asb_incidents_change"]) for p in pairs])
+
+    sat_period = indicators.latest(areas, "victim_satisfaction", to)
+    inds = {a: indicators.get(a, "victim_satisfaction", sat_period) if sat_period else None for a in areas}
+    current = [proportion_row(data, inds[a], a, "victim_satisfaction", sat_period, options) for a in areas]
+    add(LABELS["victim_satisfaction"], sat_period, current, "percent_ci")
+    previous_period = periods.years_before(sat_period, 1) if sat_period is not None else None
+    prev_inds = {a: indicators.get(a, "victim_satisfaction", previous_period) if previous_period else None for a in areas}
+    previous = [proportion_row(data, prev_inds[a], a, "victim_satisfaction", previous_period, options) for a in areas]
+    add(LABELS["victim_satisfaction"] + ", previous year", previous_period, previous, "percent_ci")
+
+    force_name = area_name(data, force_code)
+    against_ew = verdict_row(current[0], inds[force_code], current[1], inds[ENGLAND_AND_WALES_CODE],
+                             ENGLAND_AND_WALES, options)
+    against_year = verdict_row(current[0], inds[force_code], previous[0], prev_inds[force_code],
+                               f"{force_name}, {periods.label(previous_period)}" if previous_period else force_name,
+                               options)
+    rows += [against_ew, against_year]
+    for label, verdict in (("Satisfaction against England and Wales", against_ew),
+                           ("Satisfaction against the previous year", against_year)):
+        table.append([Cell(label), Cell(periods.label(sat_period) if sat_period else "")] +
+                     [Cell(verdict.verdict or None, "verdict", "" if verdict.verdict else f"{label}: {verdict.note}"),
+                      Cell("")])
+
+    if options.verdict == "overlap":
+        rule = f"'broadly in line' where the {options.confidence:.0%} intervals overlap"
+    else:
+        rule = f"'broadly in line' where a two-sided z-test is not significant at {1 - options.confidence:.0%}"
+    notes = [
+        f"Victim satisfaction: {options.confidence:.0%} intervals (published ± half-widths, or "
+        f"{options.interval.capitalize()} intervals from counts); {rule}.",
+        "Indicators: " + "; ".join(indicators.sources) + "." if indicators.sources else "Indicators: none given.",
+    ]
+    section = Section(["Other indicators", "Period", force_name, ENGLAND_AND_WALES], table,
+                      ["left", "left", "right", "right"])
+    return IndicatorPart(rows, section, notes)
+
+
+def _count_cell(rate: Row) -> Cell:
+    if rate.numerator is not None:
+        return Cell(rate.numerator, "count")
+    why = rate.note or "the indicators file gives a published rate, not a count"
+    return Cell(None, "count", f"{LABELS['asb_count']}, {rate.area}: {why}")
+
+
+def _cell(row: Row, kind: str, label: str) -> Cell:
+    note = "" if row.value is not None else f"{label}, {row.area}: {row.note}"
+    if kind == "percent_ci":
+        value = None if row.value is None else (row.value, row.ci_low, row.ci_high)
+        return Cell(value, kind, note)
+    return Cell(row.value, kind, note)
