@@ -180,3 +180,30 @@ def measures(classification, fmt, output):
     from .loaders.classification import load_classification
 
     write_output(render(measures_result(load_classification(classification)), fmt), output)
+
+
+@main.command()
+@click.option("--force", "-f", "force", required=True, help="Force name, alias or ONS code, any case.")
+@click.option("--from", "start", type=YEAR_MONTH, help="First period end, YYYY-MM (default: four years before --to).")
+@click.option("--to", type=YEAR_MONTH, help="Last period end, YYYY-MM (default: the latest in the data).")
+@click.option("--measure", default="crime_excl_fraud", show_default=True, help="Measure to chart.")
+@click.option("--population-year", type=int, help="Use this mid-year population for every point.")
+@click.option("--plot", metavar="FILE.png|FILE.svg", help="Also draw the chart to this file.")
+@data_options
+@output_options
+def trend(force, start, to, measure, population_year, plot, paths, fmt, output):
+    """Show a force's rolling 12-month rate at each period end beside England and Wales.
+
+    Example: crimestat trend --force warwickshire --from 2010-06 --to 2014-06 --plot trend.png
+    """
+    from .loaders.dataset import load_dataset
+    from .trend import trend as run
+
+    data = load_dataset(paths)
+    data.registry.get(force)
+    result = run(data, force, start, to, measure, population_year)
+    if plot:
+        from .plot import trend_chart
+
+        trend_chart(result, plot)
+    write_output(render(result, fmt), output)

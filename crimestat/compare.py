@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from . import periods
-from .figures import change_row, rate_row
+from .figures import change_row, larger_than_chance, rate_row
 from .forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE
 from .indicators import IndicatorOptions, IndicatorSet, indicator_part
 from .loaders.dataset import Dataset
@@ -17,6 +17,11 @@ from .rows import Cell, Result, Row, Section
 HMIC_RATES = ["crime_excl_fraud", "victim_based_crime", "sexual_offences", "violence_with_injury",
               "domestic_burglary"]
 HMIC_CHANGES = [("crime_excl_fraud", "baseline"), ("victim_based_crime", "baseline"), ("crime_excl_fraud", "year")]
+
+
+CHANCE_MARK = "†"
+CHANCE_NOTE = ("† larger than chance variation in counts would give (exact Poisson test, p < 0.05); "
+               "see the README on what this test does and does not show.")
 
 
 @dataclass
@@ -61,12 +66,14 @@ def compare(data: Dataset, force_name: str, to: pd.Timestamp | None = None,
         rate_table.append([Cell(label)] + _cells(pair, "rate", info.label))
 
     change_table: list[list[Cell]] = []
+    significant = False
     for m, which in change_specs:
         base = chosen.baseline if which == "baseline" else chosen.year_before
         pair = [change_row(data, m, a, chosen.current, base) for a in areas]
         rows += pair
         label = f"{data.classification.describe(m).label}, from the {periods.label(base)}"
         change_table.append([Cell(label)] + _cells(pair, "change", label))
+        significant = significant or any(larger_than_chance(r) for r in pair)
 
     names = [force.name, ENGLAND_AND_WALES]
     sections = [
@@ -74,6 +81,8 @@ def compare(data: Dataset, force_name: str, to: pd.Timestamp | None = None,
         Section(["Change in recorded crime"] + names, change_table),
     ]
     notes = _notes(data, force.code, force.name, chosen, population_year, rate_measures)
+    if significant:
+        notes.insert(0, CHANCE_NOTE)
     if indicators is not None:
         part = indicator_part(data, indicators, force.code, chosen.current, options or IndicatorOptions())
         rows += part.rows
@@ -96,7 +105,8 @@ def _cells(pair: list[Row], kind: str, label: str) -> list[Cell]:
     shared = len({r.note for r in pair}) == 1
     return [
         Cell(r.value, kind, "" if r.value is not None else
-             f"{label}: {r.note}" if shared else f"{label}, {r.area}: {r.note}")
+             f"{label}: {r.note}" if shared else f"{label}, {r.area}: {r.note}",
+             CHANCE_MARK if larger_than_chance(r) else "")
         for r in pair
     ]
 

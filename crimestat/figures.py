@@ -6,12 +6,17 @@ is shown.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from .forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE
-from .loaders.dataset import Dataset
+from .metrics.poisson import change_test, poisson_confint
 from .metrics.rates import percentage_change, rate_per_1000
 from .rows import Row
+
+if TYPE_CHECKING:
+    from .loaders.dataset import Dataset
 
 
 def area_name(data: Dataset, area_code: str) -> str:
@@ -35,6 +40,9 @@ def rate_row(data: Dataset, measure: str, area_code: str, period_end: pd.Timesta
         row.note = denominator.note
     else:
         row.value = rate_per_1000(count.value, denominator.value)
+        if count.value >= 0:  # type: ignore[operator]
+            low, high = poisson_confint(count.value)
+            row.ci_low, row.ci_high = rate_per_1000(low, denominator.value), rate_per_1000(high, denominator.value)
     return row
 
 
@@ -58,4 +66,14 @@ def change_row(data: Dataset, measure: str, area_code: str, period_end: pd.Times
         row.note = f"base period: {base.note}"
     else:
         row.value, row.note = percentage_change(current.value, base.value)  # type: ignore[arg-type]
+        if row.value is not None and min(current.value, base.value) >= 0:  # type: ignore[type-var]
+            row.p_value = change_test(current.value, base.value)  # type: ignore[arg-type]
     return row
+
+
+SIGNIFICANCE = 0.05
+
+
+def larger_than_chance(row: Row) -> bool:
+    """Whether a change's exact Poisson test says it is larger than chance (p < 0.05)."""
+    return row.p_value is not None and row.p_value < SIGNIFICANCE

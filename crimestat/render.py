@@ -91,6 +91,18 @@ def _missing_notes(result: Result) -> list[str]:
     return notes
 
 
+def _body(section) -> list[list[str]]:
+    """A section's cells as text; where a column has markers, unmarked cells get matching padding."""
+    body = [[format_cell(c) for c in row] for row in section.rows]
+    for col in range(len(section.headers)):
+        width = max((len(row[col].marker) for row in section.rows if col < len(row)), default=0)
+        if width:
+            for r, row in enumerate(section.rows):
+                if not row[col].marker and body[r][col]:
+                    body[r][col] += " " * width
+    return body
+
+
 def _aligns(section) -> list[str]:
     return section.align or ["left"] + ["right"] * (len(section.headers) - 1)
 
@@ -98,8 +110,7 @@ def _aligns(section) -> list[str]:
 def to_table(result: Result) -> str:
     parts = [result.title, ""]
     for section in result.sections:
-        body = [[format_cell(c) for c in row] for row in section.rows]
-        parts.append(tabulate(body, headers=section.headers, tablefmt="simple",
+        parts.append(tabulate(_body(section), headers=section.headers, tablefmt="simple",
                               colalign=_aligns(section), disable_numparse=True))
         parts.append("")
     missing = _missing_notes(result)
@@ -113,8 +124,7 @@ def to_table(result: Result) -> str:
 def to_markdown(result: Result) -> str:
     parts = [f"## {result.title}", ""]
     for section in result.sections:
-        body = [[format_cell(c) for c in row] for row in section.rows]
-        parts.append(tabulate(body, headers=section.headers, tablefmt="pipe",
+        parts.append(tabulate(_body(section), headers=section.headers, tablefmt="pipe",
                               colalign=_aligns(section), disable_numparse=True))
         parts.append("")
     missing = _missing_notes(result)

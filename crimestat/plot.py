@@ -1,0 +1,104 @@
+"""Charts: the trend line chart and the funnel plot, written as PNG or SVG with matplotlib.
+
+Text is kept as text in SVG (so it can be searched and read by screen readers), and PNG files carry the
+title in their metadata.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import UsageError
+from .rows import Result
+
+SOURCE_LINE = "Source: ONS police recorded crime by police force area; ONS population estimates (OGL v3.0)"
+FORMATS = (".png", ".svg")
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    matplotlib.rcParams["svg.fonttype"] = "none"
+    matplotlib.rcParams["svg.hashsalt"] = "crimestat"  # the same chart gives the same file
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _check(path: str) -> Path:
+    target = Path(path)
+    if target.suffix.lower() not in FORMATS:
+        raise UsageError(f"--plot {path}: expected a file name ending in .png or .svg")
+    if not target.parent.exists():
+        raise UsageError(f"--plot {path}: folder '{target.parent}' does not exist")
+    return target
+
+
+def _save(fig, target: Path, title: str) -> None:
+    if target.suffix.lower() == ".png":
+        fig.savefig(target, dpi=150, metadata={"Title": title, "Software": "crimestat"})
+    else:
+        fig.savefig(target, metadata={"Title": title, "Date": None})
+
+
+def trend_chart(result: Result, path: str) -> None:
+    """Line chart of a trend result: force and England and Wales, rate against period end."""
+    target = _check(path)
+    plt = _pyplot()
+    rows = result.rows
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for area in dict.fromkeys(r.area for r in rows):
+        mine = [r for r in rows if r.area == area]
+        ax.plot([r.period_end for r in mine], [r.value for r in mine], marker="o", markersize=3, label=area)
+    meta = result.meta
+    first, last = meta["from"], meta["to"]
+    ax.set_title(f"{meta['measure_label']}, rate {meta['unit']}\n"
+                 f"{meta['force']['name']} and England and Wales, 12 months to {first:%B %Y} to {last:%B %Y}",
+                 fontsize=10)
+    ends = sorted({r.period_end for r in rows})
+    step = max(1, len(ends) // 8)
+    ax.set_xticks(ends[::step], [f"{e:%b %Y}" for e in ends[::step]], fontsize=8)
+    ax.set_xlabel("End of 12-month period")
+    ax.set_ylabel(f"Rate {meta['unit']}")
+    ax.set_ylim(bottom=0)
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    fig.text(0.01, 0.01, SOURCE_LINE, fontsize=7, color="#555555")
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    _save(fig, target, result.title)
+    plt.close(fig)
+
+
+def funnel_chart(points: list[dict], limits: dict, target: float, title: str, unit: str, path: str) -> None:
+    """Funnel plot: each force's rate against its denominator, England and Wales line and control limits.
+
+    ``points`` hold name, denominator, rate and position; ``limits`` maps a label ('95%', '99.8%') to
+    (denominators, lower rates, upper rates).
+    """
+    out = _check(path)
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(8, 5.5))
+    styles = {"95%": ("#1f77b4", "--"), "99.8%": ("#d62728", ":")}
+    for label, (xs, lows, highs) in limits.items():
+        colour, style = styles.get(label, ("grey", "-"))
+        ax.plot(xs, lows, style, color=colour, label=f"{label} limits")
+        ax.plot(xs, highs, style, color=colour)
+    ax.axhline(target, color="black", linewidth=1, label=f"England and Wales ({target:.1f})")
+    for p in points:
+        outside = p["position"] != "within"
+        ax.scatter(p["denominator"], p["rate"], s=18, color="#d62728" if outside else "#333333", zorder=3)
+        if outside:
+            ax.annotate(p["name"], (p["denominator"], p["rate"]), fontsize=6, xytext=(3, 2),
+                        textcoords="offset points")
+    ax.set_xscale("log")
+    ax.set_title(title, fontsize=10)
+    ax.set_xlabel("Population (log scale)" if "population" in unit else "Households (log scale)")
+    ax.set_ylabel(f"Rate {unit}")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.text(0.01, 0.01, SOURCE_LINE + ". Forces outside the 99.8% or 95% limits are labelled.",
+             fontsize=7, color="#555555")
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    _save(fig, out, title)
+    plt.close(fig)
