@@ -92,6 +92,31 @@ def data_options(func):
     return wrapper
 
 
+def peer_options(func):
+    """--peers and --peer-groups: HMIC's most similar groups."""
+
+    @click.option("--peers", metavar="NAMES", help='Peer forces, comma-separated: "Lancashire,Kent" (up to 7).')
+    @click.option("--peer-groups", metavar="FILE", help="CSV of force,peer rows (up to 7 peers a force).")
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        if kwargs.get("peers") and kwargs.get("peer_groups"):
+            raise click.UsageError("give --peers or --peer-groups, not both")
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
+def _peer_groups(registry, code, peers, peer_groups):
+    from .loaders.peers import load_peer_groups
+    from .peers import peers_from_names
+
+    if peers:
+        return peers_from_names(registry, code, peers)
+    if peer_groups:
+        return load_peer_groups(peer_groups, registry)
+    return None
+
+
 def output_options(func):
     """Options that say how and where to write the result."""
 
@@ -135,9 +160,11 @@ def main(quiet: bool) -> None:
               help="Interval for satisfaction given as counts.")
 @click.option("--verdict", type=click.Choice(["overlap", "z-test"]), default="overlap", show_default=True,
               help="How satisfaction is judged against England and Wales and the previous year.")
+@peer_options
 @data_options
 @output_options
-def compare(force, to, baseline, population_year, measures, confidence, interval, verdict, paths, fmt, output):
+def compare(force, to, baseline, population_year, measures, confidence, interval, verdict, peers, peer_groups,
+            paths, fmt, output):
     """Compare a force with England and Wales: rates per 1,000, changes and indicators.
 
     Example: crimestat compare --force warwickshire --to 2014-06
@@ -147,10 +174,11 @@ def compare(force, to, baseline, population_year, measures, confidence, interval
     from .loaders.dataset import load_dataset
 
     data = load_dataset(paths)
-    data.registry.get(force)  # an unknown force is reported before any file is read
+    code = data.registry.get(force).code  # an unknown force is reported before any file is read
+    groups = _peer_groups(data.registry, code, peers, peer_groups)
     indicators = IndicatorSet(data.indicators) if data.indicators is not None else None
     result = run(data, force, to, baseline, population_year, list(measures) or None, indicators,
-                 IndicatorOptions(confidence, interval, verdict))
+                 IndicatorOptions(confidence, interval, verdict), groups)
     write_output(render(result, fmt), output)
 
 
@@ -206,4 +234,42 @@ def trend(force, start, to, measure, population_year, plot, paths, fmt, output):
         from .plot import trend_chart
 
         trend_chart(result, plot)
+    write_output(render(result, fmt), output)
+
+
+@main.command()
+@click.option("--measure", default="crime_excl_fraud", show_default=True, help="Measure to rank by.")
+@click.option("--to", type=YEAR_MONTH, help="End of the 12 months, YYYY-MM (default: the latest in the data).")
+@click.option("--baseline", type=YEAR_MONTH, help="Period for the longer change, YYYY-MM (default: four years before).")
+@click.option("--population-year", type=int, help="Mid-year population estimate to use.")
+@click.option("--force", "-f", "force", help="With --peers or --peer-groups: rank this force's group only.")
+@click.option("--plot", metavar="FILE.png|FILE.svg", help="Also draw the funnel plot to this file.")
+@peer_options
+@data_options
+@output_options
+def rank(measure, to, baseline, population_year, force, plot, peers, peer_groups, paths, fmt, output):
+    """Rank all 43 forces by rate, with changes and funnel-plot positions.
+
+    Example: crimestat rank --measure crime_excl_fraud --to 2014-06 --plot funnel.png
+    """
+    from .loaders.dataset import load_dataset
+    from .rank import rank as run
+
+    data = load_dataset(paths)
+    codes = None
+    if peers or peer_groups:
+        if not force:
+            raise click.UsageError("--peers and --peer-groups need --force: whose group to rank")
+        code = data.registry.get(force).code
+        codes = _peer_groups(data.registry, code, peers, peer_groups).group(code)
+    elif force:
+        raise click.UsageError("--force goes with --peers or --peer-groups; without them rank lists all forces")
+    result, funnel = run(data, measure, to, baseline, population_year, codes)
+    if plot:
+        from .plot import funnel_chart
+
+        info = data.classification.describe(measure)
+        funnel_chart(funnel.points, funnel.limits, funnel.target,
+                     f"{info.label}, rate {info.unit}: funnel plot, {periods.label(result.meta['period_end'])}",
+                     info.unit, plot)
     write_output(render(result, fmt), output)

@@ -11,7 +11,10 @@ from .figures import change_row, larger_than_chance, rate_row
 from .forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE
 from .indicators import IndicatorOptions, IndicatorSet, indicator_part
 from .loaders.dataset import Dataset
+from .peers import PeerGroups, peer_average
 from .rows import Cell, Result, Row, Section
+
+PEER_GROUP = "peer_group"
 
 # The rates and changes in the "Crime" section of HMIC's 2014 reports.
 HMIC_RATES = ["crime_excl_fraud", "victim_based_crime", "sexual_offences", "violence_with_injury",
@@ -44,7 +47,7 @@ def choose_periods(data: Dataset, to: pd.Timestamp | None, baseline: pd.Timestam
 def compare(data: Dataset, force_name: str, to: pd.Timestamp | None = None,
             baseline: pd.Timestamp | None = None, population_year: int | None = None,
             measures: list[str] | None = None, indicators: IndicatorSet | None = None,
-            options: IndicatorOptions | None = None) -> Result:
+            options: IndicatorOptions | None = None, peers: PeerGroups | None = None) -> Result:
     """Rates and changes for a force beside England and Wales, and the indicators when given."""
     force = data.registry.get(force_name)
     chosen = choose_periods(data, to, baseline)
@@ -56,6 +59,7 @@ def compare(data: Dataset, force_name: str, to: pd.Timestamp | None = None,
         data.classification.check(m)
     areas = [force.code, ENGLAND_AND_WALES_CODE]
 
+    group = peers.group(force.code) if peers is not None else None
     rows: list[Row] = []
     rate_table: list[list[Cell]] = []
     for m in rate_measures:
@@ -63,7 +67,17 @@ def compare(data: Dataset, force_name: str, to: pd.Timestamp | None = None,
         pair = [rate_row(data, m, a, chosen.current, population_year) for a in areas]
         rows += pair
         label = info.label + ("*" if info.denominator == "households" else "")
-        rate_table.append([Cell(label)] + _cells(pair, "rate", info.label))
+        line = [Cell(label)] + _cells(pair, "rate", info.label)
+        if group is not None:
+            members = [pair[0]] + [rate_row(data, m, c, chosen.current, population_year) for c in group[1:]]
+            simple, pooled, why = peer_average(members)
+            name = f"Peer group ({len(group)} forces)"
+            rows.append(Row(PEER_GROUP, name, m, "rate_per_1000", chosen.current, value=simple, note=why))
+            rows.append(Row(PEER_GROUP, name, m, "pooled_rate_per_1000", chosen.current, value=pooled, note=why,
+                            numerator=None if why else sum(r.numerator for r in members),  # type: ignore[misc]
+                            denominator=None if why else sum(r.denominator for r in members)))  # type: ignore[misc]
+            line.append(Cell(simple, "rate", f"{info.label}, peer group: {why}" if why else ""))
+        rate_table.append(line)
 
     change_table: list[list[Cell]] = []
     significant = False
@@ -76,13 +90,18 @@ def compare(data: Dataset, force_name: str, to: pd.Timestamp | None = None,
         significant = significant or any(larger_than_chance(r) for r in pair)
 
     names = [force.name, ENGLAND_AND_WALES]
+    peer_header = ["Peer group average"] if group is not None else []
     sections = [
-        Section([f"{periods.label(chosen.current)}: rate per 1,000 population"] + names, rate_table),
+        Section([f"{periods.label(chosen.current)}: rate per 1,000 population"] + names + peer_header, rate_table),
         Section(["Change in recorded crime"] + names, change_table),
     ]
     notes = _notes(data, force.code, force.name, chosen, population_year, rate_measures)
     if significant:
         notes.insert(0, CHANCE_NOTE)
+    if group is not None:
+        member_names = ", ".join(data.registry.by_code(c).name for c in group)
+        notes.insert(0, f"Peer group: {member_names}. Average: the simple mean of their rates, HMIC's comparator "
+                        "(the pooled rate, all crimes over all people, is in CSV and JSON).")
     if indicators is not None:
         part = indicator_part(data, indicators, force.code, chosen.current, options or IndicatorOptions())
         rows += part.rows

@@ -85,9 +85,22 @@ def funnel_chart(points: list[dict], limits: dict, target: float, title: str, un
         ax.plot(xs, lows, style, color=colour, label=f"{label} limits")
         ax.plot(xs, highs, style, color=colour)
     ax.axhline(target, color="black", linewidth=1, label=f"England and Wales ({target:.1f})")
+    # A rate far above the rest (City of London's, with few residents) would flatten everyone else:
+    # such points sit on the top edge as arrows, labelled with their value.
+    ceiling = max(p["rate"] for p in points)
+    if ceiling > 3 * target:
+        ceiling = 2.5 * target
+    low = min([p["rate"] for p in points] + [target]) * 0.8
+    ax.set_ylim(low, ceiling * 1.08)
     for p in points:
         outside = p["position"] != "within"
-        ax.scatter(p["denominator"], p["rate"], s=18, color="#d62728" if outside else "#333333", zorder=3)
+        colour = "#d62728" if outside else "#333333"
+        if p["rate"] > ceiling * 1.08:
+            ax.scatter(p["denominator"], ceiling * 1.05, s=40, marker="^", color=colour, zorder=3)
+            ax.annotate(f"{p['name']} ({p['rate']:.1f}, off the scale)", (p["denominator"], ceiling * 1.05),
+                        fontsize=7, xytext=(5, -3), textcoords="offset points")
+            continue
+        ax.scatter(p["denominator"], p["rate"], s=18, color=colour, zorder=3)
         if outside:
             ax.annotate(p["name"], (p["denominator"], p["rate"]), fontsize=6, xytext=(3, 2),
                         textcoords="offset points")

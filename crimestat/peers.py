@@ -1,0 +1,63 @@
+"""Peer groups: HMIC's "most similar groups", up to seven peers a force, as data a user supplies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import UsageError
+from .forces import Registry
+from .rows import Row
+
+MAX_PEERS = 7
+
+
+@dataclass(frozen=True)
+class PeerGroups:
+    """Each force's peers (ONS codes), from a file or from --peers."""
+
+    groups: dict[str, tuple[str, ...]]
+
+    def group(self, force_code: str) -> list[str]:
+        """The force and its peers; an error if the force has no group."""
+        if force_code not in self.groups:
+            raise UsageError(f"the peer groups give no peers for {force_code}")
+        return [force_code, *self.groups[force_code]]
+
+
+def check_peers(registry: Registry, force_code: str, peer_codes: list[str], where: str) -> list[str]:
+    """Problems with one force's peers: itself, repeats, more than seven."""
+    problems = []
+    name = registry.by_code(force_code).name
+    if force_code in peer_codes:
+        problems.append(f"{where}: {name} is listed as its own peer")
+    repeated = sorted({registry.by_code(c).name for c in peer_codes if peer_codes.count(c) > 1})
+    if repeated:
+        problems.append(f"{where}: {', '.join(repeated)} listed more than once as a peer of {name}")
+    if len(set(peer_codes)) > MAX_PEERS:
+        problems.append(f"{where}: {name} has {len(set(peer_codes))} peers; a most similar group has at most "
+                        f"{MAX_PEERS}")
+    return problems
+
+
+def peers_from_names(registry: Registry, force_code: str, text: str) -> PeerGroups:
+    """Peers given on the command line as comma-separated names (``--peers "Lancashire,Kent"``)."""
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        raise UsageError("--peers: expected comma-separated force names, such as \"Lancashire,Kent\"")
+    codes = [registry.get(n).code for n in names]
+    problems = check_peers(registry, force_code, codes, "--peers")
+    if problems:
+        raise UsageError("; ".join(problems))
+    return PeerGroups({force_code: tuple(codes)})
+
+
+def peer_average(rows: list[Row]) -> tuple[float | None, float | None, str]:
+    """HMIC's peer comparator: the simple mean of the group's rates, and the pooled rate beside it."""
+    missing = [r for r in rows if r.value is None]
+    if missing:
+        return None, None, f"{missing[0].area}: {missing[0].note}"
+    simple = sum(r.value for r in rows) / len(rows)  # type: ignore[misc]
+    pooled = sum(r.numerator for r in rows) / sum(r.denominator for r in rows) * 1000  # type: ignore[misc]
+    return simple, pooled, ""
+
+

@@ -1,0 +1,110 @@
+"""``crimestat rank``: every force's rate for a measure, ranked, with changes and funnel-plot positions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import periods
+from .compare import choose_periods
+from .figures import change_row, larger_than_chance, rate_row
+from .forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE
+from .loaders.dataset import Dataset
+from .metrics.poisson import FUNNEL_LEVELS, funnel_limit, funnel_position
+from .rows import Cell, Result, Row, Section
+
+
+@dataclass
+class Funnel:
+    """What the funnel plot needs: points, limit curves and the England and Wales rate (per 1,000)."""
+
+    points: list[dict]
+    limits: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
+    target: float
+
+
+def rank(data: Dataset, measure: str = "crime_excl_fraud", to: pd.Timestamp | None = None,
+         baseline: pd.Timestamp | None = None, population_year: int | None = None,
+         force_codes: list[str] | None = None) -> tuple[Result, Funnel]:
+    """Rank forces (default: all 43) by their rate, highest first; equal rates share a rank."""
+    data.classification.check(measure)
+    chosen = choose_periods(data, to, baseline)
+    info = data.classification.describe(measure)
+    codes = force_codes or [f.code for f in data.registry.territorial]
+    rates = {c: rate_row(data, measure, c, chosen.current, population_year) for c in codes}
+    whole = rate_row(data, measure, ENGLAND_AND_WALES_CODE, chosen.current, population_year)
+    year = {c: change_row(data, measure, c, chosen.current, chosen.year_before) for c in codes + [ENGLAND_AND_WALES_CODE]}
+    base = {c: change_row(data, measure, c, chosen.current, chosen.baseline) for c in codes + [ENGLAND_AND_WALES_CODE]}
+
+    ranks = competition_ranks({c: r.value for c, r in rates.items() if r.value is not None},
+                              {c: r.area for c, r in rates.items()})
+    ranked = sorted(ranks, key=lambda c: (ranks[c], rates[c].area))
+    unranked = sorted((c for c in codes if rates[c].value is None), key=lambda c: rates[c].area)
+
+    target = whole.value / 1000 if whole.value is not None else None
+    rows: list[Row] = []
+    table: list[list[Cell]] = []
+    points = []
+    for code in ranked + unranked:
+        rate = rates[code]
+        if target is not None and rate.value is not None and rate.numerator is not None and rate.numerator >= 0:
+            rate.verdict = funnel_position(rate.numerator, rate.denominator, target)  # type: ignore[arg-type]
+            rate.comparator = ENGLAND_AND_WALES
+            points.append({"name": rate.area, "denominator": rate.denominator, "rate": rate.value,
+                           "position": rate.verdict})
+        position = Row(code, rate.area, measure, "rank", chosen.current, value=ranks.get(code),
+                       denominator=len(ranked), note="" if code in ranks else rate.note)
+        rows += [rate, position, year[code], base[code]]
+        table.append(_line(ranks.get(code), rate, year[code], base[code]))
+    rows += [whole, year[ENGLAND_AND_WALES_CODE], base[ENGLAND_AND_WALES_CODE]]
+    table.append(_line(None, whole, year[ENGLAND_AND_WALES_CODE], base[ENGLAND_AND_WALES_CODE]))
+
+    limits = {}
+    if target is not None and points:
+        denominators = [p["denominator"] for p in points]
+        xs = np.geomspace(min(denominators) / 1.5, max(denominators) * 1.5, 200)
+        for level, (low_p, high_p) in FUNNEL_LEVELS.items():
+            limits[level] = (xs, funnel_limit(target, xs, low_p) * 1000, funnel_limit(target, xs, high_p) * 1000)
+
+    headers = ["Rank", "Force", f"Rate {info.unit}", f"Change on {periods.label(chosen.year_before)}",
+               f"Change on {periods.label(chosen.baseline)}", "Funnel position"]
+    notes = [
+        f"{periods.label(chosen.current)}. Rank 1 is the highest rate; equal rates share a rank.",
+        "† change larger than chance variation in counts would give (exact Poisson test, p < 0.05).",
+        "Funnel position: the force's rate against control limits around England and Wales's rate for its "
+        "population (Spiegelhalter 2005, Poisson counts); 'within' means within the 95% limits.",
+        "Source: Office for National Statistics, police recorded crime by police force area; ONS mid-year "
+        "population estimates. Contains public sector information licensed under the Open Government Licence v3.0.",
+    ]
+    title = f"{info.label}: forces ranked by rate {info.unit}, {periods.label(chosen.current)}"
+    meta = {"command": "rank", "measure": measure, "period_end": chosen.current, "baseline_period_end": chosen.baseline,
+            "year_before_period_end": chosen.year_before, "forces": len(codes), "sources": data.files}
+    section = Section(headers, table, ["right", "left", "right", "right", "right", "left"])
+    return Result(title, rows, [section], notes, meta), Funnel(points, limits, whole.value or 0.0)
+
+
+def competition_ranks(values: dict[str, float], names: dict[str, str]) -> dict[str, int]:
+    """Rank 1 for the highest value; equal values share the better rank and the next rank is skipped
+    (1, 2, 2, 4), as league tables do. Ties are listed by name."""
+    order = sorted(values, key=lambda k: (-values[k], names.get(k, k)))
+    ranks: dict[str, int] = {}
+    for i, key in enumerate(order):
+        tied = i > 0 and values[key] == values[order[i - 1]]
+        ranks[key] = ranks[order[i - 1]] if tied else i + 1
+    return ranks
+
+
+def _line(position: int | None, rate: Row, year: Row, base: Row) -> list[Cell]:
+    def note(row: Row, what: str) -> str:
+        return "" if row.value is not None else f"{row.area}, {what}: {row.note}"
+
+    return [
+        Cell("" if position is None else str(position)),
+        Cell(rate.area),
+        Cell(rate.value, "rate", note(rate, "rate")),
+        Cell(year.value, "change", note(year, "change on the year"), "†" if larger_than_chance(year) else ""),
+        Cell(base.value, "change", note(base, "change on the baseline"), "†" if larger_than_chance(base) else ""),
+        Cell(rate.verdict, "text"),
+    ]
