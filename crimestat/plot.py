@@ -53,9 +53,9 @@ def trend_chart(result: Result, path: str) -> None:
         ax.plot([r.period_end for r in mine], [r.value for r in mine], marker="o", markersize=3, label=area)
     meta = result.meta
     first, last = meta["from"], meta["to"]
-    ax.set_title(f"{meta['measure_label']}, rate {meta['unit']}\n"
-                 f"{meta['force']['name']} and England and Wales, 12 months to {first:%B %Y} to {last:%B %Y}",
-                 fontsize=10)
+    title = (f"{meta['measure_label']}, rate {meta['unit']}\n"
+             f"{meta['force']['name']} and England and Wales, 12 months to {first:%B %Y} to {last:%B %Y}")
+    ax.set_title(title, fontsize=10)
     ends = sorted({r.period_end for r in rows})
     step = max(1, len(ends) // 8)
     ax.set_xticks(ends[::step], [f"{e:%b %Y}" for e in ends[::step]], fontsize=8)
@@ -66,7 +66,7 @@ def trend_chart(result: Result, path: str) -> None:
     ax.legend()
     fig.text(0.01, 0.01, SOURCE_LINE, fontsize=7, color="#555555")
     fig.tight_layout(rect=(0, 0.04, 1, 1))
-    _save(fig, target, result.title)
+    _save(fig, target, title.replace("\n", ". "))
     plt.close(fig)
 
 
