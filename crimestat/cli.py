@@ -273,3 +273,29 @@ def rank(measure, to, baseline, population_year, force, plot, peers, peer_groups
                      f"{info.label}, rate {info.unit}: funnel plot, {periods.label(result.meta['period_end'])}",
                      info.unit, plot)
     write_output(render(result, fmt), output)
+
+
+@main.command()
+@click.argument("files", nargs=-1)
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Check the data folder's files (default when no FILE is given: the shipped sample_data).")
+@click.option("--la-lookup", "la_lookups", metavar="FILE", multiple=True,
+              help="Lookup for a local authority population file.")
+@output_options
+def validate(files, data_dir, la_lookups, fmt, output):
+    """Check input files and report every problem at once (exit 1 if any).
+
+    Example: crimestat validate sample_data/ons-recorded-crime/rec-crime-pfa.csv my-indicators.csv
+    """
+    from .loaders.dataset import STANDARD_FILES, default_data_dir
+    from .validate import result, validate as run
+
+    if not files:
+        folder = Path(data_dir if data_dir is not None else default_data_dir())
+        files = [str(folder / f) for f in STANDARD_FILES if (folder / f).is_file()]
+        if not files:
+            raise click.UsageError(f"none of crimestat's input files are in '{folder}'")
+    checked = run(files, la_lookups=la_lookups)
+    write_output(render(result(checked), fmt), output)
+    if any(c.problems for c in checked):
+        raise SystemExit(1)

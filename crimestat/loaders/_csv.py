@@ -66,6 +66,16 @@ def read_text(source: Source) -> str:
         return data.decode("cp1252", errors="replace")
 
 
+def read_header(source: str) -> list[str]:
+    """The first non-blank line's column names, read without decoding the whole file (for detection)."""
+    with open(source, "rb") as stream:
+        for raw in stream:
+            line = raw.decode("utf-8-sig", errors="replace").strip()
+            if line:
+                return [c.strip() for c in next(csv.reader([line]))]
+    return []
+
+
 @dataclass
 class CsvTable:
     """A CSV file's header and data rows, each row with the line it started on."""
@@ -109,9 +119,8 @@ def read_csv(
     name = source_name(source)
     text = read_text(source)
     if not text.strip():
-        raise DataFileError.single(
-            name, f"file is empty; expected a header line with the columns {_names(required)}"
-        )
+        wanted = f"a header line with the columns {_names(required)}" if required else "a header line and data rows"
+        raise DataFileError.single(name, f"file is empty; expected {wanted}")
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header: list[str] | None = None
     rows: list[list[str]] = []
@@ -137,7 +146,8 @@ def read_csv(
             start = reader.line_num + 1
     except csv.Error as exc:
         problems.append(Problem(name, f"broken quoting ({exc}); expected a well-formed CSV row", start))
-    assert header is not None
+    if header is None:
+        raise DataFileError(problems or [Problem(name, "no header line; expected column names", 1)])
     if not rows and not problems and not allow_empty:
         raise DataFileError.single(name, "has a header but no data rows", header_line)
     table = CsvTable(name, header, rows, lines, problems)
@@ -149,7 +159,7 @@ def _names(columns: Iterable[str]) -> str:
 
 
 def _check_header(name: str, header: list[str], line: int, required: Sequence[str]) -> None:
-    if len(header) == 1 and required and len(required) > 1:
+    if len(header) == 1 and len(required) != 1:
         for delimiter, label in ((";", "semicolons"), ("\t", "tabs"), ("|", "vertical bars")):
             if delimiter in header[0]:
                 raise DataFileError.single(

@@ -23,6 +23,7 @@ CRIME = "ons-recorded-crime/rec-crime-pfa.csv"
 POPULATION = "population/pfa-population-mid2001-mid2019.csv"
 HOUSEHOLDS = "households/pfa-households-census-2011.csv"
 INDICATORS = "indicators/hmic-2014-published.csv"
+STANDARD_FILES = (CRIME, POPULATION, HOUSEHOLDS, INDICATORS)
 
 
 def default_data_dir() -> Path:

@@ -91,6 +91,8 @@ def load_ons_crime(source: Source, registry: Registry) -> pd.DataFrame:
         text = row[i_count]
         try:
             count: int | float | None = int(text)
+            if abs(count) >= 10**15:  # type: ignore[arg-type]
+                raise ValueError
         except ValueError:
             count = parse_number(table, r, COUNT, text, minimum=None, what="a whole number of offences")
         key = (end, code, offence)
@@ -113,6 +115,7 @@ def load_ons_crime(source: Source, registry: Registry) -> pd.DataFrame:
             f"{table.name}: '{raw}' is not a month end ({_line_span(lines)}); "
             f"read as {fixed:%d-%m-%Y}, the quarter end it stands for"
         )
+    _warn_gaps(table.name, sorted({e for e in ends if e is not None}))
     return pd.DataFrame(
         {
             "area_code": pd.Series(codes, dtype="string"),
@@ -122,6 +125,20 @@ def load_ons_crime(source: Source, registry: Registry) -> pd.DataFrame:
             "count": pd.Series(counts, dtype="int64"),
         }
     )
+
+
+def _warn_gaps(name: str, ends: list[date]) -> None:
+    """Warn when a quarterly series skips quarters: those periods are missing, not zero."""
+    quarterly = False
+    for a, b in zip(ends, ends[1:]):
+        step = (b.year - a.year) * 12 + b.month - a.month
+        if step == 3:
+            quarterly = True
+        elif quarterly and step > 3:
+            missing = [calendar.month_name[(a.month + k - 1) % 12 + 1] + f" {a.year + (a.month + k - 1) // 12}"
+                       for k in range(3, step, 3)]
+            warn(f"{name}: no rows for the 12 months to {', '.join(missing)} (the periods jump from "
+                 f"{a:%B %Y} to {b:%B %Y}); those periods are not available")
 
 
 def _unknown_area(registry: Registry, name: str) -> str:

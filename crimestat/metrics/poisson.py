@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
+from scipy import special
 
 
 def poisson_confint(count: npt.ArrayLike, confidence: float = 0.95) -> tuple[np.ndarray | float, np.ndarray | float]:
@@ -27,9 +27,10 @@ def poisson_confint(count: npt.ArrayLike, confidence: float = 0.95) -> tuple[np.
     if np.any(k < 0):
         raise ValueError("a Poisson count cannot be negative")
     alpha = 1 - confidence
+    # chi2.ppf(q, 2k) / 2 is the inverse regularised incomplete gamma function of order k.
     with np.errstate(invalid="ignore"):
-        low = np.where(k == 0, 0.0, stats.chi2.ppf(alpha / 2, 2 * k) / 2)
-    high = stats.chi2.ppf(1 - alpha / 2, 2 * k + 2) / 2
+        low = np.where(k == 0, 0.0, special.gammaincinv(np.maximum(k, 1e-300), alpha / 2))
+    high = special.gammaincinv(k + 1, 1 - alpha / 2)
     if low.ndim == 0:
         return float(low), float(high)
     return low, high
@@ -51,7 +52,11 @@ def change_test(current: int, base: int) -> float:
     total = current + base
     if total == 0:
         return 1.0
-    return float(stats.binomtest(int(current), int(total), 0.5).pvalue)
+    # With p = 1/2 the distribution is symmetric, so the two-sided exact p-value (as R's binom.test and
+    # scipy's binomtest compute it) is twice the smaller tail.
+    lower = special.bdtr(current, total, 0.5)
+    upper = special.bdtrc(current - 1, total, 0.5) if current > 0 else 1.0
+    return float(min(1.0, 2 * min(lower, upper)))
 
 
 def funnel_limit(target_rate: float, denominator: npt.ArrayLike, p: float) -> np.ndarray | float:
@@ -68,13 +73,24 @@ def funnel_limit(target_rate: float, denominator: npt.ArrayLike, p: float) -> np
     """
     n = np.asarray(denominator, dtype=float)
     mean = target_rate * n
-    r = stats.poisson.ppf(p, mean)
-    f_r = stats.poisson.cdf(r, mean)
-    f_below = stats.poisson.cdf(r - 1, mean)
+    r = poisson_quantile(p, mean)
+    f_r = special.pdtr(r, mean)
+    f_below = np.where(r > 0, special.pdtr(np.maximum(r - 1, 0), mean), 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         a = np.where(f_r > f_below, (f_r - p) / (f_r - f_below), 0.0)
     limit = np.maximum(r - a, 0.0) / n
     return float(limit) if limit.ndim == 0 else limit
+
+
+def poisson_quantile(p: float, mean: npt.ArrayLike) -> np.ndarray:
+    """The smallest count r with P(X <= r) >= p for X ~ Poisson(mean) (scipy's poisson.ppf)."""
+    m = np.asarray(mean, dtype=float)
+    r = np.maximum(np.floor(m + special.ndtri(p) * np.sqrt(m)) - 3, 0)
+    while np.any(stepped := (r > 0) & (special.pdtr(np.maximum(r - 1, 0), m) >= p)):
+        r = np.where(stepped, r - 1, r)
+    while np.any(short := special.pdtr(r, m) < p):
+        r = np.where(short, r + 1, r)
+    return r
 
 
 FUNNEL_LEVELS = {"95%": (0.025, 0.975), "99.8%": (0.001, 0.999)}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
+from scipy import special
 
 CONFINT_METHODS = ("wilson", "normal")
 VERDICT_RULES = ("overlap", "z-test")
@@ -19,7 +19,7 @@ def z_value(confidence: float) -> float:
     """The two-sided standard normal quantile for a confidence level (0.95 -> 1.95996...)."""
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be between 0 and 1, not {confidence}")
-    return float(stats.norm.ppf(0.5 + confidence / 2))
+    return float(special.ndtri(0.5 + confidence / 2))
 
 
 def proportion_confint(count: npt.ArrayLike, nobs: npt.ArrayLike, confidence: float = 0.95,
@@ -93,7 +93,7 @@ def two_proportion_ztest(count1: int, nobs1: int, count2: int, nobs2: int) -> tu
     if se == 0:
         return 0.0, 1.0
     z = (p1 - p2) / se
-    return float(z), float(2 * stats.norm.sf(abs(z)))
+    return float(z), float(2 * special.ndtr(-abs(z)))
 
 
 def difference_ztest(p1: float, se1: float, p2: float, se2: float) -> tuple[float, float]:
@@ -106,7 +106,7 @@ def difference_ztest(p1: float, se1: float, p2: float, se2: float) -> tuple[floa
     if se == 0:
         return (0.0, 1.0) if p1 == p2 else (float(np.sign(p1 - p2) * np.inf), 0.0)
     z = (p1 - p2) / se
-    return float(z), float(2 * stats.norm.sf(abs(z)))
+    return float(z), float(2 * special.ndtr(-abs(z)))
 
 
 def verdict_overlap(low1: float, high1: float, low2: float, high2: float) -> str:

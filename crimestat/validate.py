@@ -1,0 +1,138 @@
+"""``crimestat validate``: check input files and report every problem at once."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from .errors import CrimestatError, DataFileError
+from .forces import Registry
+from .loaders._csv import read_csv, read_header
+from .loaders.classification import load_classification
+from .loaders.denominators import load_households, load_la_lookup, load_population
+from .loaders.forces import load_forces
+from .loaders.indicators import load_indicators
+from .loaders.ons_crime import load_ons_crime
+from .loaders.peers import load_peer_groups
+from .rows import Cell, Result, Section
+
+
+@dataclass
+class Checked:
+    file: str
+    kind: str
+    rows: int | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+def detect(header: Sequence[str]) -> str | None:
+    """The kind of crimestat input a header belongs to, or None."""
+    columns = set(header)
+    if "12 months ending" in columns or "Rolling year total number of offences" in columns:
+        return "ons_crime"
+    if {"Month", "Crime type"} <= columns:
+        return "police_uk"
+    if {"source", "category", "measure"} <= columns:
+        return "classification"
+    if {"area", "period_end", "measure"} <= columns:
+        return "indicators"
+    if {"force", "peer"} <= columns:
+        return "peers"
+    if {"code", "name", "kind"} <= columns:
+        return "forces"
+    if any(re.match(r"^LAD\d{2}CD$", c, re.I) for c in columns) and any(re.match(r"^PFA\d{2}CD$", c, re.I) for c in columns):
+        return "la_lookup"
+    if "households" in columns:
+        return "households"
+    if any(re.match(r"^mid[-_ ]?\d{4}$", c, re.I) for c in columns) or {"year", "population"} <= columns:
+        return "population"
+    return None
+
+
+LABELS = {
+    "ons_crime": "ONS recorded crime", "police_uk": "police.uk street-level crime", "classification":
+    "offence classification", "indicators": "indicators", "peers": "peer groups", "forces": "forces registry",
+    "la_lookup": "local authority lookup", "households": "households", "population": "population",
+}
+
+
+def validate(files: Sequence[str], registry: Registry | None = None, la_lookups: Sequence[str] = ()) -> list[Checked]:
+    """Check each file with the loader for its kind; a problem never stops the other files' checks."""
+    registry = registry or load_forces()
+    results = []
+    for name in files:
+        checked = Checked(name, "unknown")
+        try:
+            if name != "-" and Path(name).is_file():
+                header = read_header(name)
+            else:
+                header = read_csv(name, [], allow_empty=True).header  # reports a missing file or stdin
+            if not header:
+                read_csv(name, [])  # the empty-file message
+            if len(header) == 1:
+                read_csv(name, [])  # names a wrong delimiter, if that is what it is
+            kind = detect(header)
+            if kind is None:
+                raise DataFileError.single(
+                    name, "not a file crimestat reads: its header matches no known input "
+                    "(ONS recorded crime, population, households, indicators, peers, classification, forces, lookup)", 1)
+            checked.kind = LABELS[kind]
+            loaders: dict[str, Callable] = {
+                "ons_crime": lambda: load_ons_crime(name, registry),
+                "population": lambda: load_population(name, registry, la_lookups),
+                "households": lambda: load_households(name, registry),
+                "indicators": lambda: load_indicators(name, registry),
+                "peers": lambda: load_peer_groups(name, registry),
+                "classification": lambda: load_classification(name),
+                "forces": lambda: load_forces(name),
+                "la_lookup": lambda: load_la_lookup([name]),
+                "police_uk": lambda: _police_uk(name, registry),
+            }
+            checked.rows = _rows(loaders[kind]())
+        except DataFileError as exc:
+            checked.problems = [str(p) for p in exc.problems]
+        except CrimestatError as exc:
+            checked.problems = [f"{name}: {exc}"]
+        results.append(checked)
+    return results
+
+
+def _rows(loaded) -> int | None:
+    """How many records a loader returned."""
+    if hasattr(loaded, "rows_read"):
+        return loaded.rows_read
+    if hasattr(loaded, "forces"):
+        return len(loaded.forces)
+    if hasattr(loaded, "groups"):
+        return sum(len(v) for v in loaded.groups.values())
+    if hasattr(loaded, "members"):
+        return sum(len(v) for v in loaded.members.values())
+    return len(loaded)
+
+
+def _police_uk(name: str, registry: Registry):
+    from .loaders.police_uk import count_file
+
+    summary = count_file(name, registry)
+    if summary.problems:
+        raise DataFileError(summary.problems)
+    return summary
+
+
+def result(checked: list[Checked]) -> Result:
+    records = []
+    table = []
+    for c in checked:
+        status = "ok" if not c.problems else f"{len(c.problems)} problem{'s' if len(c.problems) != 1 else ''}"
+        records.append({"file": c.file, "kind": c.kind, "rows": c.rows, "status": status,
+                        "problems": "\n".join(c.problems)})
+        table.append([Cell(c.file), Cell(c.kind), Cell(c.rows, "count") if c.rows is not None else Cell(""),
+                      Cell(status)])
+    notes = [p for c in checked for p in c.problems]
+    bad = sum(1 for c in checked if c.problems)
+    notes.append(f"{len(checked) - bad} of {len(checked)} files are valid.")
+    return Result("crimestat validate", records,
+                  [Section(["File", "Kind", "Rows", "Status"], table, ["left", "left", "right", "left"])],
+                  notes, columns=["file", "kind", "rows", "status", "problems"])

@@ -1,0 +1,58 @@
+"""Random bytes and mangled CSV fed to every loader: nothing but crimestat's own errors may escape."""
+
+import io
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import SAMPLE
+from crimestat.errors import CrimestatError
+from crimestat.loaders.classification import load_classification
+from crimestat.loaders.denominators import load_households, load_la_lookup, load_population
+from crimestat.loaders.forces import load_forces
+from crimestat.loaders.indicators import load_indicators
+from crimestat.loaders.ons_crime import load_ons_crime
+from crimestat.loaders.peers import load_peer_groups
+
+REGISTRY = load_forces()
+LOADERS = [
+    lambda s: load_ons_crime(s, REGISTRY),
+    lambda s: load_population(s, REGISTRY),
+    lambda s: load_households(s, REGISTRY),
+    lambda s: load_indicators(s, REGISTRY),
+    lambda s: load_peer_groups(s, REGISTRY),
+    lambda s: load_classification(s),
+    lambda s: load_forces(s),
+    lambda s: load_la_lookup([s]),
+]
+SEEDS = [
+    (SAMPLE / "ons-recorded-crime/rec-crime-pfa.csv").read_bytes()[:600],
+    (SAMPLE / "population/pfa-population-mid2001-mid2019.csv").read_bytes()[:500],
+    (SAMPLE / "households/pfa-households-census-2011.csv").read_bytes()[:300],
+    (SAMPLE / "indicators/hmic-2014-published.csv").read_bytes(),
+    b"force,peer\nKent,Essex\n",
+]
+
+
+def feed(data: bytes) -> None:
+    for loader in LOADERS:
+        try:
+            loader(io.BytesIO(data))
+        except CrimestatError:
+            pass
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=400))
+def test_random_bytes(data):
+    feed(data)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(SEEDS), st.lists(st.tuples(st.integers(0, 599), st.binary(max_size=8)), max_size=6))
+def test_mangled_csv(seed, edits):
+    data = bytearray(seed)
+    for position, replacement in edits:
+        position = min(position, len(data))
+        data[position:position + len(replacement)] = replacement
+    feed(bytes(data))

@@ -1,0 +1,108 @@
+"""The contracts for scripts and scheduled jobs (README, "Using crimestat in scripts")."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import BAD, DATA, SAMPLE
+from crimestat import output as output_module
+from crimestat.output import write_output
+
+EXPECTED = DATA / "expected"
+CRIMESTAT = [sys.executable, "-m", "crimestat"]
+
+
+def shell(args, **kwargs):
+    return subprocess.run(CRIMESTAT + [str(a) for a in args], capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, **kwargs)
+
+
+def test_exit_codes():
+    assert shell(["compare", "--force", "warwickshire", "-q", "--to", "2014-06"]).returncode == 0
+    assert shell(["validate", BAD / "non-numeric-count.csv"]).returncode == 1
+    assert shell(["compare", "--force", "nowhere", "-q"]).returncode == 2
+    assert shell(["compare", "--bogus-option"]).returncode == 2
+
+
+def test_data_on_stdout_messages_on_stderr():
+    done = shell(["compare", "--force", "warwickshire", "--to", "2014-06"])
+    assert done.stdout.startswith("area_code,area,measure,")
+    assert done.stderr.startswith("crimestat: warning: ")
+    bad = shell(["compare", "--force", "nowhere"])
+    assert bad.stdout == "" and bad.stderr.startswith("crimestat: error: unknown force 'nowhere'")
+
+
+def test_quiet_silences_warnings_only(run):
+    assert run("compare", "--force", "warwickshire", "--quiet").stderr == ""
+    assert run("-q", "compare", "--force", "warwickshire").stderr == ""
+    assert "error" in run("compare", "--force", "nowhere", "--quiet").stderr
+
+
+def test_same_inputs_give_byte_identical_output(run, tmp_path):
+    for fmt in ("csv", "json", "table", "markdown"):
+        first = run("compare", "--force", "kent", "-q", "--format", fmt).stdout
+        second = run("compare", "--force", "kent", "-q", "--format", fmt).stdout
+        assert first == second
+    for name in ("a.svg", "b.svg"):
+        run("trend", "--force", "kent", "-q", "--plot", tmp_path / name, "-o", os.devnull)
+    assert (tmp_path / "a.svg").read_bytes() == (tmp_path / "b.svg").read_bytes()
+
+
+def test_stdin_where_a_file_is_expected():
+    crime = (SAMPLE / "ons-recorded-crime/rec-crime-pfa.csv").read_text()
+    done = subprocess.run(CRIMESTAT + ["compare", "--force", "warwickshire", "--to", "2014-06", "--crime", "-", "-q"],
+                          input=crime, capture_output=True, text=True)
+    assert done.returncode == 0
+    assert done.stdout == (EXPECTED / "compare-warwickshire-2014-06.csv").read_text()
+
+
+def test_pipe_to_head_ends_quietly():
+    done = subprocess.run(" ".join(CRIMESTAT) + " rank -q --format csv | head -2", shell=True, capture_output=True,
+                          text=True)
+    assert len(done.stdout.splitlines()) == 2
+    assert done.stderr == ""
+
+
+def test_no_colour_and_no_prompt():
+    env = dict(os.environ, NO_COLOR="1")
+    for e in (env, None):
+        done = subprocess.run(CRIMESTAT + ["compare", "--force", "kent", "-q", "--format", "table"],
+                              capture_output=True, text=True, stdin=subprocess.DEVNULL, env=e, timeout=60)
+        assert "\x1b[" not in done.stdout + done.stderr
+        assert done.returncode == 0
+
+
+def test_output_is_atomic_when_a_write_fails(tmp_path, monkeypatch):
+    target = tmp_path / "report.csv"
+    target.write_text("previous run\n")
+
+    def fail(_fd):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(output_module.os, "fsync", fail)
+    with pytest.raises(OSError):
+        write_output("new content\n", str(target))
+    assert target.read_text() == "previous run\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.csv"]  # no temporary file left behind
+
+
+def test_output_replaces_the_file(tmp_path):
+    target = tmp_path / "report.csv"
+    target.write_text("previous run\n")
+    write_output("new content\n", str(target))
+    assert target.read_text() == "new content\n"
+
+
+def test_killed_run_leaves_previous_output(tmp_path):
+    # A run killed before it finishes never touches the previous file: output is written to a temporary
+    # file and renamed into place only when complete.
+    target = tmp_path / "out.csv"
+    target.write_text("previous run\n")
+    process = subprocess.Popen(CRIMESTAT + ["rank", "-q", "--output", str(target)], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    process.kill()
+    process.wait()
+    assert target.read_text() in ("previous run\n",) or target.read_text().startswith("area_code,")
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
