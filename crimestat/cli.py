@@ -299,3 +299,45 @@ def validate(files, data_dir, la_lookups, fmt, output):
     write_output(render(result(checked), fmt), output)
     if any(c.problems for c in checked):
         raise SystemExit(1)
+
+
+@main.group()
+def ingest():
+    """Turn raw published files into tidy counts.
+
+    Example: crimestat ingest police-uk sample_data/police-uk --output counts.csv
+    """
+
+
+@ingest.command("police-uk")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--workers", type=click.IntRange(1, 64), help="Processes to count files with (default: all cores).")
+@output_options
+def ingest_police_uk(paths, workers, fmt, output):
+    """Count police.uk street-level files (folders, .zip, .csv.gz) by force, month and crime type.
+
+    Example: crimestat ingest police-uk sample_data/police-uk --output counts.csv
+    """
+    from .ingest import counts_result
+    from .loaders.forces import load_forces
+    from .loaders.police_uk import count_archive
+
+    registry = load_forces()
+    progress = _progress_bar if sys.stderr.isatty() else None
+    counts = count_archive(list(paths), registry, workers, progress)
+    if progress:
+        click.echo("", err=True)
+    result = counts_result(counts, registry)
+    write_output(render(result, "csv" if fmt == "table" else fmt), output)
+    logger = logging.getLogger("crimestat")
+    for line in result.notes:
+        if line.lstrip().startswith("skipped"):
+            logger.warning(line.strip())
+        elif logger.isEnabledFor(logging.WARNING):
+            click.echo(f"crimestat: {line}", err=True)
+
+
+def _progress_bar(done: int, total: int) -> None:
+    width = 30
+    filled = width * done // total
+    click.echo(f"\r[{'#' * filled}{' ' * (width - filled)}] {done}/{total} files", err=True, nl=False)

@@ -7,7 +7,7 @@ from importlib import resources
 from ..forces import Force, Registry
 from ._csv import Source, check_text, read_csv
 
-KINDS = ("territorial", "national", "fraud")
+KINDS = ("territorial", "national", "fraud", "other")
 
 
 def packaged_forces_path():
