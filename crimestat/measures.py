@@ -40,10 +40,14 @@ class MeasureCounts:
         self.lifetimes: dict[str, Lifetime] = lifetimes(counts, self.territorial)
         self._areas = set(counts["area_code"].unique())
         self._cache: dict[tuple[str, str, pd.Timestamp], Count] = {}
+        # Factorising first turns 46,000 date and text cells into a few dozen objects to look up.
+        period_codes, period_values = pd.factorize(counts["period_end"])
+        ends = [pd.Timestamp(p) for p in period_values]
         self._table: dict[tuple[str, pd.Timestamp, str], int] = dict(
             zip(
-                zip(counts["area_code"], counts["period_end"], counts["category"]),
-                counts["count"].astype(int),
+                zip(counts["area_code"].to_numpy(object).tolist(), [ends[i] for i in period_codes.tolist()],
+                    counts["category"].to_numpy(object).tolist()),
+                counts["count"].to_numpy().tolist(),
             )
         )
 

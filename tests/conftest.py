@@ -40,3 +40,12 @@ def fresh_logger():
     logger = logging.getLogger("crimestat")
     logger.handlers.clear()
     logger.setLevel(logging.NOTSET)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def private_cache(tmp_path_factory):
+    """Tests never touch the user's cache folder."""
+    import os
+
+    os.environ["CRIMESTAT_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    yield

@@ -12,6 +12,7 @@ from ..denominators import Denominators
 from ..errors import UsageError
 from ..forces import Registry
 from ..measures import MeasureCounts
+from .cache import cached
 from .classification import load_classification
 from .denominators import load_households, load_population
 from .forces import load_forces
@@ -85,7 +86,8 @@ class Dataset:
 
     @cached_property
     def counts(self) -> MeasureCounts:
-        tidy = load_ons_crime(self._file("crime", CRIME), self.registry)
+        path = self._file("crime", CRIME)
+        tidy = cached("ons_crime", path, lambda: load_ons_crime(path, self.registry))
         return MeasureCounts(tidy, self.classification, self.registry)
 
     @cached_property
@@ -99,8 +101,13 @@ class Dataset:
 
     @cached_property
     def denominators(self) -> Denominators:
-        population = load_population(self._file("population", POPULATION), self.registry, self.paths.la_lookups)
-        households = load_households(self._file("households", HOUSEHOLDS), self.registry)
+        population_file = self._file("population", POPULATION)
+        lookups = self.paths.la_lookups
+        population = (cached("population", population_file,
+                             lambda: load_population(population_file, self.registry, lookups))
+                      if not lookups else load_population(population_file, self.registry, lookups))
+        households_file = self._file("households", HOUSEHOLDS)
+        households = cached("households", households_file, lambda: load_households(households_file, self.registry))
         return Denominators(population, households, self.registry)
 
 

@@ -1,0 +1,77 @@
+"""A cache of validated loads, so that repeated runs on unchanged files skip parsing.
+
+A nightly job or an analyst re-running ``compare`` reads the same ONS file each time; parsing and checking
+its 46,000 rows takes longer than everything else the command does. After a successful load the result,
+and the warnings the load gave, are kept in ``$CRIMESTAT_CACHE_DIR`` (default ``~/.cache/crimestat``)
+under a key made of the file's absolute path, size, modification time and crimestat's version. A changed
+file, or a new version, is parsed again; failed loads are never cached. ``CRIMESTAT_NO_CACHE=1`` turns
+the cache off. A cache folder that cannot be written is simply not used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..log import logger
+
+
+def cache_dir() -> Path:
+    given = os.environ.get("CRIMESTAT_CACHE_DIR")
+    if given:
+        return Path(given)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "crimestat"
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def cached(kind: str, source: Any, load: Callable[[], Any]) -> Any:
+    """``load()``, or its cached result when ``source`` is an unchanged file loaded before."""
+    if os.environ.get("CRIMESTAT_NO_CACHE") or not isinstance(source, (str, os.PathLike)) or str(source) == "-":
+        return load()
+    path = Path(source)
+    try:
+        stat = path.stat()
+    except OSError:
+        return load()
+    key = hashlib.sha256(
+        f"{kind}|{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{__version__}".encode()
+    ).hexdigest()[:32]
+    entry = cache_dir() / f"{kind}-{key}.pickle"
+    try:
+        with open(entry, "rb") as stream:
+            result, warnings = pickle.load(stream)
+        for message in warnings:
+            logger.warning(message)
+        return result
+    except Exception:  # a missing, stale or unreadable entry: load afresh
+        pass
+    collect = _Collect()
+    logger.addHandler(collect)
+    try:
+        result = load()
+    finally:
+        logger.removeHandler(collect)
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        temporary = entry.with_suffix(f".{os.getpid()}.tmp")
+        with open(temporary, "wb") as stream:
+            pickle.dump((result, collect.messages), stream, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, entry)
+    except OSError:
+        pass
+    return result
