@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from .breaks import Lifetime, lifetimes, why_unusable
@@ -27,29 +28,73 @@ class Count:
         return self.value is not None
 
 
-class MeasureCounts:
-    """Measure counts over one set of tidy 12-month counts, with series breaks detected once."""
+MISSING = np.iinfo(np.int64).min
 
-    def __init__(self, counts: pd.DataFrame, classification: Classification, registry: Registry,
+
+@dataclass
+class CountTable:
+    """Tidy 12-month counts as a cube (area x period x category), with each category's series breaks.
+
+    Compact and picklable, so a validated and prepared file can be cached between runs; a cell with no
+    row in the source holds ``MISSING``.
+    """
+
+    periods: list[pd.Timestamp]
+    lifetimes: dict[str, Lifetime]
+    areas: list[str]
+    categories: list[str]
+    cube: np.ndarray
+
+    def get(self, area: str, period: pd.Timestamp, category: str) -> int | None:
+        try:
+            value = self.cube[self._area[area], self._period[period], self._category[category]]
+        except KeyError:
+            return None
+        return None if value == MISSING else int(value)
+
+    def __getstate__(self):
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self.__post_init__()
+
+    def __post_init__(self) -> None:
+        self._area = {a: i for i, a in enumerate(self.areas)}
+        self._period = {p: i for i, p in enumerate(self.periods)}
+        self._category = {c: i for i, c in enumerate(self.categories)}
+
+
+def prepare(counts: pd.DataFrame, territorial: list[str]) -> CountTable:
+    """Index tidy counts by area, period and category, and find the categories' lifetimes."""
+    area_codes, areas = pd.factorize(counts["area_code"], sort=True)
+    period_codes, periods = pd.factorize(counts["period_end"], sort=True)
+    category_codes, categories = pd.factorize(counts["category"], sort=True)
+    cube = np.full((len(areas), len(periods), len(categories)), MISSING, dtype=np.int64)
+    cube[area_codes, period_codes, category_codes] = counts["count"].to_numpy()
+    return CountTable(
+        [pd.Timestamp(p) for p in periods],
+        lifetimes(counts, territorial),
+        [str(a) for a in areas],
+        [str(c) for c in categories],
+        cube,
+    )
+
+
+class MeasureCounts:
+    """Measure counts for any area and period, from prepared counts and a classification."""
+
+    def __init__(self, prepared: CountTable, classification: Classification, registry: Registry,
                  source: str = "ons"):
         self.classification = classification
         self.registry = registry
         self.source = source
         self.territorial = [f.code for f in registry.territorial]
-        self.periods: list[pd.Timestamp] = sorted(pd.Timestamp(p) for p in counts["period_end"].unique())
-        self.lifetimes: dict[str, Lifetime] = lifetimes(counts, self.territorial)
-        self._areas = set(counts["area_code"].unique())
+        self.periods = prepared.periods
+        self.lifetimes = prepared.lifetimes
+        self._areas = set(prepared.areas)
+        self._table = prepared
         self._cache: dict[tuple[str, str, pd.Timestamp], Count] = {}
-        # Factorising first turns 46,000 date and text cells into a few dozen objects to look up.
-        period_codes, period_values = pd.factorize(counts["period_end"])
-        ends = [pd.Timestamp(p) for p in period_values]
-        self._table: dict[tuple[str, pd.Timestamp, str], int] = dict(
-            zip(
-                zip(counts["area_code"].to_numpy(object).tolist(), [ends[i] for i in period_codes.tolist()],
-                    counts["category"].to_numpy(object).tolist()),
-                counts["count"].to_numpy().tolist(),
-            )
-        )
 
     def count(self, measure: str, area_code: str, period: pd.Timestamp) -> Count:
         """The measure's count for an area (a force code or England and Wales) in a period."""
@@ -78,7 +123,7 @@ class MeasureCounts:
             return Count(None, reason)
         total = 0
         for life in known:
-            found = self._table.get((area_code, period, life.category))
+            found = self._table.get(area_code, period, life.category)
             if found is not None:
                 total += found
             elif life.status[period] != "ended" and life.status[period] != "not_started":

@@ -51,7 +51,7 @@ def cached(kind: str, source: Any, load: Callable[[], Any]) -> Any:
     key = hashlib.sha256(
         f"{kind}|{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{__version__}".encode()
     ).hexdigest()[:32]
-    entry = cache_dir() / f"{kind}-{key}.pickle"
+    entry = cache_dir() / f"{kind.split('-')[0]}-{key}.pickle"
     try:
         with open(entry, "rb") as stream:
             result, warnings = pickle.load(stream)

@@ -11,7 +11,7 @@ from ..classification import Classification
 from ..denominators import Denominators
 from ..errors import UsageError
 from ..forces import Registry
-from ..measures import MeasureCounts
+from ..measures import MeasureCounts, prepare
 from .cache import cached
 from .classification import load_classification
 from .denominators import load_households, load_population
@@ -87,8 +87,10 @@ class Dataset:
     @cached_property
     def counts(self) -> MeasureCounts:
         path = self._file("crime", CRIME)
-        tidy = cached("ons_crime", path, lambda: load_ons_crime(path, self.registry))
-        return MeasureCounts(tidy, self.classification, self.registry)
+        territorial = [f.code for f in self.registry.territorial]
+        kind = "ons_crime-" + "-".join(territorial)  # the lifetimes depend on which forces are territorial
+        prepared = cached(kind, path, lambda: prepare(load_ons_crime(path, self.registry), territorial))
+        return MeasureCounts(prepared, self.classification, self.registry)
 
     @cached_property
     def indicators(self) -> list[Indicator] | None:
