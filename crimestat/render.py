@@ -15,7 +15,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pandas as pd
-from tabulate import tabulate
 
 from .rows import Cell, Result
 
@@ -108,6 +107,8 @@ def _aligns(section) -> list[str]:
 
 
 def to_table(result: Result) -> str:
+    from tabulate import tabulate  # only people's formats need it: keeps CSV start-up fast
+
     parts = [result.title, ""]
     for section in result.sections:
         parts.append(tabulate(_body(section), headers=section.headers, tablefmt="simple",
@@ -122,6 +123,8 @@ def to_table(result: Result) -> str:
 
 
 def to_markdown(result: Result) -> str:
+    from tabulate import tabulate
+
     parts = [f"## {result.title}", ""]
     for section in result.sections:
         parts.append(tabulate(_body(section), headers=section.headers, tablefmt="pipe",
