@@ -341,3 +341,43 @@ def _progress_bar(done: int, total: int) -> None:
     width = 30
     filled = width * done // total
     click.echo(f"\r[{'#' * filled}{' ' * (width - filled)}] {done}/{total} files", err=True, nl=False)
+
+
+@main.command()
+@click.option("--force", "-f", "force", required=True, help="Force name, alias or ONS code, any case.")
+@click.option("--to", type=YEAR_MONTH, help="End of the 12 months, YYYY-MM (default: the latest in the data).")
+@click.option("--format", "fmt", type=click.Choice(["markdown", "html"]), default="markdown", show_default=True,
+              help="Markdown (with the chart as a PNG file beside it) or one self-contained HTML page.")
+@click.option("--output", "-o", metavar="FILE", help="Write to FILE (atomically) instead of stdout.")
+@click.option("--quiet", "-q", is_flag=True, help="Print no warnings, only errors.")
+@data_options
+def report(force, to, fmt, output, quiet, paths):
+    """Write HMIC's "Crime" section for a force: sentences, rates table, trend chart, method.
+
+    Example: crimestat report --force warwickshire --to 2014-06 --format html --output warwickshire.html
+    """
+    from .indicators import IndicatorSet
+    from .loaders.dataset import load_dataset
+    from .render import report_html, report_markdown
+    from .report import build_report
+
+    if quiet:
+        _setup_logging(True)
+    data = load_dataset(paths)
+    data.registry.get(force)
+    indicators = IndicatorSet(data.indicators) if data.indicators is not None else None
+    built = build_report(data, force, to, indicators)
+    if fmt == "html":
+        from .plot import trend_svg
+
+        write_output(report_html(built, trend_svg(built.chart)), output)
+        return
+    from .plot import trend_chart
+
+    stem = Path(output).with_suffix("") if output else Path(f"{data.registry.get(force).police_uk_id or 'report'}-"
+                                                                f"{built.chart.meta['to']:%Y-%m}")
+    image = Path(f"{stem}-trend.png")
+    trend_chart(built.chart, str(image))
+    write_output(report_markdown(built, image.name), output)
+    if not output:
+        click.echo(f"crimestat: the chart is in {image}", err=True)

@@ -35,8 +35,10 @@ def _check(path: str) -> Path:
     return target
 
 
-def _save(fig, target: Path, title: str) -> None:
-    if target.suffix.lower() == ".png":
+def _save(fig, target, title: str) -> None:
+    if not isinstance(target, Path):
+        fig.savefig(target, format="svg", metadata={"Title": title, "Date": None})
+    elif target.suffix.lower() == ".png":
         fig.savefig(target, dpi=150, metadata={"Title": title, "Software": "crimestat"})
     else:
         fig.savefig(target, metadata={"Title": title, "Date": None})
@@ -44,7 +46,20 @@ def _save(fig, target: Path, title: str) -> None:
 
 def trend_chart(result: Result, path: str) -> None:
     """Line chart of a trend result: force and England and Wales, rate against period end."""
-    target = _check(path)
+    _draw_trend(result, _check(path))
+
+
+def trend_svg(result: Result) -> str:
+    """The trend chart as SVG text, for embedding in a page."""
+    import io
+
+    buffer = io.BytesIO()
+    _draw_trend(result, buffer)
+    text = buffer.getvalue().decode("utf-8")
+    return text[text.index("<svg"):]  # drop the XML declaration and doctype for inline use
+
+
+def _draw_trend(result: Result, target) -> None:
     plt = _pyplot()
     rows = result.rows
     fig, ax = plt.subplots(figsize=(8, 4.5))
