@@ -80,13 +80,18 @@ def data_options(func):
     @click.option("--forces", "forces_file", metavar="FILE", help="Forces registry CSV (default: the packaged one).")
     @click.option("--indicators", metavar="FILE", help="Victim satisfaction, detection and anti-social behaviour "
                   "figures (default: the data folder's, if any).")
+    @click.option("--police-uk", "police_uk", metavar="PATH", multiple=True,
+                  help="Use police.uk counts instead of ONS: an `ingest police-uk` CSV, or street-level "
+                       "folders, zips or files (repeatable).")
     @functools.wraps(func)
     def wrapper(*args, data_dir, crime, population, la_lookups, households, classification, forces_file,
-                indicators, **kwargs):
+                indicators, police_uk, **kwargs):
         from .loaders.dataset import DataPaths
 
+        if crime and police_uk:
+            raise click.UsageError("give --crime (ONS) or --police-uk, not both")
         paths = DataPaths(data_dir, crime, population, households, list(la_lookups), classification, forces_file,
-                          indicators)
+                          indicators, list(police_uk))
         return func(*args, paths=paths, **kwargs)
 
     return wrapper
@@ -214,7 +219,7 @@ def measures(classification, fmt, output):
 @click.option("--force", "-f", "force", required=True, help="Force name, alias or ONS code, any case.")
 @click.option("--from", "start", type=YEAR_MONTH, help="First period end, YYYY-MM (default: four years before --to).")
 @click.option("--to", type=YEAR_MONTH, help="Last period end, YYYY-MM (default: the latest in the data).")
-@click.option("--measure", default="crime_excl_fraud", show_default=True, help="Measure to chart.")
+@click.option("--measure", help="Measure to chart (default: crime_excl_fraud; police_uk_all_crime with --police-uk).")
 @click.option("--population-year", type=int, help="Use this mid-year population for every point.")
 @click.option("--plot", metavar="FILE.png|FILE.svg", help="Also draw the chart to this file.")
 @data_options
@@ -238,7 +243,7 @@ def trend(force, start, to, measure, population_year, plot, paths, fmt, output):
 
 
 @main.command()
-@click.option("--measure", default="crime_excl_fraud", show_default=True, help="Measure to rank by.")
+@click.option("--measure", help="Measure to rank by (default: crime_excl_fraud; police_uk_all_crime with --police-uk).")
 @click.option("--to", type=YEAR_MONTH, help="End of the 12 months, YYYY-MM (default: the latest in the data).")
 @click.option("--baseline", type=YEAR_MONTH, help="Period for the longer change, YYYY-MM (default: four years before).")
 @click.option("--population-year", type=int, help="Mid-year population estimate to use.")
@@ -268,7 +273,7 @@ def rank(measure, to, baseline, population_year, force, plot, peers, peer_groups
     if plot:
         from .plot import funnel_chart
 
-        info = data.classification.describe(measure)
+        info = data.classification.describe(result.meta["measure"])
         funnel_chart(funnel.points, funnel.limits, funnel.target,
                      f"{info.label}, rate {info.unit}: funnel plot, {periods.label(result.meta['period_end'])}",
                      info.unit, plot)

@@ -20,6 +20,11 @@ PEER_GROUP = "peer_group"
 HMIC_RATES = ["crime_excl_fraud", "victim_based_crime", "sexual_offences", "violence_with_injury",
               "domestic_burglary"]
 HMIC_CHANGES = [("crime_excl_fraud", "baseline"), ("victim_based_crime", "baseline"), ("crime_excl_fraud", "year")]
+# With police.uk counts: all crime, anti-social behaviour and the categories nearest HMIC's.
+POLICE_UK_RATES = ["police_uk_all_crime", "police_uk_anti_social_behaviour", "police_uk_violence_and_sexual_offences",
+                   "police_uk_burglary"]
+POLICE_UK_CHANGES = [("police_uk_all_crime", "baseline"), ("police_uk_all_crime", "year"),
+                     ("police_uk_anti_social_behaviour", "year")]
 
 
 CHANCE_MARK = "†"
@@ -36,9 +41,9 @@ class Periods:
 
 def choose_periods(data: Dataset, to: pd.Timestamp | None, baseline: pd.Timestamp | None) -> Periods:
     """The period compared and its two comparisons; an explicit period outside the data is an error."""
-    current = periods.resolve(to, data.counts.periods, "--to")
+    current = periods.resolve(to, data.counts.periods, "--to", data.counts.explain)
     if baseline is not None:
-        periods.resolve(baseline, data.counts.periods, "--baseline")
+        periods.resolve(baseline, data.counts.periods, "--baseline", data.counts.explain)
     else:
         baseline = periods.years_before(current, 4)
     return Periods(current, baseline, periods.years_before(current, 1))
@@ -53,8 +58,10 @@ def compare(data: Dataset, force_name: str, to: pd.Timestamp | None = None,
     chosen = choose_periods(data, to, baseline)
     if population_year is not None:
         data.denominators.check_year(population_year)
-    rate_measures = measures or HMIC_RATES
-    change_specs = [(m, k) for m in measures for k in ("baseline", "year")] if measures else HMIC_CHANGES
+    police_uk = data.counts.source == "police_uk"
+    rate_measures = measures or (POLICE_UK_RATES if police_uk else HMIC_RATES)
+    change_specs = ([(m, k) for m in measures for k in ("baseline", "year")] if measures else
+                    POLICE_UK_CHANGES if police_uk else HMIC_CHANGES)
     for m in rate_measures:
         data.classification.check(m)
     areas = [force.code, ENGLAND_AND_WALES_CODE]

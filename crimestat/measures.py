@@ -67,6 +67,8 @@ class CountTable:
 
 def prepare(counts: pd.DataFrame, territorial: list[str]) -> CountTable:
     """Index tidy counts by area, period and category, and find the categories' lifetimes."""
+    if counts.empty:
+        return CountTable([], {}, [], [], np.zeros((0, 0, 0), dtype=np.int64))
     area_codes, areas = pd.factorize(counts["area_code"], sort=True)
     period_codes, periods = pd.factorize(counts["period_end"], sort=True)
     category_codes, categories = pd.factorize(counts["category"], sort=True)
@@ -85,7 +87,8 @@ class MeasureCounts:
     """Measure counts for any area and period, from prepared counts and a classification."""
 
     def __init__(self, prepared: CountTable, classification: Classification, registry: Registry,
-                 source: str = "ons"):
+                 source: str = "ons", explain=None):
+        self.explain = explain  # why a period is missing, for monthly sources
         self.classification = classification
         self.registry = registry
         self.source = source

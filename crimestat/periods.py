@@ -37,16 +37,22 @@ def coverage(periods: Sequence[pd.Timestamp]) -> str:
     return text
 
 
-def resolve(requested: pd.Timestamp | None, periods: Sequence[pd.Timestamp], what: str = "--to") -> pd.Timestamp:
-    """The requested period end if the data have it (default: the latest); otherwise an error."""
+def resolve(requested: pd.Timestamp | None, periods: Sequence[pd.Timestamp], what: str = "--to",
+            explain=None) -> pd.Timestamp:
+    """The requested period end if the data have it (default: the latest); otherwise an error.
+
+    ``explain(period)`` may add why a period is missing (for monthly data: the months a window lacks).
+    """
     if not periods:
-        raise PeriodNotCoveredError("the crime data hold no periods")
+        prefix = f"{what} {requested:%Y-%m}: " if requested is not None else ""
+        raise PeriodNotCoveredError(f"{prefix}the crime data hold no complete 12-month period" +
+                                    (f"; {explain(requested)}" if explain else ""))
     if requested is None:
         return max(periods)
     if requested not in set(periods):
         raise PeriodNotCoveredError(
             f"{what} {requested:%Y-%m}: no 12-month period ends in {requested:%B %Y} in the crime data; "
-            f"{coverage(periods)}"
+            + (explain(requested) if explain else coverage(periods))
         )
     return requested
 

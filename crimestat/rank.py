@@ -25,10 +25,11 @@ class Funnel:
     target: float
 
 
-def rank(data: Dataset, measure: str = "crime_excl_fraud", to: pd.Timestamp | None = None,
+def rank(data: Dataset, measure: str | None = None, to: pd.Timestamp | None = None,
          baseline: pd.Timestamp | None = None, population_year: int | None = None,
          force_codes: list[str] | None = None) -> tuple[Result, Funnel]:
     """Rank forces (default: all 43) by their rate, highest first; equal rates share a rank."""
+    measure = measure or ("police_uk_all_crime" if data.counts.source == "police_uk" else "crime_excl_fraud")
     data.classification.check(measure)
     chosen = choose_periods(data, to, baseline)
     info = data.classification.describe(measure)

@@ -41,15 +41,16 @@ class TrendSeries:
 
 
 def trend(data: Dataset, force_name: str, start: pd.Timestamp | None = None, end: pd.Timestamp | None = None,
-          measure: str = "crime_excl_fraud", population_year: int | None = None) -> Result:
+          measure: str | None = None, population_year: int | None = None) -> Result:
     """Rates for every period end from ``start`` to ``end`` (default: the four years to the latest)."""
     force = data.registry.get(force_name)
+    measure = measure or ("police_uk_all_crime" if data.counts.source == "police_uk" else "crime_excl_fraud")
     data.classification.check(measure)
-    end = periods.resolve(end, data.counts.periods, "--to")
+    end = periods.resolve(end, data.counts.periods, "--to", data.counts.explain)
     if start is None:
         start = periods.years_before(end, 4)
     else:
-        periods.resolve(start, data.counts.periods, "--from")
+        periods.resolve(start, data.counts.periods, "--from", data.counts.explain)
     if start > end:
         raise PeriodNotCoveredError(f"--from {start:%Y-%m} is after --to {end:%Y-%m}")
     chosen = [p for p in data.counts.periods if start <= p <= end]

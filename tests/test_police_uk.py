@@ -102,3 +102,39 @@ def test_finds_files_by_name():
     files = find_files([str(ARCHIVE)])
     assert len(files) == 11
     assert (files[0].month, files[0].force_id) == ("2014-01", "warwickshire")
+
+
+SYNTHETIC = DATA / "police-uk/synthetic-monthly-counts.csv"  # made-up counts, for window arithmetic only
+
+
+def test_compare_on_monthly_counts_sums_complete_windows(run):
+    result = run("compare", "--force", "warwickshire", "--police-uk", SYNTHETIC, "--to", "2014-12", "-q",
+                 "--format", "csv")
+    assert result.exit_code == 0
+    rows = {(r["measure"], r["statistic"], r["base_period_end"]): r for r in csv.DictReader(result.stdout.splitlines())
+            if r["area_code"] == "E23000017"}
+    # Burglary 100 a month; violence 200 + i in month i (i = 13..24 in 2014): 1,200 + 2,622 = 3,822.
+    all_crime = rows[("police_uk_all_crime", "rate_per_1000", "")]
+    assert (int(all_crime["numerator"]), int(all_crime["denominator"])) == (3822, 552450)  # mid-2014 population
+    year = rows[("police_uk_all_crime", "pct_change", "2013-12-31")]
+    assert (int(year["numerator"]), int(year["denominator"])) == (3822, 3678)
+    asb = rows[("police_uk_anti_social_behaviour", "rate_per_1000", "")]
+    assert int(asb["numerator"]) == 12000
+
+
+def test_a_window_missing_a_month_is_an_error_naming_it(run):
+    result = run("compare", "--force", "warwickshire", "--police-uk", ARCHIVE, "--to", "2014-11", "-q")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "crimestat: error: --to 2014-11: the crime data hold no complete 12-month period; the 12 months to "
+        "November 2014 need every month's police.uk counts: Warwickshire lacks December 2013\n")
+
+
+def test_trend_and_rank_take_monthly_counts(run):
+    trend = run("trend", "--force", "Warwickshire Police", "--police-uk", SYNTHETIC, "-q", "--format", "csv")
+    points = [r for r in csv.DictReader(trend.stdout.splitlines()) if r["area_code"] == "E23000017"]
+    assert [p["period_end"] for p in points][:2] == ["2013-12-31", "2014-01-31"]  # monthly windows
+    assert len(points) == 13
+    ranked = run("rank", "--police-uk", SYNTHETIC, "-q", "--format", "csv")
+    first = next(r for r in csv.DictReader(ranked.stdout.splitlines()) if r["statistic"] == "rank" and r["value"])
+    assert (first["area"], first["value"]) == ("Warwickshire", "1")

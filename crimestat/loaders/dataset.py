@@ -50,6 +50,7 @@ class DataPaths:
     classification: str | None = None
     forces: str | None = None
     indicators: str | None = None
+    police_uk: list[str] = field(default_factory=list)
 
     def resolve(self, name: str, relative: str) -> str:
         given = getattr(self, name)
@@ -86,11 +87,35 @@ class Dataset:
 
     @cached_property
     def counts(self) -> MeasureCounts:
+        if self.paths.police_uk:
+            return self._police_uk_counts()
         path = self._file("crime", CRIME)
         territorial = [f.code for f in self.registry.territorial]
         kind = "ons_crime-" + "-".join(territorial)  # the lifetimes depend on which forces are territorial
         prepared = cached(kind, path, lambda: prepare(load_ons_crime(path, self.registry), territorial))
         return MeasureCounts(prepared, self.classification, self.registry)
+
+    def _police_uk_counts(self) -> MeasureCounts:
+        from ..windows import coverage, missing_months, month_name, rolling_windows
+        from .police_uk import load_monthly_counts
+
+        monthly = load_monthly_counts(self.paths.police_uk, self.registry)
+        self.files["crime"] = ", ".join(self.paths.police_uk)
+        have = coverage(monthly)
+
+        def explain(period) -> str:
+            spans = "; ".join(
+                f"{self.registry.by_code(a).name} has {month_name(min(m))} to {month_name(max(m))}"
+                for a, m in sorted(have.items()))
+            if period is None:
+                return f"police.uk counts: {spans}"
+            lacking = {self.registry.by_code(a).name: missing_months(m, period) for a, m in have.items()}
+            named = "; ".join(f"{name} lacks {', '.join(ms)}" for name, ms in sorted(lacking.items()) if ms)
+            return f"the 12 months to {period:%B %Y} need every month's police.uk counts: {named or spans}"
+
+        territorial = [f.code for f in self.registry.territorial]
+        prepared = prepare(rolling_windows(monthly), territorial)
+        return MeasureCounts(prepared, self.classification, self.registry, "police_uk", explain)
 
     @cached_property
     def indicators(self) -> list[Indicator] | None:

@@ -289,3 +289,38 @@ def iter_counts(counts: FileCounts, registry: Registry) -> Iterator[tuple[str, s
     """Rows ``area_code, area, month, crime_type, count`` in a stable order."""
     for (code, month, crime), n in sorted(counts.counts.items()):
         yield code, registry.by_code(code).name, month, crime, n
+
+
+MONTHLY_COLUMNS = ["area_code", "area", "month", "crime_type", "count"]
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def load_monthly_counts(paths: list[str], registry: Registry):
+    """Monthly counts ``area_code, month, category, count`` from an ingest CSV or from police.uk files."""
+    import pandas as pd
+
+    from ._csv import parse_number, read_csv, read_header
+
+    if len(paths) == 1 and Path(paths[0]).is_file() and not NAME.search(paths[0]) and \
+            read_header(paths[0])[:1] == ["area_code"]:
+        table = read_csv(paths[0], MONTHLY_COLUMNS)
+        known = _crime_types()
+        records = []
+        for r, row in enumerate(table.rows):
+            code, _, month, crime, count = (row[table.index(c)].strip() for c in MONTHLY_COLUMNS)
+            force = registry.find(code)
+            if force is None:
+                table.problem(f"'{code}' is not a known force code", r, "area_code")
+            if not _MONTH.match(month):
+                table.problem(f"'{month}' is not a month; expected YYYY-MM", r, "month")
+            if crime not in known:
+                table.problem(f"'{crime}' is not a police.uk crime type", r, "crime_type")
+            n = parse_number(table, r, "count", count, minimum=0, what="a whole number of 0 or more")
+            records.append((force.code if force else None, month, crime, n))
+        table.raise_problems()
+        frame = pd.DataFrame(records, columns=["area_code", "month", "category", "count"])
+    else:
+        counts = count_archive(paths, registry)
+        frame = pd.DataFrame([(code, month, crime, n) for (code, month, crime), n in sorted(counts.counts.items())],
+                             columns=["area_code", "month", "category", "count"])
+    return frame.groupby(["area_code", "month", "category"], as_index=False)["count"].sum()
