@@ -64,7 +64,7 @@ def load_ons_crime(source: Source, registry: Registry) -> pd.DataFrame:
     """
     table = read_csv(source, REQUIRED)
     i_date, i_area, i_off, i_count = (table.index(c) for c in REQUIRED)
-    dates: dict[str, tuple[date | None, str | None]] = {}
+    dates: dict[str, tuple[date | None, str | None, bool]] = {}
     areas: dict[str, str | None] = {}
     corrected: dict[str, list[int]] = {}
     seen: dict[tuple, int] = {}
@@ -72,11 +72,12 @@ def load_ons_crime(source: Source, registry: Registry) -> pd.DataFrame:
     for r, row in enumerate(table.rows):
         raw_date = row[i_date]
         if raw_date not in dates:
-            dates[raw_date] = parse_period_end(raw_date)
-        end, why = dates[raw_date]
+            parsed, problem = parse_period_end(raw_date)
+            dates[raw_date] = (parsed, problem, parsed is not None and not _names_day(raw_date, parsed.day))
+        end, why, moved = dates[raw_date]
         if why:
             table.problem(why, r, DATE)
-        elif end is not None and not _names_day(raw_date, end.day):
+        elif moved:
             corrected.setdefault(raw_date.strip(), []).append(table.lines[r])
         name = row[i_area].strip()
         if name not in areas:
