@@ -64,7 +64,7 @@ def trend(data: Dataset, force_name: str, start: pd.Timestamp | None = None, end
     ]
     names = [force.name, ENGLAND_AND_WALES]
     spark = [Cell("trend")] + [Cell(sparkline([r.value for r in series[a]])) for a in areas]
-    sections = [Section([f"12 months to", *names], table + [spark])]
+    sections = [Section(["12 months to", *names], table + [spark])]
     title = (f"{info.label}: rate {info.unit}, {force.name} and England and Wales, "
              f"{periods.label(chosen[0])} to {chosen[-1]:%B %Y}")
     notes = [

@@ -79,24 +79,26 @@ def validate(files: Sequence[str], registry: Registry | None = None, la_lookups:
                     name, "not a file crimestat reads: its header matches no known input "
                     "(ONS recorded crime, population, households, indicators, peers, classification, forces, lookup)", 1)
             checked.kind = LABELS[kind]
-            loaders: dict[str, Callable] = {
-                "ons_crime": lambda: load_ons_crime(name, registry),
-                "population": lambda: load_population(name, registry, la_lookups),
-                "households": lambda: load_households(name, registry),
-                "indicators": lambda: load_indicators(name, registry),
-                "peers": lambda: load_peer_groups(name, registry),
-                "classification": lambda: load_classification(name),
-                "forces": lambda: load_forces(name),
-                "la_lookup": lambda: load_la_lookup([name]),
-                "police_uk": lambda: _police_uk(name, registry),
-            }
-            checked.rows = _rows(loaders[kind]())
+            checked.rows = _rows(LOADERS[kind](name, registry, la_lookups))
         except DataFileError as exc:
             checked.problems = [str(p) for p in exc.problems]
         except CrimestatError as exc:
             checked.problems = [f"{name}: {exc}"]
         results.append(checked)
     return results
+
+
+LOADERS: dict[str, Callable] = {
+    "ons_crime": lambda name, registry, lookups: load_ons_crime(name, registry),
+    "population": lambda name, registry, lookups: load_population(name, registry, lookups),
+    "households": lambda name, registry, lookups: load_households(name, registry),
+    "indicators": lambda name, registry, lookups: load_indicators(name, registry),
+    "peers": lambda name, registry, lookups: load_peer_groups(name, registry),
+    "classification": lambda name, registry, lookups: load_classification(name),
+    "forces": lambda name, registry, lookups: load_forces(name),
+    "la_lookup": lambda name, registry, lookups: load_la_lookup([name]),
+    "police_uk": lambda name, registry, lookups: _police_uk(name, registry),
+}
 
 
 def _rows(loaded) -> int | None:

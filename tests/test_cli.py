@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from conftest import BAD, DATA, ROOT, SAMPLE
+from conftest import BAD, DATA, SAMPLE
 
 EXPECTED = DATA / "expected"
 WARNING_2017 = (
@@ -115,7 +115,7 @@ def test_small_crime_file_without_all_forces(run, tmp_path):
     # A file with one force still compares it; England and Wales says why it is missing.
     lines = (SAMPLE / "ons-recorded-crime/rec-crime-pfa.csv").read_text().splitlines()
     small = tmp_path / "warwickshire.csv"
-    small.write_text("\n".join([lines[0]] + [l for l in lines if ",Warwickshire," in l]) + "\n")
+    small.write_text("\n".join([lines[0]] + [line for line in lines if ",Warwickshire," in line]) + "\n")
     result = run("compare", "--force", "warwickshire", "--to", "2014-06", "--crime", small, "-q", "--format", "table")
     assert result.exit_code == 0
     assert "Crime excluding fraud                                          50.3                  n/a" in result.stdout

@@ -9,9 +9,8 @@ from collections import Counter
 import pytest
 
 from conftest import DATA, SAMPLE
-from crimestat.errors import DataFileError
 from crimestat.loaders.forces import load_forces
-from crimestat.loaders.police_uk import count_archive, count_file, find_files
+from crimestat.loaders.police_uk import count_file, find_files
 
 ARCHIVE = SAMPLE / "police-uk"
 MALFORMED = DATA / "police-uk/malformed"

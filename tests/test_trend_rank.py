@@ -142,7 +142,7 @@ def test_rank_cli_and_funnel_chart(run, tmp_path):
     svg = tmp_path / "funnel.svg"
     result = run("rank", "--to", "2014-06", "--plot", svg, "--format", "csv", "-q")
     assert result.exit_code == 0
-    assert len([l for l in result.stdout.splitlines() if ",rate_per_1000," in l]) == 44
+    assert len([line for line in result.stdout.splitlines() if ",rate_per_1000," in line]) == 44
     joined = " ".join(t.text for t in ET.parse(svg).iter("{http://www.w3.org/2000/svg}text") if t.text)
     for expected in ("funnel plot", "95% limits", "99.8% limits", "England and Wales (60.8)",
                      "Population (log scale)", "City of London (878.1, off the scale)"):
@@ -163,5 +163,5 @@ def test_usage_errors(run, args, message):
 def test_rank_peer_group_cli(run):
     result = run("rank", "--force", "warwickshire", "--peer-groups", DATA / "peers/good.csv", "--to", "2014-06",
                  "--format", "csv", "-q")
-    areas = [l.split(",")[1] for l in result.stdout.splitlines() if ",rate_per_1000," in l]
+    areas = [line.split(",")[1] for line in result.stdout.splitlines() if ",rate_per_1000," in line]
     assert areas == ["Warwickshire", "Wiltshire", "West Mercia", "England and Wales"]  # by rate, June 2014

@@ -16,12 +16,12 @@ import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Union
+from typing import IO
 
 from ..errors import BadValueError, DataFileError, MissingColumnError, MissingFileError, Problem
 from ..log import warn
 
-Source = Union[str, os.PathLike, IO[str], IO[bytes]]
+Source = str | os.PathLike | IO[str] | IO[bytes]
 
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+$")
 _SUPPRESSION = {"..", ":", "x", "[x]", "*", "-", "c", "[c]", "z", "[z]", "n/a", "na"}

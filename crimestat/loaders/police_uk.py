@@ -172,7 +172,7 @@ def count_bytes(data: bytes, file: StreetFile, registry: Registry) -> FileCounts
         # Broken quoting joined physical lines: count line by line to say which.
         return _count_slowly(data, file, expected, known_types, result, None)
     result.rows_read = parsed + len(invalid)
-    for number, text in invalid:
+    for _number, text in invalid:
         result.skip("wrong number of fields or broken quoting", 1, f"{file.name}: {text[:60]!r}")
     for (month, falls, crime), n in groups.items():
         _classify(result, file, expected, known_types, month, falls, crime, n, None)
