@@ -112,7 +112,8 @@ def compare(data: Dataset, force_name: str, to: pd.Timestamp | None = None,
     if indicators is not None:
         part = indicator_part(data, indicators, force.code, chosen.current, options or IndicatorOptions())
         rows += part.rows
-        sections.append(part.section)
+        if part.section is not None:
+            sections.append(part.section)
         notes[-1:-1] = part.notes
     title = f"{force.name} compared with England and Wales, {periods.label(chosen.current)}"
     meta = {

@@ -51,6 +51,10 @@ class IndicatorSet:
         self._by_key = {(i.area_code, i.measure, i.period_end): i for i in indicators}
         self.sources = sorted({i.source for i in indicators})
 
+    def periods(self) -> list[pd.Timestamp]:
+        """Every period end the file has figures for."""
+        return sorted({p for (_, _, p) in self._by_key})
+
     def get(self, area: str, measure: str, period_end: pd.Timestamp) -> Indicator | None:
         return self._by_key.get((area, measure, period_end))
 
@@ -62,8 +66,9 @@ class IndicatorSet:
 
 
 def _missing(measure: str, area: str, period: pd.Timestamp | None) -> str:
-    when = f"the {periods.label(period)}" if period is not None else "the 12 months to the period compared"
-    return f"the indicators file has no {measure} for {area} in {when}"
+    if period is None:
+        return f"the indicators file has no {measure} for {area} in the 12 months to the period compared"
+    return f"the indicators file has no {measure} for {area} in the {periods.label(period)}"
 
 
 def proportion_row(data: Dataset, ind: Indicator | None, area: str, measure: str, period: pd.Timestamp | None,
@@ -158,7 +163,7 @@ def asb_rows(data: Dataset, indicators: IndicatorSet, area: str, period: pd.Time
 @dataclass
 class IndicatorPart:
     rows: list[Row]
-    section: Section
+    section: Section | None  # None when the file has nothing for these areas and months
     notes: list[str]
 
 
@@ -222,6 +227,16 @@ def indicator_part(data: Dataset, indicators: IndicatorSet, force_code: str, to:
     ]
     section = Section(["Other indicators", "Period", force_name, ENGLAND_AND_WALES], table,
                       ["left", "left", "right", "right"])
+    if detection_period is None and asb_period is None and sat_period is None:
+        # Nothing to show for these areas and months: one sentence rather than a table of n/a.
+        covered = indicators.periods()
+        span = (f"; it has figures for the {periods.label(covered[0])}" +
+                (f" to the {periods.label(covered[-1])}" if covered[-1] != covered[0] else "")) if covered else ""
+        for row in rows:
+            row.note = row.note.replace("the 12 months to the period compared", periods.label(to))
+        return IndicatorPart(rows, None, [
+            f"Indicators: the indicators file has no detection, anti-social behaviour or satisfaction figures "
+            f"for {force_name} or England and Wales in the {periods.label(to)}{span}."])
     return IndicatorPart(rows, section, notes)
 
 

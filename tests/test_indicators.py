@@ -150,3 +150,14 @@ def test_without_indicators_file_compare_is_as_before(run, tmp_path):
     assert result.exit_code == 0
     assert "victim_satisfaction" not in result.stdout
     assert len(result.stdout.splitlines()) == 17
+
+
+def test_no_indicators_for_the_period_is_one_note_not_a_table_of_gaps(run):
+    result = run("compare", "--force", "warwickshire", "--to", "2018-12", "--format", "table", "-q")
+    assert "Other indicators" not in result.stdout
+    assert ("Indicators: the indicators file has no detection, anti-social behaviour or satisfaction figures for "
+            "Warwickshire or England and Wales in the 12 months to December 2018; it has figures for the 12 months "
+            "to June 2013 to the 12 months to June 2014.") in result.stdout
+    csv_out = run("compare", "--force", "warwickshire", "--to", "2018-12", "--format", "csv", "-q").stdout
+    assert ("the indicators file has no victim_satisfaction for Warwickshire in the 12 months to December 2018"
+            in csv_out)
