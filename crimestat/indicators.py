@@ -233,7 +233,8 @@ def indicator_part(data: Dataset, indicators: IndicatorSet, force_code: str, to:
         span = (f"; it has figures for the {periods.label(covered[0])}" +
                 (f" to the {periods.label(covered[-1])}" if covered[-1] != covered[0] else "")) if covered else ""
         for row in rows:
-            row.note = row.note.replace("the 12 months to the period compared", periods.label(to))
+            row.note = row.note.replace("12 months to the period compared", periods.label(to))
+            row.period_end = to
         return IndicatorPart(rows, None, [
             f"Indicators: the indicators file has no detection, anti-social behaviour or satisfaction figures "
             f"for {force_name} or England and Wales in the {periods.label(to)}{span}."])
