@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import re
+import sys
 from pathlib import Path
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -63,29 +65,39 @@ def validate(files: Sequence[str], registry: Registry | None = None, la_lookups:
     registry = registry or load_forces()
     results = []
     for name in files:
-        checked = Checked(name, "unknown")
+        stdin = sys.stdin.buffer.read() if name == "-" else None
+        checked = Checked("<stdin>" if stdin is not None else name, "unknown")
+
+        def source(name=name, stdin=stdin):
+            """The file again: stdin is read once and replayed."""
+            return _Named(stdin) if stdin is not None else name
+
         try:
-            if name != "-" and Path(name).is_file():
+            if stdin is None and Path(name).is_file():
                 header = read_header(name)
             else:
-                header = read_csv(name, [], allow_empty=True).header  # reports a missing file or stdin
+                header = read_csv(source(), [], allow_empty=True).header  # reports a missing file
             if not header:
-                read_csv(name, [])  # the empty-file message
+                read_csv(source(), [])  # the empty-file message
             if len(header) == 1:
-                read_csv(name, [])  # names a wrong delimiter, if that is what it is
+                read_csv(source(), [])  # names a wrong delimiter, if that is what it is
             kind = detect(header)
             if kind is None:
                 raise DataFileError.single(
                     name, "not a file crimestat reads: its header matches no known input "
                     "(ONS recorded crime, population, households, indicators, peers, classification, forces, lookup)", 1)
             checked.kind = LABELS[kind]
-            checked.rows = _rows(LOADERS[kind](name, registry, la_lookups))
+            checked.rows = _rows(LOADERS[kind](source(), registry, la_lookups))
         except DataFileError as exc:
             checked.problems = [str(p) for p in exc.problems]
         except CrimestatError as exc:
             checked.problems = [f"{name}: {exc}"]
         results.append(checked)
     return results
+
+
+class _Named(io.BytesIO):
+    name = "<stdin>"
 
 
 LOADERS: dict[str, Callable] = {

@@ -106,3 +106,12 @@ def test_killed_run_leaves_previous_output(tmp_path):
     process.wait()
     assert target.read_text() in ("previous run\n",) or target.read_text().startswith("area_code,")
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_validate_reads_stdin():
+    bad = (BAD / "non-numeric-count.csv").read_text()
+    done = subprocess.run(CRIMESTAT + ["validate", "-", "--format", "csv"], input=bad, capture_output=True, text=True)
+    assert done.returncode == 1
+    assert done.stdout.splitlines()[1].startswith(
+        "<stdin>,ONS recorded crime,,1 problem,\"<stdin>, line 3, column 'Rolling year total number of offences': "
+        "'five' is not a number")
