@@ -1,16 +1,33 @@
 """Messages for the user on stderr: warnings about the data, never data itself.
 
 The library logs to the ``crimestat`` logger; the CLI decides where that goes (stderr, or nowhere with
-``--quiet``).
+``--quiet``). ``collecting()`` also records every warning given, whatever the logger shows, so that a
+cached load can give its warnings again.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 logger = logging.getLogger("crimestat")
+_collectors: list[list[str]] = []
 
 
 def warn(message: str) -> None:
     """Tell the user about something crimestat corrected or could not use."""
+    for collected in _collectors:
+        collected.append(message)
     logger.warning(message)
+
+
+@contextmanager
+def collecting() -> Iterator[list[str]]:
+    """Record the warnings given inside the block."""
+    messages: list[str] = []
+    _collectors.append(messages)
+    try:
+        yield messages
+    finally:
+        _collectors.remove(messages)

@@ -115,3 +115,14 @@ def test_validate_reads_stdin():
     assert done.stdout.splitlines()[1].startswith(
         "<stdin>,ONS recorded crime,,1 problem,\"<stdin>, line 3, column 'Rolling year total number of offences': "
         "'five' is not a number")
+
+
+def test_cached_load_gives_its_warnings_again_even_after_a_quiet_run(tmp_path):
+    env = dict(os.environ, CRIMESTAT_CACHE_DIR=str(tmp_path / "cache"))
+    args = CRIMESTAT + ["compare", "--force", "warwickshire", "--format", "csv"]
+    first = subprocess.run(args + ["-q"], capture_output=True, text=True, env=env)
+    second = subprocess.run(args, capture_output=True, text=True, env=env)
+    assert first.stderr == ""
+    assert list((tmp_path / "cache").iterdir())  # the first run filled the cache
+    assert "'30-12-2017' is not a month end" in second.stderr
+    assert first.stdout == second.stdout

@@ -11,7 +11,6 @@ the cache off. A cache folder that cannot be written is simply not used.
 from __future__ import annotations
 
 import hashlib
-import logging
 import os
 import pickle
 from collections.abc import Callable
@@ -19,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..log import logger
+from ..log import collecting, warn
 
 
 def cache_dir() -> Path:
@@ -28,15 +27,6 @@ def cache_dir() -> Path:
         return Path(given)
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "crimestat"
-
-
-class _Collect(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
 
 
 def cached(kind: str, source: Any, load: Callable[[], Any]) -> Any:
@@ -56,21 +46,17 @@ def cached(kind: str, source: Any, load: Callable[[], Any]) -> Any:
         with open(entry, "rb") as stream:
             result, warnings = pickle.load(stream)
         for message in warnings:
-            logger.warning(message)
+            warn(message)
         return result
     except Exception:  # a missing, stale or unreadable entry: load afresh
         pass
-    collect = _Collect()
-    logger.addHandler(collect)
-    try:
+    with collecting() as warnings:
         result = load()
-    finally:
-        logger.removeHandler(collect)
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
         temporary = entry.with_suffix(f".{os.getpid()}.tmp")
         with open(temporary, "wb") as stream:
-            pickle.dump((result, collect.messages), stream, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump((result, warnings), stream, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, entry)
     except OSError:
         pass
