@@ -111,10 +111,10 @@ def why_unusable(members: list[Lifetime], period: pd.Timestamp) -> str | None:
         if state in (NOT_STARTED, PARTIAL_START):
             if any(succeeds(life, other) for other in members):
                 continue
-            first = life.first_complete()
-            assert first is not None
+            first, started = life.first_complete(), life.started
+            assert first is not None and started is not None
             return (
-                f"series break: '{life.category}' is recorded from {life.started + pd.DateOffset(days=1):%B %Y}; "
+                f"series break: '{life.category}' is recorded from {started + pd.DateOffset(days=1):%B %Y}; "
                 f"the first complete 12 months end in {first:%B %Y}"
             )
         return f"'{life.category}' has no data for the 12 months to {period:%B %Y}"

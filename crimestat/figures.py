@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from .forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE
-from .metrics.poisson import change_test, poisson_confint
-from .metrics.rates import percentage_change, rate_per_1000
+from .metrics.poisson import change_test, poisson_bounds
+from .metrics.rates import percentage_change, rate
 from .rows import Row
 
 if TYPE_CHECKING:
@@ -38,11 +38,12 @@ def rate_row(data: Dataset, measure: str, area_code: str, period_end: pd.Timesta
         row.note = count.note
     elif not denominator.ok:
         row.note = denominator.note
-    else:
-        row.value = rate_per_1000(count.value, denominator.value)
-        if count.value >= 0:  # type: ignore[operator]
-            low, high = poisson_confint(count.value)
-            row.ci_low, row.ci_high = rate_per_1000(low, denominator.value), rate_per_1000(high, denominator.value)
+    elif count.value is not None and denominator.value is not None:
+        n, people = count.value, denominator.value
+        row.value = rate(n, people)
+        if n >= 0:
+            low, high = poisson_bounds(n)
+            row.ci_low, row.ci_high = rate(low, people), rate(high, people)
     return row
 
 
@@ -64,10 +65,10 @@ def change_row(data: Dataset, measure: str, area_code: str, period_end: pd.Times
         row.note = current.note
     elif not base.ok:
         row.note = f"base period: {base.note}"
-    else:
-        row.value, row.note = percentage_change(current.value, base.value)  # type: ignore[arg-type]
-        if row.value is not None and min(current.value, base.value) >= 0:  # type: ignore[type-var]
-            row.p_value = change_test(current.value, base.value)  # type: ignore[arg-type]
+    elif current.value is not None and base.value is not None:
+        row.value, row.note = percentage_change(current.value, base.value)
+        if row.value is not None and min(current.value, base.value) >= 0:
+            row.p_value = change_test(current.value, base.value)
     return row
 
 

@@ -17,7 +17,8 @@ from .forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE
 from .loaders.dataset import Dataset
 from .loaders.indicators import Indicator
 from .metrics import proportion as prop
-from .metrics.rates import percentage_change, rate_per_1000
+from .metrics.rates import percentage_change
+from .metrics.rates import rate as per_1000
 from .rows import Cell, Row, Section
 
 LABELS = {
@@ -85,10 +86,10 @@ def proportion_row(data: Dataset, ind: Indicator | None, area: str, measure: str
             row.ci_low, row.ci_high = max(0.0, ind.value - half), min(100.0, ind.value + half)
         return row
     row.numerator, row.denominator = ind.numerator, ind.denominator
-    if not ind.denominator:
+    if not ind.denominator or ind.numerator is None:
         row.note = "no cases (denominator 0), so no percentage"
         return row
-    row.value = ind.numerator / ind.denominator * 100  # type: ignore[operator]
+    row.value = ind.numerator / ind.denominator * 100
     if measure == "victim_satisfaction":
         low, high = prop.proportion_confint(ind.numerator, ind.denominator, options.confidence, options.interval)
         row.ci_low, row.ci_high = float(low) * 100, float(high) * 100
@@ -99,7 +100,8 @@ def _standard_error(ind: Indicator) -> float:
     """Standard error in percentage points, from counts or from a published 95% half-width."""
     if ind.value is not None:
         return (ind.half_width or 0.0) / prop.z_value(PUBLISHED_CONFIDENCE)
-    p = ind.numerator / ind.denominator  # type: ignore[operator]
+    assert ind.numerator is not None and ind.denominator
+    p = ind.numerator / ind.denominator
     return float(prop.standard_error(p, ind.denominator)) * 100
 
 
@@ -144,8 +146,8 @@ def asb_rows(data: Dataset, indicators: IndicatorSet, area: str, period: pd.Time
     else:
         population = data.denominators.get("population", area, period)  # type: ignore[arg-type]
         rate.numerator, rate.denominator = ind.numerator, population.value
-        if population.ok:
-            rate.value = rate_per_1000(ind.numerator, population.value)  # type: ignore[arg-type]
+        if population.value is not None and ind.numerator is not None:
+            rate.value = per_1000(ind.numerator, population.value)
         else:
             rate.note = population.note
     published = indicators.get(area, "asb_incidents_change", period) if period is not None else None

@@ -21,7 +21,7 @@ class Funnel:
     """What the funnel plot needs: points, limit curves and the England and Wales rate (per 1,000)."""
 
     points: list[dict]
-    limits: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
+    limits: dict[str, tuple]  # level -> (denominators, lower rates, upper rates)
     target: float
 
 
@@ -47,7 +47,7 @@ def rank(data: Dataset, measure: str | None = None, to: pd.Timestamp | None = No
     target = whole.value / 1000 if whole.value is not None else None
     rows: list[Row] = []
     table: list[list[Cell]] = []
-    points = []
+    points: list[dict] = []
     for code in ranked + unranked:
         rate = rates[code]
         if target is not None and rate.value is not None and rate.numerator is not None and rate.numerator >= 0:
@@ -62,9 +62,9 @@ def rank(data: Dataset, measure: str | None = None, to: pd.Timestamp | None = No
     rows += [whole, year[ENGLAND_AND_WALES_CODE], base[ENGLAND_AND_WALES_CODE]]
     table.append(_line(None, whole, year[ENGLAND_AND_WALES_CODE], base[ENGLAND_AND_WALES_CODE]))
 
-    limits = {}
+    limits: dict[str, tuple] = {}
     if target is not None and points:
-        denominators = [p["denominator"] for p in points]
+        denominators = [float(p["denominator"]) for p in points]
         xs = np.geomspace(min(denominators) / 1.5, max(denominators) * 1.5, 200)
         for level, (low_p, high_p) in FUNNEL_LEVELS.items():
             limits[level] = (xs, funnel_limit(target, xs, low_p) * 1000, funnel_limit(target, xs, high_p) * 1000)

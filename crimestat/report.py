@@ -193,7 +193,9 @@ def _indicator_blocks(rows, force: Force, police: str, name: str, have_indicator
             f"{mine.period_end:%B %Y} was {whole(mine.value)} percent which was "
             f"{comparison_words(mine.value, other.value)} the {whole(other.value)} percent for England and Wales.")))
     else:
-        blocks.append(Block("p", f"Detection rates for {name} are not available: {(mine or other).note if (mine or other) else 'no figures'}."))
+        known = mine or other
+        why = known.note if known is not None else "no figures"
+        blocks.append(Block("p", f"Detection rates for {name} are not available: {why}."))
 
     sat = [r for r in rows.values() if r.measure == "victim_satisfaction"]
     cur_f = next((r for r in sat if r.statistic == "percent" and r.area_code == force.code and r.period_end is not None

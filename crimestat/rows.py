@@ -22,7 +22,7 @@ class Row:
     area: str
     measure: str
     statistic: str
-    period_end: pd.Timestamp
+    period_end: pd.Timestamp | None
     base_period_end: pd.Timestamp | None = None
     value: float | None = None
     numerator: float | None = None
@@ -62,7 +62,7 @@ class Result:
     """What a command produced: a title, tables and notes for people, tidy rows for programs."""
 
     title: str
-    rows: list[Row] | list[dict[str, Any]]
+    rows: list[Any]  # Row objects, or plain records for listings
     sections: list[Section]
     notes: list[str]
     meta: dict[str, Any] = field(default_factory=dict)

@@ -6,6 +6,8 @@ window never becomes a zero. ``missing_months`` names what a requested window la
 
 from __future__ import annotations
 
+from typing import cast
+
 import pandas as pd
 
 from . import periods
@@ -23,13 +25,14 @@ def rolling_windows(monthly: pd.DataFrame, months: int = 12) -> pd.DataFrame:
     """Tidy counts of complete ``months``-month windows from ``area_code, month, category, count`` rows."""
     frame = monthly.assign(index=monthly["month"].map(month_index))
     wide = frame.pivot_table(index=["area_code", "category"], columns="index", values="count", aggfunc="sum")
-    present = frame.groupby("area_code")["index"].apply(set).to_dict()
+    present: dict[str, set[int]] = {str(a): set(m) for a, m in frame.groupby("area_code")["index"]}
     records = []
     if not wide.empty:
         first, last = int(min(wide.columns)), int(max(wide.columns))
         wide = wide.reindex(columns=range(first, last + 1))
         # A category with no rows in a month the force reported is a true zero for that month.
-        for (area, category), series in wide.iterrows():
+        for key, series in wide.iterrows():
+            area, category = cast(tuple[str, str], key)
             have = present[area]
             values = series.to_numpy()
             for end in range(first + months - 1, last + 1):
@@ -42,7 +45,8 @@ def rolling_windows(monthly: pd.DataFrame, months: int = 12) -> pd.DataFrame:
 
 def coverage(monthly: pd.DataFrame) -> dict[str, set[int]]:
     """The months each force has counts for."""
-    return monthly.assign(index=monthly["month"].map(month_index)).groupby("area_code")["index"].apply(set).to_dict()
+    frame = monthly.assign(index=monthly["month"].map(month_index))
+    return {str(a): set(m) for a, m in frame.groupby("area_code")["index"]}
 
 
 def missing_months(have: set[int], end: pd.Timestamp, months: int = 12) -> list[str]:

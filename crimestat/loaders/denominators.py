@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import cast
 
 import pandas as pd
 
@@ -119,7 +120,8 @@ def _la_population(table: CsvTable, la_column: str, lookup: dict[str, str]) -> p
         records.append((code, year, n, r))
     table.raise_problems()
     frame = pd.DataFrame(records, columns=["area_code", "year", "population", "row"])
-    return _tidy(frame.groupby(["area_code", "year"], as_index=False)["population"].sum(), "population")
+    summed = frame.groupby(["area_code", "year"], as_index=False).agg(population=("population", "sum"))
+    return _tidy(summed, "population")
 
 
 def load_la_lookup(sources: Sequence[Source]) -> dict[str, str]:
@@ -180,8 +182,8 @@ def _finish(table: CsvTable, records: list, value: str) -> pd.DataFrame:
     duplicated = frame.duplicated(["area_code", "year"], keep="first") & frame["area_code"].notna()
     for i in frame.index[duplicated]:
         table.problem(
-            f"a second {value} figure for {frame.at[i, 'area_code']} in {frame.at[i, 'year']}",
-            int(frame.at[i, "row"]), None,
+            f"a second {value} figure for {frame.at[i, 'area_code']!s} in {frame.at[i, 'year']!s}",
+            int(cast(int, frame.at[i, "row"])), None,
         )
     table.raise_problems()
     return _tidy(frame.drop(columns="row"), value)

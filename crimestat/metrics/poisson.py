@@ -36,6 +36,12 @@ def poisson_confint(count: npt.ArrayLike, confidence: float = 0.95) -> tuple[np.
     return low, high
 
 
+def poisson_bounds(count: int, confidence: float = 0.95) -> tuple[float, float]:
+    """``poisson_confint`` for one count: plain floats."""
+    low, high = poisson_confint(count, confidence)
+    return float(low), float(high)
+
+
 def change_test(current: int, base: int) -> float:
     """Two-sided p-value that two counts share one Poisson mean: an exact conditional (binomial) test.
 

@@ -22,6 +22,11 @@ def rate_per_1000(count: ArrayLike, denominator: ArrayLike) -> np.ndarray | floa
     return float(result) if result.ndim == 0 else result
 
 
+def rate(count: float, denominator: float) -> float:
+    """``rate_per_1000`` for one count: a plain float."""
+    return float(rate_per_1000(count, denominator))
+
+
 def percentage_change(current: float, base: float) -> tuple[float | None, str]:
     """``(current - base) / base * 100`` and an empty reason, or None and why there is no value.
 
