@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .errors import UnknownForceError
@@ -103,6 +102,3 @@ class Registry:
             message += f"; known forces: {', '.join(names)}"
         return message + " (`crimestat forces` lists every name and code)"
 
-
-def territorial_codes(forces: Iterable[Force]) -> list[str]:
-    return [f.code for f in forces if f.territorial]

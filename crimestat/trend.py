@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import pandas as pd
 
@@ -30,14 +29,6 @@ def sparkline(values: list[float | None]) -> str:
         else:
             marks.append(SPARKS[0] if span == 0 else SPARKS[round((v - low) / span * (len(SPARKS) - 1))])
     return "".join(marks)
-
-
-@dataclass
-class TrendSeries:
-    """The rate rows of one area over the chosen periods."""
-
-    area: str
-    rows: list[Row]
 
 
 def trend(data: Dataset, force_name: str, start: pd.Timestamp | None = None, end: pd.Timestamp | None = None,

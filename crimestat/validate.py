@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import io
 import re
-import sys
 from pathlib import Path
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from .errors import CrimestatError, DataFileError
 from .forces import Registry
-from .loaders._csv import read_csv, read_header
+from .loaders._csv import read_csv, read_header, stdin_bytes
 from .loaders.classification import load_classification
 from .loaders.denominators import load_households, load_la_lookup, load_population
 from .loaders.forces import load_forces
@@ -65,7 +64,7 @@ def validate(files: Sequence[str], registry: Registry | None = None, la_lookups:
     registry = registry or load_forces()
     results = []
     for name in files:
-        stdin = sys.stdin.buffer.read() if name == "-" else None
+        stdin = stdin_bytes() if name == "-" else None
         checked = Checked("<stdin>" if stdin is not None else name, "unknown")
 
         def source(name=name, stdin=stdin):

@@ -66,6 +66,11 @@ def read_text(source: Source) -> str:
         return data.decode("cp1252", errors="replace")
 
 
+def stdin_bytes() -> bytes:
+    """All of standard input, read once (so a file given as '-' can be looked at twice)."""
+    return sys.stdin.buffer.read()
+
+
 def read_header(source: str) -> list[str]:
     """The first non-blank line's column names, read without decoding the whole file (for detection)."""
     with open(source, "rb") as stream:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..forces import Registry
 from ..log import warn
-from ._csv import CsvTable, Source, parse_number, read_csv
+from ._csv import Source, parse_number, read_csv
 
 DATE = "12 months ending"
 AREA = "PFA"
@@ -162,5 +162,3 @@ def _line_span(lines: list[int]) -> str:
         return f"line {lines[0]}"
     return f"lines {lines[0]}-{lines[-1]}, {len(lines)} rows"
 
-
-__all__ = ["load_ons_crime", "parse_period_end", "TIDY_COLUMNS", "CsvTable"]
