@@ -151,7 +151,11 @@ def test_python_dash_m(tmp_path):
 def test_head_closes_pipe_quietly(tmp_path):
     import subprocess
 
-    done = subprocess.run("crimestat forces --format csv | head -1", shell=True, capture_output=True, text=True,
+    import sys
+    from pathlib import Path
+
+    script = Path(sys.executable).parent / "crimestat"  # the console script pip installed for this Python
+    done = subprocess.run(f"{script} forces --format csv | head -1", shell=True, capture_output=True, text=True,
                           cwd=tmp_path)
     assert done.stdout == "code,name,region,country,kind,aliases\n"
     assert done.stderr == ""
