@@ -249,10 +249,11 @@ def trend(force, start, to, measure, population_year, plot, paths, fmt, output):
 @click.option("--population-year", type=int, help="Mid-year population estimate to use.")
 @click.option("--force", "-f", "force", help="With --peers or --peer-groups: rank this force's group only.")
 @click.option("--plot", metavar="FILE.png|FILE.svg", help="Also draw the funnel plot to this file.")
+@click.option("--overdispersion", is_flag=True, help="Widen the funnel limits for overdispersion (Spiegelhalter 2005).")
 @peer_options
 @data_options
 @output_options
-def rank(measure, to, baseline, population_year, force, plot, peers, peer_groups, paths, fmt, output):
+def rank(measure, to, baseline, population_year, force, plot, overdispersion, peers, peer_groups, paths, fmt, output):
     """Rank all 43 forces by rate, with changes and funnel-plot positions.
 
     Example: crimestat rank --measure crime_excl_fraud --to 2014-06 --plot funnel.png
@@ -269,14 +270,16 @@ def rank(measure, to, baseline, population_year, force, plot, peers, peer_groups
         codes = _peer_groups(data.registry, code, peers, peer_groups).group(code)
     elif force:
         raise click.UsageError("--force goes with --peers or --peer-groups; without them rank lists all forces")
-    result, funnel = run(data, measure, to, baseline, population_year, codes)
+    result, funnel = run(data, measure, to, baseline, population_year, codes, overdispersion)
     if plot:
         from .plot import funnel_chart
 
         info = data.classification.describe(result.meta["measure"])
+        phi = result.meta["overdispersion"]
+        adjusted = f"\nlimits widened for overdispersion (phi = {phi:.0f})" if phi is not None else ""
         funnel_chart(funnel.points, funnel.limits, funnel.target,
-                     f"{info.label}, rate {info.unit}: funnel plot, {periods.label(result.meta['period_end'])}",
-                     info.unit, plot)
+                     f"{info.label}, rate {info.unit}: funnel plot, {periods.label(result.meta['period_end'])}"
+                     + adjusted, info.unit, plot)
     write_output(render(result, fmt), output)
 
 

@@ -12,7 +12,7 @@ from .compare import choose_periods
 from .figures import change_row, larger_than_chance, rate_row
 from .forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE
 from .loaders.dataset import Dataset
-from .metrics.poisson import FUNNEL_LEVELS, funnel_limit, funnel_position
+from .metrics.poisson import FUNNEL_LEVELS, funnel_limit, funnel_position, overdispersed_limit, overdispersion
 from .rows import Cell, Result, Row, Section
 
 
@@ -27,8 +27,12 @@ class Funnel:
 
 def rank(data: Dataset, measure: str | None = None, to: pd.Timestamp | None = None,
          baseline: pd.Timestamp | None = None, population_year: int | None = None,
-         force_codes: list[str] | None = None) -> tuple[Result, Funnel]:
-    """Rank forces (default: all 43) by their rate, highest first; equal rates share a rank."""
+         force_codes: list[str] | None = None, adjust_overdispersion: bool = False) -> tuple[Result, Funnel]:
+    """Rank forces (default: all 43) by their rate, highest first; equal rates share a rank.
+
+    With ``adjust_overdispersion`` the funnel limits are widened by Spiegelhalter's overdispersion factor,
+    estimated from the forces ranked.
+    """
     measure = measure or ("police_uk_all_crime" if data.counts.source == "police_uk" else "crime_excl_fraud")
     data.classification.check(measure)
     chosen = choose_periods(data, to, baseline)
@@ -45,13 +49,17 @@ def rank(data: Dataset, measure: str | None = None, to: pd.Timestamp | None = No
     unranked = sorted((c for c in codes if rates[c].value is None), key=lambda c: rates[c].area)
 
     target = whole.value / 1000 if whole.value is not None else None
+    usable = [r for r in rates.values() if r.value is not None and r.denominator and (r.numerator or 0) >= 0]
+    phi = None
+    if adjust_overdispersion and target is not None and len(usable) >= 3:
+        phi = overdispersion([r.value / 1000 for r in usable], [r.denominator for r in usable], target)
     rows: list[Row] = []
     table: list[list[Cell]] = []
     points: list[dict] = []
     for code in ranked + unranked:
         rate = rates[code]
         if target is not None and rate.value is not None and rate.numerator is not None and rate.numerator >= 0:
-            rate.verdict = funnel_position(rate.numerator, rate.denominator, target)  # type: ignore[arg-type]
+            rate.verdict = funnel_position(rate.numerator, rate.denominator, target, phi)  # type: ignore[arg-type]
             rate.comparator = ENGLAND_AND_WALES
             points.append({"name": rate.area, "denominator": rate.denominator, "rate": rate.value,
                            "position": rate.verdict})
@@ -67,7 +75,11 @@ def rank(data: Dataset, measure: str | None = None, to: pd.Timestamp | None = No
         denominators = [float(p["denominator"]) for p in points]
         xs = np.geomspace(min(denominators) / 1.5, max(denominators) * 1.5, 200)
         for level, (low_p, high_p) in FUNNEL_LEVELS.items():
-            limits[level] = (xs, funnel_limit(target, xs, low_p) * 1000, funnel_limit(target, xs, high_p) * 1000)
+            if phi is None:
+                limits[level] = (xs, funnel_limit(target, xs, low_p) * 1000, funnel_limit(target, xs, high_p) * 1000)
+            else:
+                limits[level] = (xs, overdispersed_limit(target, xs, low_p, phi) * 1000,
+                                 overdispersed_limit(target, xs, high_p, phi) * 1000)
 
     headers = ["Rank", "Force", f"Rate {info.unit}", f"Change on {periods.label(chosen.year_before)}",
                f"Change on {periods.label(chosen.baseline)}", "Funnel position"]
@@ -75,12 +87,16 @@ def rank(data: Dataset, measure: str | None = None, to: pd.Timestamp | None = No
         f"{periods.label(chosen.current)}. Rank 1 is the highest rate; equal rates share a rank.",
         "† change larger than chance variation in counts would give (exact Poisson test, p < 0.05).",
         "Funnel position: the force's rate against control limits around England and Wales's rate for its "
-        "population (Spiegelhalter 2005, Poisson counts); 'within' means within the 95% limits.",
+        "population (Spiegelhalter 2005, Poisson counts); 'within' means within the 95% limits." + (
+            f" Limits widened for overdispersion: phi = {phi:.1f} (Winsorised 10%), so the spread between "
+            "forces is that many times the Poisson variance." if phi is not None else
+            " Recorded crime varies between forces far more than Poisson counts do: --overdispersion widens the "
+            "limits for that."),
         "Source: Office for National Statistics, police recorded crime by police force area; ONS mid-year "
         "population estimates. Contains public sector information licensed under the Open Government Licence v3.0.",
     ]
     title = f"{info.label}: forces ranked by rate {info.unit}, {periods.label(chosen.current)}"
-    meta = {"command": "rank", "measure": measure, "period_end": chosen.current, "baseline_period_end": chosen.baseline,
+    meta = {"command": "rank", "measure": measure, "overdispersion": phi, "period_end": chosen.current, "baseline_period_end": chosen.baseline,
             "year_before_period_end": chosen.year_before, "forces": len(codes), "sources": data.files}
     section = Section(headers, table, ["right", "left", "right", "right", "right", "left"])
     return Result(title, rows, [section], notes, meta), Funnel(points, limits, whole.value or 0.0)

@@ -60,3 +60,19 @@ def test_funnel_limits_narrow_with_population():
 def test_funnel_positions(count, position):
     # Target 0.06 per person, 10,000 people: expected 600, sd about 24.5.
     assert funnel_position(count, 10_000, 0.06) == position
+
+
+def test_overdispersion_by_hand():
+    # Five units of 10,000 people around a target of 0.01: sd = sqrt(0.01 / 10000) = 0.001, so these
+    # rates have z = -3, -1, 0, 1, 3. Winsorised at the 10% and 90% quantiles (numpy's linear rule:
+    # -2.2 and 2.2): z**2 = 4.84, 1, 0, 1, 4.84, mean 2.336.
+    from crimestat.metrics.poisson import overdispersed_limit, overdispersion
+
+    rates = [0.01 + z * 0.001 for z in (-3, -1, 0, 1, 3)]
+    phi = overdispersion(rates, [10_000] * 5, 0.01)
+    assert phi == pytest.approx(2.336, abs=1e-9)
+    assert overdispersed_limit(0.01, 10_000, 0.975, phi) == pytest.approx(0.01 + 1.959964 * (2.336 * 1e-6) ** 0.5,
+                                                                          rel=1e-6)
+    # 135 in 10,000: z = 3.5 before, 3.5 / sqrt(2.336) = 2.29 after widening: beyond 1.96, within 3.09.
+    assert funnel_position(135, 10_000, 0.01) == "above 99.8%"
+    assert funnel_position(135, 10_000, 0.01, phi) == "above 95%"

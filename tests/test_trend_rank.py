@@ -165,3 +165,13 @@ def test_rank_peer_group_cli(run):
                  "--format", "csv", "-q")
     areas = [line.split(",")[1] for line in result.stdout.splitlines() if ",rate_per_1000," in line]
     assert areas == ["Warwickshire", "Wiltshire", "West Mercia", "England and Wales"]  # by rate, June 2014
+
+
+def test_rank_with_overdispersion_widens_the_limits(dataset):
+    plain, _ = rank(dataset, "crime_excl_fraud", T("2014-06-30"))
+    adjusted, funnel = rank(dataset, "crime_excl_fraud", T("2014-06-30"), adjust_overdispersion=True)
+    within = [r for r in adjusted.rows if r.statistic == "rate_per_1000" and r.verdict == "within"]
+    assert not [r for r in plain.rows if r.statistic == "rate_per_1000" and r.verdict == "within"]
+    assert len(within) == 40
+    assert adjusted.meta["overdispersion"] > 100  # far more spread than Poisson counts give
+    assert any("Limits widened for overdispersion" in n for n in adjusted.notes)

@@ -102,13 +102,48 @@ def poisson_quantile(p: float, mean: npt.ArrayLike) -> np.ndarray:
 FUNNEL_LEVELS = {"95%": (0.025, 0.975), "99.8%": (0.001, 0.999)}
 
 
-def funnel_position(count: int, denominator: float, target_rate: float) -> str:
-    """Where a rate lies against the funnel: 'within', 'above 95%', 'above 99.8%', 'below 95%', 'below 99.8%'."""
+def funnel_position(count: int, denominator: float, target_rate: float, phi: float | None = None) -> str:
+    """Where a rate lies against the funnel: 'within', 'above 95%', 'above 99.8%', 'below 95%', 'below 99.8%'.
+
+    With ``phi`` the limits are widened for overdispersion (``overdispersed_limit``).
+    """
     rate = count / denominator
     for level in ("99.8%", "95%"):
         low_p, high_p = FUNNEL_LEVELS[level]
-        if rate > funnel_limit(target_rate, denominator, high_p):
+        if phi is None:
+            low, high = funnel_limit(target_rate, denominator, low_p), funnel_limit(target_rate, denominator, high_p)
+        else:
+            low = overdispersed_limit(target_rate, denominator, low_p, phi)
+            high = overdispersed_limit(target_rate, denominator, high_p, phi)
+        if rate > high:
             return f"above {level}"
-        if rate < funnel_limit(target_rate, denominator, low_p):
+        if rate < low:
             return f"below {level}"
     return "within"
+
+
+def overdispersion(rates: npt.ArrayLike, denominators: npt.ArrayLike, target_rate: float,
+                   winsor: float = 0.1) -> float:
+    """Spiegelhalter's multiplicative overdispersion factor for rates against a target.
+
+    ``phi = mean(z**2)`` over the units, with each ``z = (rate - target) / sqrt(target / n)`` Winsorised
+    at the ``winsor`` and ``1 - winsor`` quantiles so that a few extreme units do not set it. ``phi``
+    near 1 means Poisson variation explains the spread; recorded crime gives far larger values.
+
+    References
+    ----------
+    Spiegelhalter, D. J. (2005). Funnel plots for comparing institutional performance. Statistics in
+    Medicine 24, 1185-1202 (section 6).
+    """
+    y = np.asarray(rates, dtype=float)
+    n = np.asarray(denominators, dtype=float)
+    z = (y - target_rate) / np.sqrt(target_rate / n)
+    low, high = np.quantile(z, [winsor, 1 - winsor])
+    return float(np.mean(np.clip(z, low, high) ** 2))
+
+
+def overdispersed_limit(target_rate: float, denominator: npt.ArrayLike, p: float, phi: float) -> np.ndarray | float:
+    """The ``p`` funnel limit widened by an overdispersion factor ``phi`` (normal approximation)."""
+    n = np.asarray(denominator, dtype=float)
+    limit = target_rate + special.ndtri(p) * np.sqrt(max(phi, 1.0) * target_rate / n)
+    return float(limit) if limit.ndim == 0 else limit
