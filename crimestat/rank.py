@@ -49,10 +49,11 @@ def rank(data: Dataset, measure: str | None = None, to: pd.Timestamp | None = No
     unranked = sorted((c for c in codes if rates[c].value is None), key=lambda c: rates[c].area)
 
     target = whole.value / 1000 if whole.value is not None else None
-    usable = [r for r in rates.values() if r.value is not None and r.denominator and (r.numerator or 0) >= 0]
+    usable = [(r.value / 1000, r.denominator) for r in rates.values()
+              if r.value is not None and r.denominator and (r.numerator or 0) >= 0]
     phi = None
     if adjust_overdispersion and target is not None and len(usable) >= 3:
-        phi = overdispersion([r.value / 1000 for r in usable], [r.denominator for r in usable], target)
+        phi = overdispersion([v for v, _ in usable], [n for _, n in usable], target)
     rows: list[Row] = []
     table: list[list[Cell]] = []
     points: list[dict] = []
