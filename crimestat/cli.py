@@ -320,8 +320,11 @@ def ingest():
 @ingest.command("police-uk")
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--workers", type=click.IntRange(1, 64), help="Processes to count files with (default: all cores).")
-@output_options
-def ingest_police_uk(paths, workers, fmt, output):
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True,
+              help="Output format: the counts are data for other programs.")
+@click.option("--output", "-o", metavar="FILE", help="Write to FILE (atomically) instead of stdout.")
+@click.option("--quiet", "-q", is_flag=True, help="Print no summary or warnings, only errors.")
+def ingest_police_uk(paths, workers, fmt, output, quiet):
     """Count police.uk street-level files (folders, .zip, .csv.gz) by force, month and crime type.
 
     Example: crimestat ingest police-uk sample_data/police-uk --output counts.csv
@@ -330,13 +333,15 @@ def ingest_police_uk(paths, workers, fmt, output):
     from .loaders.forces import load_forces
     from .loaders.police_uk import count_archive
 
+    if quiet:
+        _setup_logging(True)
     registry = load_forces()
     progress = _progress_bar if sys.stderr.isatty() else None
     counts = count_archive(list(paths), registry, workers, progress)
     if progress:
         click.echo("", err=True)
     result = counts_result(counts, registry)
-    write_output(render(result, "csv" if fmt == "table" else fmt), output)
+    write_output(render(result, fmt), output)
     logger = logging.getLogger("crimestat")
     for line in result.notes:
         if line.lstrip().startswith("skipped"):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from . import periods
-from .compare import compare
+from .compare import HMIC_RATES, compare
 from .forces import ENGLAND_AND_WALES_CODE, Force
 from .indicators import IndicatorOptions, IndicatorSet
 from .loaders.dataset import Dataset
@@ -55,7 +55,7 @@ def change_words(value: float, verb: str = "reduced") -> str:
     return f"{verb if n < 0 else rise} by {abs(n)} percent"
 
 
-def change_noun(value: float, article: bool = True) -> str:
+def change_noun(value: float) -> str:
     """'a reduction of 16 percent', 'an increase of 2 percent' or 'no change'."""
     n = whole(value)
     if n == 0:
@@ -153,8 +153,6 @@ def police_name(force: Force) -> str:
 
 
 def _rates_table(data: Dataset, rows, force: Force, police: str, current) -> tuple[Section, list[str]]:
-    from .compare import HMIC_RATES
-
     body = []
     missing = []
     for measure in HMIC_RATES:

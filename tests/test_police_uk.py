@@ -137,3 +137,14 @@ def test_trend_and_rank_take_monthly_counts(run):
     ranked = run("rank", "--police-uk", SYNTHETIC, "-q", "--format", "csv")
     first = next(r for r in csv.DictReader(ranked.stdout.splitlines()) if r["statistic"] == "rank" and r["value"])
     assert (first["area"], first["value"]) == ("Warwickshire", "1")
+
+
+def test_ingest_json_and_refuses_people_formats(run):
+    result = run("ingest", "police-uk", DATA / "police-uk/2014-06", "--format", "json", "-q")
+    assert result.exit_code == 0
+    import json
+
+    rows = json.loads(result.stdout)["rows"]
+    assert sum(r["count"] for r in rows) == 40 and result.stderr == ""
+    refused = run("ingest", "police-uk", DATA / "police-uk/2014-06", "--format", "table")
+    assert refused.exit_code == 2 and "Invalid value for '--format'" in refused.stderr

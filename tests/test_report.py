@@ -184,3 +184,15 @@ def test_html_renders_in_headless_chromium(run, tmp_path):
     shot = tmp_path / "report.png"
     subprocess.run([browser, *flags, f"--screenshot={shot}", out.as_uri()], capture_output=True, timeout=120)
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--force", "warwick"], "crimestat: error: unknown force 'warwick'; did you mean 'Warwickshire'?"),
+    (["--force", "warwickshire", "--to", "2030-06"], "crimestat: error: --to 2030-06: no 12-month period ends in June 2030"),
+    (["--force", "warwickshire", "--format", "pdf"], "Invalid value for '--format'"),
+])
+def test_report_usage_errors(run, args, message):
+    result = run("report", "-q", *args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert result.stdout == ""

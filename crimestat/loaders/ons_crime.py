@@ -22,8 +22,6 @@ OFFENCE = "Offence"
 COUNT = "Rolling year total number of offences"
 REQUIRED = (DATE, AREA, OFFENCE, COUNT)
 
-TIDY_COLUMNS = ["area_code", "period_end", "months", "category", "count"]
-
 _DMY = re.compile(r"^(\d{1,2})[-/](\d{1,2})[-/](\d{4})$")
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 
@@ -56,7 +54,7 @@ def parse_period_end(text: str) -> tuple[date | None, str | None]:
 
 
 def load_ons_crime(source: Source, registry: Registry) -> pd.DataFrame:
-    """Read the ONS rolling-year file and return tidy counts (``TIDY_COLUMNS``).
+    """Read the ONS rolling-year file and return tidy counts: ``area_code, period_end, months, category, count``.
 
     Counts may be negative: ONS publishes a few net adjustments (more crimes cancelled than recorded in a
     year) as negative totals. They are kept so composite totals match ONS's; a measure made only of such
