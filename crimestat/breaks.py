@@ -20,14 +20,19 @@ is how counting-rule changes take effect (at the start of a quarter).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
-import pandas as pd
+from .periods import as_period, years_before
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PLACEHOLDER_SHARE = 0.01
 OK, PARTIAL_START, PARTIAL_END, NOT_STARTED, ENDED, GAP = (
     "ok", "partial_start", "partial_end", "not_started", "ended", "gap",
 )
-_CHANGEOVER_SLACK = pd.Timedelta(days=92)
+_CHANGEOVER_SLACK = timedelta(days=92)
 
 
 @dataclass(frozen=True)
@@ -35,18 +40,19 @@ class Lifetime:
     """When a category starts and stops being recorded, as changeover dates (None: not in this file)."""
 
     category: str
-    started: pd.Timestamp | None  # recording began just after this date
-    stopped: pd.Timestamp | None  # recording ended on or before this date
-    status: dict[pd.Timestamp, str]
+    started: date | None  # recording began just after this date
+    stopped: date | None  # recording ended on or before this date
+    status: dict[date, str]
 
-    def first_complete(self) -> pd.Timestamp | None:
-        return None if self.started is None else self.started + pd.DateOffset(months=12)
+    def first_complete(self) -> date | None:
+        return None if self.started is None else years_before(self.started, -1)
 
 
 def lifetimes(counts: pd.DataFrame, areas: list[str]) -> dict[str, Lifetime]:
     """Each category's lifetime in tidy 12-month ``counts``, judged on the total over ``areas``."""
-    periods = sorted(pd.Timestamp(p) for p in counts["period_end"].unique())
+    periods = sorted({as_period(p) for p in counts["period_end"]})
     subset = counts[counts["area_code"].isin(areas)]
+    subset = subset.assign(period_end=[as_period(p) for p in subset["period_end"]])
     totals = subset.pivot_table(index="period_end", columns="category", values="count", aggfunc="sum")
     totals = totals.reindex(periods)
     result = {}
@@ -63,7 +69,7 @@ def _lifetime(category: str, total: pd.Series, periods: list) -> Lifetime:
     positions = [i for i, p in enumerate(periods) if recorded[p]]
     first, last = positions[0], positions[-1]
     started = periods[first - 1] if first > 0 else None
-    stopped = periods[last + 1] - pd.DateOffset(months=12) if last + 1 < len(periods) else None
+    stopped = years_before(periods[last + 1], 1) if last + 1 < len(periods) else None
     status = {}
     for i, p in enumerate(periods):
         if i < first:
@@ -72,7 +78,7 @@ def _lifetime(category: str, total: pd.Series, periods: list) -> Lifetime:
             status[p] = ENDED
         elif not recorded[p]:
             status[p] = GAP
-        elif started is not None and p < started + pd.DateOffset(months=12):
+        elif started is not None and p < years_before(started, -1):
             status[p] = PARTIAL_START
         elif stopped is not None and p > stopped:
             status[p] = PARTIAL_END
@@ -88,7 +94,7 @@ def succeeds(new: Lifetime, old: Lifetime) -> bool:
     return abs(new.started - old.stopped) <= _CHANGEOVER_SLACK
 
 
-def why_unusable(members: list[Lifetime], period: pd.Timestamp) -> str | None:
+def why_unusable(members: list[Lifetime], period: date) -> str | None:
     """Why a measure made of ``members`` cannot be computed at ``period`` (None if it can).
 
     A category that stops is fine when a member category took over from it, and one that starts is fine
@@ -114,7 +120,7 @@ def why_unusable(members: list[Lifetime], period: pd.Timestamp) -> str | None:
             first, started = life.first_complete(), life.started
             assert first is not None and started is not None
             return (
-                f"series break: '{life.category}' is recorded from {started + pd.DateOffset(days=1):%B %Y}; "
+                f"series break: '{life.category}' is recorded from {started + timedelta(days=1):%B %Y}; "
                 f"the first complete 12 months end in {first:%B %Y}"
             )
         return f"'{life.category}' has no data for the 12 months to {period:%B %Y}"

@@ -6,10 +6,10 @@ import functools
 import logging
 import os
 import sys
+from datetime import date
 from pathlib import Path
 
 import click
-import pandas as pd
 
 from . import periods
 from .errors import CrimestatError
@@ -23,7 +23,7 @@ class YearMonth(click.ParamType):
     name = "YYYY-MM"
 
     def convert(self, value, param, ctx):
-        if isinstance(value, pd.Timestamp):
+        if isinstance(value, date):
             return value
         text = str(value).strip()
         try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pandas as pd
+from datetime import date
 
 from . import periods
 from .figures import change_row, larger_than_chance, rate_row
@@ -34,12 +34,12 @@ CHANCE_NOTE = ("† larger than chance variation in counts would give (exact Poi
 
 @dataclass
 class Periods:
-    current: pd.Timestamp
-    baseline: pd.Timestamp
-    year_before: pd.Timestamp
+    current: date
+    baseline: date
+    year_before: date
 
 
-def choose_periods(data: Dataset, to: pd.Timestamp | None, baseline: pd.Timestamp | None) -> Periods:
+def choose_periods(data: Dataset, to: date | None, baseline: date | None) -> Periods:
     """The period compared and its two comparisons; an explicit period outside the data is an error."""
     current = periods.resolve(to, data.counts.periods, "--to", data.counts.explain)
     if baseline is not None:
@@ -49,8 +49,8 @@ def choose_periods(data: Dataset, to: pd.Timestamp | None, baseline: pd.Timestam
     return Periods(current, baseline, periods.years_before(current, 1))
 
 
-def compare(data: Dataset, force_name: str, to: pd.Timestamp | None = None,
-            baseline: pd.Timestamp | None = None, population_year: int | None = None,
+def compare(data: Dataset, force_name: str, to: date | None = None,
+            baseline: date | None = None, population_year: int | None = None,
             measures: list[str] | None = None, indicators: IndicatorSet | None = None,
             options: IndicatorOptions | None = None, peers: PeerGroups | None = None) -> Result:
     """Rates and changes for a force beside England and Wales, and the indicators when given."""

@@ -7,8 +7,7 @@ summed counts to summed denominators.
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import pandas as pd
+from datetime import date
 
 from . import periods
 from .errors import PeriodNotCoveredError
@@ -33,20 +32,18 @@ class Denominator:
         return f"ONS mid-{self.year} estimates"
 
 
+Values = dict[tuple[str, int], int]  # (force code, year) -> people or households
+
+
 class Denominators:
     """Population (by mid-year) and households (by year) for every force."""
 
-    def __init__(self, population: pd.DataFrame, households: pd.DataFrame | None, registry: Registry):
+    def __init__(self, population: Values, households: Values | None, registry: Registry):
         self.registry = registry
-        self._values = {
-            "population": {(a, int(y)): int(v) for a, y, v in population[["area_code", "year", "population"]].itertuples(index=False)},
-            "households": {} if households is None else {
-                (a, int(y)): int(v) for a, y, v in households[["area_code", "year", "households"]].itertuples(index=False)
-            },
-        }
+        self._values = {"population": dict(population), "households": dict(households or {})}
         self.years = {kind: sorted({y for _, y in values}) for kind, values in self._values.items()}
 
-    def year_for(self, kind: str, period_end: pd.Timestamp, population_year: int | None = None) -> int | None:
+    def year_for(self, kind: str, period_end: date, population_year: int | None = None) -> int | None:
         """The year of the denominator a period uses."""
         years = self.years[kind]
         if kind == "population":
@@ -66,7 +63,7 @@ class Denominators:
                 f"estimate; they cover mid-{years[0]} to mid-{years[-1]}"
             )
 
-    def get(self, kind: str, area_code: str, period_end: pd.Timestamp,
+    def get(self, kind: str, area_code: str, period_end: date,
             population_year: int | None = None) -> Denominator:
         years = self.years[kind]
         if not years:

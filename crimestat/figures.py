@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import pandas as pd
+from datetime import date
 
 from .forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE
 from .metrics.poisson import change_test, poisson_bounds
@@ -25,7 +25,7 @@ def area_name(data: Dataset, area_code: str) -> str:
     return data.registry.by_code(area_code).name
 
 
-def rate_row(data: Dataset, measure: str, area_code: str, period_end: pd.Timestamp,
+def rate_row(data: Dataset, measure: str, area_code: str, period_end: date,
              population_year: int | None = None) -> Row:
     """The measure's rate per 1,000 people (or households) for an area in the 12 months to ``period_end``."""
     info = data.classification.describe(measure)
@@ -47,8 +47,8 @@ def rate_row(data: Dataset, measure: str, area_code: str, period_end: pd.Timesta
     return row
 
 
-def change_row(data: Dataset, measure: str, area_code: str, period_end: pd.Timestamp,
-               base_end: pd.Timestamp) -> Row:
+def change_row(data: Dataset, measure: str, area_code: str, period_end: date,
+               base_end: date) -> Row:
     """The percentage change in the measure's count from the 12 months to ``base_end``.
 
     ``numerator`` holds the current count and ``denominator`` the base count.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pandas as pd
+from datetime import date
 
 from . import periods
 from .figures import area_name
@@ -52,27 +52,27 @@ class IndicatorSet:
         self._by_key = {(i.area_code, i.measure, i.period_end): i for i in indicators}
         self.sources = sorted({i.source for i in indicators})
 
-    def periods(self) -> list[pd.Timestamp]:
+    def periods(self) -> list[date]:
         """Every period end the file has figures for."""
         return sorted({p for (_, _, p) in self._by_key})
 
-    def get(self, area: str, measure: str, period_end: pd.Timestamp) -> Indicator | None:
+    def get(self, area: str, measure: str, period_end: date) -> Indicator | None:
         return self._by_key.get((area, measure, period_end))
 
-    def latest(self, areas: list[str], measure: str, to: pd.Timestamp) -> pd.Timestamp | None:
+    def latest(self, areas: list[str], measure: str, to: date) -> date | None:
         """The latest period of ``measure`` for any of ``areas`` ending in the 12 months up to ``to``."""
         start = periods.years_before(to, 1)
         found = [p for (a, m, p) in self._by_key if a in areas and m == measure and start < p <= to]
         return max(found) if found else None
 
 
-def _missing(measure: str, area: str, period: pd.Timestamp | None) -> str:
+def _missing(measure: str, area: str, period: date | None) -> str:
     if period is None:
         return f"the indicators file has no {measure} for {area} in the 12 months to the period compared"
     return f"the indicators file has no {measure} for {area} in the {periods.label(period)}"
 
 
-def proportion_row(data: Dataset, ind: Indicator | None, area: str, measure: str, period: pd.Timestamp | None,
+def proportion_row(data: Dataset, ind: Indicator | None, area: str, measure: str, period: date | None,
                    options: IndicatorOptions) -> Row:
     """A percentage (satisfaction, detection rate) with its interval where one is known."""
     row = Row(area, area_name(data, area), measure, "percent", period)
@@ -132,7 +132,7 @@ def verdict_row(mine: Row, my_ind: Indicator | None, other: Row, other_ind: Indi
     return row
 
 
-def asb_rows(data: Dataset, indicators: IndicatorSet, area: str, period: pd.Timestamp | None) -> tuple[Row, Row]:
+def asb_rows(data: Dataset, indicators: IndicatorSet, area: str, period: date | None) -> tuple[Row, Row]:
     """The anti-social behaviour rate per 1,000 population and its change on the previous 12 months."""
     name = area_name(data, area)
     rate = Row(area, name, "asb_incidents", "rate_per_1000", period)
@@ -169,14 +169,14 @@ class IndicatorPart:
     notes: list[str]
 
 
-def indicator_part(data: Dataset, indicators: IndicatorSet, force_code: str, to: pd.Timestamp,
+def indicator_part(data: Dataset, indicators: IndicatorSet, force_code: str, to: date,
                    options: IndicatorOptions) -> IndicatorPart:
     """Rows, a table section and notes for the indicators of a force beside England and Wales."""
     areas = [force_code, ENGLAND_AND_WALES_CODE]
     rows: list[Row] = []
     table: list[list[Cell]] = []
 
-    def add(label: str, period: pd.Timestamp | None, pair: list[Row], kind: str) -> None:
+    def add(label: str, period: date | None, pair: list[Row], kind: str) -> None:
         rows.extend(pair)
         when = periods.label(period) if period is not None else ""
         table.append([Cell(label), Cell(when)] + [_cell(r, kind, label) for r in pair])

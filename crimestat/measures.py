@@ -7,13 +7,18 @@ negative adjustment); a reason is never turned into a zero.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from .breaks import Lifetime, lifetimes, why_unusable
 from .classification import Classification
 from .forces import ENGLAND_AND_WALES_CODE, Registry
+from .periods import as_period
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -36,16 +41,17 @@ class CountTable:
     """Tidy 12-month counts as a cube (area x period x category), with each category's series breaks.
 
     Compact and picklable, so a validated and prepared file can be cached between runs; a cell with no
-    row in the source holds ``MISSING``.
+    row in the source holds ``MISSING``. It holds only numpy arrays and plain Python values, so reading
+    it back needs no pandas.
     """
 
-    periods: list[pd.Timestamp]
+    periods: list[date]
     lifetimes: dict[str, Lifetime]
     areas: list[str]
     categories: list[str]
     cube: np.ndarray
 
-    def get(self, area: str, period: pd.Timestamp, category: str) -> int | None:
+    def get(self, area: str, period: date, category: str) -> int | None:
         try:
             value = self.cube[self._area[area], self._period[period], self._category[category]]
         except KeyError:
@@ -67,6 +73,8 @@ class CountTable:
 
 def prepare(counts: pd.DataFrame, territorial: list[str]) -> CountTable:
     """Index tidy counts by area, period and category, and find the categories' lifetimes."""
+    import pandas as pd  # only when preparing: commands reading a cached table never import pandas
+
     if counts.empty:
         return CountTable([], {}, [], [], np.zeros((0, 0, 0), dtype=np.int64))
     area_codes, areas = pd.factorize(counts["area_code"], sort=True)
@@ -75,7 +83,7 @@ def prepare(counts: pd.DataFrame, territorial: list[str]) -> CountTable:
     cube = np.full((len(areas), len(periods), len(categories)), MISSING, dtype=np.int64)
     cube[area_codes, period_codes, category_codes] = counts["count"].to_numpy()
     return CountTable(
-        [pd.Timestamp(p) for p in periods],
+        [as_period(p) for p in periods],
         lifetimes(counts, territorial),
         [str(a) for a in areas],
         [str(c) for c in categories],
@@ -97,16 +105,16 @@ class MeasureCounts:
         self.lifetimes = prepared.lifetimes
         self._areas = set(prepared.areas)
         self._table = prepared
-        self._cache: dict[tuple[str, str, pd.Timestamp], Count] = {}
+        self._cache: dict[tuple[str, str, date], Count] = {}
 
-    def count(self, measure: str, area_code: str, period: pd.Timestamp) -> Count:
+    def count(self, measure: str, area_code: str, period: date) -> Count:
         """The measure's count for an area (a force code or England and Wales) in a period."""
-        key = (measure, area_code, pd.Timestamp(period))
+        key = (measure, area_code, as_period(period))
         if key not in self._cache:
             self._cache[key] = self._count(*key)
         return self._cache[key]
 
-    def _count(self, measure: str, area_code: str, period: pd.Timestamp) -> Count:
+    def _count(self, measure: str, area_code: str, period: date) -> Count:
         if area_code == ENGLAND_AND_WALES_CODE:
             result = self._england_and_wales(measure, period)
         else:
@@ -116,7 +124,7 @@ class MeasureCounts:
             return Count(None, f"the source gives a negative total ({result.value}), a net adjustment, not a count")
         return result
 
-    def _sum(self, measure: str, area_code: str, period: pd.Timestamp) -> Count:
+    def _sum(self, measure: str, area_code: str, period: date) -> Count:
         categories = sorted(self.classification.categories(measure, self.source))
         known = [self.lifetimes[c] for c in categories if c in self.lifetimes]
         if not known:
@@ -134,7 +142,7 @@ class MeasureCounts:
                 return Count(None, f"no '{life.category}' row for {name} in the 12 months to {period:%B %Y}")
         return Count(total)
 
-    def _england_and_wales(self, measure: str, period: pd.Timestamp) -> Count:
+    def _england_and_wales(self, measure: str, period: date) -> Count:
         missing = [c for c in self.territorial if c not in self._areas]
         if missing:
             return Count(

@@ -1,29 +1,73 @@
-"""12-month periods: choosing period ends, their comparisons, and the population year they use."""
+"""12-month periods: choosing period ends, their comparisons, and the population year they use.
+
+A period is named by its last day, a ``datetime.date`` (not a pandas Timestamp, so that commands that
+only read cached figures need not import pandas).
+"""
 
 from __future__ import annotations
 
 import calendar
+import re
 from collections.abc import Sequence
-
-import pandas as pd
+from datetime import date, datetime
 
 from .errors import PeriodNotCoveredError
 
+_DMY = re.compile(r"^(\d{1,2})[-/](\d{1,2})[-/](\d{4})$")
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 
-def month_end(year: int, month: int) -> pd.Timestamp:
-    return pd.Timestamp(year, month, calendar.monthrange(year, month)[1])
+
+def as_period(value: date | str) -> date:
+    """A period end as a plain date, from a date, a datetime (pandas Timestamps are datetimes) or ISO text."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
 
 
-def years_before(period_end: pd.Timestamp, years: int) -> pd.Timestamp:
+def month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def years_before(period_end: date, years: int) -> date:
+    """The period end ``years`` years earlier (later when negative), kept at its month's last day."""
     return month_end(period_end.year - years, period_end.month)
 
 
-def label(period_end: pd.Timestamp) -> str:
+def parse_period_end(text: str) -> tuple[date | None, str | None]:
+    """A period end from 'DD-MM-YYYY' (or ISO 'YYYY-MM-DD'): (date, None) or (None, why not).
+
+    A date a day or two short of its month's end (the source's '30-12-2017') is returned as the month's
+    end; the caller compares with the text and warns about it.
+    """
+    text = text.strip()
+    match = _DMY.match(text)
+    if match:
+        day, month, year = (int(g) for g in match.groups())
+    else:
+        match = _ISO.match(text)
+        if not match:
+            return None, f"'{text}' is not a date; expected DD-MM-YYYY, such as 30-06-2014"
+        year, month, day = (int(g) for g in match.groups())
+    try:
+        value = date(year, month, day)
+    except ValueError:
+        return None, f"'{text}' is not a real date; expected DD-MM-YYYY, such as 30-06-2014"
+    last = calendar.monthrange(year, month)[1]
+    if day != last:
+        if last - day <= 2:
+            return date(year, month, last), None
+        return None, f"'{text}' is not the last day of a month; expected a 12-month period end"
+    return value, None
+
+
+def label(period_end: date) -> str:
     """'12 months to June 2014', HMIC's way of naming a period."""
     return f"12 months to {period_end:%B %Y}"
 
 
-def coverage(periods: Sequence[pd.Timestamp]) -> str:
+def coverage(periods: Sequence[date]) -> str:
     """A sentence on which 12-month periods the data hold."""
     if not periods:
         return "the data hold no periods"
@@ -37,12 +81,14 @@ def coverage(periods: Sequence[pd.Timestamp]) -> str:
     return text
 
 
-def resolve(requested: pd.Timestamp | None, periods: Sequence[pd.Timestamp], what: str = "--to",
-            explain=None) -> pd.Timestamp:
+def resolve(requested: date | None, periods: Sequence[date], what: str = "--to",
+            explain=None) -> date:
     """The requested period end if the data have it (default: the latest); otherwise an error.
 
     ``explain(period)`` may add why a period is missing (for monthly data: the months a window lacks).
     """
+    if requested is not None:
+        requested = as_period(requested)
     if not periods:
         prefix = f"{what} {requested:%Y-%m}: " if requested is not None else ""
         raise PeriodNotCoveredError(f"{prefix}the crime data hold no complete 12-month period" +
@@ -57,6 +103,6 @@ def resolve(requested: pd.Timestamp | None, periods: Sequence[pd.Timestamp], wha
     return requested
 
 
-def population_year(period_end: pd.Timestamp) -> int:
+def population_year(period_end: date) -> int:
     """The mid-year estimate a period uses: the latest dated strictly before its end (30 June)."""
-    return period_end.year if period_end > pd.Timestamp(period_end.year, 6, 30) else period_end.year - 1
+    return period_end.year if period_end > date(period_end.year, 6, 30) else period_end.year - 1

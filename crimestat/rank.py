@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
+from datetime import date
 
 from . import periods
 from .compare import choose_periods
@@ -25,8 +25,8 @@ class Funnel:
     target: float
 
 
-def rank(data: Dataset, measure: str | None = None, to: pd.Timestamp | None = None,
-         baseline: pd.Timestamp | None = None, population_year: int | None = None,
+def rank(data: Dataset, measure: str | None = None, to: date | None = None,
+         baseline: date | None = None, population_year: int | None = None,
          force_codes: list[str] | None = None, adjust_overdispersion: bool = False) -> tuple[Result, Funnel]:
     """Rank forces (default: all 43) by their rate, highest first; equal rates share a rank.
 

@@ -11,10 +11,9 @@ import csv
 import io
 import json
 import math
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
-
-import pandas as pd
 
 from .rows import Cell, Result
 
@@ -144,7 +143,7 @@ def plain(value: Any) -> Any:
     """A value as CSV/JSON carry it: ISO dates, full-precision floats, None for missing."""
     if value is None:
         return None
-    if isinstance(value, pd.Timestamp):
+    if isinstance(value, date):
         return value.strftime("%Y-%m-%d")
     if isinstance(value, float):
         return None if math.isnan(value) or math.isinf(value) else value

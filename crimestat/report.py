@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import pandas as pd
+from datetime import date
 
 from . import periods
 from .compare import HMIC_RATES, compare
@@ -85,7 +85,7 @@ def _pm(value: float, row: Row) -> str:
     return text
 
 
-def build_report(data: Dataset, force_name: str, to: pd.Timestamp | None = None,
+def build_report(data: Dataset, force_name: str, to: date | None = None,
                  indicators: IndicatorSet | None = None, options: IndicatorOptions | None = None) -> Report:
     """The report for a force and period, from the same figures ``compare`` gives."""
     options = options or IndicatorOptions()

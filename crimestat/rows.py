@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import pandas as pd
+from datetime import date
 
 # The CSV/JSON contract: names and order are stable; new columns are only ever appended.
 COLUMNS = [
@@ -22,8 +22,8 @@ class Row:
     area: str
     measure: str
     statistic: str
-    period_end: pd.Timestamp | None
-    base_period_end: pd.Timestamp | None = None
+    period_end: date | None
+    base_period_end: date | None = None
     value: float | None = None
     numerator: float | None = None
     denominator: float | None = None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-import pandas as pd
+from datetime import date
 
 from . import periods
 from .errors import PeriodNotCoveredError
@@ -31,7 +31,7 @@ def sparkline(values: list[float | None]) -> str:
     return "".join(marks)
 
 
-def trend(data: Dataset, force_name: str, start: pd.Timestamp | None = None, end: pd.Timestamp | None = None,
+def trend(data: Dataset, force_name: str, start: date | None = None, end: date | None = None,
           measure: str | None = None, population_year: int | None = None) -> Result:
     """Rates for every period end from ``start`` to ``end`` (default: the four years to the latest)."""
     force = data.registry.get(force_name)

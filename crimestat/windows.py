@@ -6,6 +6,7 @@ window never becomes a zero. ``missing_months`` names what a requested window la
 
 from __future__ import annotations
 
+from datetime import date
 from typing import cast
 
 import pandas as pd
@@ -18,7 +19,7 @@ def month_index(month: str) -> int:
 
 
 def month_name(index: int) -> str:
-    return pd.Timestamp(index // 12, index % 12 + 1, 1).strftime("%B %Y")
+    return date(index // 12, index % 12 + 1, 1).strftime("%B %Y")
 
 
 def rolling_windows(monthly: pd.DataFrame, months: int = 12) -> pd.DataFrame:
@@ -49,7 +50,7 @@ def coverage(monthly: pd.DataFrame) -> dict[str, set[int]]:
     return {str(a): set(m) for a, m in frame.groupby("area_code")["index"]}
 
 
-def missing_months(have: set[int], end: pd.Timestamp, months: int = 12) -> list[str]:
+def missing_months(have: set[int], end: date, months: int = 12) -> list[str]:
     """The months of the ``months`` months to ``end`` that are not in ``have``."""
     last = end.year * 12 + end.month - 1
     return [month_name(m) for m in range(last - months + 1, last + 1) if m not in have]

@@ -4,8 +4,9 @@ import pandas as pd
 import pytest
 
 from crimestat.breaks import ENDED, NOT_STARTED, OK, PARTIAL_END, PARTIAL_START, lifetimes, why_unusable
+from crimestat.periods import as_period
 
-T = pd.Timestamp
+T = as_period  # period ends are plain dates
 
 
 def test_real_burglary_redefinition_and_fraud_move(dataset):

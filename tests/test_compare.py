@@ -2,14 +2,14 @@
 
 import csv
 
-import pandas as pd
 import pytest
 
 from conftest import SAMPLE
 from crimestat.compare import compare
 from crimestat.errors import PeriodNotCoveredError, UnknownMeasureError
+from crimestat.periods import as_period
 
-T = pd.Timestamp
+T = as_period  # period ends are plain dates
 PUBLISHED = SAMPLE / "published/hmic-crime-inspection-2014-warwickshire.csv"
 
 

@@ -2,7 +2,6 @@
 
 import json
 
-import pandas as pd
 import pytest
 
 from conftest import DATA, SAMPLE
@@ -11,8 +10,9 @@ from crimestat.errors import BadValueError
 from crimestat.indicators import IndicatorOptions, IndicatorSet
 from crimestat.loaders.forces import load_forces
 from crimestat.loaders.indicators import load_indicators
+from crimestat.periods import as_period
 
-T = pd.Timestamp
+T = as_period  # period ends are plain dates
 IND = DATA / "indicators"
 
 

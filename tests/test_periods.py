@@ -1,12 +1,12 @@
 """Period ends, comparisons and the population year rule."""
 
-import pandas as pd
 import pytest
 
 from crimestat import periods
 from crimestat.errors import PeriodNotCoveredError
+from crimestat.periods import as_period
 
-T = pd.Timestamp
+T = as_period  # period ends are plain dates
 
 
 @pytest.mark.parametrize(

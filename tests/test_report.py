@@ -6,15 +6,15 @@ import shutil
 import subprocess
 from html.parser import HTMLParser
 
-import pandas as pd
 import pytest
 
 from conftest import DATA
 from crimestat.indicators import IndicatorSet
 from crimestat.render import report_html, report_markdown
 from crimestat.report import build_report, change_adjective, change_noun, change_words, comparison_words
+from crimestat.periods import as_period
 
-T = pd.Timestamp
+T = as_period  # period ends are plain dates
 # The paragraphs of HMIC's "Crime inspection 2014: Warwickshire Police" that crimestat writes
 # (copied word for word from the report, Open Government Licence).
 REFERENCE = (DATA / "reference/hmic-warwickshire-2014-sentences.txt").read_text(encoding="utf-8").splitlines()

@@ -2,7 +2,6 @@
 
 import xml.etree.ElementTree as ET
 
-import pandas as pd
 import pytest
 from PIL import Image
 
@@ -14,8 +13,9 @@ from crimestat.loaders.peers import load_peer_groups
 from crimestat.peers import peers_from_names
 from crimestat.rank import competition_ranks, rank
 from crimestat.trend import sparkline, trend
+from crimestat.periods import as_period
 
-T = pd.Timestamp
+T = as_period  # period ends are plain dates
 
 
 def test_trend_has_17_points_ending_with_compares_value(dataset):

@@ -20,6 +20,9 @@ from typing import Any
 from .. import __version__
 from ..log import collecting, warn
 
+# Bumped when what is cached changes shape, so an entry written by an older layout is never read back.
+FORMAT = 2  # 2: periods are datetime.date, denominators plain dicts (no pandas objects)
+
 
 def cache_dir() -> Path:
     given = os.environ.get("CRIMESTAT_CACHE_DIR")
@@ -39,7 +42,7 @@ def cached(kind: str, source: Any, load: Callable[[], Any]) -> Any:
     except OSError:
         return load()
     key = hashlib.sha256(
-        f"{kind}|{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{__version__}".encode()
+        f"{kind}|{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{__version__}|{FORMAT}".encode()
     ).hexdigest()[:32]
     entry = cache_dir() / f"{kind.split('-')[0]}-{key}.pickle"
     try:

@@ -14,10 +14,8 @@ from ..forces import Registry
 from ..measures import MeasureCounts, prepare
 from .cache import cached
 from .classification import load_classification
-from .denominators import load_households, load_population
 from .forces import load_forces
 from .indicators import Indicator, load_indicators
-from .ons_crime import load_ons_crime
 
 # File names inside a data folder; --data-dir points at another folder laid out the same way.
 CRIME = "ons-recorded-crime/rec-crime-pfa.csv"
@@ -92,7 +90,14 @@ class Dataset:
         path = self._file("crime", CRIME)
         territorial = [f.code for f in self.registry.territorial]
         kind = "ons_crime-" + "-".join(territorial)  # the lifetimes depend on which forces are territorial
-        prepared = cached(kind, path, lambda: prepare(load_ons_crime(path, self.registry), territorial))
+
+        def load():
+            # Parsing needs pandas; a cached table does not, so pandas is imported only here.
+            from .ons_crime import load_ons_crime
+
+            return prepare(load_ons_crime(path, self.registry), territorial)
+
+        prepared = cached(kind, path, load)
         return MeasureCounts(prepared, self.classification, self.registry)
 
     def _police_uk_counts(self) -> MeasureCounts:
@@ -129,13 +134,22 @@ class Dataset:
     @cached_property
     def denominators(self) -> Denominators:
         population_file = self._file("population", POPULATION)
-        lookups = self.paths.la_lookups
-        population = (cached("population", population_file,
-                             lambda: load_population(population_file, self.registry, lookups))
-                      if not lookups else load_population(population_file, self.registry, lookups))
         households_file = self._file("households", HOUSEHOLDS)
-        households = cached("households", households_file, lambda: load_households(households_file, self.registry))
-        return Denominators(population, households, self.registry)
+        lookups = self.paths.la_lookups
+
+        def population():
+            from .denominators import by_area_and_year, load_population
+
+            return by_area_and_year(load_population(population_file, self.registry, lookups), "population")
+
+        def households():
+            from .denominators import by_area_and_year, load_households
+
+            return by_area_and_year(load_households(households_file, self.registry), "households")
+
+        # The lookups are other files, so a population read through them is not cached on one file's key.
+        return Denominators(population() if lookups else cached("population", population_file, population),
+                            cached("households", households_file, households), self.registry)
 
 
 def load_dataset(paths: DataPaths) -> Dataset:

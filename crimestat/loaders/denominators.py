@@ -192,3 +192,8 @@ def _finish(table: CsvTable, records: list, value: str) -> pd.DataFrame:
 def _tidy(frame: pd.DataFrame, value: str) -> pd.DataFrame:
     frame = frame.astype({"area_code": "string", "year": "int64", value: "int64"})
     return frame.sort_values(["area_code", "year"], ignore_index=True)
+
+
+def by_area_and_year(frame: pd.DataFrame, column: str) -> dict[tuple[str, int], int]:
+    """A loaded population or households table as ``{(area_code, year): value}``, what rates look up."""
+    return {(str(a), int(y)): int(v) for a, y, v in frame[["area_code", "year", column]].itertuples(index=False)}

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pandas as pd
+from datetime import date
 
 from ..forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE, Registry, normalise
 from ._csv import Source, parse_number, read_csv
-from .ons_crime import parse_period_end
+from ..periods import parse_period_end
 
 PROPORTIONS = ("victim_satisfaction", "detection_rate")
 MEASURES = PROPORTIONS + ("asb_incidents", "asb_incidents_change")
@@ -26,7 +26,7 @@ class Indicator:
     """One published or counted figure for an area and 12-month period."""
 
     area_code: str
-    period_end: pd.Timestamp
+    period_end: date
     measure: str
     numerator: int | None
     denominator: int | None
@@ -83,7 +83,7 @@ def load_indicators(source: Source, registry: Registry) -> list[Indicator]:
                               r, None)
             seen[key] = table.lines[r]
         if code is not None and end is not None:
-            result.append(Indicator(code, pd.Timestamp(end), measure, numerator, denominator,  # type: ignore[arg-type]
+            result.append(Indicator(code, end, measure, numerator, denominator,  # type: ignore[arg-type]
                                     value, half_width, source_text, table.lines[r]))
     table.raise_problems()
     return result

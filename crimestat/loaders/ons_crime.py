@@ -7,13 +7,13 @@ and count, with the period length in months (see DESIGN.md).
 from __future__ import annotations
 
 import calendar
-import re
 from datetime import date
 
 import pandas as pd
 
 from ..forces import Registry
 from ..log import warn
+from ..periods import _DMY, _ISO, parse_period_end
 from ._csv import Source, parse_number, read_csv
 
 DATE = "12 months ending"
@@ -21,36 +21,6 @@ AREA = "PFA"
 OFFENCE = "Offence"
 COUNT = "Rolling year total number of offences"
 REQUIRED = (DATE, AREA, OFFENCE, COUNT)
-
-_DMY = re.compile(r"^(\d{1,2})[-/](\d{1,2})[-/](\d{4})$")
-_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-
-
-def parse_period_end(text: str) -> tuple[date | None, str | None]:
-    """A period end from 'DD-MM-YYYY' (or ISO 'YYYY-MM-DD'): (date, None) or (None, why not).
-
-    A date a day or two short of its month's end (the source's '30-12-2017') is returned as the month's
-    end; the caller compares with the text and warns about it.
-    """
-    text = text.strip()
-    match = _DMY.match(text)
-    if match:
-        day, month, year = (int(g) for g in match.groups())
-    else:
-        match = _ISO.match(text)
-        if not match:
-            return None, f"'{text}' is not a date; expected DD-MM-YYYY, such as 30-06-2014"
-        year, month, day = (int(g) for g in match.groups())
-    try:
-        value = date(year, month, day)
-    except ValueError:
-        return None, f"'{text}' is not a real date; expected DD-MM-YYYY, such as 30-06-2014"
-    last = calendar.monthrange(year, month)[1]
-    if day != last:
-        if last - day <= 2:
-            return date(year, month, last), None
-        return None, f"'{text}' is not the last day of a month; expected a 12-month period end"
-    return value, None
 
 
 def load_ons_crime(source: Source, registry: Registry) -> pd.DataFrame:
