@@ -126,3 +126,23 @@ def test_cached_load_gives_its_warnings_again_even_after_a_quiet_run(tmp_path):
     assert list((tmp_path / "cache").iterdir())  # the first run filled the cache
     assert "'30-12-2017' is not a month end" in second.stderr
     assert first.stdout == second.stdout
+
+
+IMPORTS_PANDAS = """
+import sys
+from crimestat.cli import main
+try:
+    main(["-q", "compare", "--force", "warwickshire", "--to", "2014-06", "--format", "table"])
+except SystemExit as stop:
+    assert stop.code in (0, None), stop.code
+print("pandas" in sys.modules, "scipy.special" in sys.modules, file=sys.stderr)
+"""
+
+
+def test_compare_from_the_cache_does_not_import_pandas(tmp_path):
+    """Start-up (issue 6): pandas parses the files once; a cached run needs only numpy and scipy."""
+    env = dict(os.environ, CRIMESTAT_CACHE_DIR=str(tmp_path / "cache"))
+    runs = [subprocess.run([sys.executable, "-c", IMPORTS_PANDAS], capture_output=True, text=True, env=env)
+            for _ in range(2)]
+    assert [r.stderr.split() for r in runs] == [["True", "True"], ["False", "True"]]
+    assert runs[0].stdout == runs[1].stdout and "Warwickshire" in runs[0].stdout
