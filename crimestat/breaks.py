@@ -50,11 +50,12 @@ class Lifetime:
 
 def lifetimes(counts: pd.DataFrame, areas: list[str]) -> dict[str, Lifetime]:
     """Each category's lifetime in tidy 12-month ``counts``, judged on the total over ``areas``."""
-    periods = sorted({as_period(p) for p in counts["period_end"]})
+    ends = sorted(counts["period_end"].unique())
     subset = counts[counts["area_code"].isin(areas)]
-    subset = subset.assign(period_end=[as_period(p) for p in subset["period_end"]])
     totals = subset.pivot_table(index="period_end", columns="category", values="count", aggfunc="sum")
-    totals = totals.reindex(periods)
+    totals = totals.reindex(ends)
+    periods = [as_period(p) for p in ends]
+    totals.index = periods
     result = {}
     for category in totals.columns:
         result[str(category)] = _lifetime(str(category), totals[category], periods)
