@@ -5,12 +5,13 @@ import gzip
 import shutil
 import zipfile
 from collections import Counter
+from functools import reduce
 
 import pytest
 
 from conftest import DATA, SAMPLE
 from crimestat.loaders.forces import load_forces
-from crimestat.loaders.police_uk import count_file, find_files
+from crimestat.loaders.police_uk import FileCounts, count_archive, count_file, find_files
 
 ARCHIVE = SAMPLE / "police-uk"
 MALFORMED = DATA / "police-uk/malformed"
@@ -84,6 +85,16 @@ def test_fast_and_slow_paths_agree():
     # The malformed copy differs in five rows only: the other 35 are counted the same.
     broken = count_file(str(MALFORMED / "2014-06/2014-06-warwickshire-street.csv"), registry)
     assert sum(broken.counts.values()) == 35 and sum(broken.skipped.values()) == 5
+
+
+def test_per_file_counts_fold_as_a_distributed_engine_would():
+    """The README's recipe for Dask: map count_file over find_files, fold with FileCounts.add."""
+    registry = load_forces()
+    files = find_files([str(ARCHIVE)])
+    folded = reduce(FileCounts.add, reversed([count_file(f, registry) for f in files]), FileCounts())
+    whole = count_archive([str(ARCHIVE)], registry, workers=1)
+    assert folded.counts == whole.counts and folded.files == whole.files == 11
+    assert sum(folded.counts.values()) == sum(direct_counts(ARCHIVE).values())
 
 
 @pytest.mark.parametrize("path, message", [

@@ -73,7 +73,8 @@ class FileCounts:
         if len(examples) < MAX_EXAMPLES and where not in examples:
             examples.append(where)
 
-    def add(self, other: FileCounts) -> None:
+    def add(self, other: FileCounts) -> FileCounts:
+        """Sum ``other`` into these counts; returns them, so ``add`` can fold counts in any engine."""
         self.counts.update(other.counts)
         self.rows_read += other.rows_read
         self.skipped.update(other.skipped)
@@ -82,6 +83,7 @@ class FileCounts:
             mine.extend(examples[: MAX_EXAMPLES - len(mine)])
         self.files += other.files
         self.problems += other.problems
+        return self
 
 
 def find_files(paths: list[str]) -> list[StreetFile]:
