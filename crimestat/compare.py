@@ -43,7 +43,7 @@ def choose_periods(data: Dataset, to: date | None, baseline: date | None) -> Per
     """The period compared and its two comparisons; an explicit period outside the data is an error."""
     current = periods.resolve(to, data.counts.periods, "--to", data.counts.explain)
     if baseline is not None:
-        periods.resolve(baseline, data.counts.periods, "--baseline", data.counts.explain)
+        baseline = periods.resolve(baseline, data.counts.periods, "--baseline", data.counts.explain)
     else:
         baseline = periods.years_before(current, 4)
     return Periods(current, baseline, periods.years_before(current, 1))

@@ -41,7 +41,7 @@ def trend(data: Dataset, force_name: str, start: date | None = None, end: date |
     if start is None:
         start = periods.years_before(end, 4)
     else:
-        periods.resolve(start, data.counts.periods, "--from", data.counts.explain)
+        start = periods.resolve(start, data.counts.periods, "--from", data.counts.explain)
     if start > end:
         raise PeriodNotCoveredError(f"--from {start:%Y-%m} is after --to {end:%Y-%m}")
     chosen = [p for p in data.counts.periods if start <= p <= end]

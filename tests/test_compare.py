@@ -112,3 +112,21 @@ def test_negative_single_group_total_is_not_a_rate(dataset):
     row = result.rows[0]
     assert row.value is None
     assert row.note == "the source gives a negative total (-1), a net adjustment, not a count"
+
+
+def test_library_callers_may_pass_timestamps_or_iso_text(dataset):
+    """Periods are plain dates inside; a notebook's pandas Timestamps and ISO strings mean the same."""
+    import pandas as pd
+
+    from crimestat.trend import trend
+
+    def figures(result):
+        return [(r.measure, r.statistic, r.period_end, r.base_period_end, r.value) for r in result.rows]
+
+    plain = compare(dataset, "warwickshire", T("2014-06-30"), baseline=T("2011-06-30"))
+    stamped = compare(dataset, "warwickshire", pd.Timestamp("2014-06-30"), baseline=pd.Timestamp("2011-06-30"))
+    text = compare(dataset, "warwickshire", "2014-06-30", baseline="2011-06-30")  # type: ignore[arg-type]
+    assert figures(plain) == figures(stamped) == figures(text)
+    assert any(r.base_period_end == T("2011-06-30") and r.value is not None for r in plain.rows)
+    assert figures(trend(dataset, "warwickshire", pd.Timestamp("2013-06-30"), pd.Timestamp("2014-06-30"))) == \
+        figures(trend(dataset, "warwickshire", T("2013-06-30"), T("2014-06-30")))
