@@ -1,0 +1,80 @@
+"""The cache of validated loads: it may make runs faster, never a figure stale or an error disappear."""
+
+import os
+import shutil
+
+import pytest
+
+from conftest import SAMPLE
+from crimestat.loaders.dataset import DataPaths, load_dataset
+from crimestat.periods import as_period
+
+CRIME = SAMPLE / "ons-recorded-crime/rec-crime-pfa.csv"
+JUNE_2014 = as_period("2014-06-30")
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("CRIMESTAT_CACHE_DIR", str(folder))
+    monkeypatch.delenv("CRIMESTAT_NO_CACHE", raising=False)
+    return folder
+
+
+def warwickshire_total(path):
+    counts = load_dataset(DataPaths(data_dir=SAMPLE, crime=str(path))).counts
+    return counts.count("crime_excl_fraud", "E23000017", JUNE_2014).value
+
+
+def edit_keeping_size_and_time(path, old: bytes, new: bytes):
+    """Change bytes in place without changing the file's size or modification time."""
+    assert len(old) == len(new)
+    before = os.stat(path)
+    data = path.read_bytes()
+    assert data.count(old) == 1
+    path.write_bytes(data.replace(old, new))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert os.stat(path).st_size == before.st_size and os.stat(path).st_mtime_ns == before.st_mtime_ns
+
+
+def test_an_edited_file_is_read_again_even_with_its_size_and_time_kept(cache, tmp_path):
+    crime = tmp_path / "crime.csv"
+    shutil.copy(CRIME, crime)
+    assert warwickshire_total(crime) == 27651  # the published-data figure (README, tests/test_compare.py)
+    assert list(cache.iterdir())
+    # Warwickshire's robberies in the 12 months to June 2014: 240 in the file; make them 940.
+    row = b"30-06-2014,Warwickshire,West Midlands,Robbery,"
+    edit_keeping_size_and_time(crime, row + b"240", row + b"940")
+    assert warwickshire_total(crime) == 27651 + 700
+
+
+def test_a_corrupt_entry_is_ignored_and_replaced(cache, tmp_path):
+    assert warwickshire_total(CRIME) == 27651
+    for entry in cache.iterdir():
+        entry.write_bytes(b"not a pickle")
+    assert warwickshire_total(CRIME) == 27651
+    assert all(entry.read_bytes() != b"not a pickle" for entry in cache.iterdir())
+
+
+def test_a_cache_folder_that_cannot_be_made_is_not_used(tmp_path, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("CRIMESTAT_CACHE_DIR", str(blocker / "cache"))  # a folder inside a file
+    assert warwickshire_total(CRIME) == 27651
+
+
+def test_no_cache_writes_nothing(cache, monkeypatch):
+    monkeypatch.setenv("CRIMESTAT_NO_CACHE", "1")
+    assert warwickshire_total(CRIME) == 27651
+    assert not cache.exists()
+
+
+def test_a_failed_load_is_not_cached(cache, run, tmp_path):
+    crime = tmp_path / "crime.csv"
+    text = CRIME.read_text()
+    row = "30-06-2014,Warwickshire,West Midlands,Robbery,"
+    crime.write_text(text.replace(row + "240", row + "lots", 1))
+    for _ in range(2):
+        result = run("compare", "--force", "warwickshire", "--crime", crime)
+        assert result.exit_code == 1 and "'lots' is not a number" in result.stderr
+    assert not cache.exists() or not any(p.name.startswith("ons_crime") for p in cache.iterdir())
