@@ -85,6 +85,42 @@ def _draw_trend(result: Result, target) -> None:
     plt.close(fig)
 
 
+# Where a label may sit beside its point (offset in points, horizontal alignment), in order of preference.
+_LABEL_SPOTS = [((3, 2), "left"), ((3, -8), "left"), ((-3, 2), "right"), ((-3, -8), "right")]
+
+
+def _place_labels(fig, ax, wanted: list[tuple], dots: list[tuple[float, float]]) -> tuple[int, int]:
+    """Label points in the order given, each in the first spot that covers no other dot and no label
+    placed before it.
+
+    A label with no free spot is left out (the table has every force): overlapping names cannot be
+    read. Returns how many were placed and left out.
+    """
+    from matplotlib.transforms import Bbox
+
+    renderer = fig.canvas.get_renderer()
+    legend = ax.get_legend()
+    labels: list = [legend.get_window_extent(renderer)] if legend is not None else []
+    radius = 3 * fig.dpi / 72  # a dot's radius, in pixels
+    centres = [tuple(ax.transData.transform(dot)) for dot in dots]
+    frame = ax.get_window_extent(renderer)
+    placed = 0
+    for _, x, y, name in wanted:
+        own = tuple(ax.transData.transform((x, y)))
+        others = [Bbox.from_extents(cx - radius, cy - radius, cx + radius, cy + radius)
+                  for cx, cy in centres if (cx, cy) != own]
+        for offset, align in _LABEL_SPOTS:
+            text = ax.annotate(name, (x, y), fontsize=6, xytext=offset, textcoords="offset points", ha=align)
+            box = text.get_window_extent(renderer).expanded(1.05, 1.15)
+            inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+            if inside and not any(box.overlaps(other) for other in labels + others):
+                labels.append(box)
+                placed += 1
+                break
+            text.remove()
+    return placed, len(wanted) - placed
+
+
 def funnel_chart(points: list[dict], limits: dict, target: float, title: str, unit: str, path: str) -> None:
     """Funnel plot: each force's rate against its denominator, England and Wales line and control limits.
 
@@ -107,6 +143,7 @@ def funnel_chart(points: list[dict], limits: dict, target: float, title: str, un
         ceiling = 2.5 * target
     low = min([p["rate"] for p in points] + [target]) * 0.8
     ax.set_ylim(low, ceiling * 1.08)
+    wanted = []  # (how far out, x, y, text): the labels to place, furthest from the line first
     for p in points:
         outside = p["position"] != "within"
         colour = "#d62728" if outside else "#333333"
@@ -117,16 +154,20 @@ def funnel_chart(points: list[dict], limits: dict, target: float, title: str, un
             continue
         ax.scatter(p["denominator"], p["rate"], s=18, color=colour, zorder=3)
         if outside:
-            ax.annotate(p["name"], (p["denominator"], p["rate"]), fontsize=6, xytext=(3, 2),
-                        textcoords="offset points")
+            # Distance from the line in standard errors of a Poisson rate: the surprise, not the size.
+            surprise = abs(p["rate"] - target) * (p["denominator"] / max(target, 1e-9)) ** 0.5
+            wanted.append((surprise, p["denominator"], p["rate"], p["name"]))
     ax.set_xscale("log")
     ax.set_title(title, fontsize=10)
     ax.set_xlabel("Population (log scale)" if "population" in unit else "Households (log scale)")
     ax.set_ylabel(f"Rate {unit}")
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8)
-    fig.text(0.01, 0.01, SOURCE_LINE + ". Forces outside the 99.8% or 95% limits are labelled.",
-             fontsize=7, color="#555555")
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    dots = [(p["denominator"], p["rate"]) for p in points if p["rate"] <= ceiling * 1.08]
+    _, left_out = _place_labels(fig, ax, sorted(wanted, key=lambda w: (-w[0], w[3])), dots)
+    note = ("Forces outside the limits are labelled, furthest out first, where the name fits"
+            + (f" ({left_out} do not; the table gives every force's position)." if left_out else "."))
+    fig.text(0.01, 0.01, SOURCE_LINE + ".\n" + note, fontsize=7, color="#555555")
     _save(fig, out, title)
     plt.close(fig)

@@ -175,3 +175,22 @@ def test_rank_with_overdispersion_widens_the_limits(dataset):
     assert len(within) == 40
     assert adjusted.meta["overdispersion"] > 100  # far more spread than Poisson counts give
     assert any("Limits widened for overdispersion" in n for n in adjusted.notes)
+
+
+def test_funnel_labels_never_overlap_and_the_rest_are_counted():
+    from crimestat.plot import _place_labels, _pyplot
+
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(8, 5.5))
+    # Twenty forces crowded into one corner, and one alone.
+    dots = [(1e6 * (1 + i / 100), 50 + i / 10) for i in range(20)] + [(1e5, 80)]
+    ax.scatter(*zip(*dots))
+    ax.set_xscale("log")
+    wanted = [(float(i), x, y, f"Force number {i}") for i, (x, y) in enumerate(dots)]
+    placed, left_out = _place_labels(fig, ax, wanted, dots)
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in ax.texts]
+    plt.close(fig)
+    assert placed == len(boxes) and placed + left_out == 21 and 2 <= placed < 21
+    assert "Force number 20" in [t.get_text() for t in ax.texts]  # the one alone always fits
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
