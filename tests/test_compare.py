@@ -130,3 +130,11 @@ def test_library_callers_may_pass_timestamps_or_iso_text(dataset):
     assert any(r.base_period_end == T("2011-06-30") and r.value is not None for r in plain.rows)
     assert figures(trend(dataset, "warwickshire", pd.Timestamp("2013-06-30"), pd.Timestamp("2014-06-30"))) == \
         figures(trend(dataset, "warwickshire", T("2013-06-30"), T("2014-06-30")))
+
+
+def test_a_national_force_has_changes_but_no_rates(dataset):
+    result = compare(dataset, "british transport police", T("2014-06-30"))
+    rates = [r for r in result.rows if r.area_code == "BTP" and r.statistic == "rate_per_1000"]
+    changes = [r for r in result.rows if r.area_code == "BTP" and r.statistic == "pct_change"]
+    assert len(rates) == 5 and all(r.value is None and "is not a territorial force" in r.note for r in rates)
+    assert changes and all(r.value is not None for r in changes)
