@@ -78,3 +78,19 @@ def test_a_failed_load_is_not_cached(cache, run, tmp_path):
         result = run("compare", "--force", "warwickshire", "--crime", crime)
         assert result.exit_code == 1 and "'lots' is not a number" in result.stderr
     assert not cache.exists() or not any(p.name.startswith("ons_crime") for p in cache.iterdir())
+
+
+def test_a_different_forces_registry_is_not_served_an_earlier_load(cache, tmp_path):
+    """The registry turns names into codes: a load cached under one registry is no answer for another."""
+    from crimestat.errors import DataFileError
+    from crimestat.loaders.forces import packaged_forces_path
+
+    assert warwickshire_total(CRIME) == 27651
+    forces = tmp_path / "forces.csv"
+    rows = packaged_forces_path().read_text().splitlines(keepends=True)
+    # The same 43 territorial codes, but Warwickshire known only as "Warks".
+    renamed = "E23000017,Warks,West Midlands,England,territorial,warks,Warks Police\n"
+    forces.write_text("".join(renamed if r.startswith("E23000017,") else r for r in rows))
+    data = load_dataset(DataPaths(data_dir=SAMPLE, crime=str(CRIME), forces=str(forces)))
+    with pytest.raises(DataFileError, match="'Warwickshire' is not a known police force area"):
+        _ = data.counts

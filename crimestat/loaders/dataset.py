@@ -80,6 +80,13 @@ class Dataset:
         return load_forces(self.paths.forces)
 
     @cached_property
+    def _registry_key(self) -> str:
+        """A short digest of the forces registry, part of each cache key: a load depends on it."""
+        import hashlib
+
+        return hashlib.sha1(repr(self.registry.forces).encode()).hexdigest()[:16]
+
+    @cached_property
     def classification(self) -> Classification:
         return load_classification(self.paths.classification)
 
@@ -89,7 +96,7 @@ class Dataset:
             return self._police_uk_counts()
         path = self._file("crime", CRIME)
         territorial = [f.code for f in self.registry.territorial]
-        kind = "ons_crime-" + "-".join(territorial)  # the lifetimes depend on which forces are territorial
+        kind = f"ons_crime-{self._registry_key}"  # names become codes, and lifetimes use the territorial forces
 
         def load():
             # Parsing needs pandas; a cached table does not, so pandas is imported only here.
@@ -148,8 +155,9 @@ class Dataset:
             return by_area_and_year(load_households(households_file, self.registry), "households")
 
         # The lookups are other files, so a population read through them is not cached on one file's key.
-        return Denominators(population() if lookups else cached("population", population_file, population),
-                            cached("households", households_file, households), self.registry)
+        key = self._registry_key  # names in the files become codes through the registry
+        return Denominators(population() if lookups else cached(f"population-{key}", population_file, population),
+                            cached(f"households-{key}", households_file, households), self.registry)
 
 
 def load_dataset(paths: DataPaths) -> Dataset:
