@@ -94,3 +94,13 @@ def test_a_different_forces_registry_is_not_served_an_earlier_load(cache, tmp_pa
     data = load_dataset(DataPaths(data_dir=SAMPLE, crime=str(CRIME), forces=str(forces)))
     with pytest.raises(DataFileError, match="'Warwickshire' is not a known police force area"):
         _ = data.counts
+
+
+def test_changed_code_is_not_served_an_earlier_load(cache, monkeypatch):
+    from crimestat.loaders import cache as cache_module
+
+    assert warwickshire_total(CRIME) == 27651
+    entries = set(cache.iterdir())
+    monkeypatch.setattr(cache_module, "code_digest", lambda: "another-version-of-the-code")
+    assert warwickshire_total(CRIME) == 27651
+    assert set(cache.iterdir()) > entries  # read afresh and cached under the new code's key

@@ -3,15 +3,16 @@
 A nightly job or an analyst re-running ``compare`` reads the same ONS file each time; parsing and checking
 its 46,000 rows takes longer than everything else the command does. After a successful load the result,
 and the warnings the load gave, are kept in ``$CRIMESTAT_CACHE_DIR`` (default ``~/.cache/crimestat``)
-under a key made of the file's absolute path, a hash of its contents and crimestat's version. A changed
-file (even one edited to the same size with its modification time put back), or a new version, is parsed
-again; failed loads are never cached. Hashing costs a few milliseconds for the ONS file, against a
-few hundred for parsing it. ``CRIMESTAT_NO_CACHE=1`` turns
-the cache off. A cache folder that cannot be written is simply not used.
+under a key made of the file's absolute path, a hash of its contents, crimestat's version and a hash of
+its source code. A changed file (even one edited to the same size with its modification time put back),
+or changed code, is parsed again; failed loads are never cached. Hashing costs a few milliseconds for the
+ONS file, against a few hundred for parsing it. ``CRIMESTAT_NO_CACHE=1`` turns the cache off. A cache
+folder that cannot be written is simply not used.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import pickle
@@ -22,8 +23,16 @@ from typing import Any
 from .. import __version__
 from ..log import collecting, warn
 
-# Bumped when what is cached changes shape, so an entry written by an older layout is never read back.
-FORMAT = 2  # 2: periods are datetime.date, denominators plain dicts (no pandas objects)
+
+@functools.cache
+def code_digest() -> str:
+    """A digest of crimestat's own source: an entry written by other code (an upgrade, a checkout of
+    another commit, a local edit) is never read back, whatever the version number says."""
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha1()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def cache_dir() -> Path:
@@ -44,7 +53,7 @@ def cached(kind: str, source: Any, load: Callable[[], Any]) -> Any:
             content = hashlib.file_digest(stream, "sha1").hexdigest()
     except OSError:
         return load()  # the loader says what is wrong with the file
-    key = hashlib.sha256(f"{kind}|{path.resolve()}|{content}|{__version__}|{FORMAT}".encode()).hexdigest()[:32]
+    key = hashlib.sha256(f"{kind}|{path.resolve()}|{content}|{__version__}|{code_digest()}".encode()).hexdigest()[:32]
     entry = cache_dir() / f"{kind.split('-')[0]}-{key}.pickle"
     try:
         with open(entry, "rb") as stream:
