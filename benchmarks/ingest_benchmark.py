@@ -137,6 +137,8 @@ def main() -> None:
         have_duckdb = False
 
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, {sys.platform}")
+    if not have_duckdb:
+        print("duckdb is not installed (python3 -m pip install duckdb): the DuckDB comparison is skipped")
     for size in sizes:
         folder = base / f"archive-{size}"
         if not folder.exists():
