@@ -129,7 +129,9 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="crimestat-bench-"))
-    crimestat = [sys.executable, "-m", "crimestat"]
+    # The command users type: the console script installed beside this Python, else `python -m crimestat`.
+    script = Path(sys.executable).parent / "crimestat"
+    crimestat = [str(script)] if script.exists() else [sys.executable, "-m", "crimestat"]
     try:
         import duckdb  # noqa: F401
         have_duckdb = True
@@ -137,6 +139,7 @@ def main() -> None:
         have_duckdb = False
 
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, {sys.platform}")
+    print(f"crimestat: {' '.join(crimestat)}")
     if not have_duckdb:
         print("duckdb is not installed (python3 -m pip install duckdb): the DuckDB comparison is skipped")
     for size in sizes:
