@@ -31,3 +31,21 @@ def test_resolve_defaults_to_latest_and_names_range(dataset):
         "--to 2006-06: no 12-month period ends in June 2006 in the crime data; the data cover the 12 months to "
         "March 2003 through the 12 months to December 2018 (yearly periods until March 2007, then every quarter)"
     )
+
+
+def test_as_period_gives_plain_dates():
+    import datetime
+
+    import pandas as pd
+
+    expected = datetime.date(2014, 6, 30)
+    for given in (expected, datetime.datetime(2014, 6, 30, 0, 0), pd.Timestamp("2014-06-30"), "2014-06-30"):
+        value = periods.as_period(given)
+        assert value == expected and type(value) is datetime.date
+    assert hash(periods.as_period(pd.Timestamp("2014-06-30"))) == hash(expected)  # usable as a dict key
+
+
+def test_a_year_later_stays_on_the_month_end_across_leap_years():
+    # A changeover at the end of February 2011 completes 12 months at the end of February 2012 (the 29th).
+    assert periods.years_before(T("2011-02-28"), -1) == T("2012-02-29")
+    assert periods.years_before(T("2012-02-29"), -1) == T("2013-02-28")
