@@ -103,4 +103,19 @@ def test_changed_code_is_not_served_an_earlier_load(cache, monkeypatch):
     entries = set(cache.iterdir())
     monkeypatch.setattr(cache_module, "code_digest", lambda: "another-version-of-the-code")
     assert warwickshire_total(CRIME) == 27651
-    assert set(cache.iterdir()) > entries  # read afresh and cached under the new code's key
+    after = set(cache.iterdir())
+    assert len(after) == len(entries) and not after & entries  # read afresh; each entry replaced
+
+
+def test_a_new_version_of_a_file_replaces_its_entry(cache, tmp_path):
+    crime = tmp_path / "crime.csv"
+    shutil.copy(CRIME, crime)
+    warwickshire_total(crime)
+    first = sorted(p.name for p in cache.glob("ons_crime-*"))
+    row = b"30-06-2014,Warwickshire,West Midlands,Robbery,"
+    crime.write_bytes(crime.read_bytes().replace(row + b"240", row + b"241"))
+    assert warwickshire_total(crime) == 27651 + 1
+    second = sorted(p.name for p in cache.glob("ons_crime-*"))
+    assert len(first) == len(second) == 1 and first != second
+    assert warwickshire_total(CRIME) == 27651  # another file has a slot of its own
+    assert len(list(cache.glob("ons_crime-*"))) == 2

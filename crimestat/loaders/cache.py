@@ -5,7 +5,8 @@ its 46,000 rows takes longer than everything else the command does. After a succ
 and the warnings the load gave, are kept in ``$CRIMESTAT_CACHE_DIR`` (default ``~/.cache/crimestat``)
 under a key made of the file's absolute path, a hash of its contents, crimestat's version and a hash of
 its source code. A changed file (even one edited to the same size with its modification time put back),
-or changed code, is parsed again; failed loads are never cached. Hashing costs a few milliseconds for the
+or changed code, is parsed again, and its entry replaces the earlier one, so the cache holds one entry
+per file and kind of load; failed loads are never cached. Hashing costs a few milliseconds for the
 ONS file, against a few hundred for parsing it. ``CRIMESTAT_NO_CACHE=1`` turns the cache off. A cache
 folder that cannot be written is simply not used.
 """
@@ -53,8 +54,9 @@ def cached(kind: str, source: Any, load: Callable[[], Any]) -> Any:
             content = hashlib.file_digest(stream, "sha1").hexdigest()
     except OSError:
         return load()  # the loader says what is wrong with the file
-    key = hashlib.sha256(f"{kind}|{path.resolve()}|{content}|{__version__}|{code_digest()}".encode()).hexdigest()[:32]
-    entry = cache_dir() / f"{kind.split('-')[0]}-{key}.pickle"
+    # One slot per kind of load and file; the entry in it is named for what it was made from.
+    slot = f"{kind.split('-')[0]}-{_digest(f'{kind}|{path.resolve()}')[:16]}"
+    entry = cache_dir() / f"{slot}-{_digest(f'{content}|{__version__}|{code_digest()}')[:24]}.pickle"
     try:
         with open(entry, "rb") as stream:
             result, warnings = pickle.load(stream)
@@ -71,6 +73,13 @@ def cached(kind: str, source: Any, load: Callable[[], Any]) -> Any:
         with open(temporary, "wb") as stream:
             pickle.dump((result, warnings), stream, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, entry)
+        for older in entry.parent.glob(f"{slot}-*.pickle"):  # an earlier version of the file, or of crimestat
+            if older != entry:
+                older.unlink(missing_ok=True)
     except OSError:
         pass
     return result
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
