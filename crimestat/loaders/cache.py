@@ -52,11 +52,12 @@ def cached(kind: str, source: Any, load: Callable[[], Any]) -> Any:
     try:
         with open(path, "rb") as stream:
             content = hashlib.file_digest(stream, "sha1").hexdigest()
+        code = code_digest()
     except OSError:
-        return load()  # the loader says what is wrong with the file
+        return load()  # the loader says what is wrong with the file (or crimestat's source is unreadable)
     # One slot per kind of load and file; the entry in it is named for what it was made from.
     slot = f"{kind.split('-')[0]}-{_digest(f'{kind}|{path.resolve()}')[:16]}"
-    entry = cache_dir() / f"{slot}-{_digest(f'{content}|{__version__}|{code_digest()}')[:24]}.pickle"
+    entry = cache_dir() / f"{slot}-{_digest(f'{content}|{__version__}|{code}')[:24]}.pickle"
     try:
         with open(entry, "rb") as stream:
             result, warnings = pickle.load(stream)
