@@ -28,3 +28,10 @@ def test_readme_table_is_what_compare_prints(run):
     printed = run("compare", "--force", "warwickshire", "--to", "2014-06", "--format", "table", "-q").stdout
     shown = README.split("$ crimestat compare --force warwickshire --to 2014-06\n", 1)[1].split("...", 1)[0]
     assert printed.startswith(shown)
+
+
+def test_readme_python_example_runs(capsys):
+    block = README.split("## From Python", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    exec(compile(block, "README.md", "exec"), {})
+    printed = capsys.readouterr().out
+    assert "Warwickshire" in printed and "crime_excl_fraud" in printed and "50.3" in printed
