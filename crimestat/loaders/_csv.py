@@ -134,7 +134,7 @@ def read_csv(
     start = 1
     try:
         for record in reader:
-            if not any(cell.strip() for cell in record):
+            if not "".join(record).strip():  # a blank line, or one of empty cells
                 start = reader.line_num + 1
                 continue
             if header is None:
