@@ -33,6 +33,10 @@ class UnknownMeasureError(UsageError):
     """A measure name that the classification does not define."""
 
 
+class OutputError(CrimestatError):
+    """The output file could not be written (permissions, a full disk)."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """One problem found in an input file, located as precisely as the file allows."""

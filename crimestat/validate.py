@@ -8,7 +8,7 @@ from pathlib import Path
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from .errors import CrimestatError, DataFileError
+from .errors import CrimestatError, DataFileError, Problem
 from .forces import Registry
 from .loaders._csv import read_csv, read_header, stdin_bytes
 from .loaders.classification import load_classification
@@ -125,12 +125,24 @@ def _rows(loaded) -> int | None:
     return len(loaded)
 
 
-def _police_uk(name: str, registry: Registry):
-    from .loaders.police_uk import count_file
+def _police_uk(source: str | io.BytesIO, registry: Registry):
+    """A street-level file's rows, each counted or skipped; a skipped row is a problem to report."""
+    from .loaders.police_uk import StreetFile, count_bytes, count_file
 
-    summary = count_file(name, registry)
-    if summary.problems:
-        raise DataFileError(summary.problems)
+    if isinstance(source, io.BytesIO):  # stdin: no file name, so the force comes from 'Falls within'
+        summary = count_bytes(source.getvalue(), StreetFile("<stdin>", "<stdin>"), registry)
+    else:
+        summary = count_file(source, registry)
+    name = source if isinstance(source, str) else "<stdin>"
+    problems = list(summary.problems)
+    for reason, n in summary.skipped.most_common():
+        # The examples name the file too ("file, line 13 (Jaywalking)"); the problem already does.
+        examples = [e.removeprefix(name).lstrip(", ").strip() for e in summary.examples.get(reason, [])[:3]]
+        shown = "; ".join(e for e in examples if e)
+        problems.append(Problem(name, f"{n:,} row{'s' if n != 1 else ''} cannot be counted: {reason}"
+                                      + (f", e.g. {shown}" if shown else "")))
+    if problems:
+        raise DataFileError(problems)
     return summary
 
 

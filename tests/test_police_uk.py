@@ -2,6 +2,7 @@
 
 import csv
 import gzip
+import io
 import shutil
 import zipfile
 from collections import Counter
@@ -76,6 +77,31 @@ def test_malformed_rows_are_counted_and_reported(run):
     ]
     counted = sum(int(r["count"]) for r in csv.DictReader(result.stdout.splitlines()))
     assert counted == 35
+
+
+def test_validate_reports_each_row_that_cannot_be_counted(run):
+    name = MALFORMED / "2014-06/2014-06-warwickshire-street.csv"
+    result = run("validate", name, "--format", "csv")
+    assert result.exit_code == 1
+    problems = next(csv.DictReader(io.StringIO(result.stdout)))["problems"].splitlines()
+    assert problems == [
+        f"{name}: 1 row cannot be counted: missing month, e.g. line 12",
+        f"{name}: 1 row cannot be counted: unknown crime type, e.g. line 13 (Jaywalking)",
+        f"{name}: 1 row cannot be counted: force differs from the file name's, e.g. line 14 (West Mercia Police)",
+        f"{name}: 1 row cannot be counted: wrong number of fields or broken quoting, e.g. line 15",
+        f"{name}: 1 row cannot be counted: month differs from the file name's, e.g. line 16 (2014-05)",
+    ]
+
+
+def test_a_file_without_the_usual_name_is_counted_by_falls_within(run, tmp_path):
+    """Renamed, or on stdin: the force comes from the 'Falls within' column, the month from 'Month'."""
+    original = ARCHIVE / "2014-01/2014-01-warwickshire-street.csv"
+    renamed = tmp_path / "january.csv"
+    shutil.copy(original, renamed)
+    expected = run("ingest", "police-uk", original, "--format", "csv", "-q").stdout
+    assert run("ingest", "police-uk", renamed, "--format", "csv", "-q").stdout == expected
+    checked = run("validate", "-", "--format", "csv", input=original.read_text())
+    assert checked.exit_code == 0 and "<stdin>,police.uk street-level crime,3405,ok," in checked.stdout
 
 
 def test_fast_and_slow_paths_agree():

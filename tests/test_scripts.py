@@ -8,6 +8,7 @@ import pytest
 
 from conftest import BAD, DATA, SAMPLE
 from crimestat import output as output_module
+from crimestat.errors import OutputError
 from crimestat.output import write_output
 
 EXPECTED = DATA / "expected"
@@ -82,7 +83,7 @@ def test_output_is_atomic_when_a_write_fails(tmp_path, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(output_module.os, "fsync", fail)
-    with pytest.raises(OSError):
+    with pytest.raises(OutputError, match="report.csv: cannot be written \\(disk full\\)"):
         write_output("new content\n", str(target))
     assert target.read_text() == "previous run\n"
     assert [p.name for p in tmp_path.iterdir()] == ["report.csv"]  # no temporary file left behind
@@ -93,6 +94,34 @@ def test_output_replaces_the_file(tmp_path):
     target.write_text("previous run\n")
     write_output("new content\n", str(target))
     assert target.read_text() == "new content\n"
+
+
+def test_output_through_a_link_replaces_its_target(tmp_path):
+    real = tmp_path / "real.csv"
+    real.write_text("previous run\n")
+    link = tmp_path / "latest.csv"
+    link.symlink_to(real)
+    write_output("new content\n", str(link))
+    assert link.is_symlink() and real.read_text() == "new content\n"
+
+
+def test_output_to_dev_stdout_writes_to_the_pipe():
+    # No temporary file and rename for a device: the old way replaced the /dev/stdout link when run as root.
+    done = shell(["compare", "--force", "warwickshire", "--to", "2014-06", "-q", "--format", "csv",
+                  "--output", "/dev/stdout"])
+    assert done.returncode == 0 and done.stdout == (EXPECTED / "compare-warwickshire-2014-06.csv").read_text()
+    assert os.path.islink("/dev/stdout")
+
+
+@pytest.mark.parametrize("where, code, message", [
+    ("folder", 2, "--output {tmp}/folder: is a folder; expected a file name"),
+    ("missing/out.csv", 2, "--output {tmp}/missing/out.csv: folder '{tmp}/missing' does not exist"),
+])
+def test_output_that_cannot_be_a_file_is_one_clear_error(tmp_path, where, code, message):
+    (tmp_path / "folder").mkdir()
+    done = shell(["compare", "--force", "warwickshire", "-q", "--output", tmp_path / where])
+    assert done.returncode == code
+    assert done.stderr == "crimestat: error: " + message.format(tmp=tmp_path) + "\n"
 
 
 def test_killed_run_leaves_previous_output(tmp_path):

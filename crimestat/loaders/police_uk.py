@@ -192,14 +192,16 @@ def _classify(result: FileCounts, file: StreetFile, expected, known_types, month
     if expected is not None and falls and _registry_code(falls) != expected.code:
         result.skip("force differs from the file name's", n, f"{where} ({falls})")
         return
-    force = expected
-    if force is None:
-        result.skip("no force in the file name", n, where)
+    # A file whose name gives no force (renamed, or read from stdin) is counted by its 'Falls within'.
+    code = expected.code if expected is not None else _registry_code(falls) if falls else None
+    if code is None:
+        reason = "no force in the file name or 'Falls within'" if not falls else "unknown force in 'Falls within'"
+        result.skip(reason, n, where if not falls else f"{where} ({falls})")
         return
     if crime not in known_types:
         result.skip("unknown crime type", n, f"{where} ({crime})")
         return
-    result.counts[(force.code, month, crime)] += n
+    result.counts[(code, month, crime)] += n
 
 
 def _count_slowly(data: bytes, file: StreetFile, expected, known_types, result: FileCounts, why: str | None) -> FileCounts:
