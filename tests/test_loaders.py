@@ -106,6 +106,15 @@ def test_local_authority_file_needs_a_lookup(registry):
     assert "holds local authorities (column 'ladcode19'); give the authority-to-force lookup" in str(err.value)
 
 
+def test_a_lookup_for_a_force_level_file_is_said_to_be_unused(registry, caplog):
+    lookup = SAMPLE / "population/lad17-csp17-pfa17-lookup.csv"
+    wide = load_population(SAMPLE / "population/pfa-population-mid2001-mid2019.csv", registry, [lookup])
+    assert len(wide) == 43 * 19
+    assert [r.getMessage() for r in caplog.records] == [
+        f"--la-lookup not used: {SAMPLE / 'population/pfa-population-mid2001-mid2019.csv'} gives population "
+        "by police force area, not by local authority"]
+
+
 def test_long_population_file(registry):
     frame = load_population(io.StringIO("pfa_code,year,population\nWarwickshire,2013,549517\n"), registry)
     assert frame.values.tolist() == [["E23000017", 2013, 549517]]

@@ -11,6 +11,7 @@ import pandas as pd
 
 from ..errors import DataFileError
 from ..forces import ENGLAND_AND_WALES_CODE, Registry
+from ..log import warn
 from ._csv import CsvTable, Source, parse_number, read_csv
 
 _MID = re.compile(r"^mid[-_ ]?(\d{4})$", re.IGNORECASE)
@@ -50,6 +51,9 @@ def load_population(
     sum of the 43 forces.
     """
     table = read_csv(source, [])
+    la_column = next((c for c in table.header if re.match(r"^lad(code)?\d*(cd)?$", c, re.I)), None)
+    if lookups and not la_column:
+        warn(f"--la-lookup not used: {table.name} gives population by police force area, not by local authority")
     if any(_MID.match(c) for c in table.header):
         return _wide_population(table, registry)
     missing = [c for c in ("year", "population") if c not in table.header]
@@ -60,7 +64,6 @@ def load_population(
             f"'population'; the header has {', '.join(repr(c) for c in table.header)}",
             1,
         )
-    la_column = next((c for c in table.header if re.match(r"^lad(code)?\d*(cd)?$", c, re.I)), None)
     if la_column:
         if not lookups:
             raise DataFileError.single(
