@@ -47,6 +47,7 @@ CORPUS = [
     ('own-peer.csv', 1, ['{file}: group starting on line 2: Kent is listed as its own peer'], []),
     ('percent-over-100.csv', 1, ["{file}, line 2, column 'value': '120' is above 100; expected a percentage from 0 to 100"], []),
     ('renamed-column.csv', 1, ["{file}, line 1: missing column 'Offence' (is 'Offence group' meant to be it?); the header has '12 months ending', 'PFA', 'Region', 'Offence group', 'Rolling year total number of offences'"], []),
+    ('scientific-notation.csv', 1, ["{file}, line 2, column 'Rolling year total number of offences': '1.23E+05' is in scientific notation, which may have been rounded; expected a whole number of offences, written in full"], []),
     ('semicolons.csv', 1, ['{file}, line 1: columns are separated by semicolons; expected commas'], []),
     ('suppressed-dots.csv', 1, ["{file}, line 2, column 'Rolling year total number of offences': '..' is a suppression or footnote marker; expected a whole number of offences"], []),
     ('suppressed-x.csv', 1, ["{file}, line 2, column 'Rolling year total number of offences': '[x]' is a suppression or footnote marker; expected a whole number of offences"], []),

@@ -88,7 +88,9 @@ def test_numbers_accepted(cell, expected):
         ("five", "'five' is not a number; expected a whole number of 0 or more"),
         ("2.5", "'2.5' is not a whole number; expected a whole number of 0 or more"),
         ("-3", "'-3' is negative; expected a whole number of 0 or more"),
-        ("1e20", "'1e20' is too large to be real; expected a whole number of 0 or more"),
+        ("1e20", "'1e20' is in scientific notation, which may have been rounded; expected a whole number of 0 or "
+                 "more, written in full"),
+        ("99999999999999999", "'99999999999999999' is too large to be real; expected a whole number of 0 or more"),
         ("nan", "'nan' is not a number; expected a whole number of 0 or more"),
     ],
 )

@@ -24,6 +24,7 @@ from ..log import warn
 Source = str | os.PathLike | IO[str] | IO[bytes]
 
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+$")
+_SCIENTIFIC = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+$")
 _SUPPRESSION = {"..", ":", "x", "[x]", "*", "-", "c", "[c]", "z", "[z]", "n/a", "na"}
 
 
@@ -215,6 +216,11 @@ def parse_number(
         return None
     if value.lower() in _SUPPRESSION:
         table.problem(f"'{text}' is a suppression or footnote marker; expected {what}", row, column)
+        return None
+    if integer and _SCIENTIFIC.match(value):
+        # Spreadsheets can write numbers as 1.23457E+15, rounded to the digits shown: not a count to trust.
+        table.problem(f"'{text}' is in scientific notation, which may have been rounded; expected {what}, "
+                      "written in full", row, column)
         return None
     try:
         number = float(value)
