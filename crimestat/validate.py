@@ -17,6 +17,7 @@ from .loaders.forces import load_forces
 from .loaders.indicators import load_indicators
 from .loaders.ons_crime import load_ons_crime
 from .loaders.peers import load_peer_groups
+from .loaders.police_uk import load_counts_csv
 from .rows import Cell, Result, Section
 
 
@@ -35,6 +36,8 @@ def detect(header: Sequence[str]) -> str | None:
         return "ons_crime"
     if {"Month", "Crime type"} <= columns:
         return "police_uk"
+    if {"area_code", "month", "crime_type", "count"} <= columns:
+        return "police_uk_counts"
     if {"source", "category", "measure"} <= columns:
         return "classification"
     if {"area", "period_end", "measure"} <= columns:
@@ -53,7 +56,8 @@ def detect(header: Sequence[str]) -> str | None:
 
 
 LABELS = {
-    "ons_crime": "ONS recorded crime", "police_uk": "police.uk street-level crime", "classification":
+    "ons_crime": "ONS recorded crime", "police_uk": "police.uk street-level crime",
+    "police_uk_counts": "police.uk monthly counts", "classification":
     "offence classification", "indicators": "indicators", "peers": "peer groups", "forces": "forces registry",
     "la_lookup": "local authority lookup", "households": "households", "population": "population",
 }
@@ -109,6 +113,7 @@ LOADERS: dict[str, Callable] = {
     "forces": lambda name, registry, lookups: load_forces(name),
     "la_lookup": lambda name, registry, lookups: load_la_lookup([name]),
     "police_uk": lambda name, registry, lookups: _police_uk(name, registry),
+    "police_uk_counts": lambda name, registry, lookups: load_counts_csv(name, registry),
 }
 
 

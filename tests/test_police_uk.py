@@ -104,6 +104,38 @@ def test_a_file_without_the_usual_name_is_counted_by_falls_within(run, tmp_path)
     assert checked.exit_code == 0 and "<stdin>,police.uk street-level crime,3405,ok," in checked.stdout
 
 
+def test_the_same_month_of_a_force_twice_is_an_error_not_a_double_count(run, tmp_path):
+    copy = tmp_path / "again"
+    shutil.copytree(ARCHIVE / "2014-01", copy / "2014-01")
+    for workers in ("1", "2"):
+        result = run("ingest", "police-uk", ARCHIVE, copy, "--workers", workers, "--format", "csv")
+        assert result.exit_code == 1 and result.stdout == ""
+        assert result.stderr == (f"crimestat: error: {copy}/2014-01/2014-01-warwickshire-street.csv: Warwickshire "
+                                 f"2014-01 is also in {ARCHIVE}/2014-01/2014-01-warwickshire-street.csv; give each "
+                                 "month of a force once\n")
+
+
+def test_an_ingest_csv_is_checked_row_by_row(run, tmp_path):
+    counts = tmp_path / "counts.csv"
+    counts.write_text("area_code,area,month,crime_type,count\n"
+                      "E23000017,Warwickshire,2014-01,Burglary,297\n"
+                      "E23000017,Warwickshire,2014-13,Burglary,5\n"
+                      "E23000017,Warwickshire,2014-01,Jaywalking,5\n"
+                      "E23000017,Warwickshire,2014-01,Burglary,297\n")
+    result = run("validate", counts, "--format", "csv")
+    assert result.exit_code == 1
+    record = next(csv.DictReader(io.StringIO(result.stdout)))
+    assert record["kind"] == "police.uk monthly counts"
+    assert record["problems"].splitlines() == [
+        f"{counts}, line 3, column 'month': '2014-13' is not a month; expected YYYY-MM",
+        f"{counts}, line 4, column 'crime_type': 'Jaywalking' is not a police.uk crime type",
+        f"{counts}, line 5: a second row for Warwickshire, 2014-01, Burglary (first on line 2); each appears once",
+    ]
+    # compare reads the same file through the same loader: the same problems, exit 1.
+    compared = run("compare", "--force", "warwickshire", "--police-uk", counts)
+    assert compared.exit_code == 1 and "a second row for Warwickshire, 2014-01, Burglary" in compared.stderr
+
+
 def test_fast_and_slow_paths_agree():
     registry = load_forces()
     whole = count_file(str(DATA / "police-uk/2014-06/2014-06-warwickshire-street.csv"), registry)

@@ -258,18 +258,30 @@ def count_archive(paths: list[str], registry: Registry, workers: int | None = No
     """Count every file under ``paths``, file by file, on up to ``workers`` processes (default: all cores)."""
     files = find_files(paths)
     total = FileCounts()
+    seen: dict[tuple[str, str], str] = {}  # (force code, month) -> the file that gave it
+
+    def add(file: StreetFile, counted: FileCounts) -> None:
+        # The same month of a force read twice (a folder and a zip of it, say) would count it twice.
+        for code, month in sorted({(c, m) for c, m, _ in counted.counts}):
+            if (code, month) in seen:
+                counted.problems.append(Problem(file.name, f"{registry.by_code(code).name} {month} is also in "
+                                                           f"{seen[(code, month)]}; give each month of a force once"))
+            seen.setdefault((code, month), file.name)
+        total.add(counted)
+
     workers = workers or os.cpu_count() or 1
     if workers > 1 and len(files) > 1:
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(max_workers=min(workers, len(files))) as pool:
-            for done, counted in enumerate(pool.map(_count_in_worker, files, chunksize=4), start=1):
-                total.add(counted)
+            for done, (file, counted) in enumerate(zip(files, pool.map(_count_in_worker, files, chunksize=4)),
+                                                   start=1):
+                add(file, counted)
                 if progress:
                     progress(done, len(files))
     else:
         for done, file in enumerate(files, start=1):
-            total.add(count_file(file, registry))
+            add(file, count_file(file, registry))
             if progress:
                 progress(done, len(files))
     if total.problems:
@@ -303,28 +315,47 @@ def load_monthly_counts(paths: list[str], registry: Registry):
     """Monthly counts ``area_code, month, category, count`` from an ingest CSV or from police.uk files."""
     import pandas as pd
 
-    from ._csv import parse_number, read_csv, read_header
+    from ._csv import read_header
 
     if len(paths) == 1 and Path(paths[0]).is_file() and not NAME.search(paths[0]) and \
             read_header(paths[0])[:1] == ["area_code"]:
-        table = read_csv(paths[0], MONTHLY_COLUMNS)
-        known = _crime_types()
-        records = []
-        for r, row in enumerate(table.rows):
-            code, _, month, crime, count = (row[table.index(c)].strip() for c in MONTHLY_COLUMNS)
-            force = registry.find(code)
-            if force is None:
-                table.problem(f"'{code}' is not a known force code", r, "area_code")
-            if not _MONTH.match(month):
-                table.problem(f"'{month}' is not a month; expected YYYY-MM", r, "month")
-            if crime not in known:
-                table.problem(f"'{crime}' is not a police.uk crime type", r, "crime_type")
-            n = parse_number(table, r, "count", count, minimum=0, what="a whole number of 0 or more")
-            records.append((force.code if force else None, month, crime, n))
-        table.raise_problems()
-        frame = pd.DataFrame(records, columns=["area_code", "month", "category", "count"])
-    else:
-        counts = count_archive(paths, registry)
-        frame = pd.DataFrame([(code, month, crime, n) for (code, month, crime), n in sorted(counts.counts.items())],
-                             columns=["area_code", "month", "category", "count"])
+        return load_counts_csv(paths[0], registry)
+    counts = count_archive(paths, registry)
+    frame = pd.DataFrame([(code, month, crime, n) for (code, month, crime), n in sorted(counts.counts.items())],
+                         columns=["area_code", "month", "category", "count"])
     return frame.groupby(["area_code", "month", "category"], as_index=False)["count"].sum()
+
+
+def load_counts_csv(source, registry: Registry):
+    """An ``ingest police-uk`` CSV (``area_code, area, month, crime_type, count``) as monthly counts.
+
+    Each force, month and crime type appears once: a second row (two ingest outputs joined with
+    overlapping months, say) would count those crimes twice, so it is an error, not a sum.
+    """
+    import pandas as pd
+
+    from ._csv import parse_number, read_csv
+
+    table = read_csv(source, MONTHLY_COLUMNS)
+    known = _crime_types()
+    records = []
+    first: dict[tuple[str, str, str], int] = {}
+    for r, row in enumerate(table.rows):
+        code, _, month, crime, count = (row[table.index(c)].strip() for c in MONTHLY_COLUMNS)
+        force = registry.find(code)
+        if force is None:
+            table.problem(f"'{code}' is not a known force code", r, "area_code")
+        if not _MONTH.match(month):
+            table.problem(f"'{month}' is not a month; expected YYYY-MM", r, "month")
+        if crime not in known:
+            table.problem(f"'{crime}' is not a police.uk crime type", r, "crime_type")
+        n = parse_number(table, r, "count", count, minimum=0, what="a whole number of 0 or more")
+        if force is not None:
+            key = (force.code, month, crime)
+            if key in first:
+                table.problem(f"a second row for {force.name}, {month}, {crime} (first on line "
+                              f"{table.lines[first[key]]}); each appears once", r)
+            first.setdefault(key, r)
+        records.append((force.code if force else None, month, crime, n))
+    table.raise_problems()
+    return pd.DataFrame(records, columns=["area_code", "month", "category", "count"])
