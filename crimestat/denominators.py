@@ -79,8 +79,7 @@ class Denominators:
         values = self._values[kind]
         codes = [f.code for f in self.registry.territorial] if area_code == ENGLAND_AND_WALES_CODE else [area_code]
         missing = [c for c in codes if (c, year) not in values]
-        if missing == [area_code] and not self.registry.by_code(area_code).territorial:
-            force = self.registry.by_code(area_code)
+        if missing == [area_code] and not (force := self.registry.by_code(area_code)).territorial:
             return Denominator(None, kind, year, f"{force.name} is not a territorial force: it has no resident "
                                                  f"{kind} of its own, so a rate per 1,000 does not apply")
         if missing:

@@ -6,9 +6,8 @@ is shown.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from datetime import date
+from typing import TYPE_CHECKING
 
 from .forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE
 from .metrics.poisson import change_test, poisson_bounds

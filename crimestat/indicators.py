@@ -8,7 +8,6 @@ period ending within the 12 months up to ``to``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-
 from datetime import date
 
 from . import periods

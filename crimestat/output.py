@@ -28,7 +28,7 @@ def write_output(text: str, output: str | None) -> None:
     except FileNotFoundError:
         mode = None
     except OSError as exc:
-        raise OutputError(f"--output {output}: cannot be written ({_why(exc)})") from None
+        raise _cannot_write(output, exc) from None
     if mode is not None and stat.S_ISDIR(mode):
         raise UsageError(f"--output {output}: is a folder; expected a file name")
     if mode is not None and not stat.S_ISREG(mode):
@@ -40,7 +40,7 @@ def write_output(text: str, output: str | None) -> None:
     try:
         handle, temporary = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp", dir=real.parent)
     except OSError as exc:
-        raise OutputError(f"--output {output}: cannot be written ({_why(exc)})") from None
+        raise _cannot_write(output, exc) from None
     umask = os.umask(0)
     os.umask(umask)
     try:
@@ -53,7 +53,7 @@ def write_output(text: str, output: str | None) -> None:
         os.replace(temporary, real)
     except OSError as exc:
         Path(temporary).unlink(missing_ok=True)
-        raise OutputError(f"--output {output}: cannot be written ({_why(exc)})") from None
+        raise _cannot_write(output, exc) from None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
@@ -64,8 +64,8 @@ def _write(target: Path, text: str, output: str) -> None:
         with open(target, "w", encoding="utf-8", newline="") as stream:
             stream.write(text)
     except OSError as exc:
-        raise OutputError(f"--output {output}: cannot be written ({_why(exc)})") from None
+        raise _cannot_write(output, exc) from None
 
 
-def _why(exc: OSError) -> str:
-    return exc.strerror or str(exc)
+def _cannot_write(output: str, exc: OSError) -> OutputError:
+    return OutputError(f"--output {output}: cannot be written ({exc.strerror or exc})")

@@ -62,6 +62,15 @@ def parse_period_end(text: str) -> tuple[date | None, str | None]:
     return value, None
 
 
+def names_day(text: str, day: int) -> bool:
+    """Whether a date that :func:`parse_period_end` accepted is written with ``day`` (not moved to the month end)."""
+    text = text.strip()
+    dmy = _DMY.match(text)
+    match = dmy or _ISO.match(text)
+    assert match is not None
+    return int(match.group(1) if dmy else match.group(3)) == day
+
+
 def label(period_end: date) -> str:
     """'12 months to June 2014', HMIC's way of naming a period."""
     return f"12 months to {period_end:%B %Y}"

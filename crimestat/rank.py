@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
-from datetime import date
 
 from . import periods
 from .compare import choose_periods

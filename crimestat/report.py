@@ -8,7 +8,6 @@ the table never disagree.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
 from datetime import date
 
 from . import periods

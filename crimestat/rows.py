@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
-
 from datetime import date
+from typing import Any
 
 # The CSV/JSON contract: names and order are stable; new columns are only ever appended.
 COLUMNS = [

@@ -56,8 +56,8 @@ def cached(kind: str, source: Any, load: Callable[[], Any]) -> Any:
     except OSError:
         return load()  # the loader says what is wrong with the file (or crimestat's source is unreadable)
     # One slot per kind of load and file; the entry in it is named for what it was made from.
-    slot = f"{kind.split('-')[0]}-{_digest(f'{kind}|{path.resolve()}')[:16]}"
-    entry = cache_dir() / f"{slot}-{_digest(f'{content}|{__version__}|{code}')[:24]}.pickle"
+    slot = f"{kind.split('-')[0]}-{digest(f'{kind}|{path.resolve()}')[:16]}"
+    entry = cache_dir() / f"{slot}-{digest(f'{content}|{__version__}|{code}')[:24]}.pickle"
     try:
         with open(entry, "rb") as stream:
             result, warnings = pickle.load(stream)
@@ -82,5 +82,6 @@ def cached(kind: str, source: Any, load: Callable[[], Any]) -> Any:
     return result
 
 
-def _digest(text: str) -> str:
+def digest(text: str) -> str:
+    """A hex digest of ``text``, for cache keys."""
     return hashlib.sha256(text.encode()).hexdigest()

@@ -12,7 +12,7 @@ from ..denominators import Denominators
 from ..errors import UsageError
 from ..forces import Registry
 from ..measures import MeasureCounts, prepare
-from .cache import cached
+from .cache import cached, digest
 from .classification import load_classification
 from .forces import load_forces
 from .indicators import Indicator, load_indicators
@@ -82,9 +82,7 @@ class Dataset:
     @cached_property
     def _registry_key(self) -> str:
         """A short digest of the forces registry, part of each cache key: a load depends on it."""
-        import hashlib
-
-        return hashlib.sha1(repr(self.registry.forces).encode()).hexdigest()[:16]
+        return digest(repr(self.registry.forces))[:16]
 
     @cached_property
     def classification(self) -> Classification:

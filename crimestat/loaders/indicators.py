@@ -8,12 +8,11 @@ A long CSV with one row per area, period end and measure, holding either counts 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
 from datetime import date
 
 from ..forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE, Registry, normalise
-from ._csv import Source, parse_number, read_csv
 from ..periods import parse_period_end
+from ._csv import Source, parse_number, read_csv
 
 PROPORTIONS = ("victim_satisfaction", "detection_rate")
 MEASURES = PROPORTIONS + ("asb_incidents", "asb_incidents_change")

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..forces import Registry
 from ..log import warn
-from ..periods import _DMY, _ISO, parse_period_end
+from ..periods import names_day, parse_period_end
 from ._csv import Source, parse_number, read_csv
 
 DATE = "12 months ending"
@@ -41,7 +41,7 @@ def load_ons_crime(source: Source, registry: Registry) -> pd.DataFrame:
         raw_date = row[i_date]
         if raw_date not in dates:
             parsed, problem = parse_period_end(raw_date)
-            dates[raw_date] = (parsed, problem, parsed is not None and not _names_day(raw_date, parsed.day))
+            dates[raw_date] = (parsed, problem, parsed is not None and not names_day(raw_date, parsed.day))
         end, why, moved = dates[raw_date]
         if why:
             table.problem(why, r, DATE)
@@ -117,12 +117,6 @@ def _unknown_area(registry: Registry, name: str) -> str:
     hint = f" (did you mean '{near[0]}'?)" if near else ""
     return f"'{name}' is not a known police force area{hint}; expected a name or code from `crimestat forces`"
 
-
-def _names_day(text: str, day: int) -> bool:
-    match = _DMY.match(text.strip()) or _ISO.match(text.strip())
-    assert match is not None
-    found = match.group(1) if _DMY.match(text.strip()) else match.group(3)
-    return int(found) == day
 
 
 def _line_span(lines: list[int]) -> str:

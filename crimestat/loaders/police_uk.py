@@ -24,6 +24,7 @@ from pathlib import Path
 
 from ..errors import DataFileError, MissingFileError, Problem
 from ..forces import Registry
+from ._csv import Source, parse_number, read_csv, read_header
 
 NAME = re.compile(r"(?:^|/)(\d{4}-\d{2})-([a-z0-9-]+)-street\.csv(?:\.gz)?$")
 COLUMNS = ("Month", "Falls within", "Crime type")
@@ -315,8 +316,6 @@ def load_monthly_counts(paths: list[str], registry: Registry):
     """Monthly counts ``area_code, month, category, count`` from an ingest CSV or from police.uk files."""
     import pandas as pd
 
-    from ._csv import read_header
-
     if len(paths) == 1 and Path(paths[0]).is_file() and not NAME.search(paths[0]) and \
             read_header(paths[0])[:1] == ["area_code"]:
         return load_counts_csv(paths[0], registry)
@@ -326,15 +325,13 @@ def load_monthly_counts(paths: list[str], registry: Registry):
     return frame.groupby(["area_code", "month", "category"], as_index=False)["count"].sum()
 
 
-def load_counts_csv(source, registry: Registry):
+def load_counts_csv(source: Source, registry: Registry):
     """An ``ingest police-uk`` CSV (``area_code, area, month, crime_type, count``) as monthly counts.
 
     Each force, month and crime type appears once: a second row (two ingest outputs joined with
     overlapping months, say) would count those crimes twice, so it is an error, not a sum.
     """
     import pandas as pd
-
-    from ._csv import parse_number, read_csv
 
     table = read_csv(source, MONTHLY_COLUMNS)
     known = _crime_types()
