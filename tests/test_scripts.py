@@ -116,9 +116,11 @@ def test_output_to_dev_stdout_writes_to_the_pipe():
 @pytest.mark.parametrize("where, code, message", [
     ("folder", 2, "--output {tmp}/folder: is a folder; expected a file name"),
     ("missing/out.csv", 2, "--output {tmp}/missing/out.csv: folder '{tmp}/missing' does not exist"),
+    ("a-file/out.csv", 1, "--output {tmp}/a-file/out.csv: cannot be written (Not a directory)"),
 ])
 def test_output_that_cannot_be_a_file_is_one_clear_error(tmp_path, where, code, message):
     (tmp_path / "folder").mkdir()
+    (tmp_path / "a-file").write_text("")
     done = shell(["compare", "--force", "warwickshire", "-q", "--output", tmp_path / where])
     assert done.returncode == code
     assert done.stderr == "crimestat: error: " + message.format(tmp=tmp_path) + "\n"
