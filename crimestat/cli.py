@@ -86,7 +86,7 @@ def data_options(func):
     @functools.wraps(func)
     def wrapper(*args, data_dir, crime, population, la_lookups, households, classification, forces_file,
                 indicators, police_uk, **kwargs):
-        from .loaders.dataset import DataPaths
+        from .dataset import DataPaths
 
         if crime and police_uk:
             raise click.UsageError("give --crime (ONS) or --police-uk, not both")
@@ -174,9 +174,9 @@ def compare(force, to, baseline, population_year, measures, confidence, interval
 
     Example: crimestat compare --force warwickshire --to 2014-06
     """
-    from .compare import compare as run
-    from .indicators import IndicatorOptions, IndicatorSet
-    from .loaders.dataset import load_dataset
+    from .analyses.compare import compare as run
+    from .analyses.indicators import IndicatorOptions, IndicatorSet
+    from .dataset import load_dataset
 
     data = load_dataset(paths)
     code = data.registry.get(force).code  # an unknown force is reported before any file is read
@@ -195,7 +195,7 @@ def forces(forces_file, fmt, output):
 
     Example: crimestat forces --format csv
     """
-    from .listing import forces_result
+    from .analyses.listing import forces_result
     from .loaders.forces import load_forces
 
     write_output(render(forces_result(load_forces(forces_file)), fmt), output)
@@ -209,7 +209,7 @@ def measures(classification, fmt, output):
 
     Example: crimestat measures --format table
     """
-    from .listing import measures_result
+    from .analyses.listing import measures_result
     from .loaders.classification import load_classification
 
     write_output(render(measures_result(load_classification(classification)), fmt), output)
@@ -229,14 +229,14 @@ def trend(force, start, to, measure, population_year, plot, paths, fmt, output):
 
     Example: crimestat trend --force warwickshire --from 2010-06 --to 2014-06 --plot trend.png
     """
-    from .loaders.dataset import load_dataset
-    from .trend import trend as run
+    from .dataset import load_dataset
+    from .analyses.trend import trend as run
 
     data = load_dataset(paths)
     data.registry.get(force)
     result = run(data, force, start, to, measure, population_year)
     if plot:
-        from .plot import trend_chart
+        from .render.charts import trend_chart
 
         trend_chart(result, plot)
     write_output(render(result, fmt), output)
@@ -258,8 +258,8 @@ def rank(measure, to, baseline, population_year, force, plot, overdispersion, pe
 
     Example: crimestat rank --measure crime_excl_fraud --to 2014-06 --plot funnel.png
     """
-    from .loaders.dataset import load_dataset
-    from .rank import rank as run
+    from .dataset import load_dataset
+    from .analyses.rank import rank as run
 
     data = load_dataset(paths)
     codes = None
@@ -272,7 +272,7 @@ def rank(measure, to, baseline, population_year, force, plot, overdispersion, pe
         raise click.UsageError("--force goes with --peers or --peer-groups; without them rank lists all forces")
     result, funnel = run(data, measure, to, baseline, population_year, codes, overdispersion)
     if plot:
-        from .plot import funnel_chart
+        from .render.charts import funnel_chart
 
         info = data.classification.describe(result.meta["measure"])
         phi = result.meta["overdispersion"]
@@ -295,8 +295,8 @@ def validate(files, data_dir, la_lookups, fmt, output):
 
     Example: crimestat validate sample_data/ons-recorded-crime/rec-crime-pfa.csv my-indicators.csv
     """
-    from .loaders.dataset import STANDARD_FILES, default_data_dir
-    from .validate import result, validate as run
+    from .dataset import STANDARD_FILES, default_data_dir
+    from .analyses.validate import result, validate as run
 
     if not files:
         folder = Path(data_dir if data_dir is not None else default_data_dir())
@@ -369,10 +369,10 @@ def report(force, to, fmt, output, quiet, paths):
 
     Example: crimestat report --force warwickshire --to 2014-06 --format html --output warwickshire.html
     """
-    from .indicators import IndicatorSet
-    from .loaders.dataset import load_dataset
+    from .analyses.indicators import IndicatorSet
+    from .dataset import load_dataset
     from .render import report_html, report_markdown
-    from .report import build_report
+    from .analyses.report import build_report
 
     if quiet:
         _setup_logging(True)
@@ -381,11 +381,11 @@ def report(force, to, fmt, output, quiet, paths):
     indicators = IndicatorSet(data.indicators) if data.indicators is not None else None
     built = build_report(data, force, to, indicators)
     if fmt == "html":
-        from .plot import trend_svg
+        from .render.charts import trend_svg
 
         write_output(report_html(built, trend_svg(built.chart)), output)
         return
-    from .plot import trend_chart
+    from .render.charts import trend_chart
 
     stem = Path(output).with_suffix("") if output else Path(f"{data.registry.get(force).police_uk_id or 'report'}-"
                                                                 f"{built.chart.meta['to']:%Y-%m}")

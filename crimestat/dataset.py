@@ -7,15 +7,15 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from ..classification import Classification
-from ..denominators import Denominators
-from ..errors import UsageError
-from ..forces import Registry
-from ..measures import MeasureCounts, prepare
-from .cache import cached, digest
-from .classification import load_classification
-from .forces import load_forces
-from .indicators import Indicator, load_indicators
+from .classification import Classification
+from .denominators import Denominators
+from .errors import UsageError
+from .forces import Registry
+from .measures import MeasureCounts, prepare
+from .loaders.cache import cached, digest
+from .loaders.classification import load_classification
+from .loaders.forces import load_forces
+from .loaders.indicators import Indicator, load_indicators
 
 # File names inside a data folder; --data-dir points at another folder laid out the same way.
 CRIME = "ons-recorded-crime/rec-crime-pfa.csv"
@@ -30,7 +30,7 @@ def default_data_dir() -> Path:
     env = os.environ.get("CRIMESTAT_DATA_DIR")
     if env:
         return Path(env)
-    beside_package = Path(__file__).resolve().parents[2] / "sample_data"
+    beside_package = Path(__file__).resolve().parents[1] / "sample_data"
     if beside_package.is_dir():
         return beside_package
     return Path("sample_data")
@@ -98,7 +98,7 @@ class Dataset:
 
         def load():
             # Parsing needs pandas; a cached table does not, so pandas is imported only here.
-            from .ons_crime import load_ons_crime
+            from .loaders.ons_crime import load_ons_crime
 
             return prepare(load_ons_crime(path, self.registry), territorial)
 
@@ -106,8 +106,8 @@ class Dataset:
         return MeasureCounts(prepared, self.classification, self.registry)
 
     def _police_uk_counts(self) -> MeasureCounts:
-        from ..windows import coverage, missing_months, month_name, rolling_windows
-        from .police_uk import load_monthly_counts
+        from .windows import coverage, missing_months, month_name, rolling_windows
+        from .loaders.police_uk import load_monthly_counts
 
         monthly = load_monthly_counts(self.paths.police_uk, self.registry)
         self.files["crime"] = ", ".join(self.paths.police_uk)
@@ -143,12 +143,12 @@ class Dataset:
         lookups = self.paths.la_lookups
 
         def population():
-            from .denominators import by_area_and_year, load_population
+            from .loaders.denominators import by_area_and_year, load_population
 
             return by_area_and_year(load_population(population_file, self.registry, lookups), "population")
 
         def households():
-            from .denominators import by_area_and_year, load_households
+            from .loaders.denominators import by_area_and_year, load_households
 
             return by_area_and_year(load_households(households_file, self.registry), "households")
 

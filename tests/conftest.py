@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from crimestat.cli import main
-from crimestat.loaders.dataset import DataPaths, load_dataset
+from crimestat.dataset import DataPaths, load_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data"

@@ -6,7 +6,7 @@ import shutil
 import pytest
 
 from conftest import SAMPLE
-from crimestat.loaders.dataset import DataPaths, load_dataset
+from crimestat.dataset import DataPaths, load_dataset
 from crimestat.periods import as_period
 
 CRIME = SAMPLE / "ons-recorded-crime/rec-crime-pfa.csv"

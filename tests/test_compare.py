@@ -5,7 +5,7 @@ import csv
 import pytest
 
 from conftest import SAMPLE
-from crimestat.compare import compare
+from crimestat.analyses.compare import compare
 from crimestat.errors import PeriodNotCoveredError, UnknownMeasureError
 from crimestat.periods import as_period
 
@@ -118,7 +118,7 @@ def test_library_callers_may_pass_timestamps_or_iso_text(dataset):
     """Periods are plain dates inside; a notebook's pandas Timestamps and ISO strings mean the same."""
     import pandas as pd
 
-    from crimestat.trend import trend
+    from crimestat.analyses.trend import trend
 
     def figures(result):
         return [(r.measure, r.statistic, r.period_end, r.base_period_end, r.value) for r in result.rows]

@@ -5,9 +5,9 @@ import json
 import pytest
 
 from conftest import DATA, SAMPLE
-from crimestat.compare import compare
+from crimestat.analyses.compare import compare
 from crimestat.errors import BadValueError
-from crimestat.indicators import IndicatorOptions, IndicatorSet
+from crimestat.analyses.indicators import IndicatorOptions, IndicatorSet
 from crimestat.loaders.forces import load_forces
 from crimestat.loaders.indicators import load_indicators
 from crimestat.periods import as_period

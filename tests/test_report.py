@@ -9,9 +9,9 @@ from html.parser import HTMLParser
 import pytest
 
 from conftest import DATA
-from crimestat.indicators import IndicatorSet
+from crimestat.analyses.indicators import IndicatorSet
 from crimestat.render import report_html, report_markdown
-from crimestat.report import build_report, change_adjective, change_noun, change_words, comparison_words
+from crimestat.analyses.report import build_report, change_adjective, change_noun, change_words, comparison_words
 from crimestat.periods import as_period
 
 T = as_period  # period ends are plain dates

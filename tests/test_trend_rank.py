@@ -6,13 +6,13 @@ import pytest
 from PIL import Image
 
 from conftest import DATA
-from crimestat.compare import compare
+from crimestat.analyses.compare import compare
 from crimestat.errors import BadValueError, PeriodNotCoveredError, UsageError
 from crimestat.loaders.forces import load_forces
 from crimestat.loaders.peers import load_peer_groups
 from crimestat.peers import peers_from_names
-from crimestat.rank import competition_ranks, rank
-from crimestat.trend import sparkline, trend
+from crimestat.analyses.rank import competition_ranks, rank
+from crimestat.analyses.trend import sparkline, trend
 from crimestat.periods import as_period
 
 T = as_period  # period ends are plain dates
@@ -178,7 +178,7 @@ def test_rank_with_overdispersion_widens_the_limits(dataset):
 
 
 def test_funnel_labels_never_overlap_and_the_rest_are_counted():
-    from crimestat.plot import _place_labels, _pyplot
+    from crimestat.render.charts import _place_labels, _pyplot
 
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(8, 5.5))

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from . import periods
+from .. import periods
 from .figures import change_row, larger_than_chance, rate_row
-from .forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE
+from ..forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE
 from .indicators import IndicatorOptions, IndicatorSet, indicator_part
-from .loaders.dataset import Dataset
-from .peers import PeerGroups, peer_average
-from .rows import Cell, Result, Row, Section
+from ..dataset import Dataset
+from ..peers import PeerGroups, peer_average
+from ..rows import Cell, Result, Row, Section
 
 PEER_GROUP = "peer_group"
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from .forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE
-from .metrics.poisson import change_test, poisson_bounds
-from .metrics.rates import percentage_change, rate
-from .rows import Row
+from ..forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE
+from ..metrics.poisson import change_test, poisson_bounds
+from ..metrics.rates import percentage_change, rate
+from ..rows import Row
 
 if TYPE_CHECKING:
-    from .loaders.dataset import Dataset
+    from ..dataset import Dataset
 
 
 def area_name(data: Dataset, area_code: str) -> str:

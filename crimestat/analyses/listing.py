@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .classification import Classification
-from .forces import Registry
-from .rows import Cell, Result, Section
+from ..classification import Classification
+from ..forces import Registry
+from ..rows import Cell, Result, Section
 
 
 def forces_result(registry: Registry) -> Result:

@@ -7,13 +7,13 @@ from datetime import date
 
 import numpy as np
 
-from . import periods
+from .. import periods
 from .compare import choose_periods
 from .figures import change_row, larger_than_chance, rate_row
-from .forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE
-from .loaders.dataset import Dataset
-from .metrics.poisson import FUNNEL_LEVELS, funnel_limit, funnel_position, overdispersed_limit, overdispersion
-from .rows import Cell, Result, Row, Section
+from ..forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE
+from ..dataset import Dataset
+from ..metrics.poisson import FUNNEL_LEVELS, funnel_limit, funnel_position, overdispersed_limit, overdispersion
+from ..rows import Cell, Result, Row, Section
 
 
 @dataclass

@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from . import periods
+from .. import periods
 from .compare import HMIC_RATES, compare
-from .forces import ENGLAND_AND_WALES_CODE, Force
+from ..forces import ENGLAND_AND_WALES_CODE, Force
 from .indicators import IndicatorOptions, IndicatorSet
-from .loaders.dataset import Dataset
-from .render import round_half_up
-from .rows import Cell, Row, Section
+from ..dataset import Dataset
+from ..render import round_half_up
+from ..rows import Cell, Row, Section
 from .trend import trend
 
 VICTIM_BASED = ("victim-based crime (i.e., crimes where there is a direct victim such as an individual, a "

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from . import periods
-from .errors import PeriodNotCoveredError
+from .. import periods
+from ..errors import PeriodNotCoveredError
 from .figures import rate_row
-from .forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE
-from .loaders.dataset import Dataset
-from .rows import Cell, Result, Row, Section
+from ..forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE
+from ..dataset import Dataset
+from ..rows import Cell, Result, Row, Section
 
 SPARKS = "▁▂▃▄▅▆▇█"
 

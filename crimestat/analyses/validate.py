@@ -8,17 +8,17 @@ from pathlib import Path
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from .errors import CrimestatError, DataFileError, Problem
-from .forces import Registry
-from .loaders._csv import read_csv, read_header, stdin_bytes
-from .loaders.classification import load_classification
-from .loaders.denominators import load_households, load_la_lookup, load_population
-from .loaders.forces import load_forces
-from .loaders.indicators import load_indicators
-from .loaders.ons_crime import load_ons_crime
-from .loaders.peers import load_peer_groups
-from .loaders.police_uk import load_counts_csv
-from .rows import Cell, Result, Section
+from ..errors import CrimestatError, DataFileError, Problem
+from ..forces import Registry
+from ..loaders._csv import read_csv, read_header, stdin_bytes
+from ..loaders.classification import load_classification
+from ..loaders.denominators import load_households, load_la_lookup, load_population
+from ..loaders.forces import load_forces
+from ..loaders.indicators import load_indicators
+from ..loaders.ons_crime import load_ons_crime
+from ..loaders.peers import load_peer_groups
+from ..loaders.police_uk import load_counts_csv
+from ..rows import Cell, Result, Section
 
 
 @dataclass
@@ -132,7 +132,7 @@ def _rows(loaded) -> int | None:
 
 def _police_uk(source: str | io.BytesIO, registry: Registry):
     """A street-level file's rows, each counted or skipped; a skipped row is a problem to report."""
-    from .loaders.police_uk import StreetFile, count_bytes, count_file
+    from ..loaders.police_uk import StreetFile, count_bytes, count_file
 
     if isinstance(source, io.BytesIO):  # stdin: no file name, so the force comes from 'Falls within'
         summary = count_bytes(source.getvalue(), StreetFile("<stdin>", "<stdin>"), registry)

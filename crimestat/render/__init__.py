@@ -15,7 +15,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from .rows import Cell, Result
+from ..rows import Cell, Result
 
 FORMATS = ("table", "csv", "json", "markdown")
 MISSING = "n/a"

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import UsageError
-from .rows import Result
+from ..errors import UsageError
+from ..rows import Result
 
 SOURCE_LINE = "Source: ONS police recorded crime by police force area; ONS population estimates (OGL v3.0)"
 FORMATS = (".png", ".svg")
