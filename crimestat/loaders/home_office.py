@@ -1,0 +1,481 @@
+"""Load the Home Office police recorded crime open data tables (force x quarter x offence code) into tidy counts.
+
+The published file is a workbook (``prc-pfa-mar2013-onwards-tables-DDMMYY.ods``: a cover sheet, a notes
+sheet and one sheet per financial year); people also pass it on as CSV, often gzip-compressed. All layouts
+give the same tidy counts: ``area_code, period_end, months (3), category (the offence code), count``.
+
+The full release is over 300,000 rows, so the happy path never loops over rows in Python: cells are read as
+text by pandas (or calamine), checked with vectorised string operations, and only rows that fail a check
+are looked at one by one, to say where and why. Every problem of a file is collected and raised together.
+
+What is kept deliberately: negative counts (recording corrections the Home Office publishes, 426 rows in
+the April 2026 release), British Transport Police and the national fraud bodies (with their registry codes;
+they are not territorial, so they never enter England and Wales). What is refused: ``N/a`` and any other
+non-number (a missing count is not a zero), an unknown force, a malformed financial year or quarter, the same
+force, quarter and offence code twice, and a CSV whose last line has no newline (a truncated download would
+otherwise silently give smaller numbers).
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import os
+import re
+import sys
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..errors import BadValueError, DataFileError, MissingColumnError, MissingFileError, Problem
+from ..forces import Registry
+from ..log import warn
+from ._csv import CsvTable, Source, _check_header, parse_number, source_name
+from .spreadsheet import SheetProblem, SheetTable, is_spreadsheet, read_sheet_tables
+
+YEAR = "Financial Year"
+QUARTER = "Financial Quarter"
+FORCE = "Force Name"
+CODE = "Offence Code"
+COUNT = "Number of Offences"
+OLD_COUNT = "Offence Count"  # the count column's name in some older releases
+DESCRIPTIVE = ("Offence Description", "Offence Group", "Offence Subgroup")
+REQUIRED = (YEAR, QUARTER, FORCE, CODE)
+COUNT_NAMES = (COUNT, OLD_COUNT)
+
+YEAR_SHEET = re.compile(r"^\d{4}[-_]\d{2}$")
+_NOT_DATA_SHEET = re.compile(r"cover|note|contents", re.IGNORECASE)
+_YEAR = re.compile(r"^(\d{4})/(\d{2})$")
+_QUARTERS = {"1": 1, "2": 2, "3": 3, "4": 4}
+_WHOLE = r"[+-]?\d{1,15}"  # 15 digits at most: anything longer is refused as too large to be real
+_GZIP_MAGIC = b"\x1f\x8b"
+COUNT_WHAT = "a whole number of offences"
+
+
+def looks_like_home_office_crime(header: list[str]) -> bool:
+    """Whether a header (CSV first line or a sheet's header row) is the Home Office recorded crime table.
+
+    Recognised by its columns, not its file name: the financial year, quarter, force and offence code, and a
+    count column (``Number of Offences``, or ``Offence Count`` in older releases). The outcomes tables share
+    the first four but have outcome columns and no offence count, so they are not taken for it.
+    """
+    names = {str(h).strip() for h in header}
+    return (
+        all(c in names for c in REQUIRED)
+        and any(c in names for c in COUNT_NAMES)
+        and not any(n.lower().startswith("outcome") for n in names)
+    )
+
+
+def is_year_sheet(name: str) -> bool:
+    """A year sheet of the workbook (``2012_13`` or ``2012-13``); cover, notes and contents sheets are not."""
+    name = name.strip()
+    return bool(YEAR_SHEET.match(name)) and not _NOT_DATA_SHEET.search(name)
+
+
+@dataclass
+class _Raw:
+    """The text cells of a file's data rows, and how to say where each row is."""
+
+    name: str
+    frame: pd.DataFrame  # columns YEAR, QUARTER, FORCE, CODE, COUNT, as text; index = position in the file
+    count_column: str
+    sheets: np.ndarray | None = None  # per row, for workbooks
+    rows: np.ndarray | None = None  # per row, spreadsheet row number (workbooks)
+    csv_text: str | None = None
+    header_line: int = 1
+    _lines: np.ndarray | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+    def problem(self, position: int, message: str, column: str | None) -> None:
+        """Record a problem at data row ``position`` (an index label of ``frame``)."""
+        if self.sheets is not None and self.rows is not None:
+            self.problems.append(
+                SheetProblem(self.name, message, int(self.rows[position]), column, sheet=str(self.sheets[position]))
+            )
+        else:
+            self.problems.append(Problem(self.name, message, self.line(position), column))
+
+    def line(self, position: int) -> int:
+        if self._lines is None:
+            self._lines = _csv_lines(self.csv_text or "", self.header_line, len(self.frame))
+        return int(self._lines[position])
+
+
+def load_home_office_crime(source: Source, registry: Registry) -> pd.DataFrame:
+    """Read a Home Office recorded crime table and return tidy quarterly counts.
+
+    ``source`` is a ``.ods``/``.xlsx`` workbook, a ``.csv`` or ``.csv.gz`` (gzip is recognised by its
+    first bytes whatever the name), ``-`` for standard input, or an open file (CSV). The result has
+    ``area_code`` (the forces registry code), ``period_end`` (the quarter's last day: financial year 2013/14
+    quarter 1 ends 30 June 2013, quarter 4 ends 31 March 2014), ``months`` (3), ``category`` (the offence
+    code, as text) and ``count`` (int64, negative corrections kept).
+    """
+    if isinstance(source, (str, os.PathLike)) and str(source) != "-" and _is_workbook(source):
+        raw = _read_workbook(source)
+    else:
+        raw = _read_csv(source)
+    return _tidy(raw, registry)
+
+
+def _is_workbook(path: str | os.PathLike) -> bool:
+    if not os.path.isfile(path):
+        return False  # the CSV reader reports a missing file or a folder
+    with open(path, "rb") as stream:
+        if stream.read(2) == _GZIP_MAGIC:
+            return False
+    return is_spreadsheet(path)
+
+
+# --- reading -------------------------------------------------------------------------------------------
+
+
+def _read_workbook(path: str | os.PathLike) -> _Raw:
+    name = str(path)
+    tables = read_sheet_tables(path, is_year_sheet, REQUIRED, COUNT_NAMES)
+    frames, sheets, rows = [], [], []
+    count_column = COUNT
+    for table in tables:
+        column = _count_column(table.header)
+        if column is None:
+            raise MissingColumnError([SheetProblem(
+                name, f"missing column '{COUNT}' (or '{OLD_COUNT}'); the header has "
+                f"{', '.join(repr(c) for c in table.header if c)}", table.header_row, None, sheet=table.sheet,
+            )])
+        count_column = column
+        frames.append(pd.DataFrame({
+            YEAR: table.columns[YEAR], QUARTER: table.columns[QUARTER], FORCE: table.columns[FORCE],
+            CODE: table.columns[CODE], COUNT: table.columns[column],
+        }))
+        sheets.append(np.full(len(table), table.sheet, dtype=object))
+        rows.append(table.rows)
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*REQUIRED, COUNT])
+    if frame.empty:
+        raise DataFileError.single(name, f"the year sheets ({_sheet_list(tables)}) have a header but no data rows")
+    return _Raw(name, frame, count_column, sheets=np.concatenate(sheets), rows=np.concatenate(rows))
+
+
+def _sheet_list(tables: Sequence[SheetTable]) -> str:
+    return ", ".join(t.sheet for t in tables)
+
+
+def _count_column(header: Sequence[str]) -> str | None:
+    return next((c for c in COUNT_NAMES if c in header), None)
+
+
+def _read_bytes(source: Source, name: str) -> bytes:
+    if isinstance(source, (str, os.PathLike)):
+        if str(source) == "-":
+            return sys.stdin.buffer.read()
+        path = Path(source)
+        if not path.exists():
+            raise MissingFileError.single(name, "file not found")
+        if path.is_dir():
+            raise MissingFileError.single(name, "is a folder, expected a CSV file or a workbook")
+        try:
+            return path.read_bytes()
+        except OSError as exc:
+            raise MissingFileError.single(name, f"cannot be read ({exc.strerror})") from None
+    data = source.read()
+    return data.encode("utf-8") if isinstance(data, str) else data
+
+
+def _read_csv(source: Source) -> _Raw:
+    name = source_name(source)
+    data = _read_bytes(source, name)
+    if data[:2] == _GZIP_MAGIC:
+        try:
+            data = gzip.decompress(data)
+        except (EOFError, OSError, zlib.error) as exc:
+            raise DataFileError.single(
+                name, f"the gzip-compressed file is damaged or truncated ({exc}); expected a complete download"
+            ) from None
+    if data[:4] == b"PK\x03\x04":
+        raise DataFileError.single(name, "is a workbook (zip file), not a CSV; give it as a file path "
+                                         "ending in .ods or .xlsx")
+    if not re.search(rb"\S", data):
+        raise DataFileError.single(name, f"file is empty; expected a header line with the columns "
+                                         f"{', '.join(repr(c) for c in (*REQUIRED, COUNT))}")
+    encoding = "utf-8-sig"
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        warn(f"{name}: not UTF-8 (byte 0x{data[exc.start]:02x} on line {line}); read as Windows-1252 (Latin-1)")
+        encoding = "cp1252"
+        text = data.decode(encoding, errors="replace")
+        data = text.encode("utf-8")
+        encoding = "utf-8"
+    if not text.endswith("\n"):
+        line = text.count("\n") + 1
+        raise BadValueError.single(
+            name, "the last line does not end with a newline: the file may be truncated (an interrupted "
+                  "download or copy); expected a complete file ending with a line break", line,
+        )
+    header, header_line = _first_line(text)
+    _check_header(name, header, header_line, REQUIRED)
+    count_column = _count_column(header)
+    if count_column is None:
+        raise MissingColumnError.single(
+            name, f"missing column '{COUNT}' (or '{OLD_COUNT}'); the header has "
+                  f"{', '.join(repr(c) for c in header)}", header_line,
+        )
+    wanted = {*REQUIRED, count_column}
+    try:
+        frame = pd.read_csv(
+            io.BytesIO(data), encoding=encoding, dtype=str, keep_default_na=False, na_filter=False,
+            usecols=lambda c: c.strip() in wanted, skip_blank_lines=True, engine="c",
+        )
+    except pd.errors.ParserError as exc:
+        raise DataFileError.single(name, f"not a well-formed CSV file ({_parser_message(exc)})") from None
+    frame.columns = [c.strip() for c in frame.columns]
+    frame = frame.rename(columns={count_column: COUNT})[[*REQUIRED, COUNT]]
+    if frame.empty:
+        raise DataFileError.single(name, "has a header but no data rows", header_line)
+    return _Raw(name, frame, count_column, csv_text=text, header_line=header_line)
+
+
+def _parser_message(exc: Exception) -> str:
+    return str(exc).replace("Error tokenizing data. C error: ", "").strip()
+
+
+def _first_line(text: str) -> tuple[list[str], int]:
+    """The first non-blank line's column names (trimmed) and its line number."""
+    start = 0
+    number = 1
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        line = text[start:end]
+        if line.strip():
+            return [c.strip() for c in next(csv.reader([line]))], number
+        start, number = end + 1, number + 1
+    return [], 1
+
+
+def _csv_lines(text: str, header_line: int, rows: int) -> np.ndarray:
+    """The line each data row starts on, for error messages only (so it may be slow).
+
+    When every line after the header is one data row, that is a sum; otherwise (blank lines, quoted line
+    breaks) the file is walked with the csv module, skipping the lines pandas skips.
+    """
+    if text.count("\n") == header_line + rows and "\n\n" not in text:
+        return np.arange(header_line + 1, header_line + 1 + rows)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    lines: list[int] = []
+    start = 1
+    seen_header = False
+    for record in reader:
+        blank = not record or (len(record) == 1 and not record[0].strip())
+        if not blank:
+            if seen_header:
+                lines.append(start)
+            seen_header = True
+        start = reader.line_num + 1
+    lines += [start] * max(0, rows - len(lines))
+    return np.asarray(lines[:rows] if len(lines) >= rows else lines)
+
+
+# --- checking --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Column:
+    """A low-cardinality text column as codes into its distinct values (trimmed): checks run on the few
+    distinct values, not on 300,000 rows."""
+
+    codes: np.ndarray
+    values: np.ndarray  # object array of trimmed text
+
+    @classmethod
+    def of(cls, series: pd.Series) -> _Column:
+        codes, uniques = pd.factorize(series, use_na_sentinel=False)
+        values = np.array([str(u).strip() for u in uniques], dtype=object)
+        return cls(np.asarray(codes, dtype="int64"), values)
+
+    def rows_where(self, bad: set[int]) -> np.ndarray:
+        """The row indices whose value is one of the ``bad`` distinct values."""
+        return np.flatnonzero(np.isin(self.codes, list(bad)))
+
+    def text(self, row: int) -> str:
+        return str(self.values[self.codes[row]])
+
+
+def _tidy(raw: _Raw, registry: Registry) -> pd.DataFrame:
+    frame = raw.frame
+    year, quarter, force, code = (_Column.of(frame[c]) for c in REQUIRED)
+    counts = frame[COUNT]
+    # Rows of empty cells (a CSV line of commas, spreadsheet padding) carry nothing: leave them out.
+    blank = (
+        (year.values[year.codes] == "") & (quarter.values[quarter.codes] == "")
+        & (force.values[force.codes] == "") & (code.values[code.codes] == "")
+    )
+    if blank.any():
+        blank &= (counts.astype(str).str.strip() == "").to_numpy()
+    keep = np.flatnonzero(~blank) if blank.any() else None
+
+    start = _financial_years(raw, year, keep)
+    quarter_number = _quarters(raw, quarter, keep)
+    area = _forces(raw, force, registry, keep)
+    empty_code = {i for i, v in enumerate(code.values) if not v}
+    if empty_code:
+        for row in _kept(code.rows_where(empty_code), keep):
+            raw.problem(int(row), "empty value; expected an offence code such as '8N' or '4.10'", CODE)
+    count = _counts(raw, counts)
+
+    valid = ~(np.isnan(start) | np.isnan(quarter_number) | (area == "") | np.isin(code.codes, list(empty_code)))
+    if keep is not None:
+        valid &= ~blank
+    _duplicates(raw, valid, force, year, quarter, code, area)
+    if raw.problems:
+        raise BadValueError(_sorted(raw.problems))
+
+    rows = np.flatnonzero(valid) if not valid.all() else slice(None)
+    # Quarter q of financial year Y ends in month Y*12 + 2 + 3q (0-based months: q1 -> June of Y).
+    month0 = start[rows].astype("int64") * 12 + 2 + 3 * quarter_number[rows].astype("int64")
+    ends = (month0 - 1970 * 12 + 1).astype("datetime64[M]").astype("datetime64[D]") - np.timedelta64(1, "D")
+    return pd.DataFrame(
+        {
+            "area_code": pd.array(area, dtype="string")[rows],
+            "period_end": pd.to_datetime(ends).as_unit("ns"),
+            "months": np.full(len(ends), 3, dtype="int64"),
+            "category": pd.array(code.values, dtype="string").take(code.codes[rows]),
+            "count": count[rows],
+        }
+    )
+
+
+def _kept(rows: np.ndarray, keep: np.ndarray | None) -> np.ndarray:
+    return rows if keep is None else np.intersect1d(rows, keep)
+
+
+def _sorted(problems: list[Problem]) -> list[Problem]:
+    sheet_order: dict[str, int] = {}
+    for p in problems:
+        sheet = getattr(p, "sheet", None) or ""
+        sheet_order.setdefault(sheet, len(sheet_order))
+    return sorted(
+        problems, key=lambda p: (sheet_order[getattr(p, "sheet", None) or ""], p.line or 0, p.column or "")
+    )
+
+
+def _financial_years(raw: _Raw, years: _Column, keep: np.ndarray | None) -> np.ndarray:
+    """The first calendar year of each row's financial year ('2013/14' -> 2013), NaN where it is malformed."""
+    starts = np.full(len(years.values), np.nan)
+    reasons: dict[int, str] = {}
+    for i, text in enumerate(years.values):
+        match = _YEAR.match(text)
+        if match and (int(match.group(1)) + 1) % 100 == int(match.group(2)):
+            starts[i] = float(match.group(1))
+        elif not text:
+            reasons[i] = "empty value; expected a financial year such as 2013/14"
+        elif match:
+            reasons[i] = (f"'{text}' is not a financial year: the years are not consecutive; expected a "
+                          "financial year such as 2013/14")
+        else:
+            reasons[i] = f"'{text}' is not a financial year; expected YYYY/YY, such as 2013/14"
+    if reasons:
+        for row in _kept(years.rows_where(set(reasons)), keep):
+            raw.problem(int(row), reasons[int(years.codes[row])], YEAR)
+    return starts[years.codes]
+
+
+def _quarters(raw: _Raw, quarters: _Column, keep: np.ndarray | None) -> np.ndarray:
+    numbers = np.array([_QUARTERS.get(v, np.nan) for v in quarters.values], dtype=float)
+    bad = {i for i, n in enumerate(numbers) if np.isnan(n)}
+    if bad:
+        for row in _kept(quarters.rows_where(bad), keep):
+            text = quarters.text(row)
+            found = f"'{text}' is not a quarter" if text else "empty value"
+            raw.problem(int(row), f"{found}; expected a financial quarter 1, 2, 3 or 4 (1 = April to June)",
+                        QUARTER)
+    return numbers[quarters.codes]
+
+
+def _forces(raw: _Raw, names: _Column, registry: Registry, keep: np.ndarray | None) -> np.ndarray:
+    """Each row's registry code ('' where the force is unknown, with a problem recorded)."""
+    codes = np.empty(len(names.values), dtype=object)
+    reasons: dict[int, str] = {}
+    for i, name in enumerate(names.values):
+        force = registry.find(name) if name else None
+        codes[i] = force.code if force is not None else ""
+        if force is not None:
+            continue
+        if not name:
+            reasons[i] = "empty value; expected a police force name"
+        else:
+            near = registry.suggest(name)
+            hint = f" (did you mean '{near[0]}'?)" if near else ""
+            reasons[i] = (f"'{name}' is not a known police force{hint}; expected a name or code from "
+                          "`crimestat forces`")
+    if reasons:
+        for row in _kept(names.rows_where(set(reasons)), keep):
+            raw.problem(int(row), reasons[int(names.codes[row])], FORCE)
+    return codes[names.codes]
+
+
+def _counts(raw: _Raw, counts: pd.Series) -> np.ndarray:
+    """The counts as int64. The happy path is one arrow cast; only cells that fail it are looked at."""
+    try:
+        return np.asarray(pc.cast(pc.utf8_trim_whitespace(pa.array(counts)), pa.int64()), dtype="int64")
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, AttributeError):
+        pass
+    text = counts.astype(str).str.strip()
+    ok = text.str.fullmatch(_WHOLE).to_numpy(dtype=bool)
+    values = np.zeros(len(text), dtype="int64")
+    values[ok] = text[ok].astype("int64").to_numpy()
+    for i in np.flatnonzero(~ok):
+        stub = CsvTable(raw.name, [], [], [0])
+        cell = str(counts.iloc[i])
+        if not cell.strip():
+            blank_row = all(not str(raw.frame[c].iloc[i]).strip() for c in REQUIRED)
+            if blank_row:
+                continue  # a row of empty cells, left out
+        parsed = parse_number(stub, 0, COUNT, cell, minimum=None, what=COUNT_WHAT)
+        if parsed is None:
+            raw.problem(int(i), stub.problems[0].message, raw.count_column)
+        else:
+            values[i] = int(parsed)
+    return values
+
+
+def _duplicates(raw: _Raw, valid: np.ndarray, force: _Column, year: _Column, quarter: _Column, code: _Column,
+                area: np.ndarray) -> None:
+    """Record a problem for every repeat of a (force, financial year, quarter, offence code) row.
+
+    The key uses the registry code, so 'CIFAS' and 'Cifas' in the same quarter would also be a repeat.
+    """
+    area_codes, _ = pd.factorize(area)
+    key = area_codes.astype("int64")
+    for column in (year, quarter, code):
+        key = key * (len(column.values) + 1) + column.codes
+    key = np.where(valid, key, -1 - np.arange(len(key)))  # invalid rows never repeat
+    repeated = pd.Series(key).duplicated(keep=False).to_numpy()
+    if not repeated.any():
+        return
+    first: dict[int, int] = {}
+    for row in np.flatnonzero(repeated):
+        k = int(key[row])
+        if k not in first:
+            first[k] = int(row)
+            continue
+        raw.problem(
+            int(row),
+            f"duplicate row for {force.text(row)}, {year.text(row)} quarter {quarter.text(row)}, offence code "
+            f"'{code.text(row)}' (first on {_where(raw, first[k])}); expected one row per force, quarter and "
+            "offence code",
+            None,
+        )
+
+
+def _where(raw: _Raw, position: int) -> str:
+    if raw.sheets is not None and raw.rows is not None:
+        return f"sheet {raw.sheets[position]}, row {int(raw.rows[position])}"
+    return f"line {raw.line(position)}"
