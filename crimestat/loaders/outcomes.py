@@ -1,0 +1,513 @@
+"""Load Home Office crime outcomes open data into tidy quarterly outcome counts.
+
+Two layouts are read, recognised by their header:
+
+- the published data sheet (``prc-outcomes-open-data-marYYYY-tables-DDMMYY.xlsx``, or a CSV saved from it):
+  one row per force, quarter, offence code and outcome type, with the count of outcomes "for offences that
+  were recorded in the quarter" (the basis on which every recorded offence has exactly one outcome row, so
+  the types sum to offences recorded); it is summed over offence codes here;
+- the same sheet already summed over offence codes (``prc-outcomes-2024-25-by-force-quarter-group-type.csv.gz``
+  in ``sample_data``).
+
+The result has one row per area, quarter end, offence group and outcome type (see :func:`load_outcomes`).
+Every problem in a file is collected and reported together, each naming the file, the line and the column.
+
+Outcome types and their categories are data (``data/outcome_types.csv``, see :func:`load_outcome_types`).
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import os
+import re
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from ..errors import BadValueError, DataFileError, MissingColumnError, MissingFileError, Problem
+from ..forces import Registry
+from ._csv import CsvTable, Source, check_text, parse_number, read_csv, read_text, source_name
+from .spreadsheet import SheetProblem, read_sheet_tables
+
+YEAR = "Financial Year"
+QUARTER = "Financial Quarter"
+FORCE = "Force Name"
+GROUP = "Offence Group"
+TYPE = "Outcome Type"
+CODE = "Offence Code"
+EXPIRED = "Offence code expired"
+PUBLISHED_COUNT = "Outcomes for offences that were recorded in the quarter"
+SUMMED_COUNT = "Outcomes for offences recorded in quarter (summed over offence codes)"
+COMMON = (YEAR, QUARTER, FORCE, GROUP, TYPE)
+PUBLISHED = (*COMMON, CODE, PUBLISHED_COUNT)  # 'Offence code expired' is optional
+SUMMED = (*COMMON, SUMMED_COUNT)
+
+# What the published sheet writes in the recorded-in-quarter column for an offence code that has expired.
+EXPIRED_MARK = "n/a - offence code expired"
+SHEET_NAME = re.compile(r"outcomes[ _]open[ _]data", re.IGNORECASE)
+_YEAR = re.compile(r"^(\d{4})\s*[/-]\s*(\d{2})$")
+_INTEGER = re.compile(r"^-?\d{1,15}$")
+_THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+$")
+# Quarter 1 is April to June: the month and year offset of each quarter's last day.
+_QUARTER_END = {1: (6, 30, 0), 2: (9, 30, 0), 3: (12, 31, 0), 4: (3, 31, 1)}
+
+Category = Literal[
+    "not_yet_assigned", "charge_summons", "out_of_court", "diversionary", "evidential_difficulties",
+    "no_suspect", "other",
+]
+CATEGORIES: tuple[Category, ...] = (
+    "not_yet_assigned", "charge_summons", "out_of_court", "diversionary", "evidential_difficulties",
+    "no_suspect", "other",
+)
+
+COLUMNS = ("area_code", "period_end", "months", "offence_group", "outcome_type", "count")
+
+
+# --- outcome types ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutcomeType:
+    """One Home Office outcome type: its number, a short label, its published outcome group, our category."""
+
+    number: int
+    label: str
+    outcome_group: str
+    category: Category
+
+
+@dataclass(frozen=True)
+class OutcomeTypes:
+    """Every known outcome type, by number. A type not listed here is an error in an outcomes file."""
+
+    types: tuple[OutcomeType, ...]
+
+    def __contains__(self, number: object) -> bool:
+        return any(t.number == number for t in self.types)
+
+    def get(self, number: int) -> OutcomeType:
+        for t in self.types:
+            if t.number == number:
+                return t
+        raise KeyError(number)
+
+    @property
+    def numbers(self) -> list[int]:
+        return sorted(t.number for t in self.types)
+
+    def in_category(self, category: Category) -> list[int]:
+        """The outcome type numbers that make up ``category``, in order."""
+        return sorted(t.number for t in self.types if t.category == category)
+
+
+def packaged_outcome_types_path():
+    return resources.files("crimestat") / "data" / "outcome_types.csv"
+
+
+def load_outcome_types(source: Source | None = None) -> OutcomeTypes:
+    """Read the outcome types table: ``outcome_type,label,outcome_group,category``.
+
+    The packaged table lists the Home Office outcome types 0-22 as used in the outcomes open data. Labels
+    are short forms of the outcome type descriptions of the Home Office outcomes framework (Home Office
+    Counting Rules, "Crime outcomes in England and Wales" statistical bulletins and their user guide);
+    ``outcome_group`` is copied from the open data's ``Outcome Group`` column (2024/25 file), so it is the
+    Home Office's wording exactly. Type 19 (National Fraud Intelligence Bureau filed, used by Action
+    Fraud only) is not listed: it does not occur in the police force outcomes data, so a 19 there is an
+    error rather than a guess. ``category`` groups the types into crimestat's outcome measures.
+    """
+    if source is None:
+        source = str(packaged_outcome_types_path())
+    table = read_csv(source, ["outcome_type", "label", "outcome_group", "category"])
+    numbers = [parse_number(table, r, "outcome_type", row[table.index("outcome_type")],
+                            what="an outcome type number 0-99") for r, row in enumerate(table.rows)]
+    labels = check_text(table, "label", "a label")
+    groups = check_text(table, "outcome_group", "the outcome group as the Home Office publishes it")
+    categories = check_text(table, "category", "one of " + ", ".join(CATEGORIES))
+    seen: dict[int, int] = {}
+    types = []
+    for r, (number, label, group, category) in enumerate(zip(numbers, labels, groups, categories)):
+        if category and category not in CATEGORIES:
+            table.problem(f"'{category}' is not an outcome category; expected one of {', '.join(CATEGORIES)}",
+                          r, "category")
+        if number is None:
+            continue
+        if int(number) in seen:
+            table.problem(f"outcome type {number} is listed twice (first on line {seen[int(number)]})", r,
+                          "outcome_type")
+        seen[int(number)] = table.lines[r]
+        types.append(OutcomeType(int(number), label, group, category))  # type: ignore[arg-type]
+    table.raise_problems()
+    return OutcomeTypes(tuple(sorted(types, key=lambda t: t.number)))
+
+
+# --- recognising and reading outcomes files ---------------------------------------------------------
+
+
+def looks_like_outcomes(header: Iterable[str]) -> bool:
+    """Whether a header is an outcomes table's, in either layout (for telling sources apart by content)."""
+    names = {str(h).strip() for h in header}
+    return set(COMMON) <= names and (PUBLISHED_COUNT in names or SUMMED_COUNT in names)
+
+
+def load_outcomes(source: Source, registry: Registry, outcome_types: OutcomeTypes | None = None) -> pd.DataFrame:
+    """Read an outcomes file and return tidy quarterly counts.
+
+    Columns: ``area_code`` (forces registry code), ``period_end`` (the quarter's last day: 2024/25 quarter
+    1 is 2024-06-30, quarter 4 is 2025-03-31), ``months`` (3), ``offence_group`` (as published),
+    ``outcome_type`` (int) and ``count`` (int64), summed over offence codes, one row per area, quarter,
+    offence group and outcome type, sorted.
+
+    Accepted: ``.csv`` and gzip-compressed ``.csv.gz`` (recognised by content, not by name) in either
+    layout, and ``.ods``/``.xlsx`` workbooks (the data sheet is the one named like "Outcomes open data").
+    Refused, all at once with file, line and column: an unknown force or outcome type, a quarter that is
+    not 1-4, counts that are not whole numbers, duplicate rows, and a CSV that does not end with a line
+    break (a download cut short). Negative counts are refused: the Home Office outcomes files carry none
+    once summed over offence codes (the 2024/25 file has none), and the offence-code rows of the published
+    sheet are summed first, so a negative recording correction there is accepted when its group total
+    is not negative.
+    """
+    types = outcome_types if outcome_types is not None else load_outcome_types()
+    name = source_name(source)
+    if isinstance(source, (str, os.PathLike)) and Path(source).suffix.lower() in (".ods", ".xlsx", ".xlsm"):
+        frames = [_tidy(frame, lines, where, registry, types) for frame, lines, where in _read_workbook(Path(source))]
+        return _combine(frames)
+    frame, lines = _read_csv_frame(source, name)
+    return _tidy(frame, lines, _Where(name), registry, types)
+
+
+def _combine(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    if len(frames) == 1:
+        return frames[0]
+    table = pd.concat(frames, ignore_index=True)
+    keys = ["area_code", "period_end", "offence_group", "outcome_type"]
+    table = table.groupby(keys, as_index=False, sort=True)["count"].sum()
+    table.insert(2, "months", 3)
+    return table[list(COLUMNS)]
+
+
+class _Named(io.BytesIO):
+    """Decompressed bytes that keep the file's name, so messages name the file the user gave."""
+
+    def __init__(self, data: bytes, name: str):
+        super().__init__(data)
+        self.name = name
+
+
+def _read_bytes(source: Source, name: str) -> bytes:
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        if not path.exists():
+            raise MissingFileError.single(name, "file not found")
+        if path.is_dir():
+            raise MissingFileError.single(name, "is a folder, expected an outcomes CSV file")
+        try:
+            return path.read_bytes()
+        except OSError as exc:
+            raise MissingFileError.single(name, f"cannot be read ({exc.strerror})") from None
+    data = source.read()
+    return data.encode("utf-8") if isinstance(data, str) else data
+
+
+def _read_text(source: Source, name: str) -> str:
+    """The file's text, gunzipped when it is gzip data whatever its name says."""
+    if isinstance(source, (str, os.PathLike)) and str(source) == "-":
+        return read_text(source)
+    data = _read_bytes(source, name)
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (EOFError, OSError, gzip.BadGzipFile) as exc:
+            raise DataFileError.single(
+                name, f"the gzip data are cut short or damaged ({exc}); expected a complete .csv.gz download"
+            ) from None
+    return read_text(_Named(data, name))
+
+
+def _read_csv_frame(source: Source, name: str) -> tuple[pd.DataFrame, np.ndarray]:
+    """The file as a frame of text cells, with each row's line number.
+
+    pandas' C parser does the work; its row positions are line numbers when no quoted cell spans lines,
+    which is checked. Otherwise (or when pandas refuses the file) the slower reader that tracks lines
+    exactly is used, so messages still name the right line.
+    """
+    text = _read_text(source, name)
+    if not text.strip():
+        raise DataFileError.single(name, "file is empty; expected a header line and outcome rows")
+    stripped = text.lstrip("\r\n\t ")
+    first_line = text[: len(text) - len(stripped)].count("\n") + 1
+    problems: list[Problem] = []
+    if not text.endswith("\n"):
+        lines_total = text.count("\n") + 1
+        problems.append(Problem(name, "the file does not end with a line break, so it may be cut short "
+                                "(an interrupted download); expected a complete file", lines_total))
+    header = next(csv.reader([stripped.split("\n", 1)[0].rstrip("\r")]))
+    header = [h.strip() for h in header]
+    _check_header(name, header, first_line)
+    try:
+        with warnings.catch_warnings():
+            # A row with more cells than the header is only a warning to pandas (the extra cells are
+            # dropped); here it is a problem to report, which the exact reader below does.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(io.StringIO(stripped), dtype=str, keep_default_na=False, na_filter=False,
+                                skip_blank_lines=False, index_col=False, engine="c")
+        frame.columns = header
+        records = stripped.count("\n") + (0 if stripped.endswith("\n") else 1)
+        exact = records == len(frame) + 1
+    except (pd.errors.ParserError, pd.errors.ParserWarning, ValueError):
+        exact = False
+    if exact:
+        lines = np.arange(first_line + 1, first_line + 1 + len(frame))
+    else:
+        table = read_csv(io.StringIO(text), header)
+        table.name = name
+        problems.extend(Problem(name, p.message, p.line, p.column) for p in table.problems)
+        frame = pd.DataFrame(table.rows, columns=table.header, dtype=str) if table.rows else \
+            pd.DataFrame({c: pd.Series([], dtype=str) for c in table.header})
+        lines = np.asarray(table.lines, dtype=np.int64)
+    blank = np.ones(len(frame), dtype=bool)
+    for column in frame.columns:
+        blank &= (frame[column].str.strip() == "").to_numpy()
+    frame, lines = frame[~blank].reset_index(drop=True), lines[~blank]
+    if problems:
+        raise _error(problems)
+    if frame.empty:
+        raise DataFileError.single(name, "has a header but no data rows", first_line)
+    return frame, lines
+
+
+def _check_header(name: str, header: list[str], line: int) -> None:
+    seen: set[str] = set()
+    for column in header:
+        if column in seen:
+            raise DataFileError.single(name, f"column '{column}' appears twice in the header", line)
+        seen.add(column)
+    wanted = PUBLISHED if PUBLISHED_COUNT in header else SUMMED if SUMMED_COUNT in header else None
+    shown = ", ".join(f"'{c}'" for c in header)
+    if wanted is None:
+        raise MissingColumnError.single(
+            name, f"no outcome count column: expected '{PUBLISHED_COUNT}' (the published outcomes sheet) or "
+            f"'{SUMMED_COUNT}'; the header has {shown}", line)
+    missing = [c for c in wanted if c not in header]
+    if missing:
+        raise MissingColumnError.single(
+            name, f"missing column{'s' if len(missing) > 1 else ''} {', '.join(repr(c) for c in missing)} "
+            f"of the outcomes layout; the header has {shown}", line)
+
+
+def _read_workbook(path: Path) -> list[tuple[pd.DataFrame, np.ndarray, _Where]]:
+    """The outcomes data sheet of a workbook (named like 'Outcomes open data'; Pivot, cover and notes skipped)."""
+    tables = read_sheet_tables(path, lambda sheet: bool(SHEET_NAME.search(sheet)), (*COMMON, CODE),
+                               (EXPIRED, PUBLISHED_COUNT, SUMMED_COUNT))
+    result = []
+    for table in tables:
+        where = _Where(table.file, table.sheet)
+        if PUBLISHED_COUNT not in table.columns and SUMMED_COUNT not in table.columns:
+            raise MissingColumnError([where.problem(
+                f"no '{PUBLISHED_COUNT}' column; expected the Home Office outcomes data sheet "
+                "(outcomes for offences recorded in each quarter)", table.header_row, None)])
+        frame = pd.DataFrame({c: s.to_numpy() for c, s in table.columns.items()})
+        result.append((frame, np.asarray(table.rows, dtype=np.int64), where))
+    return result
+
+
+# --- checking and tidying -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Where:
+    """Where rows come from: a CSV file (located by line) or a workbook sheet (located by sheet and row)."""
+
+    file: str
+    sheet: str | None = None
+
+    @property
+    def unit(self) -> str:
+        return "line" if self.sheet is None else "row"
+
+    def problem(self, message: str, line: int | None, column: str | None) -> Problem:
+        if self.sheet is None:
+            return Problem(self.file, message, line, column)
+        return SheetProblem(self.file, message, line, column, sheet=self.sheet)
+
+
+def _error(problems: list[Problem]) -> DataFileError:
+    return BadValueError(sorted(problems, key=lambda p: (p.line or 0, p.column or "")))
+
+
+def _rows(unit: str, lines: np.ndarray) -> str:
+    """'lines 5, 9, 12 and 40 more': where a repeated problem occurs."""
+    shown = ", ".join(str(n) for n in lines[:3])
+    more = len(lines) - 3
+    return f"{unit}s {shown}" + (f" and {more} more" if more > 0 else "")
+
+
+def _tidy(frame: pd.DataFrame, lines: np.ndarray, where: _Where, registry: Registry,
+          types: OutcomeTypes) -> pd.DataFrame:
+    """Check every cell that matters, vectorised, and sum the rows into tidy quarterly counts.
+
+    Work per row is done only for rows with a problem, to word its message; a valid 700,000-row sheet is
+    checked with whole-column operations.
+    """
+    problems: list[Problem] = []
+    published = PUBLISHED_COUNT in frame.columns
+    count_column = PUBLISHED_COUNT if published else SUMMED_COUNT
+
+    def by_value(column: str, raw: pd.Series, bad: np.ndarray, message: Callable[[str], str]) -> None:
+        """One problem per distinct bad value, at its first line, saying which other rows have it."""
+        if not bad.any():
+            return
+        for value in pd.unique(raw[bad]):
+            found = lines[bad & (raw == value).to_numpy()]
+            also = f" ({len(found)} rows: {_rows(where.unit, found)})" if len(found) > 1 else ""
+            problems.append(where.problem(message(value) + also, int(found[0]), column))
+
+    # Financial year and quarter -> the quarter's last day, worked out once per distinct pair.
+    year_raw = frame[YEAR].str.strip()
+    quarter_raw = frame[QUARTER].str.strip()
+    pair = year_raw + "|" + quarter_raw
+    ends: dict[str, date] = {}
+    bad_years: set[str] = set()
+    bad_quarters: set[str] = set()
+    for text in pd.unique(pair):
+        year_text, quarter_text = text.split("|", 1)
+        start = _year_start(year_text)
+        if start is None:
+            bad_years.add(year_text)
+        quarter = int(quarter_text) if quarter_text in ("1", "2", "3", "4") else None
+        if quarter is None:
+            bad_quarters.add(quarter_text)
+        if start is not None and quarter is not None:
+            month, day, offset = _QUARTER_END[quarter]
+            ends[text] = date(start + offset, month, day)
+    by_value(YEAR, year_raw, year_raw.isin(bad_years).to_numpy(),
+             lambda v: "empty value; expected a financial year such as 2024/25" if not v
+             else f"'{v}' is not a financial year; expected one such as 2024/25")
+    by_value(QUARTER, quarter_raw, quarter_raw.isin(bad_quarters).to_numpy(),
+             lambda v: "empty value; expected a financial quarter 1-4" if not v
+             else f"'{v}' is not a financial quarter; expected 1, 2, 3 or 4 (quarter 1 is April to June)")
+
+    # Forces -> registry codes, looked up once per distinct name.
+    force_raw = frame[FORCE].str.strip()
+    codes = {n: (f.code if (f := registry.find(n)) is not None else None) for n in pd.unique(force_raw) if n}
+    area = force_raw.map(codes)
+    by_value(FORCE, force_raw, area.isna().to_numpy(),
+             lambda v: "empty value; expected a police force name" if not v
+             else f"'{v}' is not a known police force{_suggest(registry, v)}; expected a name or code "
+             "from `crimestat forces`")
+
+    group = frame[GROUP].str.strip()
+    by_value(GROUP, group, (group == "").to_numpy(), lambda v: "empty value; expected an offence group")
+    if published:
+        code = frame[CODE].str.strip()
+        by_value(CODE, code, (code == "").to_numpy(), lambda v: "empty value; expected an offence code")
+
+    # Outcome types: whole numbers listed in the outcome types table.
+    type_raw = frame[TYPE].str.strip()
+    bad_type = ~type_raw.isin({str(n) for n in types.numbers}).to_numpy()
+    expected = f"an outcome type listed in outcome_types.csv ({_span(types.numbers)})"
+    by_value(TYPE, type_raw, bad_type, lambda v: f"empty value; expected {expected}" if not v
+             else f"'{v}' is not a known outcome type; expected {expected}")
+
+    # Counts: whole numbers; the published sheet's expired-code marker only where the code is expired.
+    count_raw = frame[count_column].str.strip()
+    separated = count_raw.str.fullmatch(_THOUSANDS.pattern).to_numpy()
+    if separated.any():
+        count_raw = count_raw.where(~separated, count_raw.str.replace(",", "", regex=False))
+    good = count_raw.str.fullmatch(_INTEGER.pattern).to_numpy()
+    marked = np.zeros(len(frame), dtype=bool)
+    if published:
+        marked = (count_raw.str.lower() == EXPIRED_MARK).to_numpy()
+        expired = (frame[EXPIRED].str.strip().str.lower() == "x").to_numpy() if EXPIRED in frame.columns \
+            else np.zeros(len(frame), dtype=bool)
+        for r in np.flatnonzero(marked & ~expired):
+            problems.append(where.problem(
+                f"'{frame[count_column].iat[r]}' but '{EXPIRED}' is not 'x'; expected a whole number of outcomes "
+                "(the marker is for expired offence codes only)", int(lines[r]), count_column))
+        good = good | marked
+    counts = np.zeros(len(frame), dtype=np.int64)
+    numeric = good & ~marked  # an expired code's marker counts nothing
+    counts[numeric] = count_raw[numeric].astype(np.int64).to_numpy()
+    what = "a whole number of outcomes of 0 or more"
+    for r in np.flatnonzero(~good):
+        scratch = CsvTable(where.file, [], [], [int(lines[r])])  # parse_number words the message
+        parse_number(scratch, 0, count_column, frame[count_column].iat[r], what=what)
+        problems.extend(where.problem(p.message, p.line, p.column) for p in scratch.problems)
+    if not published:
+        # Recording corrections, if any, are netted off before the Home Office sums over offence codes:
+        # the summed file has no negative counts, so one is a damaged or hand-edited file.
+        for r in np.flatnonzero(counts < 0):
+            problems.append(where.problem(f"'{frame[count_column].iat[r]}' is negative; expected {what}",
+                                          int(lines[r]), count_column))
+    # Duplicates are looked for on the cells as written (a force under two of its names included), so
+    # that they are reported with every other problem of the file.
+    raw_keys = pd.DataFrame({"year": year_raw, "quarter": quarter_raw, "force": area.fillna(force_raw),
+                             "group": group, "type": type_raw})
+    if published:
+        raw_keys["code"] = frame[CODE].str.strip()
+    _duplicates(raw_keys, lines, where, problems)
+    if problems:
+        raise _error(problems)
+
+    keys = pd.DataFrame({
+        "area_code": area.astype("string").to_numpy(),
+        "period_end": pd.to_datetime(pair.map(ends)).to_numpy(),
+        "offence_group": group.astype("string").to_numpy(),
+        "outcome_type": type_raw.astype(np.int64).to_numpy(),
+    })
+    key_columns = list(keys.columns)
+    keys["count"] = counts
+    keys["line"] = lines
+    summed = keys.groupby(key_columns, as_index=False, sort=True).agg(count=("count", "sum"), line=("line", "min"))
+    for r in np.flatnonzero(summed["count"].to_numpy() < 0):
+        row = summed.iloc[r]
+        problems.append(where.problem(
+            f"outcomes of type {row['outcome_type']} for '{row['offence_group']}' in the quarter to "
+            f"{row['period_end']:%B %Y} sum to {row['count']} over offence codes (the first of their "
+            f"{where.unit}s is here); expected a total of 0 or more", int(row["line"]), count_column))
+    if problems:
+        raise _error(problems)
+    summed.insert(2, "months", 3)
+    return summed[list(COLUMNS)].reset_index(drop=True)
+
+
+def _duplicates(keys: pd.DataFrame, lines: np.ndarray, where: _Where, problems: list[Problem]) -> None:
+    """A row repeated for the same force, quarter, offence (code) and outcome type would be counted twice."""
+    repeated = keys.duplicated(keep="first").to_numpy()
+    if not repeated.any():
+        return
+    first_of = keys.assign(line=lines).groupby(list(keys.columns), sort=False)["line"].transform("min")
+    for r in np.flatnonzero(repeated):
+        row = keys.iloc[r]
+        what = f"offence code '{row['code']}'" if "code" in keys.columns else f"offence group '{row['group']}'"
+        problems.append(where.problem(
+            f"duplicate row for the same force, {row['year']} quarter {row['quarter']}, {what} and outcome type "
+            f"{row['type']} (first on {where.unit} {first_of.iat[r]}); expected one row each", int(lines[r]), None))
+
+
+def _year_start(text: str) -> int | None:
+    """2024 from '2024/25'; None unless the two years are consecutive."""
+    match = _YEAR.match(text)
+    if not match:
+        return None
+    start, end = int(match.group(1)), int(match.group(2))
+    return start if (start + 1) % 100 == end else None
+
+
+def _span(numbers: list[int]) -> str:
+    missing = [n for n in range(numbers[0], numbers[-1] + 1) if n not in numbers] if numbers else []
+    text = f"{numbers[0]}-{numbers[-1]}" if numbers else "none"
+    return text + (f" except {', '.join(map(str, missing))}" if missing else "")
+
+
+def _suggest(registry: Registry, name: str) -> str:
+    near = registry.suggest(name)
+    return f" (did you mean '{near[0]}'?)" if near else ""
