@@ -139,7 +139,8 @@ def _is_workbook(path: str | os.PathLike) -> bool:
 
 def _read_workbook(path: str | os.PathLike) -> _Raw:
     name = str(path)
-    tables = read_sheet_tables(path, is_year_sheet, REQUIRED, COUNT_NAMES)
+    tables = read_sheet_tables(path, is_year_sheet, REQUIRED, COUNT_NAMES,
+                               sheets_wanted="a financial year's data (named like 2013_14 or 2013-14)")
     frames, sheets, rows = [], [], []
     count_column = COUNT
     for table in tables:

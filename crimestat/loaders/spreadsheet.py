@@ -90,6 +90,8 @@ def read_sheet_tables(
     sheet_filter: Callable[[str], bool],
     required: Sequence[str],
     optional: Sequence[str] = (),
+    *,
+    sheets_wanted: str = "the expected data",
 ) -> list[SheetTable]:
     """Read every sheet whose name passes ``sheet_filter`` as a table of text cells.
 
@@ -97,7 +99,7 @@ def read_sheet_tables(
     after trimming spaces; rows above it (titles, notes) are ignored, and so are columns that are neither
     required nor ``optional`` (stray extra columns in a published sheet). A workbook with no matching
     sheet, or a matching sheet without the header, is a :class:`SpreadsheetLayoutError` naming the file
-    and the sheets it has.
+    and the sheets it has; ``sheets_wanted`` describes the sheets looked for, for that message.
     """
     from python_calamine import CalamineError, CalamineWorkbook
 
@@ -117,7 +119,7 @@ def read_sheet_tables(
         chosen = [s for s in sheets if sheet_filter(s)]
         if not chosen:
             raise SpreadsheetLayoutError.single(
-                name, f"no sheet with the expected data; the workbook has sheets {_names(sheets)}"
+                name, f"no sheet with {sheets_wanted}; the workbook has sheets {_names(sheets)}"
             )
         tables = []
         for sheet in chosen:

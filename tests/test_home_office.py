@@ -1,0 +1,225 @@
+"""The Home Office recorded crime tables reader, the quarterly 12-month windows and the offence-code classification.
+
+Fixtures are real rows of the 23 April 2026 release (see tests/data/home-office/README.md).
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from crimestat.errors import DataFileError, MissingColumnError
+from crimestat.loaders.classification import load_classification
+from crimestat.loaders.forces import load_forces
+from crimestat.loaders.home_office import is_year_sheet, load_home_office_crime, looks_like_home_office_crime
+from crimestat.loaders.spreadsheet import SpreadsheetLayoutError, read_sheet_tables
+from crimestat.windows import missing_quarters, quarter_coverage, quarterly_windows
+
+HERE = Path(__file__).resolve().parent / "data" / "home-office"
+BAD = HERE / "bad"
+WARWICKSHIRE = "E23000017"
+HEADER = ("Financial Year,Financial Quarter,Force Name,Offence Description,Offence Group,Offence Subgroup,"
+          "Offence Code,Number of Offences")
+
+
+@pytest.fixture(scope="module")
+def registry():
+    return load_forces()
+
+
+@pytest.fixture(scope="module")
+def counts(registry):
+    return load_home_office_crime(HERE / "prc-pfa-sample.csv.gz", registry)
+
+
+def crime_excl_fraud(windows: pd.DataFrame, area: str, end: str) -> int:
+    codes = load_classification().categories("crime_excl_fraud", "home_office")
+    rows = windows[(windows["area_code"] == area) & (windows["period_end"] == pd.Timestamp(end))]
+    return int(rows[rows["category"].isin(codes)]["count"].sum())
+
+
+def test_ods_xlsx_and_csv_gz_give_identical_tidy_counts(registry, counts):
+    for name in ("prc-pfa-sample.ods", "prc-pfa-sample.xlsx"):
+        pd.testing.assert_frame_equal(load_home_office_crime(HERE / name, registry), counts)
+    assert list(counts.columns) == ["area_code", "period_end", "months", "category", "count"]
+    assert len(counts) == 1784
+    assert str(counts["area_code"].dtype) == "string" and str(counts["category"].dtype) == "string"
+    assert counts["count"].dtype == "int64" and set(counts["months"]) == {3}
+
+
+def test_gzip_is_recognised_by_its_bytes_and_stdin_like_objects_are_read(registry, counts, tmp_path):
+    renamed = tmp_path / "download.bin"
+    renamed.write_bytes((HERE / "prc-pfa-sample.csv.gz").read_bytes())
+    pd.testing.assert_frame_equal(load_home_office_crime(renamed, registry), counts)
+    text = gzip.decompress((HERE / "prc-pfa-sample.csv.gz").read_bytes()).decode()
+    pd.testing.assert_frame_equal(load_home_office_crime(io.StringIO(text), registry), counts)
+
+
+def test_quarter_ends_follow_the_financial_year(counts):
+    ends = sorted(counts["period_end"].unique())
+    # 2012/13 quarter 1 = April-June 2012; 2013/14 quarter 4 = January-March 2014.
+    assert ends[0] == pd.Timestamp("2012-06-30")
+    assert pd.Timestamp("2014-03-31") in ends and pd.Timestamp("2013-12-31") in ends
+    assert ends[-1] == pd.Timestamp("2015-03-31") and len(ends) == 12
+
+
+def test_offence_codes_stay_text(counts):
+    assert "4.10" in set(counts["category"]) and "4.1" in set(counts["category"])
+    assert "1/4.1/4.10/4.2" in set(counts["category"])
+
+
+def test_fraud_bodies_keep_their_registry_codes_and_both_cifas_spellings_are_one(counts):
+    assert set(counts["area_code"]) == {"ACTION_FRAUD", "CIFAS", "E23000016", "E23000017", "E23000034"}
+    # 'CIFAS' in 2012/13, 'Cifas' from 2013/14 in the published sheets: 12 quarters of one body.
+    assert (counts["area_code"] == "CIFAS").sum() == 12
+
+
+def test_negative_counts_are_kept(counts):
+    # Warwickshire, 2013/14 quarter 4, code 8M (racially or religiously aggravated harassment): -1 as published.
+    row = counts[(counts["area_code"] == WARWICKSHIRE) & (counts["period_end"] == pd.Timestamp("2014-03-31"))
+                 & (counts["category"] == "8M")]
+    assert row["count"].tolist() == [-1]
+    assert (counts["count"] < 0).sum() > 0
+
+
+def test_crime_excluding_fraud_for_warwickshire_matches_the_raw_rows(counts):
+    windows = quarterly_windows(counts)
+    # Independent check, a one-off pandas sum over the fixture's raw rows by the published Offence Group column:
+    #   rows = pd.read_csv("prc-pfa-sample.csv.gz", dtype=str); Force Name == "Warwickshire",
+    #   Offence Group != "Fraud offences", Financial Year == "2013/14" -> sum of Number of Offences = 28,377;
+    #   2013/14 quarters 2-4 + 2014/15 quarter 1 -> 27,651.
+    # Both equal the ONS rec-crime-pfa.csv figures for Warwickshire (years ending March and June 2014).
+    assert crime_excl_fraud(windows, WARWICKSHIRE, "2014-03-31") == 28377
+    assert crime_excl_fraud(windows, WARWICKSHIRE, "2014-06-30") == 27651
+
+
+def test_windows_need_all_four_quarters(counts):
+    windows = quarterly_windows(counts)
+    ends = sorted(windows.loc[windows["area_code"] == WARWICKSHIRE, "period_end"].unique())
+    # 12 quarters from June 2012 give windows ending March 2013 .. March 2015 (9 of them).
+    assert ends[0] == pd.Timestamp("2013-03-31") and ends[-1] == pd.Timestamp("2015-03-31") and len(ends) == 9
+    assert set(windows["months"]) == {12}
+
+    without = counts[~((counts["area_code"] == WARWICKSHIRE) & (counts["period_end"] == pd.Timestamp("2013-09-30")))]
+    gapped = quarterly_windows(without)
+    gapped_ends = set(gapped.loc[gapped["area_code"] == WARWICKSHIRE, "period_end"])
+    for end in ("2013-09-30", "2013-12-31", "2014-03-31", "2014-06-30"):
+        assert pd.Timestamp(end) not in gapped_ends  # absent, never a smaller total
+    assert crime_excl_fraud(gapped, WARWICKSHIRE, "2014-09-30") == crime_excl_fraud(windows, WARWICKSHIRE,
+                                                                                    "2014-09-30")
+    have = quarter_coverage(without)[WARWICKSHIRE]
+    assert missing_quarters(have, date(2014, 3, 31)) == ["July to September 2013"]
+    assert missing_quarters(have, date(2014, 9, 30)) == []
+    assert missing_quarters(set(), date(2014, 3, 31)) == [
+        "April to June 2013", "July to September 2013", "October to December 2013", "January to March 2014"]
+
+
+def test_a_category_missing_from_one_quarter_counts_zero_there():
+    quarterly = pd.DataFrame({
+        "area_code": ["A"] * 5,
+        "period_end": pd.to_datetime(["2013-06-30", "2013-09-30", "2013-12-31", "2014-03-31", "2014-03-31"]),
+        "months": 3,
+        "category": ["x", "x", "x", "x", "y"],
+        "count": [1, 2, 3, 4, 10],
+    })
+    windows = quarterly_windows(quarterly)
+    assert windows[["category", "count"]].values.tolist() == [["x", 10], ["y", 10]]
+    assert windows["period_end"].tolist() == [pd.Timestamp("2014-03-31")] * 2
+
+
+def test_padded_numbers_are_read(registry):
+    counts = load_home_office_crime(BAD / "padded-numbers.csv", registry)
+    assert len(counts) == 6 and counts["count"].dtype == "int64"
+
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("na-count.csv", "na-count.csv, line 4, column 'Number of Offences': 'N/a' is a suppression or footnote "
+                         "marker; expected a whole number of offences"),
+        ("unknown-force.csv", "unknown-force.csv, line 5, column 'Force Name': 'Warwickshre' is not a known "
+                              "police force (did you mean 'Warwickshire'?)"),
+        ("bad-year.csv", "bad-year.csv, line 3, column 'Financial Year': '2012/14' is not a financial year: the "
+                         "years are not consecutive"),
+        ("bad-quarter.csv", "bad-quarter.csv, line 6, column 'Financial Quarter': '5' is not a quarter; expected "
+                            "a financial quarter 1, 2, 3 or 4"),
+        ("missing-column.csv", "missing-column.csv, line 1: missing column 'Offence Code' (is 'Offence' meant to "
+                               "be it?)"),
+        ("duplicate-row.csv", "duplicate-row.csv, line 8: duplicate row for Warwickshire, 2012/13 quarter 1, "
+                              "offence code"),
+        ("truncated.csv", "truncated.csv, line 7: the last line does not end with a newline: the file may be "
+                          "truncated"),
+    ],
+)
+def test_each_bad_input_is_one_clear_error(registry, name, expected):
+    with pytest.raises(DataFileError) as caught:
+        load_home_office_crime(BAD / name, registry)
+    message = str(caught.value)
+    assert len(caught.value.problems) == 1, message
+    assert expected in message
+
+
+def test_duplicate_names_the_first_line(registry):
+    with pytest.raises(DataFileError, match=r"\(first on line 4\)"):
+        load_home_office_crime(BAD / "duplicate-row.csv", registry)
+
+
+def test_na_in_a_workbook_names_sheet_and_row(registry):
+    with pytest.raises(DataFileError) as caught:
+        load_home_office_crime(BAD / "na-count.xlsx", registry)
+    assert "na-count.xlsx, sheet 2012_13, row 5, column 'Number of Offences': 'N/a'" in str(caught.value)
+
+
+def test_all_problems_of_a_file_are_reported_together(registry):
+    text = (BAD / "na-count.csv").read_text().replace("Warwickshire", "Nowhere", 1)
+    with pytest.raises(DataFileError) as caught:
+        load_home_office_crime(io.StringIO(text), registry)
+    assert [p.line for p in caught.value.problems] == [2, 4]
+
+
+def test_a_workbook_without_year_sheets_names_the_sheets(registry):
+    with pytest.raises(SpreadsheetLayoutError, match="the workbook has sheets 'Cover_sheet', 'Data'"):
+        load_home_office_crime(BAD / "no-year-sheets.xlsx", registry)
+
+
+def test_a_year_sheet_without_its_header_is_an_error(registry):
+    with pytest.raises(MissingColumnError, match=r"no-header.xlsx, sheet 2012_13: no header row with the columns"):
+        load_home_office_crime(BAD / "no-header.xlsx", registry)
+
+
+def test_sheet_tables_read_columns_by_name_with_row_numbers():
+    tables = read_sheet_tables(HERE / "prc-pfa-sample.ods", is_year_sheet, ["Offence Code", "Number of Offences"],
+                               ["Force Name"])
+    assert [t.sheet for t in tables] == ["2012_13", "2013_14", "2014_15"]
+    title_sheet = tables[2]
+    assert title_sheet.header_row == 3 and int(title_sheet.rows[0]) == 4  # title + blank row above the header
+    stray = tables[1]
+    assert set(stray.columns) == {"Offence Code", "Number of Offences", "Force Name"}
+    assert stray.columns["Number of Offences"].iloc[0] == "54377"  # a number cell, without '.0'
+
+
+def test_the_header_is_what_recognises_the_file():
+    assert looks_like_home_office_crime(HEADER.split(","))
+    assert looks_like_home_office_crime(HEADER.replace("Number of Offences", "Offence Count").split(","))
+    outcomes = ["Financial Year", "Financial Quarter", "Force Name", "Offence Code", "Outcome Type",
+                "Outcomes for offences that were recorded in the quarter"]
+    assert not looks_like_home_office_crime(outcomes)
+    assert is_year_sheet("2013_14") and is_year_sheet("2013-14") and not is_year_sheet("Cover_sheet")
+
+
+def test_every_code_in_the_fixture_is_classified(counts):
+    classification = load_classification()
+    classified = set().union(*(classification.categories(m, "home_office")
+                               for m in classification.measures("home_office")))
+    assert set(counts["category"]) <= classified
+    fraud = classification.categories("fraud_offences", "home_office")
+    excl = classification.categories("crime_excl_fraud", "home_office")
+    victim = classification.categories("victim_based_crime", "home_office")
+    other = classification.categories("other_crimes_against_society", "home_office")
+    assert not fraud & excl and victim | other == excl and not victim & other
+    assert classification.describe("residential_burglary").denominator == "households"
