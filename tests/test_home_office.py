@@ -223,3 +223,11 @@ def test_every_code_in_the_fixture_is_classified(counts):
     other = classification.categories("other_crimes_against_society", "home_office")
     assert not fraud & excl and victim | other == excl and not victim & other
     assert classification.describe("residential_burglary").denominator == "households"
+
+
+def test_rows_with_more_fields_than_the_header_are_refused_not_shifted(registry):
+    row = "2013/14,1,Warwickshire,Murder,Violence against the person,Homicide,1,0"
+    with pytest.raises(DataFileError, match=r"<stream>, line 3: expected 8 fields, found 9"):
+        load_home_office_crime(io.StringIO(f"{HEADER}\n{row}\n{row},x\n"), registry)
+    with pytest.raises(DataFileError, match=r"line 2: data rows have more fields than the header's 8 columns"):
+        load_home_office_crime(io.StringIO(f"{HEADER}\n{row},x,y\n"), registry)

@@ -24,6 +24,7 @@ import io
 import os
 import re
 import sys
+import warnings
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -228,15 +229,30 @@ def _read_csv(source: Source) -> _Raw:
             name, f"missing column '{COUNT}' (or '{OLD_COUNT}'); the header has "
                   f"{', '.join(repr(c) for c in header)}", header_line,
         )
-    wanted = {*REQUIRED, count_column}
     try:
-        frame = pd.read_csv(
-            io.BytesIO(data), encoding=encoding, dtype=str, keep_default_na=False, na_filter=False,
-            usecols=lambda c: c.strip() in wanted, skip_blank_lines=True, engine="c",
-        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                io.BytesIO(data), encoding=encoding, dtype=str, keep_default_na=False, na_filter=False,
+                skip_blank_lines=True, engine="c", index_col=False,
+            )
     except pd.errors.ParserError as exc:
-        raise DataFileError.single(name, f"not a well-formed CSV file ({_parser_message(exc)})") from None
-    frame.columns = [c.strip() for c in frame.columns]
+        message = _parser_message(exc)
+        found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
+        if found:
+            expected, line, saw = (int(g) for g in found.groups())
+            raise DataFileError.single(name, f"expected {expected} fields, found {saw}", line) from None
+        raise DataFileError.single(name, f"not a well-formed CSV file ({message}); expected comma-separated "
+                                         "rows with double-quoted text") from None
+    if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
+        # pandas drops the extra fields of rows longer than the header (with a warning): refuse instead.
+        raise DataFileError.single(
+            name, f"data rows have more fields than the header's {len(header)} columns; expected one field per "
+                  "column", header_line + 1,
+        )
+    # All columns are read (index_col=False) so that a row with too many fields is refused rather than
+    # shifted; only the wanted ones are kept.
+    frame.columns = [str(c).strip() for c in frame.columns]
     frame = frame.rename(columns={count_column: COUNT})[[*REQUIRED, COUNT]]
     if frame.empty:
         raise DataFileError.single(name, "has a header but no data rows", header_line)
@@ -469,8 +485,8 @@ def _duplicates(raw: _Raw, valid: np.ndarray, force: _Column, year: _Column, qua
             continue
         raw.problem(
             int(row),
-            f"duplicate row for {force.text(row)}, {year.text(row)} quarter {quarter.text(row)}, offence code "
-            f"'{code.text(row)}' (first on {_where(raw, first[k])}); expected one row per force, quarter and "
+            f"duplicate row for {force.text(int(row))}, {year.text(int(row))} quarter {quarter.text(int(row))}, "
+            f"offence code '{code.text(int(row))}' (first on {_where(raw, first[k])}); expected one row per force, quarter and "
             "offence code",
             None,
         )
