@@ -18,17 +18,68 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from .errors import UnknownMeasureError
 from .forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE, Registry, normalise
-from .loaders.outcomes import CATEGORIES, Category, OutcomeTypes
 from .periods import as_period, month_end
 
 if TYPE_CHECKING:
     import pandas as pd
+
+
+Category = Literal[
+    "not_yet_assigned", "charge_summons", "out_of_court", "diversionary", "evidential_difficulties",
+    "no_suspect", "other",
+]
+CATEGORIES: tuple[Category, ...] = (
+    "not_yet_assigned", "charge_summons", "out_of_court", "diversionary", "evidential_difficulties",
+    "no_suspect", "other",
+)
+
+
+@dataclass(frozen=True)
+class OutcomeType:
+    """One Home Office outcome type: its number, a short label, its published outcome group, our category."""
+
+    number: int
+    label: str
+    outcome_group: str
+    category: Category
+
+
+@dataclass(frozen=True)
+class OutcomeTypes:
+    """Every known outcome type, by number. A type not listed here is an error in an outcomes file.
+
+    Read from ``data/outcome_types.csv`` by ``loaders.outcomes.load_outcome_types`` (where the labels come
+    from is said there).
+    """
+
+    types: tuple[OutcomeType, ...]
+
+    def __contains__(self, number: object) -> bool:
+        return any(t.number == number for t in self.types)
+
+    def get(self, number: int) -> OutcomeType:
+        for t in self.types:
+            if t.number == number:
+                return t
+        raise KeyError(number)
+
+    @property
+    def numbers(self) -> list[int]:
+        return sorted(t.number for t in self.types)
+
+    def in_category(self, category: Category) -> list[int]:
+        """The outcome type numbers that make up ``category``, in order."""
+        return sorted(t.number for t in self.types if t.category == category)
+
+
+COLUMNS = ("area_code", "period_end", "months", "offence_group", "outcome_type", "count")
+"""The columns of a loaded outcomes table (``loaders.outcomes.load_outcomes``)."""
 
 
 def is_fraud(offence_group: str) -> bool:
@@ -98,8 +149,6 @@ class OutcomeCube:
 def prepare_outcomes(table: pd.DataFrame) -> OutcomeCube:
     """Index a loaded outcomes table (``loaders.outcomes.load_outcomes``) by area, quarter, group and type."""
     import pandas as pd  # only when preparing: commands reading a cached cube never import pandas
-
-    from .loaders.outcomes import COLUMNS
 
     missing = [c for c in COLUMNS if c not in table.columns]
     if missing:

@@ -28,15 +28,14 @@ from dataclasses import dataclass
 from datetime import date
 from importlib import resources
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from ..errors import BadValueError, DataFileError, MissingColumnError, MissingFileError, Problem
 from ..forces import Registry
+from ..outcome_measures import CATEGORIES, COLUMNS, OutcomeType, OutcomeTypes
 from ._csv import CsvTable, Source, check_text, parse_number, read_csv, read_text, source_name
-from .spreadsheet import SheetProblem, read_sheet_tables
 
 YEAR = "Financial Year"
 QUARTER = "Financial Quarter"
@@ -59,55 +58,6 @@ _INTEGER = re.compile(r"^-?\d{1,15}$")
 _THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+$")
 # Quarter 1 is April to June: the month and year offset of each quarter's last day.
 _QUARTER_END = {1: (6, 30, 0), 2: (9, 30, 0), 3: (12, 31, 0), 4: (3, 31, 1)}
-
-Category = Literal[
-    "not_yet_assigned", "charge_summons", "out_of_court", "diversionary", "evidential_difficulties",
-    "no_suspect", "other",
-]
-CATEGORIES: tuple[Category, ...] = (
-    "not_yet_assigned", "charge_summons", "out_of_court", "diversionary", "evidential_difficulties",
-    "no_suspect", "other",
-)
-
-COLUMNS = ("area_code", "period_end", "months", "offence_group", "outcome_type", "count")
-
-
-# --- outcome types ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class OutcomeType:
-    """One Home Office outcome type: its number, a short label, its published outcome group, our category."""
-
-    number: int
-    label: str
-    outcome_group: str
-    category: Category
-
-
-@dataclass(frozen=True)
-class OutcomeTypes:
-    """Every known outcome type, by number. A type not listed here is an error in an outcomes file."""
-
-    types: tuple[OutcomeType, ...]
-
-    def __contains__(self, number: object) -> bool:
-        return any(t.number == number for t in self.types)
-
-    def get(self, number: int) -> OutcomeType:
-        for t in self.types:
-            if t.number == number:
-                return t
-        raise KeyError(number)
-
-    @property
-    def numbers(self) -> list[int]:
-        return sorted(t.number for t in self.types)
-
-    def in_category(self, category: Category) -> list[int]:
-        """The outcome type numbers that make up ``category``, in order."""
-        return sorted(t.number for t in self.types if t.category == category)
-
 
 def packaged_outcome_types_path():
     return resources.files("crimestat") / "data" / "outcome_types.csv"
@@ -252,14 +202,17 @@ def _read_csv_frame(source: Source, name: str) -> tuple[pd.DataFrame, np.ndarray
     header = next(csv.reader([stripped.split("\n", 1)[0].rstrip("\r")]))
     header = [h.strip() for h in header]
     _check_header(name, header, first_line)
+    # Only the columns read are converted (descriptions and the closed-in-quarter counts are not used).
+    wanted = {*PUBLISHED, *SUMMED, EXPIRED}
+    used = [i for i, h in enumerate(header) if h in wanted]
     try:
         with warnings.catch_warnings():
             # A row with more cells than the header is only a warning to pandas (the extra cells are
             # dropped); here it is a problem to report, which the exact reader below does.
             warnings.simplefilter("error", pd.errors.ParserWarning)
             frame = pd.read_csv(io.StringIO(stripped), dtype=str, keep_default_na=False, na_filter=False,
-                                skip_blank_lines=False, index_col=False, engine="c")
-        frame.columns = header
+                                skip_blank_lines=False, index_col=False, engine="c", usecols=used)
+        frame.columns = [h for h in header if h in wanted]
         records = stripped.count("\n") + (0 if stripped.endswith("\n") else 1)
         exact = records == len(frame) + 1
     except (pd.errors.ParserError, pd.errors.ParserWarning, ValueError):
@@ -270,8 +223,9 @@ def _read_csv_frame(source: Source, name: str) -> tuple[pd.DataFrame, np.ndarray
         table = read_csv(io.StringIO(text), header)
         table.name = name
         problems.extend(Problem(name, p.message, p.line, p.column) for p in table.problems)
-        frame = pd.DataFrame(table.rows, columns=table.header, dtype=str) if table.rows else \
-            pd.DataFrame({c: pd.Series([], dtype=str) for c in table.header})
+        columns = [h for h in header if h in wanted]
+        frame = pd.DataFrame({c: pd.Series([row[header.index(c)] for row in table.rows], dtype=str)
+                              for c in columns})
         lines = np.asarray(table.lines, dtype=np.int64)
     blank = np.ones(len(frame), dtype=bool)
     for column in frame.columns:
@@ -305,6 +259,11 @@ def _check_header(name: str, header: list[str], line: int) -> None:
 
 def _read_workbook(path: Path) -> list[tuple[pd.DataFrame, np.ndarray, _Where]]:
     """The outcomes data sheet of a workbook (named like 'Outcomes open data'; Pivot, cover and notes skipped)."""
+    try:
+        from .spreadsheet import read_sheet_tables
+    except ImportError:  # the shared workbook reader is newer than this module
+        raise DataFileError.single(str(path), "reading .ods/.xlsx workbooks is not available in this installation; "
+                                   "save the 'Outcomes open data' sheet as CSV and give that") from None
     tables = read_sheet_tables(path, lambda sheet: bool(SHEET_NAME.search(sheet)), (*COMMON, CODE),
                                (EXPIRED, PUBLISHED_COUNT, SUMMED_COUNT))
     result = []
@@ -336,6 +295,8 @@ class _Where:
     def problem(self, message: str, line: int | None, column: str | None) -> Problem:
         if self.sheet is None:
             return Problem(self.file, message, line, column)
+        from .spreadsheet import SheetProblem  # a sheet was read, so the workbook reader is there
+
         return SheetProblem(self.file, message, line, column, sheet=self.sheet)
 
 
@@ -424,11 +385,13 @@ def _tidy(frame: pd.DataFrame, lines: np.ndarray, where: _Where, registry: Regis
         count_raw = count_raw.where(~separated, count_raw.str.replace(",", "", regex=False))
     good = count_raw.str.fullmatch(_INTEGER.pattern).to_numpy()
     marked = np.zeros(len(frame), dtype=bool)
+    misplaced = marked
     if published:
         marked = (count_raw.str.lower() == EXPIRED_MARK).to_numpy()
         expired = (frame[EXPIRED].str.strip().str.lower() == "x").to_numpy() if EXPIRED in frame.columns \
             else np.zeros(len(frame), dtype=bool)
-        for r in np.flatnonzero(marked & ~expired):
+        misplaced = marked & ~expired
+        for r in np.flatnonzero(misplaced):
             problems.append(where.problem(
                 f"'{frame[count_column].iat[r]}' but '{EXPIRED}' is not 'x'; expected a whole number of outcomes "
                 "(the marker is for expired offence codes only)", int(lines[r]), count_column))
@@ -454,6 +417,8 @@ def _tidy(frame: pd.DataFrame, lines: np.ndarray, where: _Where, registry: Regis
     if published:
         raw_keys["code"] = frame[CODE].str.strip()
     _duplicates(raw_keys, lines, where, problems)
+    if published:
+        _negative_totals(raw_keys.drop(columns="code"), counts, good & ~misplaced, lines, where, count_column, problems)
     if problems:
         raise _error(problems)
 
@@ -462,21 +427,28 @@ def _tidy(frame: pd.DataFrame, lines: np.ndarray, where: _Where, registry: Regis
         "period_end": pd.to_datetime(pair.map(ends)).to_numpy(),
         "offence_group": group.astype("string").to_numpy(),
         "outcome_type": type_raw.astype(np.int64).to_numpy(),
+        "count": counts,
     })
-    key_columns = list(keys.columns)
-    keys["count"] = counts
-    keys["line"] = lines
-    summed = keys.groupby(key_columns, as_index=False, sort=True).agg(count=("count", "sum"), line=("line", "min"))
-    for r in np.flatnonzero(summed["count"].to_numpy() < 0):
-        row = summed.iloc[r]
-        problems.append(where.problem(
-            f"outcomes of type {row['outcome_type']} for '{row['offence_group']}' in the quarter to "
-            f"{row['period_end']:%B %Y} sum to {row['count']} over offence codes (the first of their "
-            f"{where.unit}s is here); expected a total of 0 or more", int(row["line"]), count_column))
-    if problems:
-        raise _error(problems)
+    summed = keys.groupby(list(keys.columns[:-1]), as_index=False, sort=True)["count"].sum()
     summed.insert(2, "months", 3)
     return summed[list(COLUMNS)].reset_index(drop=True)
+
+
+def _negative_totals(keys: pd.DataFrame, counts: np.ndarray, readable: np.ndarray, lines: np.ndarray,
+                     where: _Where, column: str, problems: list[Problem]) -> None:
+    """Offence-code rows may carry negative corrections, but their total over the codes may not be negative.
+
+    Only totals whose every row was read as a count are judged, so a cell already reported does not make
+    up a negative total that is not there.
+    """
+    grouped = keys.assign(count=counts, line=lines, ok=readable).groupby(list(keys.columns), sort=False)
+    totals = grouped.agg(count=("count", "sum"), line=("line", "min"), ok=("ok", "all"))
+    for index, row in totals[(totals["count"] < 0) & totals["ok"]].iterrows():
+        year, quarter, _force, group, kind = index
+        problems.append(where.problem(
+            f"outcomes of type {kind} for '{group}' in {year} quarter {quarter} sum to {row['count']} over "
+            f"offence codes (the first of their {where.unit}s is here); expected a total of 0 or more",
+            int(row["line"]), column))
 
 
 def _duplicates(keys: pd.DataFrame, lines: np.ndarray, where: _Where, problems: list[Problem]) -> None:
