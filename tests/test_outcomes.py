@@ -229,6 +229,18 @@ def test_rows_with_extra_cells_and_quoted_line_breaks_keep_true_line_numbers(reg
     assert f"{path}, line 4: expected 7 fields, found 8" in message
 
 
+@pytest.mark.parametrize(("row", "found"), [(",9,extra", 8), ("", 6)])
+def test_rows_with_too_many_or_too_few_cells(registry, tmp_path, row, found):
+    # pandas drops extra cells and pads short rows silently; both must be errors naming their line.
+    header = (HERE / "negative-count.csv").read_text().splitlines()[0]
+    path = tmp_path / "ragged.csv"
+    path.write_text(header + "\n2024/25,1,Warwickshire,Robbery,Charged/Summonsed,1,9\n"
+                    f"2024/25,1,Warwickshire,Robbery,Charged/Summonsed,2{row}\n")
+    with pytest.raises(DataFileError) as info:
+        load_outcomes(path, registry)
+    assert f"{path}, line 3: expected 7 fields, found {found}" in str(info.value)
+
+
 def test_missing_count_column_and_missing_files(registry, tmp_path):
     path = tmp_path / "crime.csv"
     path.write_text("Financial Year,Financial Quarter,Force Name,Offence Group,Outcome Type,Number of Offences\n"

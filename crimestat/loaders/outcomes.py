@@ -202,35 +202,38 @@ def _read_csv_frame(source: Source, name: str) -> tuple[pd.DataFrame, np.ndarray
     header = next(csv.reader([stripped.split("\n", 1)[0].rstrip("\r")]))
     header = [h.strip() for h in header]
     _check_header(name, header, first_line)
-    # Only the columns read are converted (descriptions and the closed-in-quarter counts are not used).
     wanted = {*PUBLISHED, *SUMMED, EXPIRED}
-    used = [i for i, h in enumerate(header) if h in wanted]
+    columns = [h for h in header if h in wanted]
+    exact = False
     try:
         with warnings.catch_warnings():
             # A row with more cells than the header is only a warning to pandas (the extra cells are
-            # dropped); here it is a problem to report, which the exact reader below does.
+            # dropped); here it is a problem to report, which the exact reader below does. Every column is
+            # read: with ``usecols`` pandas accepts such rows silently.
             warnings.simplefilter("error", pd.errors.ParserWarning)
             frame = pd.read_csv(io.StringIO(stripped), dtype=str, keep_default_na=False, na_filter=False,
-                                skip_blank_lines=False, index_col=False, engine="c", usecols=used)
-        frame.columns = [h for h in header if h in wanted]
+                                skip_blank_lines=False, index_col=False, engine="c")
+        frame.columns = header
         records = stripped.count("\n") + (0 if stripped.endswith("\n") else 1)
-        exact = records == len(frame) + 1
+        blank = np.ones(len(frame), dtype=bool)
+        for column in columns:
+            blank &= (frame[column].str.strip() == "").to_numpy()
+        # pandas fills a row with fewer cells than the header with empty ones. An empty last cell in a row
+        # that is not blank may be such a row, so the exact reader, which counts cells, has the last word.
+        short = ((frame[header[-1]] == "").to_numpy() & ~blank).any()
+        exact = records == len(frame) + 1 and not short
     except (pd.errors.ParserError, pd.errors.ParserWarning, ValueError):
-        exact = False
+        pass
     if exact:
         lines = np.arange(first_line + 1, first_line + 1 + len(frame))
+        frame, lines = frame.loc[~blank, columns].reset_index(drop=True), lines[~blank]
     else:
-        table = read_csv(io.StringIO(text), header)
+        table = read_csv(io.StringIO(text), header)  # blank lines skipped, each row's own line kept
         table.name = name
         problems.extend(Problem(name, p.message, p.line, p.column) for p in table.problems)
-        columns = [h for h in header if h in wanted]
         frame = pd.DataFrame({c: pd.Series([row[header.index(c)] for row in table.rows], dtype=str)
                               for c in columns})
         lines = np.asarray(table.lines, dtype=np.int64)
-    blank = np.ones(len(frame), dtype=bool)
-    for column in frame.columns:
-        blank &= (frame[column].str.strip() == "").to_numpy()
-    frame, lines = frame[~blank].reset_index(drop=True), lines[~blank]
     if problems:
         raise _error(problems)
     if frame.empty:
