@@ -334,8 +334,10 @@ class OutcomeCounts:
             for quarter, index in zip(quarters_of(period_end), quarters):
                 if not self.cube.present[area, index]:
                     force = self.registry.by_code(code).name
-                    whose = f" (so {ENGLAND_AND_WALES} has none)" if area_code == ENGLAND_AND_WALES_CODE else ""
-                    return None, (f"no outcomes for {force} in {quarter_label(quarter)}{whose}; the 12 months to "
+                    if area_code == ENGLAND_AND_WALES_CODE:
+                        return None, (f"{ENGLAND_AND_WALES} needs all four quarters of every territorial force; "
+                                      f"the outcomes data have none for {force} in {quarter_label(quarter)}")
+                    return None, (f"no outcomes for {force} in {quarter_label(quarter)}; the 12 months to "
                                   f"{period_end:%B %Y} need all four quarters")
         block = self.cube.counts[np.ix_(areas, quarters, groups)]  # type: ignore[arg-type]
         return block.sum(axis=(0, 1, 2)), ""

@@ -258,6 +258,7 @@ def test_missing_count_column_and_missing_files(registry, tmp_path):
 def test_workbook_data_sheet(registry, tmp_path):
     openpyxl = pytest.importorskip("openpyxl")
     pytest.importorskip("python_calamine")
+    pytest.importorskip("crimestat.loaders.spreadsheet")
     workbook = openpyxl.Workbook()
     workbook.active.title = "Cover_sheet"
     workbook.active.append(["Crime outcomes open data"])
@@ -270,6 +271,10 @@ def test_workbook_data_sheet(registry, tmp_path):
         data.append([int(v) if v.lstrip("-").isdigit() and i >= 8 else v for i, v in enumerate(row)])
     path = tmp_path / "prc-outcomes-open-data-mar2025-tables-230426.xlsx"
     workbook.save(path)
+    misnamed = tmp_path / "outcomes.csv"
+    misnamed.write_bytes(path.read_bytes())
+    with pytest.raises(DataFileError, match="is a workbook"):
+        load_outcomes(misnamed, registry)
     table = load_outcomes(path, registry)
     assert table[["outcome_type", "count"]].values.tolist() == [[0, 2], [1, 8], [18, 3]]
     data.append(["2024/25", "1", "Warwickshire", "34D", "d", "Robbery", "Robbery", "", "19", "d", "g", 1, 1])
@@ -366,8 +371,8 @@ def test_england_and_wales_names_a_force_lacking_a_quarter(real, registry, types
     counts = OutcomeCounts(lacking, registry, types)
     rate = counts.rate("charge_summons", EW, MARCH_2025)
     assert rate.value_percent is None
-    assert rate.note == ("no outcomes for Warwickshire in the quarter to September 2024 (2024/25 quarter 2) (so "
-                         "England and Wales has none); the 12 months to March 2025 need all four quarters")
+    assert rate.note == ("England and Wales needs all four quarters of every territorial force; the outcomes data "
+                         "have none for Warwickshire in the quarter to September 2024 (2024/25 quarter 2)")
     assert counts.rate("charge_summons", WEST_MERCIA, MARCH_2025).ok
 
 

@@ -127,7 +127,7 @@ def load_outcomes(source: Source, registry: Registry, outcome_types: OutcomeType
     """
     types = outcome_types if outcome_types is not None else load_outcome_types()
     name = source_name(source)
-    if isinstance(source, (str, os.PathLike)) and Path(source).suffix.lower() in (".ods", ".xlsx", ".xlsm"):
+    if isinstance(source, (str, os.PathLike)) and Path(source).suffix.lower() in (".ods", ".xlsx", ".xlsm", ".xls"):
         frames = [_tidy(frame, lines, where, registry, types) for frame, lines, where in _read_workbook(Path(source))]
         return _combine(frames)
     frame, lines = _read_csv_frame(source, name)
@@ -179,6 +179,9 @@ def _read_text(source: Source, name: str) -> str:
             raise DataFileError.single(
                 name, f"the gzip data are cut short or damaged ({exc}); expected a complete .csv.gz download"
             ) from None
+    if data[:4] in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0"):
+        raise DataFileError.single(name, "is a workbook (or another zip file), not CSV text; give it its .xlsx or "
+                                   ".ods name to read its 'Outcomes open data' sheet")
     return read_text(_Named(data, name))
 
 
