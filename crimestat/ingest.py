@@ -23,6 +23,9 @@ def summary(counts: FileCounts, registry: Registry) -> list[str]:
              f"skipped {skipped:,}"]
     for reason, n in counts.skipped.most_common():
         lines.append(f"  skipped {n:,}: {reason}, e.g. {'; '.join(counts.examples.get(reason, [])[:3])}")
+    if counts.ignored:  # police.uk downloads hold these beside the street files: say they were not read
+        lines.append(f"left out {len(counts.ignored):,} outcomes and stop-and-search file"
+                     f"{'' if len(counts.ignored) == 1 else 's'} (not street-level crime), e.g. {counts.ignored[0]}")
     forces = sorted({registry.by_code(code).name for code, _, _ in counts.counts})
     months = sorted({month for _, month, _ in counts.counts})
     if months:
