@@ -113,7 +113,7 @@ def test_a_huge_member_without_newlines_is_a_short_error_in_bounded_memory(tmp_p
     finally:
         tracemalloc.stop()
     message = str(raised.value)
-    assert message == (f"{archive}:2014-06/{NAME}, line 1: line 1 is longer than 1,048,576 bytes, so it is not a "
+    assert message == (f"{archive}:2014-06/{NAME}, line 1: longer than 1,048,576 bytes with no newline, so not a "
                        f"street-level row (it starts '{'x' * 40}...')")
     assert peak < 16 << 20
 

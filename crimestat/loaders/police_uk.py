@@ -436,7 +436,7 @@ def count_chunks(chunks: Iterable[bytes], file: StreetFile, registry: Registry) 
         number = 1
         _count_blocks(block, blocks, file, registry, result)
     except _LongLine as exc:
-        raise DataFileError.single(file.name, f"line {number + 1} is longer than {MAX_LINE:,} bytes, so it is not "
+        raise DataFileError.single(file.name, f"longer than {MAX_LINE:,} bytes with no newline, so not "
                                    f"a street-level row (it starts {_short(str(exc))})", number + 1) from None
     return result
 
