@@ -7,7 +7,7 @@ then summed.
 
 How a file is read, and why:
 
-- **Streamed in blocks** of a few MiB, never whole: memory stays bounded whatever the size of a file or
+- **Streamed in blocks** of 512 KiB, never whole: memory stays bounded whatever the size of a file or
   archive member (a 1 GB member costs the same as a 1 MB one). A line longer than ``MAX_LINE`` bytes
   is an error, not a reason to buffer the rest of the file.
 - **Counted at the byte level with numpy** (our own parser, not pyarrow's or pandas'): a street file
@@ -72,7 +72,7 @@ COMPANION = re.compile(r"(?:^|/)\d{4}-\d{2}-[a-z0-9-]+-(?:outcomes|stop-and-sear
 COLUMNS = ("Month", "Falls within", "Crime type")
 MAX_EXAMPLES = 5
 MAX_PROBLEMS = 20  # per file: the rest are counted, not kept, so a bad 1 GB file cannot fill memory
-BLOCK = 4 << 20  # bytes read at a time
+BLOCK = 512 << 10  # bytes read at a time: small enough that numpy's passes over a block stay in cache
 MAX_LINE = 1 << 20  # a street-level row is a few hundred bytes; a longer "line" is not a row
 MAX_RECORD_LINES = 100  # a quoted field spanning more lines than this is taken as an unclosed quote
 MAX_QUOTED = 40  # characters of file content quoted in a message
