@@ -88,6 +88,33 @@ def _lifetime(category: str, total: pd.Series, periods: list) -> Lifetime:
     return Lifetime(category, started, stopped, status)
 
 
+def lifetime_from_totals(name: str, totals: list[int], periods: list[date]) -> Lifetime:
+    """A lifetime judged on one series of England and Wales totals (a whole measure's), without pandas."""
+    peak = max(totals, default=0)
+    recorded = {p: peak > 0 and t >= PLACEHOLDER_SHARE * peak for p, t in zip(periods, totals)}
+    positions = [i for i, p in enumerate(periods) if recorded[p]]
+    if not positions:
+        return Lifetime(name, None, None, {p: GAP for p in periods})
+    first, last = positions[0], positions[-1]
+    started = periods[first - 1] if first > 0 else None
+    stopped = years_before(periods[last + 1], 1) if last + 1 < len(periods) else None
+    status = {}
+    for i, p in enumerate(periods):
+        if i < first:
+            status[p] = NOT_STARTED
+        elif i > last:
+            status[p] = ENDED
+        elif not recorded[p]:
+            status[p] = GAP
+        elif started is not None and p < years_before(started, -1):
+            status[p] = PARTIAL_START
+        elif stopped is not None and p > stopped:
+            status[p] = PARTIAL_END
+        else:
+            status[p] = OK
+    return Lifetime(name, started, stopped, status)
+
+
 def succeeds(new: Lifetime, old: Lifetime) -> bool:
     """Whether ``new`` began when ``old`` stopped: one replaced the other."""
     if new.started is None or old.stopped is None:

@@ -18,24 +18,28 @@ from .render import FORMATS, render
 
 
 class YearMonth(click.ParamType):
-    """A month as YYYY-MM, given as the month's last day (the end of a 12-month period)."""
+    """A month as YYYY-MM (or YYYY-M, or its last day YYYY-MM-DD), given as the month's last day."""
 
     name = "YYYY-MM"
 
     def convert(self, value, param, ctx):
         if isinstance(value, date):
             return value
-        text = str(value).strip()
+        option = param.opts[0] if param is not None and param.opts else "--to"
         try:
-            year, month = text.split("-")
-            if len(year) != 4 or len(month) != 2:
-                raise ValueError
-            return periods.month_end(int(year), int(month))
-        except ValueError:
-            self.fail(f"'{value}' is not a month; expected YYYY-MM, such as 2014-06", param, ctx)
+            return periods.parse_month(value, option.lstrip("-").replace("-", "_"))
+        except CrimestatError as exc:
+            # crimestat's own one-line message and exit code, not click's usage block.
+            click.echo(f"crimestat: error: {exc.for_options({exc.parameter: option})}", err=True)
+            ctx.exit(exc.exit_code)
 
 
 YEAR_MONTH = YearMonth()
+
+
+# The library names parameters; the command line shows them as the options that set them.
+OPTION_NAMES = {"to": "--to", "baseline": "--baseline", "start": "--from", "population_year": "--population-year",
+                "force": "--force", "measure": "--measure", "release": "--release"}
 
 
 class Group(click.Group):
@@ -45,7 +49,7 @@ class Group(click.Group):
         try:
             return super().invoke(ctx)
         except CrimestatError as exc:
-            for line in str(exc).splitlines():
+            for line in exc.for_options(OPTION_NAMES).splitlines():
                 click.echo(f"crimestat: error: {line}", err=True)
             ctx.exit(exc.exit_code)
         except BrokenPipeError:
@@ -80,18 +84,20 @@ def data_options(func):
     @click.option("--forces", "forces_file", metavar="FILE", help="Forces registry CSV (default: the packaged one).")
     @click.option("--indicators", metavar="FILE", help="Victim satisfaction, detection and anti-social behaviour "
                   "figures (default: the data folder's, if any).")
+    @click.option("--release", metavar="NAME", help="Data release to use (default: the newest; `crimestat releases` "
+                  "lists them).")
     @click.option("--police-uk", "police_uk", metavar="PATH", multiple=True,
                   help="Use police.uk counts instead of ONS: an `ingest police-uk` CSV, or street-level "
                        "folders, zips or files (repeatable).")
     @functools.wraps(func)
     def wrapper(*args, data_dir, crime, population, la_lookups, households, classification, forces_file,
-                indicators, police_uk, **kwargs):
+                indicators, release, police_uk, **kwargs):
         from .dataset import DataPaths
 
         if crime and police_uk:
             raise click.UsageError("give --crime (ONS) or --police-uk, not both")
         paths = DataPaths(data_dir, crime, population, households, list(la_lookups), classification, forces_file,
-                          indicators, list(police_uk))
+                          indicators, list(police_uk), release)
         return func(*args, paths=paths, **kwargs)
 
     return wrapper
@@ -174,16 +180,18 @@ def compare(force, to, baseline, population_year, measures, confidence, interval
 
     Example: crimestat compare --force warwickshire --to 2014-06
     """
-    from .analyses.compare import compare as run
+    from .analyses.compare import choose_periods, compare as run
     from .analyses.indicators import IndicatorOptions, IndicatorSet
     from .dataset import load_dataset
 
     data = load_dataset(paths)
-    code = data.registry.get(force).code  # an unknown force is reported before any file is read
-    groups = _peer_groups(data.registry, code, peers, peer_groups)
+    resolved = data.registry.get(force)  # resolved once; an unknown force is reported before any file is read
+    groups = _peer_groups(data.registry, resolved.code, peers, peer_groups)
+    chosen = choose_periods(data, to, baseline)
     indicators = IndicatorSet(data.indicators) if data.indicators is not None else None
-    result = run(data, force, to, baseline, population_year, list(measures) or None, indicators,
-                 IndicatorOptions(confidence, interval, verdict), groups)
+    result = run(data, resolved, population_year=population_year, measures=list(measures) or None,
+                 indicators=indicators, options=IndicatorOptions(confidence, interval, verdict), peers=groups,
+                 chosen=chosen)
     write_output(render(result, fmt), output)
 
 
@@ -219,7 +227,8 @@ def measures(classification, fmt, output):
 @click.option("--force", "-f", "force", required=True, help="Force name, alias or ONS code, any case.")
 @click.option("--from", "start", type=YEAR_MONTH, help="First period end, YYYY-MM (default: four years before --to).")
 @click.option("--to", type=YEAR_MONTH, help="Last period end, YYYY-MM (default: the latest in the data).")
-@click.option("--measure", help="Measure to chart (default: crime_excl_fraud; police_uk_all_crime with --police-uk).")
+@click.option("--measure", help="Measure to chart (default: the source's headline measure, crime_excl_fraud for "
+              "ONS and Home Office data).")
 @click.option("--population-year", type=int, help="Use this mid-year population for every point.")
 @click.option("--plot", metavar="FILE.png|FILE.svg", help="Also draw the chart to this file.")
 @data_options
@@ -233,8 +242,8 @@ def trend(force, start, to, measure, population_year, plot, paths, fmt, output):
     from .analyses.trend import trend as run
 
     data = load_dataset(paths)
-    data.registry.get(force)
-    result = run(data, force, start, to, measure, population_year)
+    resolved = data.registry.get(force)
+    result = run(data, resolved, start, to, measure, population_year)
     if plot:
         from .render.charts import trend_chart
 
@@ -243,7 +252,8 @@ def trend(force, start, to, measure, population_year, plot, paths, fmt, output):
 
 
 @main.command()
-@click.option("--measure", help="Measure to rank by (default: crime_excl_fraud; police_uk_all_crime with --police-uk).")
+@click.option("--measure", help="Measure to rank by (default: the source's headline measure, crime_excl_fraud for "
+              "ONS and Home Office data).")
 @click.option("--to", type=YEAR_MONTH, help="End of the 12 months, YYYY-MM (default: the latest in the data).")
 @click.option("--baseline", type=YEAR_MONTH, help="Period for the longer change, YYYY-MM (default: four years before).")
 @click.option("--population-year", type=int, help="Mid-year population estimate to use.")
@@ -270,39 +280,37 @@ def rank(measure, to, baseline, population_year, force, plot, overdispersion, pe
         codes = _peer_groups(data.registry, code, peers, peer_groups).group(code)
     elif force:
         raise click.UsageError("--force goes with --peers or --peer-groups; without them rank lists all forces")
-    result, funnel = run(data, measure, to, baseline, population_year, codes, overdispersion)
+    result = run(data, measure, to, baseline, population_year, codes, overdispersion)
     if plot:
         from .render.charts import funnel_chart
 
-        info = data.classification.describe(result.meta["measure"])
-        phi = result.meta["overdispersion"]
+        info, phi, funnel = result.measure, result.phi, result.funnel
         adjusted = f"\nlimits widened for overdispersion (phi = {phi:.0f})" if phi is not None else ""
         funnel_chart(funnel.points, funnel.limits, funnel.target,
-                     f"{info.label}, rate {info.unit}: funnel plot, {periods.label(result.meta['period_end'])}"
-                     + adjusted, info.unit, plot)
+                     f"{info.label}, rate {info.unit}: funnel plot, {periods.label(result.periods.current)}"
+                     + adjusted, info.unit, plot, result.source.short_citation)
     write_output(render(result, fmt), output)
 
 
 @main.command()
 @click.argument("files", nargs=-1)
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Check the data folder's files (default when no FILE is given: the shipped sample_data).")
+              help="Check a data folder's release (default when no FILE is given: the shipped sample_data).")
+@click.option("--release", metavar="NAME", help="The release to check when no FILE is given (default: the newest).")
 @click.option("--la-lookup", "la_lookups", metavar="FILE", multiple=True,
               help="Lookup for a local authority population file.")
 @output_options
-def validate(files, data_dir, la_lookups, fmt, output):
+def validate(files, data_dir, release, la_lookups, fmt, output):
     """Check input files and report every problem at once (exit 1 if any).
 
-    Example: crimestat validate sample_data/ons-recorded-crime/rec-crime-pfa.csv my-indicators.csv
+    Example: crimestat validate sample_data/releases/ons-2019/rec-crime-pfa.csv my-indicators.csv
     """
-    from .dataset import STANDARD_FILES, default_data_dir
+    from . import releases
     from .analyses.validate import result, validate as run
 
     if not files:
-        folder = Path(data_dir if data_dir is not None else default_data_dir())
-        files = [str(folder / f) for f in STANDARD_FILES if (folder / f).is_file()]
-        if not files:
-            raise click.UsageError(f"none of crimestat's input files are in '{folder}'")
+        chosen = releases.choose(release, data_dir)
+        files = [str(f.path) for f in chosen.files if f.role != "geography"]
     checked = run(files, la_lookups=la_lookups)
     write_output(render(result(checked), fmt), output)
     if any(c.problems for c in checked):
@@ -377,9 +385,9 @@ def report(force, to, fmt, output, quiet, paths):
     if quiet:
         _setup_logging(True)
     data = load_dataset(paths)
-    data.registry.get(force)
+    resolved = data.registry.get(force)
     indicators = IndicatorSet(data.indicators) if data.indicators is not None else None
-    built = build_report(data, force, to, indicators)
+    built = build_report(data, resolved, to, indicators)
     if fmt == "html":
         from .render.charts import trend_svg
 
@@ -387,8 +395,8 @@ def report(force, to, fmt, output, quiet, paths):
         return
     from .render.charts import trend_chart
 
-    stem = Path(output).with_suffix("") if output else Path(f"{data.registry.get(force).police_uk_id or 'report'}-"
-                                                                f"{built.chart.meta['to']:%Y-%m}")
+    stem = Path(output).with_suffix("") if output else Path(f"{resolved.police_uk_id or 'report'}-"
+                                                                f"{built.chart.period_ends[-1]:%Y-%m}")
     image = Path(f"{stem}-trend.png")
     trend_chart(built.chart, str(image))
     write_output(report_markdown(built, image.name), output)

@@ -1,44 +1,42 @@
-"""Finding the input files (a data folder or single files) and loading them together."""
+"""The dataset a command works on: crime counts, denominators, classification, forces and indicators, joined.
+
+A dataset comes from one data release (the newest by default, or ``release=NAME``), from single files that
+override the release's (``crime=``, ``population=`` ...), or from in-memory tables (:meth:`Dataset.from_frames`)
+so the library can be used, and tested, without files. Files are read when first needed, so a bad force
+name fails before any large file is read and a command reads only what it uses.
+"""
 
 from __future__ import annotations
 
-import os
+import gzip
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from . import releases, sources
 from .classification import Classification
 from .denominators import Denominators
-from .errors import UsageError
+from .errors import DataFileError, MissingFileError, UsageError
 from .forces import Registry
-from .measures import MeasureCounts, prepare
 from .loaders.cache import cached, digest
 from .loaders.classification import load_classification
 from .loaders.forces import load_forces
 from .loaders.indicators import Indicator, load_indicators
+from .measures import MeasureCounts, prepare
 
-# File names inside a data folder; --data-dir points at another folder laid out the same way.
-CRIME = "ons-recorded-crime/rec-crime-pfa.csv"
-POPULATION = "population/pfa-population-mid2001-mid2019.csv"
-HOUSEHOLDS = "households/pfa-households-census-2011.csv"
-INDICATORS = "indicators/hmic-2014-published.csv"
-STANDARD_FILES = (CRIME, POPULATION, HOUSEHOLDS, INDICATORS)
+if TYPE_CHECKING:
+    import pandas as pd
 
+    from .releases import Release
+    from .sources import Source
 
-def default_data_dir() -> Path:
-    """The shipped ``sample_data`` folder: $CRIMESTAT_DATA_DIR, the checkout's, or the current folder's."""
-    env = os.environ.get("CRIMESTAT_DATA_DIR")
-    if env:
-        return Path(env)
-    beside_package = Path(__file__).resolve().parents[1] / "sample_data"
-    if beside_package.is_dir():
-        return beside_package
-    return Path("sample_data")
+default_data_dir = releases.default_data_dir  # kept here for callers of earlier versions
 
 
 @dataclass
 class DataPaths:
-    """Which files to read; single-file options override the data folder's."""
+    """Which data to read: a release (by name, default the newest) and single files overriding its own."""
 
     data_dir: Path | None = None
     crime: str | None = None
@@ -49,31 +47,132 @@ class DataPaths:
     forces: str | None = None
     indicators: str | None = None
     police_uk: list[str] = field(default_factory=list)
+    release: str | None = None
 
-    def resolve(self, name: str, relative: str) -> str:
-        given = getattr(self, name)
-        if given:
-            return str(given)
-        folder = self.data_dir if self.data_dir is not None else default_data_dir()
-        if not Path(folder).is_dir():
-            raise UsageError(f"data folder '{folder}' not found; pass --data-dir DIR or --{name} FILE")
-        return str(Path(folder) / relative)
+
+def _header(path: str) -> list[str]:
+    """The first line's columns of a CSV (gzip read transparently), for recognising its source."""
+    import csv
+
+    try:
+        with open(path, "rb") as stream:
+            start = stream.read(2)
+            stream.seek(0)
+            reader = gzip.open(stream) if start == b"\x1f\x8b" else stream
+            for raw in reader:
+                line = raw.decode("utf-8-sig", errors="replace").strip()
+                if line:
+                    return [c.strip() for c in next(csv.reader([line]))]
+    except (OSError, EOFError, gzip.BadGzipFile):
+        return []  # the loader reports what is wrong with the file
+    return []
+
+
+def source_of(path: str) -> Source:
+    """The source whose files look like ``path`` (by header; spreadsheets are the Home Office tables)."""
+    if path == "-":
+        return sources.get("ons")
+    if Path(path).suffix.lower() in (".ods", ".xlsx"):
+        return sources.get("home_office")
+    if not Path(path).is_file():
+        raise MissingFileError.single(path, "file not found" if not Path(path).exists() else "is not a file")
+    header = _header(path)
+    if not header:
+        return sources.get("ons")  # its loader says the file is empty and what it should hold
+    found = sources.recognise(header)
+    if found is None:
+        known = "; ".join(s.title for s in sources.all_sources())
+        raise DataFileError.single(path, f"is not a crime file crimestat knows (header: {', '.join(header[:8])}); "
+                                         f"expected one of: {known}", 1)
+    return found
 
 
 class Dataset:
-    """The inputs of a command, each loaded when first used (so a bad --force fails before any big file
-    is read, and a command reads only the files it needs)."""
+    """The inputs of a command, each loaded when first used."""
 
-    def __init__(self, paths: DataPaths):
-        self.paths = paths
-        self.files: dict[str, str] = {}
+    def __init__(self, paths: DataPaths | None = None):
+        self.paths = paths or DataPaths()
+        self.files: dict[str, str] = {}  # role -> the file read, as shown in output
 
-    def _file(self, name: str, relative: str) -> str:
-        path = self.paths.resolve(name, relative)
-        # Output names the shipped files by their place in the project, not this machine's folders.
-        shipped = getattr(self.paths, name) is None and self.paths.data_dir is None
-        self.files[name] = f"sample_data/{relative}" if shipped else path
-        return path
+    # -- building without files ------------------------------------------------------------------------
+
+    @classmethod
+    def from_frames(cls, counts: pd.DataFrame, population: pd.DataFrame, households: pd.DataFrame | None = None,
+                    *, source: str | Source = "ons", registry: Registry | None = None,
+                    classification: Classification | None = None, indicators: list[Indicator] | None = None,
+                    explain_coverage: Any = None) -> Dataset:
+        """A dataset from tables in memory.
+
+        ``counts``: 12-month tidy counts (``area_code, period_end, category, count``; area codes or any name
+        the forces registry knows). ``population`` and ``households``: ``area_code, year, population`` /
+        ``households``. ``source``: the source record (or its key) that says how categories map to measures.
+        """
+        import pandas as pd
+
+        data = cls(DataPaths())
+        data.__dict__["registry"] = registry or load_forces()
+        data.__dict__["classification"] = classification or load_classification()
+        record = source if not isinstance(source, str) else sources.get(source)
+        data.__dict__["source"] = record
+        data.__dict__["release"] = None
+        frame = counts.copy()
+        frame["area_code"] = [data._code(a) for a in frame["area_code"]]
+        frame["period_end"] = pd.to_datetime(frame["period_end"])
+        territorial = [f.code for f in data.registry.territorial]
+        explain = None
+        if record.explain is not None and explain_coverage is not None:
+            def explain(period, _have=explain_coverage, _explain=record.explain):
+                return _explain(_have, data.registry, period)
+        data.__dict__["counts"] = MeasureCounts(prepare(frame, territorial), data.classification, data.registry,
+                                                record.key, explain, record.break_level)
+
+        def values(table: pd.DataFrame | None, column: str) -> dict[tuple[str, int], int]:
+            if table is None:
+                return {}
+            return {(data._code(a), int(y)): int(v) for a, y, v in table[["area_code", "year", column]].itertuples(
+                index=False)}
+
+        data.__dict__["denominators"] = Denominators(values(population, "population"),
+                                                     values(households, "households"), data.registry)
+        data.__dict__["indicators"] = indicators
+        data.files = {"crime": "<in memory>"}
+        return data
+
+    def _code(self, name: str) -> str:
+        return self.registry.get(str(name)).code
+
+    # -- what is read ----------------------------------------------------------------------------------
+
+    @cached_property
+    def release(self) -> Release | None:
+        """The release the files come from; None when single files replace all of its files."""
+        paths = self.paths
+        if paths.crime and paths.population and paths.households and paths.release is None:
+            return None
+        return releases.choose(paths.release, paths.data_dir)
+
+    def _release_files(self, role: str) -> list[releases.ReleaseFile]:
+        return self.release.paths(role) if self.release is not None else []
+
+    def _given(self, role: str) -> list[tuple[str, str | None]]:
+        """The files for a role: the one the user named, or the release's, as (path, expected SHA-256)."""
+        given = getattr(self.paths, role)
+        if given:
+            return [(str(given), None)]
+        found = self._release_files(role)
+        if not found and role in ("crime", "population"):
+            name = self.release.name if self.release is not None else "the data"
+            raise UsageError(f"the release '{name}' has no {role} file; pass --{role} FILE")
+        return [(str(f.path), f.sha256) for f in found]
+
+    def _show(self, role: str, files: list[tuple[str, str | None]]) -> None:
+        shown = []
+        for path, _ in files:
+            try:
+                shown.append(str(Path(path).resolve().relative_to(releases.default_data_dir().resolve().parent)))
+            except ValueError:
+                shown.append(path)
+        self.files[role] = ", ".join(shown)
 
     @cached_property
     def registry(self) -> Registry:
@@ -89,75 +188,92 @@ class Dataset:
         return load_classification(self.paths.classification)
 
     @cached_property
-    def counts(self) -> MeasureCounts:
+    def source(self) -> Source:
         if self.paths.police_uk:
-            return self._police_uk_counts()
-        path = self._file("crime", CRIME)
-        territorial = [f.code for f in self.registry.territorial]
-        kind = f"ons_crime-{self._registry_key}"  # names become codes, and lifetimes use the territorial forces
+            return sources.get("police_uk")
+        ((path, _),) = self._given("crime")
+        return source_of(path)
 
-        def load():
-            # Parsing needs pandas; a cached table does not, so pandas is imported only here.
-            from .loaders.ons_crime import load_ons_crime
+    @cached_property
+    def counts(self) -> MeasureCounts:
+        source = self.source
+        registry = self.registry
+        territorial = [f.code for f in registry.territorial]
+        if self.paths.police_uk:
+            self.files["crime"] = ", ".join(self.paths.police_uk)
+            loaded = source.load(self.paths.police_uk, registry)
+            prepared, coverage = prepare(loaded.counts, territorial), loaded.coverage
+        else:
+            files = self._given("crime")
+            ((path, expected),) = files
+            self._show("crime", files)
 
-            return prepare(load_ons_crime(path, self.registry), territorial)
+            def load():
+                # Parsing needs pandas; a cached table does not, so pandas is imported only here.
+                loaded = source.load([path], registry)
+                return prepare(loaded.counts, territorial), loaded.coverage
 
-        prepared = cached(kind, path, load)
-        return MeasureCounts(prepared, self.classification, self.registry)
-
-    def _police_uk_counts(self) -> MeasureCounts:
-        from .windows import coverage, missing_months, month_name, rolling_windows
-        from .loaders.police_uk import load_monthly_counts
-
-        monthly = load_monthly_counts(self.paths.police_uk, self.registry)
-        self.files["crime"] = ", ".join(self.paths.police_uk)
-        have = coverage(monthly)
-
-        def explain(period) -> str:
-            spans = "; ".join(
-                f"{self.registry.by_code(a).name} has {month_name(min(m))} to {month_name(max(m))}"
-                for a, m in sorted(have.items()))
-            if period is None:
-                return f"police.uk counts: {spans}"
-            lacking = {self.registry.by_code(a).name: missing_months(m, period) for a, m in have.items()}
-            named = "; ".join(f"{name} lacks {', '.join(ms)}" for name, ms in sorted(lacking.items()) if ms)
-            return f"the 12 months to {period:%B %Y} need every month's police.uk counts: {named or spans}"
-
-        territorial = [f.code for f in self.registry.territorial]
-        prepared = prepare(rolling_windows(monthly), territorial)
-        return MeasureCounts(prepared, self.classification, self.registry, "police_uk", explain)
+            # Names become codes through the registry, and lifetimes use the territorial forces.
+            prepared, coverage = cached(f"{source.key}-{self._registry_key}", path, load, expected)
+        explain = None
+        if source.explain is not None:
+            def explain(period, _have=coverage, _explain=source.explain):
+                return _explain(_have, registry, period)
+        return MeasureCounts(prepared, self.classification, registry, source.key, explain, source.break_level)
 
     @cached_property
     def indicators(self) -> list[Indicator] | None:
-        """The indicators file given, or the data folder's if it has one; None when there is none."""
-        if self.paths.indicators is None:
-            folder = self.paths.data_dir if self.paths.data_dir is not None else default_data_dir()
-            if not (Path(folder) / INDICATORS).is_file():
-                return None
-        return load_indicators(self._file("indicators", INDICATORS), self.registry)
+        """The indicators file given, or the release's if it has one; None when there is none."""
+        files = self._given("indicators")
+        if not files:
+            return None
+        ((path, expected),) = files
+        self._show("indicators", files)
+        if expected is not None:
+            cached("indicators-check", path, lambda: None, expected)  # the manifest's checksum, nothing more
+        return load_indicators(path, self.registry)
 
     @cached_property
     def denominators(self) -> Denominators:
-        population_file = self._file("population", POPULATION)
-        households_file = self._file("households", HOUSEHOLDS)
+        population_files = self._given("population")
+        household_files = self._given("households")
+        self._show("population", population_files)
+        if household_files:
+            self._show("households", household_files)
         lookups = self.paths.la_lookups
-
-        def population():
-            from .loaders.denominators import by_area_and_year, load_population
-
-            return by_area_and_year(load_population(population_file, self.registry, lookups), "population")
-
-        def households():
-            from .loaders.denominators import by_area_and_year, load_households
-
-            return by_area_and_year(load_households(households_file, self.registry), "households")
-
-        # The lookups are other files, so a population read through them is not cached on one file's key.
         key = self._registry_key  # names in the files become codes through the registry
-        return Denominators(population() if lookups else cached(f"population-{key}", population_file, population),
-                            cached(f"households-{key}", households_file, households), self.registry)
+
+        def population(path):
+            def load():
+                from .loaders.denominators import by_area_and_year, load_population  # pandas, on a cache miss only
+
+                return by_area_and_year(load_population(path, self.registry, lookups), "population")
+            return load
+
+        def households(path):
+            def load():
+                from .loaders.denominators import by_area_and_year, load_households
+
+                return by_area_and_year(load_households(path, self.registry), "households")
+            return load
+
+        people: dict[tuple[str, int], int] = {}
+        for path, expected in population_files:
+            # The lookups are other files, so a population read through them is not cached on one file's key.
+            people.update(population(path)() if lookups else
+                          cached(f"population-{key}", path, population(path), expected))
+        homes: dict[tuple[str, int], int] = {}
+        for path, expected in household_files:
+            part = cached(f"households-{key}", path, households(path), expected)
+            overlap = sorted({y for (_, y) in part} & {y for (_, y) in homes})
+            if overlap:
+                raise DataFileError.single(path, f"a second households figure for {overlap[0]}: another households "
+                                                 "file of this release already gives that year")
+            homes.update(part)
+        description = self.release.population if self.release is not None and not self.paths.population else ""
+        return Denominators(people, homes, self.registry, description)
 
 
-def load_dataset(paths: DataPaths) -> Dataset:
+def load_dataset(paths: DataPaths | None = None) -> Dataset:
     """The dataset the paths describe; files are read when first needed."""
     return Dataset(paths)

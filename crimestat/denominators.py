@@ -20,6 +20,7 @@ class Denominator:
     kind: str  # "population" or "households"
     year: int | None
     note: str = ""
+    wanted: int | None = None  # the year the rule asks for, when the data stop earlier and ``year`` is the latest
 
     @property
     def ok(self) -> bool:
@@ -28,8 +29,11 @@ class Denominator:
     @property
     def description(self) -> str:
         if self.kind == "households":
-            return f"{self.year} Census" if self.year == 2011 else f"{self.year} figures"
-        return f"ONS mid-{self.year} estimates"
+            return f"{self.year} Census" if self.year in (2001, 2011, 2021) else f"{self.year} figures"
+        text = f"ONS mid-{self.year} estimates"
+        if self.wanted is not None:
+            text += f" (the latest in the data; the period would use mid-{self.wanted})"
+        return text
 
 
 Values = dict[tuple[str, int], int]  # (force code, year) -> people or households
@@ -38,8 +42,9 @@ Values = dict[tuple[str, int], int]  # (force code, year) -> people or household
 class Denominators:
     """Population (by mid-year) and households (by year) for every force."""
 
-    def __init__(self, population: Values, households: Values | None, registry: Registry):
+    def __init__(self, population: Values, households: Values | None, registry: Registry, series: str = ""):
         self.registry = registry
+        self.series = series  # what the population series is ("ONS mid-year estimates revised after ..."), if known
         self._values = {"population": dict(population), "households": dict(households or {})}
         self.years = {kind: sorted({y for _, y in values}) for kind, values in self._values.items()}
 
@@ -59,9 +64,8 @@ class Denominators:
         years = self.years["population"]
         if population_year not in years:
             raise PeriodNotCoveredError(
-                f"--population-year {population_year}: the population data have no mid-{population_year} "
-                f"estimate; they cover mid-{years[0]} to mid-{years[-1]}"
-            )
+                f"the population data have no mid-{population_year} estimate; they cover mid-{years[0]} to "
+                f"mid-{years[-1]}", parameter="population_year", value=population_year)
 
     def get(self, kind: str, area_code: str, period_end: date,
             population_year: int | None = None) -> Denominator:
@@ -69,6 +73,10 @@ class Denominators:
         if not years:
             return Denominator(None, kind, None, f"no {kind} data were given")
         year = self.year_for(kind, period_end, population_year)
+        wanted = None
+        if kind == "population" and population_year is None and year is not None and year > years[-1]:
+            # The rule's estimate is not published yet: the latest available, said in the notes.
+            wanted, year = year, years[-1]
         if year is None or year not in years:
             wanted = f"mid-{year}" if kind == "population" else str(year)
             return Denominator(
@@ -85,4 +93,4 @@ class Denominators:
         if missing:
             names = ", ".join(self.registry.by_code(c).name for c in missing[:3])
             return Denominator(None, kind, year, f"no {year} {kind} figure for {names}")
-        return Denominator(sum(values[(c, year)] for c in codes), kind, year)
+        return Denominator(sum(values[(c, year)] for c in codes), kind, year, wanted=wanted)

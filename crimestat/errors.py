@@ -10,9 +10,34 @@ from dataclasses import dataclass
 
 
 class CrimestatError(Exception):
-    """Base class: something the user can fix. Never a bug in crimestat."""
+    """Base class: something the user can fix. Never a bug in crimestat.
+
+    An error about one argument of a library call names it in the library's terms (``parameter``, such as
+    ``to`` or ``population_year``) with the value given; the command line shows it as the option
+    (``--to 2014-05: ...``) through :meth:`for_options`.
+    """
 
     exit_code = 1
+
+    def __init__(self, message: str = "", *, parameter: str | None = None, value: object = None):
+        super().__init__(message)
+        self.message = message
+        self.parameter = parameter
+        self.value = value
+
+    def _prefix(self, name: str, separator: str) -> str:
+        return name + (f"{separator}{self.value}" if self.value is not None else "") + ": "
+
+    def __str__(self) -> str:
+        if self.parameter is None:
+            return super().__str__()
+        return self._prefix(self.parameter, "=") + self.message
+
+    def for_options(self, options: dict[str, str]) -> str:
+        """The message with the parameter shown as the command-line option that sets it."""
+        if self.parameter is None:
+            return str(self)
+        return self._prefix(options.get(self.parameter, self.parameter), " ") + self.message
 
 
 class UsageError(CrimestatError):

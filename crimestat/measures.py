@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .breaks import Lifetime, lifetimes, why_unusable
+from .breaks import Lifetime, lifetime_from_totals, lifetimes, why_unusable
 from .classification import Classification
 from .forces import ENGLAND_AND_WALES_CODE, Registry
 from .periods import as_period
@@ -95,8 +95,9 @@ class MeasureCounts:
     """Measure counts for any area and period, from prepared counts and a classification."""
 
     def __init__(self, prepared: CountTable, classification: Classification, registry: Registry,
-                 source: str = "ons", explain=None):
-        self.explain = explain  # why a period is missing, for monthly sources
+                 source: str = "ons", explain=None, break_level: str = "category"):
+        self.explain = explain  # why a period is missing, for monthly and quarterly sources
+        self.break_level = break_level  # see Source.break_level
         self.classification = classification
         self.registry = registry
         self.source = source
@@ -106,6 +107,7 @@ class MeasureCounts:
         self._areas = set(prepared.areas)
         self._table = prepared
         self._cache: dict[tuple[str, str, date], Count] = {}
+        self._measure_lives: dict[str, Lifetime | None] = {}
 
     def count(self, measure: str, area_code: str, period: date) -> Count:
         """The measure's count for an area (a force code or England and Wales) in a period."""
@@ -126,6 +128,8 @@ class MeasureCounts:
 
     def _sum(self, measure: str, area_code: str, period: date) -> Count:
         categories = sorted(self.classification.categories(measure, self.source))
+        if self.break_level == "measure":
+            return self._sum_whole(measure, categories, area_code, period)
         known = [self.lifetimes[c] for c in categories if c in self.lifetimes]
         if not known:
             return Count(None, f"the data have none of the categories that make up '{measure}'")
@@ -141,6 +145,44 @@ class MeasureCounts:
                 name = self.registry.by_code(area_code).name
                 return Count(None, f"no '{life.category}' row for {name} in the 12 months to {period:%B %Y}")
         return Count(total)
+
+    def measure_lifetime(self, measure: str) -> Lifetime | None:
+        """When the measure as a whole is recorded, judged on its England and Wales totals (None: no data)."""
+        if measure not in self._measure_lives:
+            table = self._table
+            columns = [table._category[c] for c in self.classification.categories(measure, self.source)
+                       if c in table._category]
+            rows = [table._area[a] for a in self.territorial if a in table._area]
+            life = None
+            if columns and rows:
+                part = table.cube[np.ix_(rows, range(len(table.periods)), columns)]
+                totals = np.where(part == MISSING, 0, part).sum(axis=(0, 2))
+                label = self.classification.describe(measure).label
+                life = lifetime_from_totals(label, [int(t) for t in totals], list(table.periods))
+            self._measure_lives[measure] = life
+        return self._measure_lives[measure]
+
+    def _sum_whole(self, measure: str, categories: list[str], area_code: str, period: date) -> Count:
+        """A measure's count where a category with no row is a true zero (quarters summed into complete
+        windows): only the measure's own start or end is a series break."""
+        life = self.measure_lifetime(measure)
+        if life is None:
+            return Count(None, f"the data have none of the categories that make up '{measure}'")
+        reason = why_unusable([life], period)
+        if reason:
+            return Count(None, reason)
+        table = self._table
+        a, p = table._area.get(area_code), table._period.get(period)
+        cells = table.cube[a, p, :] if a is not None and p is not None else None
+        if cells is None or bool((cells == MISSING).all()):
+            name = self.registry.by_code(area_code).name
+            why = f"no counts for {name} in the 12 months to {period:%B %Y}"
+            if self.explain is not None:
+                why += f" ({self.explain(period)})"
+            return Count(None, why)
+        columns = [table._category[c] for c in categories if c in table._category]
+        values = cells[columns]
+        return Count(int(np.where(values == MISSING, 0, values).sum()))
 
     def _england_and_wales(self, measure: str, period: date) -> Count:
         missing = [c for c in self.territorial if c not in self._areas]

@@ -26,6 +26,32 @@ def as_period(value: date | str) -> date:
     return date.fromisoformat(str(value)[:10])
 
 
+_MONTH = re.compile(r"^(\d{4})-(\d{1,2})(?:-(\d{1,2}))?$")
+
+
+def parse_month(text: str, parameter: str = "to") -> date:
+    """A period end given by a user: 'YYYY-MM', 'YYYY-M' or 'YYYY-MM-DD' (a month's last day, as CSV writes it).
+
+    Anything else, an impossible month ('2014-13') or a day that is not the month's last, is an error
+    naming the parameter.
+    """
+    from .errors import UsageError
+
+    stripped = str(text).strip()
+    match = _MONTH.match(stripped)
+    expected = "expected YYYY-MM such as 2014-06, or the month's last day such as 2014-06-30"
+    if not match:
+        raise UsageError(f"is not a month; {expected}", parameter=parameter, value=stripped)
+    year, month = int(match.group(1)), int(match.group(2))
+    if not 1 <= month <= 12:
+        raise UsageError(f"month {month} does not exist; {expected}", parameter=parameter, value=stripped)
+    end = month_end(year, month)
+    if match.group(3) is not None and int(match.group(3)) != end.day:
+        raise UsageError(f"a 12-month period ends on a month's last day ({end:%Y-%m-%d}); {expected}",
+                         parameter=parameter, value=stripped)
+    return end
+
+
 def month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
@@ -90,25 +116,26 @@ def coverage(periods: Sequence[date]) -> str:
     return text
 
 
-def resolve(requested: date | None, periods: Sequence[date], what: str = "--to",
+def resolve(requested: date | None, periods: Sequence[date], what: str = "to",
             explain=None) -> date:
     """The requested period end if the data have it (default: the latest); otherwise an error.
 
+    ``what`` names the parameter the period came from (``to``, ``baseline``, ``start``), for the error.
     ``explain(period)`` may add why a period is missing (for monthly data: the months a window lacks).
     """
     if requested is not None:
         requested = as_period(requested)
+    value = f"{requested:%Y-%m}" if requested is not None else None
     if not periods:
-        prefix = f"{what} {requested:%Y-%m}: " if requested is not None else ""
-        raise PeriodNotCoveredError(f"{prefix}the crime data hold no complete 12-month period" +
-                                    (f"; {explain(requested)}" if explain else ""))
+        raise PeriodNotCoveredError("the crime data hold no complete 12-month period" +
+                                    (f"; {explain(requested)}" if explain else ""),
+                                    parameter=what if requested is not None else None, value=value)
     if requested is None:
         return max(periods)
     if requested not in set(periods):
         raise PeriodNotCoveredError(
-            f"{what} {requested:%Y-%m}: no 12-month period ends in {requested:%B %Y} in the crime data; "
-            + (explain(requested) if explain else coverage(periods))
-        )
+            f"no 12-month period ends in {requested:%B %Y} in the crime data; "
+            + (explain(requested) if explain else coverage(periods)), parameter=what, value=value)
     return requested
 
 

@@ -69,3 +69,10 @@ class Result:
 
     def records(self) -> list[dict[str, Any]]:
         return [row.record() if isinstance(row, Row) else row for row in self.rows]
+
+
+def rows_frame(rows: list[Row]):
+    """Tidy rows as a pandas DataFrame with the CSV's columns (dates as ``datetime.date``)."""
+    import pandas as pd
+
+    return pd.DataFrame([row.record() for row in rows], columns=COLUMNS)

@@ -17,7 +17,7 @@ BAD = DATA / "bad"
 @pytest.fixture(scope="session")
 def dataset():
     """The shipped sample data, loaded once for the whole suite."""
-    return load_dataset(DataPaths(SAMPLE))
+    return load_dataset(DataPaths(SAMPLE, release="ons-2019"))
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from conftest import SAMPLE
 from crimestat.dataset import DataPaths, load_dataset
 from crimestat.periods import as_period
 
-CRIME = SAMPLE / "ons-recorded-crime/rec-crime-pfa.csv"
+CRIME = SAMPLE / "releases/ons-2019/rec-crime-pfa.csv"
 JUNE_2014 = as_period("2014-06-30")
 
 
@@ -75,7 +75,7 @@ def test_a_failed_load_is_not_cached(cache, run, tmp_path):
     row = "30-06-2014,Warwickshire,West Midlands,Robbery,"
     crime.write_text(text.replace(row + "240", row + "lots", 1))
     for _ in range(2):
-        result = run("compare", "--force", "warwickshire", "--crime", crime)
+        result = run("compare", "--release", "ons-2019", "--force", "warwickshire", "--crime", crime)
         assert result.exit_code == 1 and "'lots' is not a number" in result.stderr
     assert not cache.exists() or not any(p.name.startswith("ons_crime") for p in cache.iterdir())
 
@@ -111,11 +111,11 @@ def test_a_new_version_of_a_file_replaces_its_entry(cache, tmp_path):
     crime = tmp_path / "crime.csv"
     shutil.copy(CRIME, crime)
     warwickshire_total(crime)
-    first = sorted(p.name for p in cache.glob("ons_crime-*"))
+    first = sorted(p.name for p in cache.glob("ons-*"))
     row = b"30-06-2014,Warwickshire,West Midlands,Robbery,"
     crime.write_bytes(crime.read_bytes().replace(row + b"240", row + b"241"))
     assert warwickshire_total(crime) == 27651 + 1
-    second = sorted(p.name for p in cache.glob("ons_crime-*"))
+    second = sorted(p.name for p in cache.glob("ons-*"))
     assert len(first) == len(second) == 1 and first != second
     assert warwickshire_total(CRIME) == 27651  # another file has a slot of its own
-    assert len(list(cache.glob("ons_crime-*"))) == 2
+    assert len(list(cache.glob("ons-*"))) == 2

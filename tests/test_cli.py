@@ -14,42 +14,42 @@ WARNING_2017 = (
 
 
 def test_compare_table_exact(run):
-    result = run("compare", "--force", "warwickshire", "--to", "2014-06", "--format", "table",
+    result = run("compare", "--release", "ons-2019", "--force", "warwickshire", "--to", "2014-06", "--format", "table",
                  "--data-dir", SAMPLE)
     assert result.exit_code == 0
     assert result.stdout == (EXPECTED / "compare-warwickshire-2014-06.txt").read_text()
-    assert result.stderr == WARNING_2017.format(file=SAMPLE / "ons-recorded-crime/rec-crime-pfa.csv")
+    assert result.stderr == WARNING_2017.format(file=SAMPLE / "releases/ons-2019/rec-crime-pfa.csv")
 
 
 def test_compare_csv_exact_and_quiet(run):
-    result = run("compare", "--force", "Warwickshire Police", "--to", "2014-06", "--format", "csv", "--quiet")
+    result = run("compare", "--release", "ons-2019", "--force", "Warwickshire Police", "--to", "2014-06", "--format", "csv", "--quiet")
     assert result.exit_code == 0
     assert result.stdout == (EXPECTED / "compare-warwickshire-2014-06.csv").read_text()
     assert result.stderr == ""
 
 
 def test_compare_defaults_to_csv_off_a_terminal_and_to_the_latest_period(run):
-    result = run("compare", "--force", "E23000017", "-q")
+    result = run("compare", "--release", "ons-2019", "--force", "E23000017", "-q")
     assert result.stdout.splitlines()[1].startswith(
         "E23000017,Warwickshire,crime_excl_fraud,rate_per_1000,2018-12-31,,")
 
 
 def test_compare_json_and_markdown(run):
-    result = run("compare", "--force", "warwickshire", "--to", "2014-06", "--format", "json", "-q")
+    result = run("compare", "--release", "ons-2019", "--force", "warwickshire", "--to", "2014-06", "--format", "json", "-q")
     document = json.loads(result.stdout)
-    assert document["meta"]["sources"]["crime"] == "sample_data/ons-recorded-crime/rec-crime-pfa.csv"
+    assert document["meta"]["sources"]["crime"] == "sample_data/releases/ons-2019/rec-crime-pfa.csv"
     assert len(document["rows"]) == 28  # 16 crime figures, 12 indicator rows
     first = document["rows"][0]
     assert first["value"] == pytest.approx(27651 / 549517 * 1000)
     assert first["base_period_end"] is None and first["period_end"] == "2014-06-30"
-    markdown = run("compare", "--force", "warwickshire", "--to", "2014-06", "--format", "markdown", "-q").stdout
+    markdown = run("compare", "--release", "ons-2019", "--force", "warwickshire", "--to", "2014-06", "--format", "markdown", "-q").stdout
     assert "| Crime excluding fraud " in markdown
     assert "|           50.3 |                60.8 |" in markdown
 
 
 def test_output_file(run, tmp_path):
     target = tmp_path / "out.csv"
-    result = run("compare", "--force", "warwickshire", "--to", "2014-06", "-q", "--output", target)
+    result = run("compare", "--release", "ons-2019", "--force", "warwickshire", "--to", "2014-06", "-q", "--output", target)
     assert result.exit_code == 0 and result.stdout == ""
     assert target.read_text() == (EXPECTED / "compare-warwickshire-2014-06.csv").read_text()
 
@@ -90,21 +90,25 @@ def test_output_file(run, tmp_path):
          1, f"crimestat: error: {BAD / 'duplicate-key.csv'}, line 3: duplicate row for Warwickshire, Robbery, "
             "30-06-2014 (first on line 2)\n"),
         (["--force", "warwickshire", "--data-dir", "no-such-dir"],
-         2, "crimestat: error: data folder 'no-such-dir' not found; pass --data-dir DIR or --crime FILE\n"),
-        (["--force", "warwickshire", "--to", "2014-6"],
-         2, "Usage: crimestat compare [OPTIONS]\nTry 'crimestat compare --help' for help.\n\nError: Invalid "
-            "value for '--to': '2014-6' is not a month; expected YYYY-MM, such as 2014-06\n"),
+         2, "crimestat: error: no data releases found in 'no-such-dir' (expected releases/NAME/release.json); pass "
+     "--data-dir DIR, --crime FILE, or set CRIMESTAT_DATA_DIR\n"),
+        (["--force", "warwickshire", "--to", "2014-13"],
+         2, "crimestat: error: --to 2014-13: month 13 does not exist; expected YYYY-MM such as 2014-06, or the "
+            "month's last day such as 2014-06-30\n"),
+        (["--force", "warwickshire", "--to", "June 2014"],
+         2, "crimestat: error: --to June 2014: is not a month; expected YYYY-MM such as 2014-06, or the month's last "
+            "day such as 2014-06-30\n"),
     ],
 )
 def test_compare_errors(run, args, code, message):
-    result = run("compare", "-q", *args)
+    result = run("compare", "--release", "ons-2019", "-q", *args)
     assert result.exit_code == code
     assert result.stderr == message
     assert result.stdout == ""
 
 
 def test_negative_count_in_crime_file_is_shown_as_not_available(run):
-    result = run("compare", "--force", "cheshire", "--to", "2007-06", "--format", "table", "-q",
+    result = run("compare", "--release", "ons-2019", "--force", "cheshire", "--to", "2007-06", "--format", "table", "-q",
                  "--measure", "death_or_serious_injury_caused_by_illegal_driving")
     assert result.exit_code == 0
     assert ("  Death or serious injury caused by illegal driving, Cheshire: the source gives a negative total "
@@ -113,10 +117,10 @@ def test_negative_count_in_crime_file_is_shown_as_not_available(run):
 
 def test_small_crime_file_without_all_forces(run, tmp_path):
     # A file with one force still compares it; England and Wales says why it is missing.
-    lines = (SAMPLE / "ons-recorded-crime/rec-crime-pfa.csv").read_text().splitlines()
+    lines = (SAMPLE / "releases/ons-2019/rec-crime-pfa.csv").read_text().splitlines()
     small = tmp_path / "warwickshire.csv"
     small.write_text("\n".join([lines[0]] + [line for line in lines if ",Warwickshire," in line]) + "\n")
-    result = run("compare", "--force", "warwickshire", "--to", "2014-06", "--crime", small, "-q", "--format", "table")
+    result = run("compare", "--release", "ons-2019", "--force", "warwickshire", "--to", "2014-06", "--crime", small, "-q", "--format", "table")
     assert result.exit_code == 0
     assert "Crime excluding fraud                                          50.3                  n/a" in result.stdout
     assert "England and Wales needs all 43 territorial forces; the data lack 42 (Metropolitan Police" in result.stdout
@@ -130,7 +134,7 @@ def test_forces_listing(run):
         not in lines  # the comma inside 'London, City of' is quoted
     assert 'E23000034,City of London,London,England,territorial,"London, City of|City of London Police|city-of-london"' \
         in lines
-    assert len(lines) == 1 + 48  # 43 forces, BTP, 3 fraud bodies, Northern Ireland
+    assert len(lines) == 1 + 49  # 43 forces, BTP, 4 fraud bodies, Northern Ireland
 
 
 def test_measures_listing(run):
@@ -142,7 +146,7 @@ def test_python_dash_m(tmp_path):
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-m", "crimestat", "compare", "--force", "warwickshire", "--to",
+    done = subprocess.run([sys.executable, "-m", "crimestat", "compare", "--release", "ons-2019", "--force", "warwickshire", "--to",
                            "2014-06", "-q", "--format", "csv"], capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 0
     assert done.stdout == (EXPECTED / "compare-warwickshire-2014-06.csv").read_text()

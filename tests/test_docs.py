@@ -18,14 +18,15 @@ def test_command_has_example_and_is_in_readme(run, name):
 
 def test_readme_starts_with_the_two_commands():
     commands = README.split("```sh\n", 1)[1].split("```", 1)[0].splitlines()
-    assert commands[0] == "python3 -m pip install -e . && crimestat compare --force warwickshire --to 2014-06"
-    assert commands[1] == "python3 -m pip install -e '.[test]' && python3 -m pytest"
+    assert commands[0] == ("python3 -m pip install -e . --config-settings editable_mode=compat && "
+                           "crimestat compare --force warwickshire")
+    assert commands[1] == "python3 -m pip install -e '.[test]' --config-settings editable_mode=compat && python3 -m pytest"
     ci = (ROOT / ".ci/run").read_text()
     assert commands[1] in ci
 
 
 def test_readme_table_is_what_compare_prints(run):
-    printed = run("compare", "--force", "warwickshire", "--to", "2014-06", "--format", "table", "-q").stdout
+    printed = run("compare", "--release", "ons-2019", "--force", "warwickshire", "--to", "2014-06", "--format", "table", "-q").stdout
     shown = README.split("$ crimestat compare --force warwickshire --to 2014-06\n", 1)[1].split("...", 1)[0]
     assert printed.startswith(shown)
 
@@ -35,3 +36,18 @@ def test_readme_python_example_runs(capsys):
     exec(compile(block, "README.md", "exec"), {})
     printed = capsys.readouterr().out
     assert "Warwickshire" in printed and "crime_excl_fraud" in printed and "50.3" in printed
+
+
+def test_readme_python_example_runs_beside_a_checkout_named_crimestat(tmp_path):
+    """A script in a folder that also holds a checkout called `crimestat` (no __init__.py at its top) must
+    import the installed package, not the checkout folder as a namespace package."""
+    import subprocess
+    import sys
+
+    (tmp_path / "crimestat" / "crimestat").mkdir(parents=True)
+    (tmp_path / "crimestat" / "pyproject.toml").write_text("[project]\nname = 'crimestat'\n")
+    block = README.split("## From Python", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "example.py").write_text(block)
+    done = subprocess.run([sys.executable, "example.py"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "50.3" in done.stdout

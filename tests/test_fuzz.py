@@ -26,10 +26,10 @@ LOADERS = [
     lambda s: load_la_lookup([s]),
 ]
 SEEDS = [
-    (SAMPLE / "ons-recorded-crime/rec-crime-pfa.csv").read_bytes()[:600],
-    (SAMPLE / "population/pfa-population-mid2001-mid2019.csv").read_bytes()[:500],
-    (SAMPLE / "households/pfa-households-census-2011.csv").read_bytes()[:300],
-    (SAMPLE / "indicators/hmic-2014-published.csv").read_bytes(),
+    (SAMPLE / "releases/ons-2019/rec-crime-pfa.csv").read_bytes()[:600],
+    (SAMPLE / "releases/ons-2019/pfa-population-mid2001-mid2019.csv").read_bytes()[:500],
+    (SAMPLE / "releases/ons-2019/pfa-households-census-2011.csv").read_bytes()[:300],
+    (SAMPLE / "releases/ons-2019/hmic-2014-published.csv").read_bytes(),
     b"force,peer\nKent,Essex\n",
 ]
 

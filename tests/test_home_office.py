@@ -231,3 +231,17 @@ def test_rows_with_more_fields_than_the_header_are_refused_not_shifted(registry)
         load_home_office_crime(io.StringIO(f"{HEADER}\n{row}\n{row},x\n"), registry)
     with pytest.raises(DataFileError, match=r"line 2: data rows have more fields than the header's 8 columns"):
         load_home_office_crime(io.StringIO(f"{HEADER}\n{row},x,y\n"), registry)
+
+
+def test_source_records_recognise_headers_as_the_loaders_do():
+    """The source records name their columns themselves (so recognising a file needs no pandas); they must
+    agree with the loaders' own column lists."""
+    from crimestat.loaders import home_office, ons_crime
+    from crimestat.sources import home_office as ho_source
+    from crimestat.sources import ons as ons_source
+
+    assert set(ons_source._COLUMNS) == set(ons_crime.REQUIRED)
+    header = ["Financial Year", "Financial Quarter", "Force Name", "Offence Description", "Offence Group",
+              "Offence Subgroup", "Offence Code", "Number of Offences"]
+    assert ho_source._recognise(header) and home_office.looks_like_home_office_crime(header)
+    assert ho_source._recognise(header[:-1] + ["Offence Count"])

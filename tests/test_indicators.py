@@ -23,7 +23,7 @@ def rows_of(dataset, path, force="warwickshire", **options):
 
 
 def test_published_warwickshire_figures(dataset):
-    rows = rows_of(dataset, SAMPLE / "indicators/hmic-2014-published.csv")
+    rows = rows_of(dataset, SAMPLE / "releases/ons-2019/hmic-2014-published.csv")
     w, ew = "E23000017", "K04000001"
     assert rows[(w, "detection_rate", "percent", T("2014-03-31"), None)].value == 22
     assert rows[(ew, "detection_rate", "percent", T("2014-03-31"), None)].value == 26
@@ -45,7 +45,7 @@ def test_published_warwickshire_figures(dataset):
 
 
 def test_z_test_verdict_agrees_here(dataset):
-    rows = rows_of(dataset, SAMPLE / "indicators/hmic-2014-published.csv", verdict="z-test")
+    rows = rows_of(dataset, SAMPLE / "releases/ons-2019/hmic-2014-published.csv", verdict="z-test")
     verdict = rows[("E23000017", "victim_satisfaction", "verdict", T("2014-06-30"), None)]
     assert verdict.verdict == "broadly in line"
     assert verdict.p_value == pytest.approx(0.1694, abs=1e-4)
@@ -82,13 +82,13 @@ def test_zero_half_width_is_a_point_interval(dataset):
 
 
 def test_other_confidence_rescales_published_half_width(dataset):
-    rows = rows_of(dataset, SAMPLE / "indicators/hmic-2014-published.csv", confidence=0.99)
+    rows = rows_of(dataset, SAMPLE / "releases/ons-2019/hmic-2014-published.csv", confidence=0.99)
     sat = rows[("E23000017", "victim_satisfaction", "percent", T("2014-06-30"), None)]
     assert sat.ci_high - sat.value == pytest.approx(1.7 * 2.575829 / 1.959964, rel=1e-5)
 
 
 def test_force_without_indicators_shows_reasons_not_zeros(dataset):
-    rows = rows_of(dataset, SAMPLE / "indicators/hmic-2014-published.csv", force="kent")
+    rows = rows_of(dataset, SAMPLE / "releases/ons-2019/hmic-2014-published.csv", force="kent")
     sat = rows[("E23000032", "victim_satisfaction", "percent", T("2014-06-30"), None)]
     assert sat.value is None
     assert sat.note == "the indicators file has no victim_satisfaction for Kent in the 12 months to June 2014"
@@ -119,14 +119,14 @@ def test_every_validation_problem_is_reported():
 
 
 def test_invalid_indicators_exit_1(run):
-    result = run("compare", "--force", "warwickshire", "--indicators", IND / "invalid.csv", "-q")
+    result = run("compare", "--release", "ons-2019", "--force", "warwickshire", "--indicators", IND / "invalid.csv", "-q")
     assert result.exit_code == 1
     assert result.stderr.startswith(f"crimestat: error: {IND / 'invalid.csv'}, line 2, column 'value': '101' is")
     assert result.stdout == ""
 
 
 def test_all_formats_show_the_verdicts(run):
-    args = ("compare", "--force", "warwickshire", "--to", "2014-06", "-q", "--format")
+    args = ("compare", "--release", "ons-2019", "--force", "warwickshire", "--to", "2014-06", "-q", "--format")
     table = run(*args, "table").stdout
     assert "Victim satisfaction                                      12 months to June 2014      83.8% (±1.7)" \
         "         85.0% (±0.2)" in table
@@ -143,8 +143,12 @@ def test_all_formats_show_the_verdicts(run):
 
 
 def test_without_indicators_file_compare_is_as_before(run, tmp_path):
-    for folder in ("ons-recorded-crime", "population", "households"):
-        (tmp_path / folder).symlink_to(SAMPLE / folder)
+    # A data folder in the flat layout of earlier versions, without an indicators file.
+    release = SAMPLE / "releases" / "ons-2019"
+    for folder, name in (("ons-recorded-crime", "rec-crime-pfa.csv"), ("population", "pfa-population-mid2001-mid2019.csv"),
+                         ("households", "pfa-households-census-2011.csv")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / name).symlink_to(release / name)
     result = run("compare", "--force", "warwickshire", "--to", "2014-06", "-q", "--format", "csv",
                  "--data-dir", tmp_path)
     assert result.exit_code == 0
@@ -153,11 +157,11 @@ def test_without_indicators_file_compare_is_as_before(run, tmp_path):
 
 
 def test_no_indicators_for_the_period_is_one_note_not_a_table_of_gaps(run):
-    result = run("compare", "--force", "warwickshire", "--to", "2018-12", "--format", "table", "-q")
+    result = run("compare", "--release", "ons-2019", "--force", "warwickshire", "--to", "2018-12", "--format", "table", "-q")
     assert "Other indicators" not in result.stdout
     assert ("Indicators: the indicators file has no detection, anti-social behaviour or satisfaction figures for "
             "Warwickshire or England and Wales in the 12 months to December 2018; it has figures for the 12 months "
             "to June 2013 to the 12 months to June 2014.") in result.stdout
-    csv_out = run("compare", "--force", "warwickshire", "--to", "2018-12", "--format", "csv", "-q").stdout
+    csv_out = run("compare", "--release", "ons-2019", "--force", "warwickshire", "--to", "2018-12", "--format", "csv", "-q").stdout
     assert ("the indicators file has no victim_satisfaction for Warwickshire in the 12 months to December 2018"
             in csv_out)

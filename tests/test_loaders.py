@@ -43,7 +43,7 @@ def test_misdated_quarter_end_is_corrected_with_a_warning(registry, caplog):
 
 
 def test_shipped_file_loads_every_row(registry):
-    counts = load_ons_crime(SAMPLE / "ons-recorded-crime/rec-crime-pfa.csv", registry)
+    counts = load_ons_crime(SAMPLE / "releases/ons-2019/rec-crime-pfa.csv", registry)
     assert len(counts) == 46469
     assert counts["period_end"].nunique() == 52
     assert counts["area_code"].nunique() == 47  # 43 forces, BTP and three fraud bodies
@@ -76,7 +76,7 @@ def test_bad_period_ends(text, why):
 
 
 def test_population_wide_file_and_local_authorities_agree(registry):
-    wide = load_population(SAMPLE / "population/pfa-population-mid2001-mid2019.csv", registry)
+    wide = load_population(SAMPLE / "releases/ons-2019/pfa-population-mid2001-mid2019.csv", registry)
     from_las = load_population(
         SAMPLE / "population/la-population-mid2001-mid2019.csv",
         registry,
@@ -108,10 +108,10 @@ def test_local_authority_file_needs_a_lookup(registry):
 
 def test_a_lookup_for_a_force_level_file_is_said_to_be_unused(registry, caplog):
     lookup = SAMPLE / "population/lad17-csp17-pfa17-lookup.csv"
-    wide = load_population(SAMPLE / "population/pfa-population-mid2001-mid2019.csv", registry, [lookup])
+    wide = load_population(SAMPLE / "releases/ons-2019/pfa-population-mid2001-mid2019.csv", registry, [lookup])
     assert len(wide) == 43 * 19
     assert [r.getMessage() for r in caplog.records] == [
-        f"--la-lookup not used: {SAMPLE / 'population/pfa-population-mid2001-mid2019.csv'} gives population "
+        f"--la-lookup not used: {SAMPLE / 'releases/ons-2019/pfa-population-mid2001-mid2019.csv'} gives population "
         "by police force area, not by local authority"]
 
 
@@ -129,7 +129,7 @@ def test_lookup_that_maps_one_authority_to_two_forces(registry):
 
 
 def test_households(registry):
-    frame = load_households(SAMPLE / "households/pfa-households-census-2011.csv", registry)
+    frame = load_households(SAMPLE / "releases/ons-2019/pfa-households-census-2011.csv", registry)
     assert frame.households.sum() == 23_366_044
     assert set(frame.year) == {2011}
 
@@ -161,7 +161,7 @@ def test_forces_registry_has_43_territorial_forces(registry):
 
 def test_classification_maps_every_ons_group():
     classification = load_classification()
-    ons = load_ons_crime(SAMPLE / "ons-recorded-crime/rec-crime-pfa.csv", load_forces())
+    ons = load_ons_crime(SAMPLE / "releases/ons-2019/rec-crime-pfa.csv", load_forces())
     groups = set(ons[ons.area_code.str.startswith(("E23", "W15"))].category)
     for group in groups:
         single = group.lower().replace(" ", "_").replace("-", "_")

@@ -51,7 +51,7 @@ def test_change_identity(current, base):
 
 
 def test_hertfordshire_exact_half_prints_half_up():
-    # ONS 2019 PFA table (sample_data/ons-recorded-crime/rec-crime-pfa.csv), Hertfordshire, miscellaneous
+    # ONS 2019 PFA table (sample_data/releases/ons-2019/rec-crime-pfa.csv), Hertfordshire, miscellaneous
     # crimes against society: 1,200 in the 12 months to March 2010, 858 to March 2011.
     # By hand: (858 - 1200) * 100 / 1200 = -34200 / 1200 = -28.5 exactly; half up (away from 0) is -29.
     # Dividing before multiplying gives -28.499999999999996, which printed -28%.

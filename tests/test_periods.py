@@ -3,7 +3,9 @@
 import pytest
 
 from crimestat import periods
-from crimestat.errors import PeriodNotCoveredError
+from datetime import date
+
+from crimestat.errors import PeriodNotCoveredError, UsageError
 from crimestat.periods import as_period
 
 T = as_period  # period ends are plain dates
@@ -28,7 +30,7 @@ def test_resolve_defaults_to_latest_and_names_range(dataset):
     with pytest.raises(PeriodNotCoveredError) as err:
         periods.resolve(T("2006-06-30"), available)
     assert str(err.value) == (
-        "--to 2006-06: no 12-month period ends in June 2006 in the crime data; the data cover the 12 months to "
+        "to=2006-06: no 12-month period ends in June 2006 in the crime data; the data cover the 12 months to "
         "March 2003 through the 12 months to December 2018 (yearly periods until March 2007, then every quarter)"
     )
 
@@ -49,3 +51,18 @@ def test_a_year_later_stays_on_the_month_end_across_leap_years():
     # A changeover at the end of February 2011 completes 12 months at the end of February 2012 (the 29th).
     assert periods.years_before(T("2011-02-28"), -1) == T("2012-02-29")
     assert periods.years_before(T("2012-02-29"), -1) == T("2013-02-28")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2014-06", date(2014, 6, 30)), ("2014-6", date(2014, 6, 30)), ("2014-06-30", date(2014, 6, 30)),
+    (" 2016-02 ", date(2016, 2, 29)), ("2015-02-28", date(2015, 2, 28)),
+])
+def test_parse_month_accepts_the_forms_users_type(text, expected):
+    assert periods.parse_month(text) == expected
+
+
+@pytest.mark.parametrize("text", ["2014-13", "2014-00", "2014-06-29", "14-06", "June 2014", "2014/06", ""])
+def test_parse_month_refuses_impossible_months_naming_the_parameter(text):
+    with pytest.raises(UsageError) as err:
+        periods.parse_month(text, "baseline")
+    assert err.value.parameter == "baseline"

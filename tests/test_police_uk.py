@@ -132,7 +132,7 @@ def test_an_ingest_csv_is_checked_row_by_row(run, tmp_path):
         f"{counts}, line 5: a second row for Warwickshire, 2014-01, Burglary (first on line 2); each appears once",
     ]
     # compare reads the same file through the same loader: the same problems, exit 1.
-    compared = run("compare", "--force", "warwickshire", "--police-uk", counts)
+    compared = run("compare", "--release", "ons-2019", "--force", "warwickshire", "--police-uk", counts)
     assert compared.exit_code == 1 and "a second row for Warwickshire, 2014-01, Burglary" in compared.stderr
 
 
@@ -176,7 +176,7 @@ SYNTHETIC = DATA / "police-uk/synthetic-monthly-counts.csv"  # made-up counts, f
 
 
 def test_compare_on_monthly_counts_sums_complete_windows(run):
-    result = run("compare", "--force", "warwickshire", "--police-uk", SYNTHETIC, "--to", "2014-12", "-q",
+    result = run("compare", "--release", "ons-2019", "--force", "warwickshire", "--police-uk", SYNTHETIC, "--to", "2014-12", "-q",
                  "--format", "csv")
     assert result.exit_code == 0
     rows = {(r["measure"], r["statistic"], r["base_period_end"]): r for r in csv.DictReader(result.stdout.splitlines())
@@ -191,7 +191,7 @@ def test_compare_on_monthly_counts_sums_complete_windows(run):
 
 
 def test_a_window_missing_a_month_is_an_error_naming_it(run):
-    result = run("compare", "--force", "warwickshire", "--police-uk", ARCHIVE, "--to", "2014-11", "-q")
+    result = run("compare", "--release", "ons-2019", "--force", "warwickshire", "--police-uk", ARCHIVE, "--to", "2014-11", "-q")
     assert result.exit_code == 2
     assert result.stderr == (
         "crimestat: error: --to 2014-11: the crime data hold no complete 12-month period; the 12 months to "
@@ -199,11 +199,11 @@ def test_a_window_missing_a_month_is_an_error_naming_it(run):
 
 
 def test_trend_and_rank_take_monthly_counts(run):
-    trend = run("trend", "--force", "Warwickshire Police", "--police-uk", SYNTHETIC, "-q", "--format", "csv")
+    trend = run("trend", "--release", "ons-2019", "--force", "Warwickshire Police", "--police-uk", SYNTHETIC, "-q", "--format", "csv")
     points = [r for r in csv.DictReader(trend.stdout.splitlines()) if r["area_code"] == "E23000017"]
     assert [p["period_end"] for p in points][:2] == ["2013-12-31", "2014-01-31"]  # monthly windows
     assert len(points) == 13
-    ranked = run("rank", "--police-uk", SYNTHETIC, "-q", "--format", "csv")
+    ranked = run("rank", "--release", "ons-2019", "--police-uk", SYNTHETIC, "-q", "--format", "csv")
     first = next(r for r in csv.DictReader(ranked.stdout.splitlines()) if r["statistic"] == "rank" and r["value"])
     assert (first["area"], first["value"]) == ("Warwickshire", "1")
 

@@ -119,7 +119,7 @@ class Balanced(HTMLParser):
 
 def test_html_is_self_contained_and_well_formed(run, tmp_path):
     out = tmp_path / "report.html"
-    result = run("report", "--force", "warwickshire", "--to", "2014-06", "--format", "html", "--output", out, "-q")
+    result = run("report", "--release", "ons-2019", "--force", "warwickshire", "--to", "2014-06", "--format", "html", "--output", out, "-q")
     assert result.exit_code == 0
     html = out.read_text(encoding="utf-8")
     assert html.startswith("<!DOCTYPE html>")
@@ -136,7 +136,7 @@ def test_html_is_self_contained_and_well_formed(run, tmp_path):
 
 def test_markdown_writes_chart_beside_it(run, tmp_path):
     out = tmp_path / "warwickshire.md"
-    result = run("report", "--force", "warwickshire", "--to", "2014-06", "--output", out, "-q")
+    result = run("report", "--release", "ons-2019", "--force", "warwickshire", "--to", "2014-06", "--output", out, "-q")
     assert result.exit_code == 0
     text = out.read_text()
     assert "![Figure: Recorded crime rate (per 1,000 population) between June 2010 and June 2014.]" \
@@ -172,7 +172,7 @@ def test_html_renders_in_headless_chromium(run, tmp_path):
             pytest.fail("CI must have Chromium: .ci/run installs the Debian chromium package")
         pytest.skip("Chromium is not installed here (CI installs it); the browser check runs there")
     out = tmp_path / "report.html"
-    run("report", "--force", "warwickshire", "--to", "2014-06", "--format", "html", "--output", out, "-q")
+    run("report", "--release", "ons-2019", "--force", "warwickshire", "--to", "2014-06", "--format", "html", "--output", out, "-q")
     probe = tmp_path / "probe.html"
     probe.write_text(out.read_text(encoding="utf-8").replace("</body>", VISIBILITY_PROBE), encoding="utf-8")
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -192,7 +192,7 @@ def test_html_renders_in_headless_chromium(run, tmp_path):
     (["--force", "warwickshire", "--format", "pdf"], "Invalid value for '--format'"),
 ])
 def test_report_usage_errors(run, args, message):
-    result = run("report", "-q", *args)
+    result = run("report", "--release", "ons-2019", "-q", *args)
     assert result.exit_code == 2
     assert message in result.stderr
     assert result.stdout == ""

@@ -21,39 +21,39 @@ def shell(args, **kwargs):
 
 
 def test_exit_codes():
-    assert shell(["compare", "--force", "warwickshire", "-q", "--to", "2014-06"]).returncode == 0
+    assert shell(["compare", "--release", "ons-2019", "--force", "warwickshire", "-q", "--to", "2014-06"]).returncode == 0
     assert shell(["validate", BAD / "non-numeric-count.csv"]).returncode == 1
-    assert shell(["compare", "--force", "nowhere", "-q"]).returncode == 2
-    assert shell(["compare", "--bogus-option"]).returncode == 2
+    assert shell(["compare", "--release", "ons-2019", "--force", "nowhere", "-q"]).returncode == 2
+    assert shell(["compare", "--release", "ons-2019", "--bogus-option"]).returncode == 2
 
 
 def test_data_on_stdout_messages_on_stderr():
-    done = shell(["compare", "--force", "warwickshire", "--to", "2014-06"])
+    done = shell(["compare", "--release", "ons-2019", "--force", "warwickshire", "--to", "2014-06"])
     assert done.stdout.startswith("area_code,area,measure,")
     assert done.stderr.startswith("crimestat: warning: ")
-    bad = shell(["compare", "--force", "nowhere"])
+    bad = shell(["compare", "--release", "ons-2019", "--force", "nowhere"])
     assert bad.stdout == "" and bad.stderr.startswith("crimestat: error: unknown force 'nowhere'")
 
 
 def test_quiet_silences_warnings_only(run):
-    assert run("compare", "--force", "warwickshire", "--quiet").stderr == ""
-    assert run("-q", "compare", "--force", "warwickshire").stderr == ""
-    assert "error" in run("compare", "--force", "nowhere", "--quiet").stderr
+    assert run("compare", "--release", "ons-2019", "--force", "warwickshire", "--quiet").stderr == ""
+    assert run("-q", "compare", "--release", "ons-2019", "--force", "warwickshire").stderr == ""
+    assert "error" in run("compare", "--release", "ons-2019", "--force", "nowhere", "--quiet").stderr
 
 
 def test_same_inputs_give_byte_identical_output(run, tmp_path):
     for fmt in ("csv", "json", "table", "markdown"):
-        first = run("compare", "--force", "kent", "-q", "--format", fmt).stdout
-        second = run("compare", "--force", "kent", "-q", "--format", fmt).stdout
+        first = run("compare", "--release", "ons-2019", "--force", "kent", "-q", "--format", fmt).stdout
+        second = run("compare", "--release", "ons-2019", "--force", "kent", "-q", "--format", fmt).stdout
         assert first == second
     for name in ("a.svg", "b.svg"):
-        run("trend", "--force", "kent", "-q", "--plot", tmp_path / name, "-o", os.devnull)
+        run("trend", "--release", "ons-2019", "--force", "kent", "-q", "--plot", tmp_path / name, "-o", os.devnull)
     assert (tmp_path / "a.svg").read_bytes() == (tmp_path / "b.svg").read_bytes()
 
 
 def test_stdin_where_a_file_is_expected():
-    crime = (SAMPLE / "ons-recorded-crime/rec-crime-pfa.csv").read_text()
-    done = subprocess.run(CRIMESTAT + ["compare", "--force", "warwickshire", "--to", "2014-06", "--crime", "-", "-q"],
+    crime = (SAMPLE / "releases/ons-2019/rec-crime-pfa.csv").read_text()
+    done = subprocess.run(CRIMESTAT + ["compare", "--release", "ons-2019", "--force", "warwickshire", "--to", "2014-06", "--crime", "-", "-q"],
                           input=crime, capture_output=True, text=True)
     assert done.returncode == 0
     assert done.stdout == (EXPECTED / "compare-warwickshire-2014-06.csv").read_text()
@@ -69,7 +69,7 @@ def test_pipe_to_head_ends_quietly():
 def test_no_colour_and_no_prompt():
     env = dict(os.environ, NO_COLOR="1")
     for e in (env, None):
-        done = subprocess.run(CRIMESTAT + ["compare", "--force", "kent", "-q", "--format", "table"],
+        done = subprocess.run(CRIMESTAT + ["compare", "--release", "ons-2019", "--force", "kent", "-q", "--format", "table"],
                               capture_output=True, text=True, stdin=subprocess.DEVNULL, env=e, timeout=60)
         assert "\x1b[" not in done.stdout + done.stderr
         assert done.returncode == 0
@@ -107,7 +107,7 @@ def test_output_through_a_link_replaces_its_target(tmp_path):
 
 def test_output_to_dev_stdout_writes_to_the_pipe():
     # No temporary file and rename for a device: the old way replaced the /dev/stdout link when run as root.
-    done = shell(["compare", "--force", "warwickshire", "--to", "2014-06", "-q", "--format", "csv",
+    done = shell(["compare", "--release", "ons-2019", "--force", "warwickshire", "--to", "2014-06", "-q", "--format", "csv",
                   "--output", "/dev/stdout"])
     assert done.returncode == 0 and done.stdout == (EXPECTED / "compare-warwickshire-2014-06.csv").read_text()
     assert os.path.islink("/dev/stdout")
@@ -121,7 +121,7 @@ def test_output_to_dev_stdout_writes_to_the_pipe():
 def test_output_that_cannot_be_a_file_is_one_clear_error(tmp_path, where, code, message):
     (tmp_path / "folder").mkdir()
     (tmp_path / "a-file").write_text("")
-    done = shell(["compare", "--force", "warwickshire", "-q", "--output", tmp_path / where])
+    done = shell(["compare", "--release", "ons-2019", "--force", "warwickshire", "-q", "--output", tmp_path / where])
     assert done.returncode == code
     assert done.stderr == "crimestat: error: " + message.format(tmp=tmp_path) + "\n"
 
@@ -131,7 +131,7 @@ def test_killed_run_leaves_previous_output(tmp_path):
     # file and renamed into place only when complete.
     target = tmp_path / "out.csv"
     target.write_text("previous run\n")
-    process = subprocess.Popen(CRIMESTAT + ["rank", "-q", "--output", str(target)], stdout=subprocess.DEVNULL,
+    process = subprocess.Popen(CRIMESTAT + ["rank", "--release", "ons-2019", "-q", "--output", str(target)], stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
     process.kill()
     process.wait()
@@ -150,7 +150,7 @@ def test_validate_reads_stdin():
 
 def test_cached_load_gives_its_warnings_again_even_after_a_quiet_run(tmp_path):
     env = dict(os.environ, CRIMESTAT_CACHE_DIR=str(tmp_path / "cache"))
-    args = CRIMESTAT + ["compare", "--force", "warwickshire", "--format", "csv"]
+    args = CRIMESTAT + ["compare", "--release", "ons-2019", "--force", "warwickshire", "--format", "csv"]
     first = subprocess.run(args + ["-q"], capture_output=True, text=True, env=env)
     second = subprocess.run(args, capture_output=True, text=True, env=env)
     assert first.stderr == ""
@@ -163,7 +163,7 @@ IMPORTS_PANDAS = """
 import sys
 from crimestat.cli import main
 try:
-    main(["-q", "compare", "--force", "warwickshire", "--to", "2014-06", "--format", "table"])
+    main(["-q", "compare", "--release", "ons-2019", "--force", "warwickshire", "--to", "2014-06", "--format", "table"])
 except SystemExit as stop:
     assert stop.code in (0, None), stop.code
 print("pandas" in sys.modules, "scipy.special" in sys.modules, file=sys.stderr)

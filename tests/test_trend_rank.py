@@ -35,9 +35,9 @@ def test_every_measure_trends(dataset):
 
 
 @pytest.mark.parametrize("start, end, message", [
-    (T("2001-06-30"), T("2014-06-30"), "--from 2001-06: no 12-month period ends in June 2001"),
-    (T("2014-06-30"), T("2019-06-30"), "--to 2019-06: no 12-month period ends in June 2019"),
-    (T("2014-06-30"), T("2010-06-30"), "--from 2014-06 is after --to 2010-06"),
+    (T("2001-06-30"), T("2014-06-30"), "start=2001-06: no 12-month period ends in June 2001"),
+    (T("2014-06-30"), T("2019-06-30"), "to=2019-06: no 12-month period ends in June 2019"),
+    (T("2014-06-30"), T("2010-06-30"), "start=2014-06: is after the last period end, 2010-06"),
 ])
 def test_trend_range_errors(dataset, start, end, message):
     with pytest.raises(PeriodNotCoveredError) as err:
@@ -52,7 +52,8 @@ def test_sparkline():
 
 
 def test_rank_lists_43_forces_and_england_and_wales_sorted(dataset):
-    result, funnel = rank(dataset, "crime_excl_fraud", T("2014-06-30"))
+    result = rank(dataset, "crime_excl_fraud", T("2014-06-30"))
+    funnel = result.funnel
     rates = [r for r in result.rows if r.statistic == "rate_per_1000"]
     assert len(rates) == 44 and rates[-1].area == "England and Wales"
     values = [r.value for r in rates[:-1]]
@@ -69,7 +70,7 @@ def test_rank_ties_share_a_rank():
 
 
 def test_rank_with_a_series_break_lists_forces_unranked(dataset):
-    result, _ = rank(dataset, "domestic_burglary", T("2018-12-31"))
+    result = rank(dataset, "domestic_burglary", T("2018-12-31"))
     ranks = [r for r in result.rows if r.statistic == "rank"]
     assert all(r.value is None and r.note.startswith("series break") for r in ranks)
 
@@ -79,7 +80,7 @@ def test_peers_from_names_and_average(dataset):
     groups = peers_from_names(registry, "E23000017", "West Mercia, Wiltshire")
     result = compare(dataset, "warwickshire", T("2014-06-30"), peers=groups)
     peer = [r for r in result.rows if r.area_code == "peer_group" and r.measure == "crime_excl_fraud"]
-    rates = {r.area: r for r in rank(dataset, "crime_excl_fraud", T("2014-06-30"))[0].rows
+    rates = {r.area: r for r in rank(dataset, "crime_excl_fraud", T("2014-06-30")).rows
              if r.statistic == "rate_per_1000"}
     members = [rates[n] for n in ("Warwickshire", "West Mercia", "Wiltshire")]
     simple = next(r for r in peer if r.statistic == "rate_per_1000")
@@ -123,14 +124,14 @@ def test_peer_file_problems():
 
 def test_trend_cli_and_charts(run, tmp_path):
     png, svg = tmp_path / "trend.png", tmp_path / "trend.svg"
-    result = run("trend", "--force", "warwickshire", "--from", "2010-06", "--to", "2014-06", "--plot", png,
+    result = run("trend", "--release", "ons-2019", "--force", "warwickshire", "--from", "2010-06", "--to", "2014-06", "--plot", png,
                  "--format", "table", "-q")
     assert result.exit_code == 0
     assert "Jun 2014                     50.3                 60.8" in result.stdout
     image = Image.open(png)
     assert image.format == "PNG" and image.size[0] > 800
     assert image.info["Title"].startswith("Crime excluding fraud, rate per 1,000 population")
-    run("trend", "--force", "warwickshire", "--from", "2010-06", "--to", "2014-06", "--plot", svg, "-q")
+    run("trend", "--release", "ons-2019", "--force", "warwickshire", "--from", "2010-06", "--to", "2014-06", "--plot", svg, "-q")
     texts = [t.text for t in ET.parse(svg).iter("{http://www.w3.org/2000/svg}text") if t.text]
     joined = " ".join(texts)
     for expected in ("Crime excluding fraud, rate per 1,000 population", "Warwickshire", "England and Wales",
@@ -140,7 +141,7 @@ def test_trend_cli_and_charts(run, tmp_path):
 
 def test_rank_cli_and_funnel_chart(run, tmp_path):
     svg = tmp_path / "funnel.svg"
-    result = run("rank", "--to", "2014-06", "--plot", svg, "--format", "csv", "-q")
+    result = run("rank", "--release", "ons-2019", "--to", "2014-06", "--plot", svg, "--format", "csv", "-q")
     assert result.exit_code == 0
     assert len([line for line in result.stdout.splitlines() if ",rate_per_1000," in line]) == 44
     joined = " ".join(t.text for t in ET.parse(svg).iter("{http://www.w3.org/2000/svg}text") if t.text)
@@ -161,20 +162,21 @@ def test_usage_errors(run, args, message):
 
 
 def test_rank_peer_group_cli(run):
-    result = run("rank", "--force", "warwickshire", "--peer-groups", DATA / "peers/good.csv", "--to", "2014-06",
+    result = run("rank", "--release", "ons-2019", "--force", "warwickshire", "--peer-groups", DATA / "peers/good.csv", "--to", "2014-06",
                  "--format", "csv", "-q")
     areas = [line.split(",")[1] for line in result.stdout.splitlines() if ",rate_per_1000," in line]
     assert areas == ["Warwickshire", "Wiltshire", "West Mercia", "England and Wales"]  # by rate, June 2014
 
 
 def test_rank_with_overdispersion_widens_the_limits(dataset):
-    plain, _ = rank(dataset, "crime_excl_fraud", T("2014-06-30"))
-    adjusted, funnel = rank(dataset, "crime_excl_fraud", T("2014-06-30"), adjust_overdispersion=True)
+    plain = rank(dataset, "crime_excl_fraud", T("2014-06-30"))
+    adjusted = rank(dataset, "crime_excl_fraud", T("2014-06-30"), adjust_overdispersion=True)
+    funnel = adjusted.funnel
     within = [r for r in adjusted.rows if r.statistic == "rate_per_1000" and r.verdict == "within"]
     assert not [r for r in plain.rows if r.statistic == "rate_per_1000" and r.verdict == "within"]
     assert len(within) == 40
-    assert adjusted.meta["overdispersion"] > 100  # far more spread than Poisson counts give
-    assert any("Limits widened for overdispersion" in n for n in adjusted.notes)
+    assert adjusted.phi > 100  # far more spread than Poisson counts give
+    assert any("Limits widened for overdispersion" in n for n in adjusted.view().notes)
 
 
 def test_funnel_labels_never_overlap_and_the_rest_are_counted():

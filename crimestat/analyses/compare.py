@@ -1,168 +1,230 @@
-"""``crimestat compare``: one force beside England and Wales, as in HMIC's crime inspection reports."""
+"""``crimestat compare``: one force beside England and Wales, as in HMIC's crime inspection reports.
+
+The result is data (:class:`Comparison`): the force, its comparator, the periods, each rate and change as
+tidy rows, the indicators and the notes as typed items. Tables, CSV, JSON and the report are all made from
+it by ``render``; nothing downstream searches rows or note text for meaning.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING, Literal
 
 from .. import periods
-from .figures import change_row, larger_than_chance, rate_row
-from ..forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE
-from .indicators import IndicatorOptions, IndicatorSet, indicator_part
-from ..dataset import Dataset
+from ..classification import MeasureInfo
+from ..forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE, Force
 from ..peers import PeerGroups, peer_average
-from ..rows import Cell, Result, Row, Section
+from ..rows import Row
+from .figures import change_row, larger_than_chance, rate_row
+from .indicators import IndicatorOptions, IndicatorPart, IndicatorSet, indicator_part
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..dataset import Dataset
+    from ..sources import ChangeSpan, Source
 
 PEER_GROUP = "peer_group"
 
-# The rates and changes in the "Crime" section of HMIC's 2014 reports.
-HMIC_RATES = ["crime_excl_fraud", "victim_based_crime", "sexual_offences", "violence_with_injury",
-              "domestic_burglary"]
-HMIC_CHANGES = [("crime_excl_fraud", "baseline"), ("victim_based_crime", "baseline"), ("crime_excl_fraud", "year")]
-# With police.uk counts: all crime, anti-social behaviour and the categories nearest HMIC's.
-POLICE_UK_RATES = ["police_uk_all_crime", "police_uk_anti_social_behaviour", "police_uk_violence_and_sexual_offences",
-                   "police_uk_burglary"]
-POLICE_UK_CHANGES = [("police_uk_all_crime", "baseline"), ("police_uk_all_crime", "year"),
-                     ("police_uk_anti_social_behaviour", "year")]
+NoteKind = Literal["peer_group", "chance", "households_unit", "period", "population", "households", "scope",
+                   "indicators", "satisfaction_method", "source", "release"]
 
 
-CHANCE_MARK = "†"
-CHANCE_NOTE = ("† larger than chance variation in counts would give (exact Poisson test, p < 0.05); "
-               "see the README on what this test does and does not show.")
+@dataclass(frozen=True)
+class Note:
+    """One note under a table: what it is about (``kind``) and its text."""
+
+    kind: NoteKind
+    text: str
 
 
 @dataclass
 class Periods:
+    """The period compared and the two it is compared with."""
+
     current: date
     baseline: date
     year_before: date
 
 
-def choose_periods(data: Dataset, to: date | None, baseline: date | None) -> Periods:
+@dataclass
+class RateLine:
+    """A measure's rate for the force and England and Wales (and the peer group's average)."""
+
+    measure: MeasureInfo
+    force: Row
+    england_and_wales: Row
+    peer_average: Row | None = None  # HMIC's comparator: the simple mean of the group's rates
+    peer_pooled: Row | None = None  # all the group's crimes over all its people
+
+
+@dataclass
+class ChangeLine:
+    """A measure's percentage change from a base period, for the force and England and Wales."""
+
+    measure: MeasureInfo
+    span: ChangeSpan
+    base: date
+    force: Row
+    england_and_wales: Row
+
+
+@dataclass
+class Comparison:
+    """What ``compare`` computed, as data."""
+
+    force: Force
+    periods: Periods
+    source: Source
+    rates: list[RateLine]
+    changes: list[ChangeLine]
+    notes: list[Note]
+    indicators: IndicatorPart | None = None
+    peer_group: list[Force] | None = None
+    files: dict[str, str] = field(default_factory=dict)
+    release: str | None = None
+    comparator: str = ENGLAND_AND_WALES
+
+    def rate(self, measure: str) -> RateLine | None:
+        return next((line for line in self.rates if line.measure.measure == measure), None)
+
+    def change(self, measure: str, span: ChangeSpan) -> ChangeLine | None:
+        return next((c for c in self.changes if c.measure.measure == measure and c.span == span), None)
+
+    @property
+    def rows(self) -> list[Row]:
+        """Every figure as a tidy row, in the order of ``--format csv``."""
+        rows: list[Row] = []
+        for line in self.rates:
+            rows += [line.force, line.england_and_wales]
+            rows += [r for r in (line.peer_average, line.peer_pooled) if r is not None]
+        for change in self.changes:
+            rows += [change.force, change.england_and_wales]
+        if self.indicators is not None:
+            rows += self.indicators.rows
+        return rows
+
+    def to_frame(self) -> pd.DataFrame:
+        """The tidy rows as a pandas DataFrame (the columns of ``--format csv``)."""
+        from ..rows import rows_frame
+
+        return rows_frame(self.rows)
+
+    @property
+    def any_larger_than_chance(self) -> bool:
+        return any(larger_than_chance(r) for c in self.changes for r in (c.force, c.england_and_wales))
+
+
+def choose_periods(data: Dataset, to: date | str | None = None, baseline: date | str | None = None) -> Periods:
     """The period compared and its two comparisons; an explicit period outside the data is an error."""
-    current = periods.resolve(to, data.counts.periods, "--to", data.counts.explain)
+    current = periods.resolve(to, data.counts.periods, "to", data.counts.explain)
     if baseline is not None:
-        baseline = periods.resolve(baseline, data.counts.periods, "--baseline", data.counts.explain)
+        base = periods.resolve(baseline, data.counts.periods, "baseline", data.counts.explain)
     else:
-        baseline = periods.years_before(current, 4)
-    return Periods(current, baseline, periods.years_before(current, 1))
+        base = periods.years_before(current, 4)
+    return Periods(current, base, periods.years_before(current, 1))
 
 
-def compare(data: Dataset, force_name: str, to: date | None = None,
-            baseline: date | None = None, population_year: int | None = None,
+def resolve_force(data: Dataset, force: Force | str) -> Force:
+    """A force given by name, alias or code, resolved once; a resolved force is passed through."""
+    return force if isinstance(force, Force) else data.registry.get(force)
+
+
+def compare(data: Dataset, force: Force | str, to: date | str | None = None,
+            baseline: date | str | None = None, population_year: int | None = None,
             measures: list[str] | None = None, indicators: IndicatorSet | None = None,
-            options: IndicatorOptions | None = None, peers: PeerGroups | None = None) -> Result:
-    """Rates and changes for a force beside England and Wales, and the indicators when given."""
-    force = data.registry.get(force_name)
-    chosen = choose_periods(data, to, baseline)
+            options: IndicatorOptions | None = None, peers: PeerGroups | None = None,
+            chosen: Periods | None = None) -> Comparison:
+    """Rates and changes for a force beside England and Wales, and the indicators when given.
+
+    ``chosen`` passes periods already resolved (by :func:`choose_periods`); otherwise ``to`` and
+    ``baseline`` are resolved here.
+    """
+    force = resolve_force(data, force)
+    chosen = chosen or choose_periods(data, to, baseline)
     if population_year is not None:
         data.denominators.check_year(population_year)
-    police_uk = data.counts.source == "police_uk"
-    rate_measures = measures or (POLICE_UK_RATES if police_uk else HMIC_RATES)
-    change_specs = ([(m, k) for m in measures for k in ("baseline", "year")] if measures else
-                    POLICE_UK_CHANGES if police_uk else HMIC_CHANGES)
+    source = data.source
+    rate_measures = measures or [source.rate_measure(m, chosen.current) for m in source.rates]
+    change_specs: list[tuple[str, ChangeSpan]] = (
+        [(m, k) for m in measures for k in ("baseline", "year")] if measures else list(source.changes))
     for m in rate_measures:
         data.classification.check(m)
     areas = [force.code, ENGLAND_AND_WALES_CODE]
 
     group = peers.group(force.code) if peers is not None else None
-    rows: list[Row] = []
-    rate_table: list[list[Cell]] = []
+    rates: list[RateLine] = []
     for m in rate_measures:
         info = data.classification.describe(m)
         pair = [rate_row(data, m, a, chosen.current, population_year) for a in areas]
-        rows += pair
-        label = info.label + ("*" if info.denominator == "households" else "")
-        line = [Cell(label)] + _cells(pair, "rate", info.label)
+        line = RateLine(info, pair[0], pair[1])
         if group is not None:
             members = [pair[0]] + [rate_row(data, m, c, chosen.current, population_year) for c in group[1:]]
             simple, pooled, why = peer_average(members)
             name = f"Peer group ({len(group)} forces)"
-            rows.append(Row(PEER_GROUP, name, m, "rate_per_1000", chosen.current, value=simple, note=why))
-            rows.append(Row(PEER_GROUP, name, m, "pooled_rate_per_1000", chosen.current, value=pooled, note=why,
-                            numerator=None if why else sum(r.numerator for r in members),  # type: ignore[misc]
-                            denominator=None if why else sum(r.denominator for r in members)))  # type: ignore[misc]
-            line.append(Cell(simple, "rate", f"{info.label}, peer group: {why}" if why else ""))
-        rate_table.append(line)
+            line.peer_average = Row(PEER_GROUP, name, m, "rate_per_1000", chosen.current, value=simple, note=why)
+            line.peer_pooled = Row(
+                PEER_GROUP, name, m, "pooled_rate_per_1000", chosen.current, value=pooled, note=why,
+                numerator=None if why else sum(r.numerator for r in members),  # type: ignore[misc]
+                denominator=None if why else sum(r.denominator for r in members))  # type: ignore[misc]
+        rates.append(line)
 
-    change_table: list[list[Cell]] = []
-    significant = False
-    for m, which in change_specs:
-        base = chosen.baseline if which == "baseline" else chosen.year_before
+    changes: list[ChangeLine] = []
+    for m, span in change_specs:
+        base = chosen.baseline if span == "baseline" else chosen.year_before
         pair = [change_row(data, m, a, chosen.current, base) for a in areas]
-        rows += pair
-        label = f"{data.classification.describe(m).label}, from the {periods.label(base)}"
-        change_table.append([Cell(label)] + _cells(pair, "change", label))
-        significant = significant or any(larger_than_chance(r) for r in pair)
+        changes.append(ChangeLine(data.classification.describe(m), span, base, pair[0], pair[1]))
 
-    names = [force.name, ENGLAND_AND_WALES]
-    peer_header = ["Peer group average"] if group is not None else []
-    sections = [
-        Section([f"{periods.label(chosen.current)}: rate per 1,000 population"] + names + peer_header, rate_table),
-        Section(["Change in recorded crime"] + names, change_table),
-    ]
-    notes = _notes(data, force.code, force.name, chosen, population_year, rate_measures)
-    if significant:
-        notes.insert(0, CHANCE_NOTE)
-    if group is not None:
-        member_names = ", ".join(data.registry.by_code(c).name for c in group)
-        notes.insert(0, f"Peer group: {member_names}. Average: the simple mean of their rates, HMIC's comparator "
-                        "(the pooled rate, all crimes over all people, is in CSV and JSON).")
+    part = None
     if indicators is not None:
         part = indicator_part(data, indicators, force.code, chosen.current, options or IndicatorOptions())
-        rows += part.rows
-        if part.section is not None:
-            sections.append(part.section)
-        notes[-1:-1] = part.notes
-    title = f"{force.name} compared with England and Wales, {periods.label(chosen.current)}"
-    meta = {
-        "command": "compare",
-        "force": {"code": force.code, "name": force.name},
-        "period_end": chosen.current,
-        "baseline_period_end": chosen.baseline,
-        "year_before_period_end": chosen.year_before,
-        "sources": data.files,
-    }
-    return Result(title, rows, sections, notes, meta)
+    result = Comparison(force, chosen, source, rates, changes, [], part,
+                        [data.registry.by_code(c) for c in group] if group is not None else None,
+                        dict(data.files), data.release.name if data.release is not None else None)
+    result.notes = _notes(data, result, population_year)
+    return result
 
 
-def _cells(pair: list[Row], kind: str, label: str) -> list[Cell]:
-    """Cells for a force and England and Wales; a shared reason for a missing value is said once."""
-    shared = len({r.note for r in pair}) == 1
-    return [
-        Cell(r.value, kind, "" if r.value is not None else
-             f"{label}: {r.note}" if shared else f"{label}, {r.area}: {r.note}",
-             CHANCE_MARK if larger_than_chance(r) else "")
-        for r in pair
-    ]
+def data_used(data: Dataset, period_end: date, population_year: int | None = None,
+              households: bool = True) -> list[str]:
+    """The denominators' part of a "Sources:" line: population, and the Census the households come from."""
+    used = ["ONS mid-year population estimates"]
+    if households and data.denominators.years["households"]:
+        homes = data.denominators.get("households", ENGLAND_AND_WALES_CODE, period_end, population_year)
+        if homes.year is not None:
+            used.append(f"{homes.year} Census households")
+    return used
 
 
-def _notes(data: Dataset, code: str, name: str, chosen: Periods, population_year: int | None,
-           measures: list[str]) -> list[str]:
-    notes = []
-    kinds = {data.classification.describe(m).denominator for m in measures}
+def _notes(data: Dataset, result: Comparison, population_year: int | None) -> list[Note]:
+    notes: list[Note] = []
+    force, chosen = result.force, result.periods
+    if result.peer_group is not None:
+        member_names = ", ".join(f.name for f in result.peer_group)
+        notes.append(Note("peer_group", f"Peer group: {member_names}. Average: the simple mean of their rates, "
+                                        "HMIC's comparator (the pooled rate, all crimes over all people, is in CSV "
+                                        "and JSON)."))
+    if result.any_larger_than_chance:
+        notes.append(Note("chance", "† larger than chance variation in counts would give (exact Poisson test, "
+                                    "p < 0.05); see the README on what this test does and does not show."))
+    kinds = {line.measure.denominator for line in result.rates}
     if "households" in kinds:
-        notes.append("* per 1,000 households, not population.")
-    notes.append(
-        f"Period: the 12 months to {chosen.current:%d %B %Y} (police recorded crime, rolling 12-month totals)."
-    )
+        notes.append(Note("households_unit", "* per 1,000 households, not population."))
+    notes.append(Note("period", f"Period: the 12 months to {chosen.current:%d %B %Y} "
+                                f"({result.source.period_description})."))
     for kind in ("population", "households"):
         if kind not in kinds:
             continue
-        here = data.denominators.get(kind, code, chosen.current, population_year)
+        here = data.denominators.get(kind, force.code, chosen.current, population_year)
         whole = data.denominators.get(kind, ENGLAND_AND_WALES_CODE, chosen.current, population_year)
         if here.ok and whole.ok:
-            notes.append(
-                f"{kind.capitalize()}: {here.description}, {name} {here.value:,}; "
-                f"England and Wales {whole.value:,} (the sum of the 43 forces)."
-            )
-    notes.append(
-        "England and Wales: the 43 territorial police forces (not British Transport Police or the "
-        "national fraud bodies)."
-    )
-    notes.append(
-        "Sources: Office for National Statistics, police recorded crime by police force area; ONS mid-year "
-        "population estimates; 2011 Census households. Contains public sector information licensed under "
-        "the Open Government Licence v3.0."
-    )
+            notes.append(Note(kind, f"{kind.capitalize()}: {here.description}, {force.name} {here.value:,}; "  # type: ignore[arg-type]
+                                    f"England and Wales {whole.value:,} (the sum of the 43 forces)."))
+    notes.append(Note("scope", "England and Wales: the 43 territorial police forces (not British Transport Police "
+                               "or the national fraud bodies)."))
+    if result.indicators is not None:
+        notes += [Note("indicators" if n.startswith("Indicators") else "satisfaction_method", n)
+                  for n in result.indicators.notes]
+    notes.append(Note("source", result.source.cite(*data_used(data, chosen.current, population_year))))
     return notes

@@ -18,15 +18,8 @@ from ..loaders.indicators import Indicator
 from ..metrics import proportion as prop
 from ..metrics.rates import percentage_change
 from ..metrics.rates import rate as per_1000
-from ..rows import Cell, Row, Section
+from ..rows import Row
 
-LABELS = {
-    "detection_rate": "Detection rate (crimes excluding fraud)",
-    "asb_incidents": "Anti-social behaviour incidents per 1,000 population",
-    "asb_count": "Anti-social behaviour incidents",
-    "asb_incidents_change": "Anti-social behaviour, change on the previous 12 months",
-    "victim_satisfaction": "Victim satisfaction",
-}
 PUBLISHED_CONFIDENCE = 0.95  # published half-widths are 95% intervals
 
 
@@ -163,46 +156,54 @@ def asb_rows(data: Dataset, indicators: IndicatorSet, area: str, period: date | 
 
 @dataclass
 class IndicatorPart:
-    rows: list[Row]
-    section: Section | None  # None when the file has nothing for these areas and months
+    """The indicators of a force beside England and Wales, each as a pair of rows (force, England and Wales)."""
+
+    to: date
+    detection: list[Row]
+    detection_period: date | None
+    asb_rate: list[Row]
+    asb_change: list[Row]
+    asb_period: date | None
+    satisfaction: list[Row]
+    satisfaction_period: date | None
+    previous_satisfaction: list[Row]
+    previous_period: date | None
+    against_england_and_wales: Row
+    against_previous_year: Row
     notes: list[str]
+    options: IndicatorOptions
+    sources: list[str]
+
+    @property
+    def empty(self) -> bool:
+        """True when the file has nothing for these areas and months (one sentence, not a table of n/a)."""
+        return self.detection_period is None and self.asb_period is None and self.satisfaction_period is None
+
+    @property
+    def rows(self) -> list[Row]:
+        return [*self.detection, *self.asb_rate, *self.asb_change, *self.satisfaction, *self.previous_satisfaction,
+                self.against_england_and_wales, self.against_previous_year]
 
 
 def indicator_part(data: Dataset, indicators: IndicatorSet, force_code: str, to: date,
                    options: IndicatorOptions) -> IndicatorPart:
-    """Rows, a table section and notes for the indicators of a force beside England and Wales."""
+    """The indicators of a force beside England and Wales, each indicator at its latest period up to ``to``."""
     areas = [force_code, ENGLAND_AND_WALES_CODE]
-    rows: list[Row] = []
-    table: list[list[Cell]] = []
-
-    def add(label: str, period: date | None, pair: list[Row], kind: str) -> None:
-        rows.extend(pair)
-        when = periods.label(period) if period is not None else ""
-        table.append([Cell(label), Cell(when)] + [_cell(r, kind, label) for r in pair])
 
     detection_period = indicators.latest(areas, "detection_rate", to)
-    add(LABELS["detection_rate"], detection_period,
-        [proportion_row(data, indicators.get(a, "detection_rate", detection_period) if detection_period else None,
-                        a, "detection_rate", detection_period, options) for a in areas], "percent0")
+    detection = [proportion_row(data, indicators.get(a, "detection_rate", detection_period) if detection_period
+                                else None, a, "detection_rate", detection_period, options) for a in areas]
 
     asb_period = indicators.latest(areas, "asb_incidents", to)
     pairs = [asb_rows(data, indicators, a, asb_period) for a in areas]
-    when = periods.label(asb_period) if asb_period is not None else ""
-    rows.extend(pair[0] for pair in pairs)
-    table.append([Cell(LABELS["asb_incidents"]), Cell(when)] + [_cell(p[0], "rate", LABELS["asb_incidents"]) for p in pairs])
-    table.append([Cell(LABELS["asb_count"]), Cell(when)] + [_count_cell(p[0]) for p in pairs])
-    rows.extend(pair[1] for pair in pairs)
-    table.append([Cell(LABELS["asb_incidents_change"]), Cell(when)] +
-                 [_cell(p[1], "change", LABELS["asb_incidents_change"]) for p in pairs])
 
     sat_period = indicators.latest(areas, "victim_satisfaction", to)
     inds = {a: indicators.get(a, "victim_satisfaction", sat_period) if sat_period else None for a in areas}
     current = [proportion_row(data, inds[a], a, "victim_satisfaction", sat_period, options) for a in areas]
-    add(LABELS["victim_satisfaction"], sat_period, current, "percent_ci")
     previous_period = periods.years_before(sat_period, 1) if sat_period is not None else None
-    prev_inds = {a: indicators.get(a, "victim_satisfaction", previous_period) if previous_period else None for a in areas}
+    prev_inds = {a: indicators.get(a, "victim_satisfaction", previous_period) if previous_period else None
+                 for a in areas}
     previous = [proportion_row(data, prev_inds[a], a, "victim_satisfaction", previous_period, options) for a in areas]
-    add(LABELS["victim_satisfaction"] + ", previous year", previous_period, previous, "percent_ci")
 
     force_name = area_name(data, force_code)
     against_ew = verdict_row(current[0], inds[force_code], current[1], inds[ENGLAND_AND_WALES_CODE],
@@ -210,13 +211,6 @@ def indicator_part(data: Dataset, indicators: IndicatorSet, force_code: str, to:
     against_year = verdict_row(current[0], inds[force_code], previous[0], prev_inds[force_code],
                                f"{force_name}, {periods.label(previous_period)}" if previous_period else force_name,
                                options)
-    rows += [against_ew, against_year]
-    for label, verdict in (("Satisfaction against England and Wales", against_ew),
-                           ("Satisfaction against the previous year", against_year)):
-        table.append([Cell(label), Cell(periods.label(sat_period) if sat_period else "")] +
-                     [Cell(verdict.verdict or None, "verdict", "" if verdict.verdict else f"{label}: {verdict.note}"),
-                      Cell("")])
-
     if options.verdict == "overlap":
         rule = f"'broadly in line' where the {options.confidence:.0%} intervals overlap"
     else:
@@ -226,32 +220,16 @@ def indicator_part(data: Dataset, indicators: IndicatorSet, force_code: str, to:
         f"{options.interval.capitalize()} intervals from counts); {rule}.",
         "Indicators: " + "; ".join(indicators.sources) + "." if indicators.sources else "Indicators: none given.",
     ]
-    section = Section(["Other indicators", "Period", force_name, ENGLAND_AND_WALES], table,
-                      ["left", "left", "right", "right"])
-    if detection_period is None and asb_period is None and sat_period is None:
-        # Nothing to show for these areas and months: one sentence rather than a table of n/a.
+    part = IndicatorPart(to, detection, detection_period, [p[0] for p in pairs], [p[1] for p in pairs], asb_period,
+                         current, sat_period, previous, previous_period, against_ew, against_year, notes, options,
+                         list(indicators.sources))
+    if part.empty:
         covered = indicators.periods()
         span = (f"; it has figures for the {periods.label(covered[0])}" +
                 (f" to the {periods.label(covered[-1])}" if covered[-1] != covered[0] else "")) if covered else ""
-        for row in rows:
+        for row in part.rows:
             row.note = row.note.replace("12 months to the period compared", periods.label(to))
             row.period_end = to
-        return IndicatorPart(rows, None, [
-            f"Indicators: the indicators file has no detection, anti-social behaviour or satisfaction figures "
-            f"for {force_name} or England and Wales in the {periods.label(to)}{span}."])
-    return IndicatorPart(rows, section, notes)
-
-
-def _count_cell(rate: Row) -> Cell:
-    if rate.numerator is not None:
-        return Cell(rate.numerator, "count")
-    why = rate.note or "the indicators file gives a published rate, not a count"
-    return Cell(None, "count", f"{LABELS['asb_count']}, {rate.area}: {why}")
-
-
-def _cell(row: Row, kind: str, label: str) -> Cell:
-    note = "" if row.value is not None else f"{label}, {row.area}: {row.note}"
-    if kind == "percent_ci":
-        value = None if row.value is None else (row.value, row.ci_low, row.ci_high)
-        return Cell(value, kind, note)
-    return Cell(row.value, kind, note)
+        part.notes = [f"Indicators: the indicators file has no detection, anti-social behaviour or satisfaction "
+                      f"figures for {force_name} or England and Wales in the {periods.label(to)}{span}."]
+    return part

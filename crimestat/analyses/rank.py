@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .. import periods
-from .compare import choose_periods
+from ..classification import MeasureInfo
+from .compare import Periods, choose_periods
 from .figures import change_row, larger_than_chance, rate_row
 from ..forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE
-from ..dataset import Dataset
 from ..metrics.poisson import FUNNEL_LEVELS, funnel_limit, funnel_position, overdispersed_limit, overdispersion
 from ..rows import Cell, Result, Row, Section
+
+if TYPE_CHECKING:
+    from ..dataset import Dataset
+    from ..sources import Source
 
 
 @dataclass
@@ -25,17 +30,86 @@ class Funnel:
     target: float
 
 
-def rank(data: Dataset, measure: str | None = None, to: date | None = None,
-         baseline: date | None = None, population_year: int | None = None,
-         force_codes: list[str] | None = None, adjust_overdispersion: bool = False) -> tuple[Result, Funnel]:
+@dataclass
+class RankEntry:
+    """One force's place: its rank (None when it has no rate), rate, changes and funnel position."""
+
+    code: str
+    rank: int | None
+    rate: Row
+    position: Row  # the rank as a tidy row
+    year: Row
+    base: Row
+
+
+@dataclass
+class Ranking:
+    """Every force's rate for a measure, ranked, with England and Wales and the funnel plot's inputs."""
+
+    measure: MeasureInfo
+    periods: Periods
+    entries: list[RankEntry]
+    england_and_wales: RankEntry
+    funnel: Funnel
+    phi: float | None
+    source: Source
+    forces: int
+    files: dict[str, str] = field(default_factory=dict)
+    release: str | None = None
+
+    @property
+    def rows(self) -> list[Row]:
+        rows: list[Row] = []
+        for e in self.entries:
+            rows += [e.rate, e.position, e.year, e.base]
+        whole = self.england_and_wales
+        return rows + [whole.rate, whole.year, whole.base]
+
+    def to_frame(self):
+        from ..rows import rows_frame
+
+        return rows_frame(self.rows)
+
+    def view(self) -> Result:
+        info, chosen, phi = self.measure, self.periods, self.phi
+        table = [_line(e.rank, e.rate, e.year, e.base) for e in self.entries]
+        whole = self.england_and_wales
+        table.append(_line(None, whole.rate, whole.year, whole.base))
+        headers = ["Rank", "Force", f"Rate {info.unit}", f"Change on {periods.label(chosen.year_before)}",
+                   f"Change on {periods.label(chosen.baseline)}", "Funnel position"]
+        notes = [
+            f"{periods.label(chosen.current)}. Rank 1 is the highest rate; equal rates share a rank.",
+            "† change larger than chance variation in counts would give (exact Poisson test, p < 0.05).",
+            "Funnel position: the force's rate against control limits around England and Wales's rate for its "
+            "population (Spiegelhalter 2005, Poisson counts); 'within' means within the 95% limits." + (
+                f" Limits widened for overdispersion: phi = {phi:.1f} (Winsorised 10%), so the spread between "
+                "forces is that many times the Poisson variance." if phi is not None else
+                " Recorded crime varies between forces far more than Poisson counts do: --overdispersion widens the "
+                "limits for that."),
+            self.source.cite("ONS mid-year population estimates"),
+        ]
+        title = f"{info.label}: forces ranked by rate {info.unit}, {periods.label(chosen.current)}"
+        meta = {"command": "rank", "measure": info.measure, "overdispersion": phi, "period_end": chosen.current,
+                "baseline_period_end": chosen.baseline, "year_before_period_end": chosen.year_before,
+                "forces": self.forces, "sources": self.files}
+        if self.release is not None:
+            meta["release"] = self.release
+        section = Section(headers, table, ["right", "left", "right", "right", "right", "left"])
+        return Result(title, self.rows, [section], notes, meta)
+
+
+def rank(data: Dataset, measure: str | None = None, to: date | str | None = None,
+         baseline: date | str | None = None, population_year: int | None = None,
+         force_codes: list[str] | None = None, adjust_overdispersion: bool = False,
+         chosen: Periods | None = None) -> Ranking:
     """Rank forces (default: all 43) by their rate, highest first; equal rates share a rank.
 
     With ``adjust_overdispersion`` the funnel limits are widened by Spiegelhalter's overdispersion factor,
     estimated from the forces ranked.
     """
-    measure = measure or ("police_uk_all_crime" if data.counts.source == "police_uk" else "crime_excl_fraud")
+    measure = measure or data.source.trend_measure
     data.classification.check(measure)
-    chosen = choose_periods(data, to, baseline)
+    chosen = chosen or choose_periods(data, to, baseline)
     info = data.classification.describe(measure)
     codes = force_codes or [f.code for f in data.registry.territorial]
     rates = {c: rate_row(data, measure, c, chosen.current, population_year) for c in codes}
@@ -54,8 +128,7 @@ def rank(data: Dataset, measure: str | None = None, to: date | None = None,
     phi = None
     if adjust_overdispersion and target is not None and len(usable) >= 3:
         phi = overdispersion([v for v, _ in usable], [n for _, n in usable], target)
-    rows: list[Row] = []
-    table: list[list[Cell]] = []
+    entries: list[RankEntry] = []
     points: list[dict] = []
     for code in ranked + unranked:
         rate = rates[code]
@@ -66,10 +139,9 @@ def rank(data: Dataset, measure: str | None = None, to: date | None = None,
                            "position": rate.verdict})
         position = Row(code, rate.area, measure, "rank", chosen.current, value=ranks.get(code),
                        denominator=len(ranked), note="" if code in ranks else rate.note)
-        rows += [rate, position, year[code], base[code]]
-        table.append(_line(ranks.get(code), rate, year[code], base[code]))
-    rows += [whole, year[ENGLAND_AND_WALES_CODE], base[ENGLAND_AND_WALES_CODE]]
-    table.append(_line(None, whole, year[ENGLAND_AND_WALES_CODE], base[ENGLAND_AND_WALES_CODE]))
+        entries.append(RankEntry(code, ranks.get(code), rate, position, year[code], base[code]))
+    whole_entry = RankEntry(ENGLAND_AND_WALES_CODE, None, whole, Row(ENGLAND_AND_WALES_CODE, ENGLAND_AND_WALES,
+                            measure, "rank", chosen.current), year[ENGLAND_AND_WALES_CODE], base[ENGLAND_AND_WALES_CODE])
 
     limits: dict[str, tuple] = {}
     if target is not None and points:
@@ -81,26 +153,8 @@ def rank(data: Dataset, measure: str | None = None, to: date | None = None,
             else:
                 limits[level] = (xs, overdispersed_limit(target, xs, low_p, phi) * 1000,
                                  overdispersed_limit(target, xs, high_p, phi) * 1000)
-
-    headers = ["Rank", "Force", f"Rate {info.unit}", f"Change on {periods.label(chosen.year_before)}",
-               f"Change on {periods.label(chosen.baseline)}", "Funnel position"]
-    notes = [
-        f"{periods.label(chosen.current)}. Rank 1 is the highest rate; equal rates share a rank.",
-        "† change larger than chance variation in counts would give (exact Poisson test, p < 0.05).",
-        "Funnel position: the force's rate against control limits around England and Wales's rate for its "
-        "population (Spiegelhalter 2005, Poisson counts); 'within' means within the 95% limits." + (
-            f" Limits widened for overdispersion: phi = {phi:.1f} (Winsorised 10%), so the spread between "
-            "forces is that many times the Poisson variance." if phi is not None else
-            " Recorded crime varies between forces far more than Poisson counts do: --overdispersion widens the "
-            "limits for that."),
-        "Source: Office for National Statistics, police recorded crime by police force area; ONS mid-year "
-        "population estimates. Contains public sector information licensed under the Open Government Licence v3.0.",
-    ]
-    title = f"{info.label}: forces ranked by rate {info.unit}, {periods.label(chosen.current)}"
-    meta = {"command": "rank", "measure": measure, "overdispersion": phi, "period_end": chosen.current, "baseline_period_end": chosen.baseline,
-            "year_before_period_end": chosen.year_before, "forces": len(codes), "sources": data.files}
-    section = Section(headers, table, ["right", "left", "right", "right", "right", "left"])
-    return Result(title, rows, [section], notes, meta), Funnel(points, limits, whole.value or 0.0)
+    return Ranking(info, chosen, entries, whole_entry, Funnel(points, limits, whole.value or 0.0), phi, data.source,
+                   len(codes), dict(data.files), data.release.name if data.release is not None else None)
 
 
 def competition_ranks(values: dict[str, float], names: dict[str, str]) -> dict[str, int]:

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from .. import periods
-from .compare import HMIC_RATES, compare
+from .compare import Comparison, compare, resolve_force
 from ..forces import ENGLAND_AND_WALES_CODE, Force
-from .indicators import IndicatorOptions, IndicatorSet
+from .indicators import IndicatorOptions, IndicatorPart, IndicatorSet
 from ..dataset import Dataset
-from ..render import round_half_up
+from ..metrics.rounding import round_half_up
 from ..rows import Cell, Row, Section
 from .trend import trend
 
@@ -84,46 +84,40 @@ def _pm(value: float, row: Row) -> str:
     return text
 
 
-def build_report(data: Dataset, force_name: str, to: date | None = None,
+def build_report(data: Dataset, force: Force | str, to: date | str | None = None,
                  indicators: IndicatorSet | None = None, options: IndicatorOptions | None = None) -> Report:
     """The report for a force and period, from the same figures ``compare`` gives."""
     options = options or IndicatorOptions()
-    force: Force = data.registry.get(force_name)
-    result = compare(data, force.code, to, indicators=indicators, options=options)
-    meta = result.meta
-    current, base, year = meta["period_end"], meta["baseline_period_end"], meta["year_before_period_end"]
-    rows = {(r.area_code, r.measure, r.statistic, r.period_end, r.base_period_end): r for r in result.rows}
+    force = resolve_force(data, force)
+    result = compare(data, force, to, indicators=indicators, options=options)
+    current, base, year = result.periods.current, result.periods.baseline, result.periods.year_before
     name, police = force.name, police_name(force)
-    ew = ENGLAND_AND_WALES_CODE
-
-    def get(area, measure, statistic, period=current, base_end=None):
-        return rows.get((area, measure, statistic, period, base_end))
 
     blocks = [Block("h1", f"Crime inspection statistics: {police}"), Block("h2", "Crime")]
-    long_f, long_e = get(force.code, "crime_excl_fraud", "pct_change", base_end=base), get(ew, "crime_excl_fraud", "pct_change", base_end=base)
-    if long_f and long_e and long_f.value is not None and long_e.value is not None:
+    long = result.change("crime_excl_fraud", "baseline")
+    if long and long.force.value is not None and long.england_and_wales.value is not None:
         blocks.append(Block("p", (
             f"When compared with the {periods.label(base)}, recorded crime (excluding fraud) in the "
-            f"{periods.label(current)} {change_words(long_f.value)} in {name} compared with "
-            f"{change_noun(long_e.value)} across all forces in England and Wales.")))
+            f"{periods.label(current)} {change_words(long.force.value)} in {name} compared with "
+            f"{change_noun(long.england_and_wales.value)} across all forces in England and Wales.")))
     else:
-        blocks.append(Block("p", f"A comparison with the {periods.label(base)} is not available: "
-                                 f"{(long_f.note if long_f else '') or (long_e.note if long_e else '')}."))
-    vb_f, vb_e = get(force.code, "victim_based_crime", "pct_change", base_end=base), get(ew, "victim_based_crime", "pct_change", base_end=base)
-    if vb_f and vb_e and vb_f.value is not None and vb_e.value is not None:
+        why = (long.force.note or long.england_and_wales.note) if long else "no such comparison"
+        blocks.append(Block("p", f"A comparison with the {periods.label(base)} is not available: {why}."))
+    victim = result.change("victim_based_crime", "baseline")
+    if victim and victim.force.value is not None and victim.england_and_wales.value is not None:
         blocks.append(Block("p", (
-            f"Over this period, {VICTIM_BASED} {change_words(vb_f.value, 'decreased')} in {name}, compared "
-            f"with {change_noun(vb_e.value)} across England and Wales.")))
-    year_f, year_e = get(force.code, "crime_excl_fraud", "pct_change", base_end=year), get(ew, "crime_excl_fraud", "pct_change", base_end=year)
-    if year_f and year_e and year_f.value is not None and year_e.value is not None:
+            f"Over this period, {VICTIM_BASED} {change_words(victim.force.value, 'decreased')} in {name}, compared "
+            f"with {change_noun(victim.england_and_wales.value)} across England and Wales.")))
+    one_year = result.change("crime_excl_fraud", "year")
+    if one_year and one_year.force.value is not None and one_year.england_and_wales.value is not None:
         blocks.append(Block("p", (
             f"Looking at the 12 months prior to the end of {current:%B %Y}; recorded crime (excluding fraud) in "
-            f"{name} {change_words(year_f.value)}. This is compared with {change_adjective(year_e.value)} "
-            "across England and Wales.")))
+            f"{name} {change_words(one_year.force.value)}. This is compared with "
+            f"{change_adjective(one_year.england_and_wales.value)} across England and Wales.")))
 
-    chart = trend(data, force.code, periods.years_before(current, 4) if periods.years_before(current, 4) in
-                  data.counts.periods else None, current)
-    first = chart.meta["from"]
+    start = periods.years_before(current, 4)
+    chart = trend(data, force, start if start in data.counts.periods else None, current)
+    first = chart.period_ends[0]
     blocks.append(Block("figure", f"Figure: Recorded crime rate (per 1,000 population) between {first:%B %Y} "
                                   f"and {current:%B %Y}."))
 
@@ -132,15 +126,15 @@ def build_report(data: Dataset, force_name: str, to: date | None = None,
         "population, we get an indication of how safe it is for the public in that police area. The table "
         f"below shows crime and anti-social behaviour rates in {name} (per 1,000 population) compared with "
         "the rest of England and Wales.")))
-    table, notes = _rates_table(data, rows, force, police, current)
+    table, notes = _rates_table(result, police)
     blocks.append(Block("table", section=table))
     for note in notes:
         blocks.append(Block("note", note))
 
-    blocks += _indicator_blocks(rows, force, police, name, indicators is not None)
+    blocks += _indicator_blocks(result.indicators, force, police, name)
     blocks.append(Block("h2", "Method and sources"))
-    blocks.append(Block("list", items=_method(data, result, options, indicators is not None)))
-    return Report(f"{police}: crime, {periods.label(current)}", blocks, chart, result.notes)
+    blocks.append(Block("list", items=_method(data, result, options)))
+    return Report(f"{police}: crime, {periods.label(current)}", blocks, chart, [n.text for n in result.notes])
 
 
 def police_name(force: Force) -> str:
@@ -151,78 +145,66 @@ def police_name(force: Force) -> str:
     return force.name
 
 
-def _rates_table(data: Dataset, rows, force: Force, police: str, current) -> tuple[Section, list[str]]:
+def _rates_table(result: Comparison, police: str) -> tuple[Section, list[str]]:
     body = []
     missing = []
-    for measure in HMIC_RATES:
-        info = data.classification.describe(measure)
+    current = result.periods.current
+    for line in result.rates:
+        info = line.measure
         star = "*" if info.denominator == "households" else ""
-        pair = [rows.get((a, measure, "rate_per_1000", current, None)) for a in (force.code, ENGLAND_AND_WALES_CODE)]
-        body.append([Cell(info.label + star)] + [Cell(r.value if r else None, "rate") for r in pair])
-        missing += [f"{info.label}, {r.area}: {r.note}" for r in pair if r is not None and r.value is None]
+        pair = [line.force, line.england_and_wales]
+        body.append([Cell(info.label + star)] + [Cell(r.value, "rate") for r in pair])
+        missing += [f"{info.label}, {r.area}: {r.note}" for r in pair if r.value is None]
     asb_note = ""
-    asb = [r for r in rows.values() if r.measure == "asb_incidents" and r.statistic == "rate_per_1000"]
-    if asb:
-        period = asb[0].period_end
-        pair = [next((r for r in asb if r.area_code == a), None) for a in (force.code, ENGLAND_AND_WALES_CODE)]
-        body.append([Cell("Anti-social behaviour incidents*")] + [Cell(r.value if r else None, "rate") for r in pair])
+    part = result.indicators
+    if part is not None:
+        period = part.asb_period if not part.empty else part.to
+        body.append([Cell("Anti-social behaviour incidents*")] + [Cell(r.value, "rate") for r in part.asb_rate])
         if period is not None and period != current:
             asb_note = f"anti-social behaviour data is for the {periods.label(period)} and "
-    notes = [f"*Note that {asb_note}the rate for burglary in a dwelling is the rate per 1,000 households, not "
-             "population."]
+    households = [line.measure.label for line in result.rates if line.measure.denominator == "households"]
+    notes = [f"*Note that {asb_note}the rate for {households[0].lower() if households else 'burglary in a dwelling'} "
+             "is the rate per 1,000 households, not population."]
     notes += [f"Not available: {m}" for m in missing]
     headers = [periods.label(current), f"{police} rate (per 1,000 population)",
                "England and Wales total rate (per 1,000 population)"]
     return Section(headers, body, ["left", "right", "right"]), notes
 
 
-def _indicator_blocks(rows, force: Force, police: str, name: str, have_indicators: bool) -> list[Block]:
-    ew = ENGLAND_AND_WALES_CODE
+def _indicator_blocks(part: IndicatorPart | None, force: Force, police: str, name: str) -> list[Block]:
     blocks: list[Block] = []
-    if not have_indicators:
+    if part is None:
         return [Block("p", "No indicators file was given, so detection rates, anti-social behaviour and victim "
                            "satisfaction are not reported.")]
-    det = {r.area_code: r for r in rows.values() if r.measure == "detection_rate"}
-    mine, other = det.get(force.code), det.get(ew)
-    if mine and other and mine.value is not None and other.value is not None:
+    mine, other = part.detection
+    if mine.value is not None and other.value is not None:
         blocks.append(Block("p", (
             f"{name}'s detection rate (for crimes excluding fraud) for the 12 months to the end of "
             f"{mine.period_end:%B %Y} was {whole(mine.value)} percent which was "
             f"{comparison_words(mine.value, other.value)} the {whole(other.value)} percent for England and Wales.")))
     else:
-        known = mine or other
-        why = known.note if known is not None else "no figures"
-        blocks.append(Block("p", f"Detection rates for {name} are not available: {why}."))
+        blocks.append(Block("p", f"Detection rates for {name} are not available: {mine.note or other.note}."))
 
-    sat = [r for r in rows.values() if r.measure == "victim_satisfaction"]
-    cur_f = next((r for r in sat if r.statistic == "percent" and r.area_code == force.code and r.period_end is not None
-                  and not any(v.statistic == "verdict" and v.base_period_end == r.period_end for v in sat)), None)
-    cur_e = next((r for r in sat if r.statistic == "percent" and r.area_code == ew and cur_f is not None
-                  and r.period_end == cur_f.period_end), None)
-    against_ew = next((r for r in sat if r.statistic == "verdict" and r.comparator == "England and Wales"), None)
-    against_year = next((r for r in sat if r.statistic == "verdict" and r.base_period_end is not None), None)
-    prev_f = next((r for r in sat if r.statistic == "percent" and r.area_code == force.code and against_year is not None
-                   and r.period_end == against_year.base_period_end), None)
-    if cur_f and cur_e and cur_f.value is not None and cur_e.value is not None and against_ew and against_ew.verdict:
+    cur_f, cur_e = part.satisfaction
+    against_ew, against_year = part.against_england_and_wales, part.against_previous_year
+    prev_f = part.previous_satisfaction[0]
+    if cur_f.value is not None and cur_e.value is not None and against_ew.verdict:
         text = (f"In the 12 months to the end of {cur_f.period_end:%B %Y}, {police} had a victim satisfaction rate of "
                 f"{_pm(cur_f.value, cur_f)} which is {_verdict(against_ew.verdict)} the satisfaction rate in England "
                 f"and Wales of {_pm(cur_e.value, cur_e)}.")
-        if prev_f and prev_f.value is not None and against_year and against_year.verdict:
+        if prev_f.value is not None and against_year.verdict:
             text += (f" Its current rate is {_verdict(against_year.verdict)} the {_pm(prev_f.value, prev_f)} "
                      f"recorded for {name} in the previous year.")
         blocks.append(Block("p", text))
     else:
-        why = (cur_f.note if cur_f is not None else "") or "the indicators file has no satisfaction figures"
+        why = cur_f.note or "the indicators file has no satisfaction figures"
         blocks.append(Block("p", f"Victim satisfaction for {name} is not available: {why}."))
 
-    asb_rate = next((r for r in rows.values() if r.measure == "asb_incidents" and r.statistic == "rate_per_1000"
-                     and r.area_code == force.code), None)
-    asb_change = next((r for r in rows.values() if r.measure == "asb_incidents" and r.statistic == "pct_change"
-                       and r.area_code == force.code), None)
-    if asb_rate and asb_rate.numerator is not None and asb_rate.period_end is not None:
+    asb_rate, asb_change = part.asb_rate[0], part.asb_change[0]
+    if asb_rate.numerator is not None and asb_rate.period_end is not None:
         text = (f"In the {periods.label(asb_rate.period_end)}, {police} recorded {asb_rate.numerator:,} incidents of "
                 "anti-social behaviour.")
-        if asb_change and asb_change.value is not None:
+        if asb_change.value is not None:
             n = whole(asb_change.value)
             text += (" This is no change against the previous 12 months." if n == 0 else
                      f" This is {'a reduction' if n < 0 else 'an increase'} of {abs(n)} percent against the "
@@ -235,24 +217,33 @@ def _verdict(word: str) -> str:
     return {"broadly in line": "broadly in line with", "higher": "higher than", "lower": "lower than"}[word]
 
 
-def _method(data: Dataset, result, options: IndicatorOptions, have_indicators: bool) -> list[str]:
+def _method(data: Dataset, result: Comparison, options: IndicatorOptions) -> list[str]:
+    source = result.source
+    release = data.release
+    current = result.periods.current
+    series = f" Release: {release.name}, {release.title}." if release is not None else ""
+    population = data.denominators.get("population", ENGLAND_AND_WALES_CODE, current)
+    homes = data.denominators.get("households", ENGLAND_AND_WALES_CODE, current)
+    households = [line.measure.label.lower() for line in result.rates if line.measure.denominator == "households"]
     items = [
-        "Recorded crime: Office for National Statistics, police recorded crime by police force area (rolling "
-        "12-month totals, the 2019 revision of the series). England and Wales is the sum of the 43 territorial "
-        "forces.",
+        f"Recorded crime: {source.cited_as} ({source.period_description}). England and Wales is the sum of "
+        f"the 43 territorial forces.{series}",
         "Rates per 1,000 population use the latest ONS mid-year population estimate dated before the period ends "
-        "(the revised estimates); burglary in a dwelling uses 2011 Census households.",
+        f"({(release.population or 'the revised estimates') if release is not None else 'the revised estimates'}; "
+        f"here {population.description})"
+        + (f"; {households[0]} uses {homes.description} households." if households and homes.ok else "."),
         "The data are later revisions of the figures first published, so a figure can differ slightly from one "
         "printed at the time.",
-        "Changes: (current − base) ÷ base × 100, rounded to whole percent; an exact Poisson test (in the CSV "
+        "Changes: (current − base) × 100 ÷ base, rounded to whole percent; an exact Poisson test (in the CSV "
         "output) says whether a change is larger than chance variation in counts.",
     ]
-    if have_indicators:
+    part = result.indicators
+    if part is not None:
         items.append(
             "Victim satisfaction: 95% intervals as published, or Wilson intervals from respondent counts; "
             "'broadly in line' where the intervals overlap" + (" (z-test verdicts were asked for)" if options.verdict
                                                                  == "z-test" else "") + ".")
-        items.append("Detection rates, anti-social behaviour and satisfaction: " + "; ".join(
-            n.removeprefix("Indicators: ").rstrip(".") for n in result.notes if n.startswith("Indicators:")) + ".")
+        items.append("Detection rates, anti-social behaviour and satisfaction: "
+                     + ("; ".join(part.sources) if part.sources else "none given") + ".")
     items.append("Contains public sector information licensed under the Open Government Licence v3.0.")
     return items

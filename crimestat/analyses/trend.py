@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 from .. import periods
+from ..classification import MeasureInfo
 from ..errors import PeriodNotCoveredError
-from .figures import rate_row
-from ..forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE
-from ..dataset import Dataset
+from ..forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE, Force
 from ..rows import Cell, Result, Row, Section
+from .compare import resolve_force
+from .figures import rate_row
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..dataset import Dataset
+    from ..sources import Source
 
 SPARKS = "▁▂▃▄▅▆▇█"
 
@@ -30,45 +39,91 @@ def sparkline(values: list[float | None]) -> str:
     return "".join(marks)
 
 
-def trend(data: Dataset, force_name: str, start: date | None = None, end: date | None = None,
-          measure: str | None = None, population_year: int | None = None) -> Result:
+@dataclass
+class Trend:
+    """A measure's rate at each period end for a force and England and Wales."""
+
+    force: Force
+    measure: MeasureInfo
+    period_ends: list[date]
+    force_rates: list[Row]
+    england_and_wales_rates: list[Row]
+    source: Source
+    breaks: list[tuple[date, str]] = field(default_factory=list)  # series breaks inside the span, for charts
+    files: dict[str, str] = field(default_factory=dict)
+    release: str | None = None
+
+    @property
+    def rows(self) -> list[Row]:
+        return [r for pair in zip(self.force_rates, self.england_and_wales_rates) for r in pair]
+
+    def to_frame(self) -> pd.DataFrame:
+        from ..rows import rows_frame
+
+        return rows_frame(self.rows)
+
+    def notes(self) -> list[str]:
+        info = self.measure
+        points = len(self.period_ends)
+        notes = [
+            f"Rolling 12-month totals at each period end ({points} points); denominators: the latest "
+            f"mid-year {info.denominator} estimate before each period ends" if info.denominator == "population" else
+            f"Rolling 12-month totals at each period end ({points} points), per 1,000 households.",
+            "CSV and JSON carry each rate's exact 95% Poisson interval (ci_low, ci_high).",
+        ]
+        notes += [f"Series break ({when:%B %Y}): {text}." for when, text in self.breaks]
+        notes.append(self.source.cite())
+        return notes
+
+    def view(self) -> Result:
+        info = self.measure
+        series = {self.force.code: self.force_rates, ENGLAND_AND_WALES_CODE: self.england_and_wales_rates}
+        table = [
+            [Cell(f"{p:%b %Y}")] + [Cell(rows[i].value, "rate", _note(rows[i], info.label)) for rows in series.values()]
+            for i, p in enumerate(self.period_ends)
+        ]
+        spark = [Cell("trend")] + [Cell(sparkline([r.value for r in rows])) for rows in series.values()]
+        sections = [Section(["12 months to", self.force.name, ENGLAND_AND_WALES], table + [spark])]
+        first, last = self.period_ends[0], self.period_ends[-1]
+        title = (f"{info.label}: rate {info.unit}, {self.force.name} and England and Wales, "
+                 f"{periods.label(first)} to {last:%B %Y}")
+        meta = {"command": "trend", "force": {"code": self.force.code, "name": self.force.name},
+                "measure": info.measure, "measure_label": info.label, "unit": info.unit,
+                "from": first, "to": last, "points": len(self.period_ends), "sources": self.files}
+        if self.release is not None:
+            meta["release"] = self.release
+        return Result(title, self.rows, sections, self.notes(), meta)
+
+
+def trend(data: Dataset, force: Force | str, start: date | str | None = None, end: date | str | None = None,
+          measure: str | None = None, population_year: int | None = None) -> Trend:
     """Rates for every period end from ``start`` to ``end`` (default: the four years to the latest)."""
-    force = data.registry.get(force_name)
-    measure = measure or ("police_uk_all_crime" if data.counts.source == "police_uk" else "crime_excl_fraud")
+    force = resolve_force(data, force)
+    measure = measure or data.source.trend_measure
     data.classification.check(measure)
-    end = periods.resolve(end, data.counts.periods, "--to", data.counts.explain)
+    last = periods.resolve(end, data.counts.periods, "to", data.counts.explain)
     if start is None:
-        start = periods.years_before(end, 4)
+        first = periods.years_before(last, 4)
     else:
-        start = periods.resolve(start, data.counts.periods, "--from", data.counts.explain)
-    if start > end:
-        raise PeriodNotCoveredError(f"--from {start:%Y-%m} is after --to {end:%Y-%m}")
-    chosen = [p for p in data.counts.periods if start <= p <= end]
+        first = periods.resolve(start, data.counts.periods, "start", data.counts.explain)
+    if first > last:
+        raise PeriodNotCoveredError(f"is after the last period end, {last:%Y-%m}", parameter="start",
+                                    value=f"{first:%Y-%m}")
+    chosen = [p for p in data.counts.periods if first <= p <= last]
     info = data.classification.describe(measure)
-    areas = [force.code, ENGLAND_AND_WALES_CODE]
-    series = {a: [rate_row(data, measure, a, p, population_year) for p in chosen] for a in areas}
-    rows = [r for p_rows in zip(*series.values()) for r in p_rows]
-    table = [
-        [Cell(f"{p:%b %Y}")] + [Cell(series[a][i].value, "rate", _note(series[a][i], info.label)) for a in areas]
-        for i, p in enumerate(chosen)
-    ]
-    names = [force.name, ENGLAND_AND_WALES]
-    spark = [Cell("trend")] + [Cell(sparkline([r.value for r in series[a]])) for a in areas]
-    sections = [Section(["12 months to", *names], table + [spark])]
-    title = (f"{info.label}: rate {info.unit}, {force.name} and England and Wales, "
-             f"{periods.label(chosen[0])} to {chosen[-1]:%B %Y}")
-    notes = [
-        f"Rolling 12-month totals at each period end ({len(chosen)} points); denominators: the latest "
-        f"mid-year {info.denominator} estimate before each period ends" if info.denominator == "population" else
-        f"Rolling 12-month totals at each period end ({len(chosen)} points), per 1,000 households.",
-        "CSV and JSON carry each rate's exact 95% Poisson interval (ci_low, ci_high).",
-        "Source: Office for National Statistics, police recorded crime by police force area. Contains public "
-        "sector information licensed under the Open Government Licence v3.0.",
-    ]
-    meta = {"command": "trend", "force": {"code": force.code, "name": force.name}, "measure": measure,
-            "measure_label": info.label, "unit": info.unit,
-            "from": chosen[0], "to": chosen[-1], "points": len(chosen), "sources": data.files}
-    return Result(title, rows, sections, notes, meta)
+    mine = [rate_row(data, measure, force.code, p, population_year) for p in chosen]
+    whole = [rate_row(data, measure, ENGLAND_AND_WALES_CODE, p, population_year) for p in chosen]
+    return Trend(force, info, chosen, mine, whole, data.source, _events(data, measure, chosen),
+                 dict(data.files), data.release.name if data.release is not None else None)
+
+
+def _events(data: Dataset, measure: str, chosen: list[date]) -> list[tuple[date, str]]:
+    """The source's recording changes inside the span that concern the measure's categories."""
+    key = data.source.key
+    mine = data.classification.categories(measure, key)
+    return [(when, text) for when, text, touched in data.source.events
+            if chosen and chosen[0] < when <= chosen[-1]
+            and any(mine & data.classification.categories(m, key) for m in touched)]
 
 
 def _note(row: Row, label: str) -> str:

@@ -32,6 +32,10 @@ class Checked:
 def detect(header: Sequence[str]) -> str | None:
     """The kind of crimestat input a header belongs to, or None."""
     columns = set(header)
+    if {"Financial Year", "Force Name", "Outcome Type"} <= columns:
+        return "outcomes"
+    if {"Financial Year", "Financial Quarter", "Force Name", "Offence Code"} <= columns:
+        return "home_office_crime"
     if "12 months ending" in columns or "Rolling year total number of offences" in columns:
         return "ons_crime"
     if {"Month", "Crime type"} <= columns:
@@ -56,6 +60,7 @@ def detect(header: Sequence[str]) -> str | None:
 
 
 LABELS = {
+    "home_office_crime": "Home Office recorded crime tables", "outcomes": "Home Office crime outcomes",
     "ons_crime": "ONS recorded crime", "police_uk": "police.uk street-level crime",
     "police_uk_counts": "police.uk monthly counts", "classification":
     "offence classification", "indicators": "indicators", "peers": "peer groups", "forces": "forces registry",
@@ -76,8 +81,10 @@ def validate(files: Sequence[str], registry: Registry | None = None, la_lookups:
             return _Named(stdin) if stdin is not None else name
 
         try:
-            if stdin is None and Path(name).is_file():
-                header = read_header(name)
+            if stdin is None and Path(name).suffix.lower() in (".ods", ".xlsx"):
+                header = _workbook_header(name)
+            elif stdin is None and Path(name).is_file():
+                header = _header(name)
             else:
                 header = read_csv(source(), [], allow_empty=True).header  # reports a missing file
             if not header:
@@ -99,11 +106,49 @@ def validate(files: Sequence[str], registry: Registry | None = None, la_lookups:
     return results
 
 
+def _header(name: str) -> list[str]:
+    """The header of a CSV file, gzip read transparently."""
+    from ..dataset import _header as first_line
+
+    with open(name, "rb") as stream:
+        gzipped = stream.read(2) == b"\x1f\x8b"
+    return first_line(name) if gzipped else read_header(name)
+
+
+def _workbook_header(name: str) -> list[str]:
+    """A workbook is the Home Office crime tables or the outcomes data: which, by its sheets' names."""
+    from ..loaders.spreadsheet import read_sheet_tables  # noqa: F401 (reports an unreadable workbook below)
+
+    try:
+        from python_calamine import CalamineWorkbook
+
+        sheets = CalamineWorkbook.from_path(name).sheet_names
+    except Exception as exc:  # calamine's errors are not one family: any failure means the file is unreadable
+        raise DataFileError.single(name, f"cannot be read as a workbook ({str(exc)[:200]})") from None
+    if any(re.search(r"outcomes[ _]open[ _]data", s, re.I) for s in sheets):
+        return ["Financial Year", "Force Name", "Outcome Type"]
+    return ["Financial Year", "Financial Quarter", "Force Name", "Offence Code"]
+
+
 class _Named(io.BytesIO):
     name = "<stdin>"
 
 
+def _home_office(name, registry, lookups):
+    from ..loaders.home_office import load_home_office_crime
+
+    return load_home_office_crime(name, registry)
+
+
+def _outcomes(name, registry, lookups):
+    from ..loaders.outcomes import load_outcomes
+
+    return load_outcomes(name, registry)
+
+
 LOADERS: dict[str, Callable] = {
+    "home_office_crime": _home_office,
+    "outcomes": _outcomes,
     "ons_crime": lambda name, registry, lookups: load_ons_crime(name, registry),
     "population": lambda name, registry, lookups: load_population(name, registry, lookups),
     "households": lambda name, registry, lookups: load_households(name, registry),

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..errors import DataFileError
 from ..log import collecting, warn
 
 
@@ -44,16 +45,26 @@ def cache_dir() -> Path:
     return Path(base) / "crimestat"
 
 
-def cached(kind: str, source: Any, load: Callable[[], Any]) -> Any:
-    """``load()``, or its cached result when ``source`` is an unchanged file loaded before."""
-    if os.environ.get("CRIMESTAT_NO_CACHE") or not isinstance(source, (str, os.PathLike)) or str(source) == "-":
+def cached(kind: str, source: Any, load: Callable[[], Any], sha256: str | None = None) -> Any:
+    """``load()``, or its cached result when ``source`` is an unchanged file loaded before.
+
+    ``sha256``: the digest a release's manifest gives for the file; a file that differs (a truncated or
+    edited download) is an error, checked on every run from the same read that keys the cache.
+    """
+    is_file = isinstance(source, (str, os.PathLike)) and str(source) != "-"
+    content = _sha256(Path(source)) if is_file else None  # one read: checks the manifest and keys the cache
+    if sha256 is not None and content is not None and content != sha256:
+        raise DataFileError.single(
+            str(source), f"differs from its release's manifest (SHA-256 {content[:12]}..., the manifest says "
+                         f"{sha256[:12]}...): a truncated or changed file; download the release again")
+    if os.environ.get("CRIMESTAT_NO_CACHE") or not is_file:
         return load()
     path = Path(source)
     try:
-        with open(path, "rb") as stream:
-            content = hashlib.file_digest(stream, "sha1").hexdigest()
         code = code_digest()
     except OSError:
+        code = None
+    if content is None or code is None:
         return load()  # the loader says what is wrong with the file (or crimestat's source is unreadable)
     # One slot per kind of load and file; the entry in it is named for what it was made from.
     slot = f"{kind.split('-')[0]}-{digest(f'{kind}|{path.resolve()}')[:16]}"
@@ -80,6 +91,14 @@ def cached(kind: str, source: Any, load: Callable[[], Any]) -> Any:
     except OSError:
         pass
     return result
+
+
+def _sha256(path: Path) -> str | None:
+    try:
+        with open(path, "rb") as stream:
+            return hashlib.file_digest(stream, "sha256").hexdigest()
+    except OSError:
+        return None
 
 
 def digest(text: str) -> str:

@@ -12,21 +12,14 @@ import io
 import json
 import math
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from ..metrics.rounding import round_half_up  # noqa: F401 (re-exported)
 from ..rows import Cell, Result
 
 FORMATS = ("table", "csv", "json", "markdown")
 MISSING = "n/a"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def round_half_up(value: float, places: int = 0) -> Decimal:
-    """Round as people do (2.5 -> 3, -2.5 -> -3), from the value's shortest decimal form."""
-    exponent = Decimal(1).scaleb(-places)
-    result = Decimal(repr(float(value))).quantize(exponent, rounding=ROUND_HALF_UP)
-    return result + 0 if result != 0 else abs(result)  # never '-0'
 
 
 def format_cell(cell: Cell) -> str:
@@ -66,8 +59,12 @@ def _percent_ci(value: float, low: float | None, high: float | None) -> str:
     return f"{text} ({round_half_up(low, 1)} to {round_half_up(high, 1)})"
 
 
-def render(result: Result, fmt: str) -> str:
-    """The result in one of ``FORMATS``, ending with a newline."""
+def render(result: Any, fmt: str) -> str:
+    """The result (an analysis's typed result, or a laid-out Result) in one of ``FORMATS``, ending with a
+    newline."""
+    from .views import view
+
+    result = view(result)
     if fmt == "csv":
         return to_csv(result)
     if fmt == "json":

@@ -9,9 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import UsageError
-from ..rows import Result
 
-SOURCE_LINE = "Source: ONS police recorded crime by police force area; ONS population estimates (OGL v3.0)"
 FORMATS = (".png", ".svg")
 
 
@@ -44,12 +42,12 @@ def _save(fig, target, title: str) -> None:
         fig.savefig(target, metadata={"Title": title, "Date": None})
 
 
-def trend_chart(result: Result, path: str) -> None:
+def trend_chart(result, path: str) -> None:
     """Line chart of a trend result: force and England and Wales, rate against period end."""
     _draw_trend(result, _check(path))
 
 
-def trend_svg(result: Result) -> str:
+def trend_svg(result) -> str:
     """The trend chart as SVG text, for embedding in a page."""
     import io
 
@@ -59,27 +57,32 @@ def trend_svg(result: Result) -> str:
     return text[text.index("<svg"):]  # drop the XML declaration and doctype for inline use
 
 
-def _draw_trend(result: Result, target) -> None:
+def _draw_trend(result, target) -> None:
+    """Draw a :class:`~crimestat.analyses.trend.Trend`: force and England and Wales, rate against period end,
+    with the source's recording changes marked where they fall."""
     plt = _pyplot()
-    rows = result.rows
     fig, ax = plt.subplots(figsize=(8, 4.5))
-    for area in dict.fromkeys(r.area for r in rows):
-        mine = [r for r in rows if r.area == area]
-        ax.plot([r.period_end for r in mine], [r.value for r in mine], marker="o", markersize=3, label=area)
-    meta = result.meta
-    first, last = meta["from"], meta["to"]
-    title = (f"{meta['measure_label']}, rate {meta['unit']}\n"
-             f"{meta['force']['name']} and England and Wales, 12 months to {first:%B %Y} to {last:%B %Y}")
+    for rows in (result.force_rates, result.england_and_wales_rates):
+        ax.plot([r.period_end for r in rows], [r.value for r in rows], marker="o", markersize=3, label=rows[0].area)
+    info = result.measure
+    ends = result.period_ends
+    first, last = ends[0], ends[-1]
+    title = (f"{info.label}, rate {info.unit}\n"
+             f"{result.force.name} and England and Wales, 12 months to {first:%B %Y} to {last:%B %Y}")
     ax.set_title(title, fontsize=10)
-    ends = sorted({r.period_end for r in rows})
+    for when, text in result.breaks:
+        ax.axvline(when, color="#888888", linestyle=":", linewidth=1)
+        ax.annotate(f"series break: {text.split(' (')[0]}", (when, 0), xycoords=("data", "axes fraction"),
+                    xytext=(3, 4), textcoords="offset points", fontsize=6, color="#555555", rotation=90, va="bottom")
     step = max(1, len(ends) // 8)
     ax.set_xticks(ends[::step], [f"{e:%b %Y}" for e in ends[::step]], fontsize=8)
     ax.set_xlabel("End of 12-month period")
-    ax.set_ylabel(f"Rate {meta['unit']}")
+    ax.set_ylabel(f"Rate {info.unit}")
     ax.set_ylim(bottom=0)
     ax.grid(True, alpha=0.3)
     ax.legend()
-    fig.text(0.01, 0.01, SOURCE_LINE, fontsize=7, color="#555555")
+    footer = result.source.short_citation + (f"; release {result.release}" if result.release else "")
+    fig.text(0.01, 0.01, footer, fontsize=7, color="#555555")
     fig.tight_layout(rect=(0, 0.04, 1, 1))
     _save(fig, target, title.replace("\n", ". "))
     plt.close(fig)
@@ -121,7 +124,8 @@ def _place_labels(fig, ax, wanted: list[tuple], dots: list[tuple[float, float]])
     return placed, len(wanted) - placed
 
 
-def funnel_chart(points: list[dict], limits: dict, target: float, title: str, unit: str, path: str) -> None:
+def funnel_chart(points: list[dict], limits: dict, target: float, title: str, unit: str, path: str,
+                 source_line: str) -> None:
     """Funnel plot: each force's rate against its denominator, England and Wales line and control limits.
 
     ``points`` hold name, denominator, rate and position; ``limits`` maps a label ('95%', '99.8%') to
@@ -168,6 +172,6 @@ def funnel_chart(points: list[dict], limits: dict, target: float, title: str, un
     _, left_out = _place_labels(fig, ax, sorted(wanted, key=lambda w: (-w[0], w[3])), dots)
     note = ("Forces outside the limits are labelled, furthest out first, where the name fits"
             + (f" ({left_out} do not; the table gives every force's position)." if left_out else "."))
-    fig.text(0.01, 0.01, SOURCE_LINE + ".\n" + note, fontsize=7, color="#555555")
+    fig.text(0.01, 0.01, source_line + ".\n" + note, fontsize=7, color="#555555")
     _save(fig, out, title)
     plt.close(fig)

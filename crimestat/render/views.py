@@ -1,0 +1,140 @@
+"""From typed results to what people read: titles, tables (sections of cells) and notes.
+
+Each analysis returns data (``Comparison``, ``Trend``, ``Ranking``); the functions here lay it out, once, for
+every format: ``render`` turns the laid-out :class:`~crimestat.rows.Result` into a table, CSV, JSON or
+Markdown.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import periods
+from ..forces import ENGLAND_AND_WALES
+from ..rows import Cell, Result, Row, Section
+
+CHANCE_MARK = "†"
+
+
+def _larger_than_chance(row: Row) -> bool:
+    from ..analyses.figures import larger_than_chance
+
+    return larger_than_chance(row)
+
+
+def view(result: Any) -> Result:
+    """The laid-out form of any analysis result (a Result is already laid out)."""
+    if isinstance(result, Result):
+        return result
+    from ..analyses.compare import Comparison
+
+    if isinstance(result, Comparison):
+        return compare_view(result)
+    to_view = getattr(result, "view", None)
+    if to_view is None:
+        raise TypeError(f"cannot render a {type(result).__name__}")
+    return to_view()
+
+
+# -- compare -----------------------------------------------------------------------------------------------
+
+def _pair_cells(pair: list[Row], kind: str, label: str) -> list[Cell]:
+    """Cells for a force and England and Wales; a shared reason for a missing value is said once."""
+    shared = len({r.note for r in pair}) == 1
+    return [
+        Cell(r.value, kind, "" if r.value is not None else
+             f"{label}: {r.note}" if shared else f"{label}, {r.area}: {r.note}",
+             CHANCE_MARK if _larger_than_chance(r) else "")
+        for r in pair
+    ]
+
+
+def compare_view(c) -> Result:
+    names = [c.force.name, ENGLAND_AND_WALES]
+    group = c.peer_group is not None
+    rate_table: list[list[Cell]] = []
+    for line in c.rates:
+        info = line.measure
+        label = info.label + ("*" if info.denominator == "households" else "")
+        cells = [Cell(label)] + _pair_cells([line.force, line.england_and_wales], "rate", info.label)
+        if group:
+            avg = line.peer_average
+            cells.append(Cell(avg.value, "rate", f"{info.label}, peer group: {avg.note}" if avg.note else ""))
+        rate_table.append(cells)
+    change_table = []
+    for change in c.changes:
+        label = f"{change.measure.label}, from the {periods.label(change.base)}"
+        change_table.append([Cell(label)] + _pair_cells([change.force, change.england_and_wales], "change", label))
+    sections = [
+        Section([f"{periods.label(c.periods.current)}: rate per 1,000 population"] + names +
+                (["Peer group average"] if group else []), rate_table),
+        Section(["Change in recorded crime"] + names, change_table),
+    ]
+    if c.indicators is not None and not c.indicators.empty:
+        sections.append(indicator_section(c.indicators, c.force.name))
+    title = f"{c.force.name} compared with England and Wales, {periods.label(c.periods.current)}"
+    meta = {
+        "command": "compare",
+        "force": {"code": c.force.code, "name": c.force.name},
+        "period_end": c.periods.current,
+        "baseline_period_end": c.periods.baseline,
+        "year_before_period_end": c.periods.year_before,
+        "sources": c.files,
+    }
+    if c.release is not None:
+        meta["release"] = c.release
+    return Result(title, c.rows, sections, [n.text for n in c.notes], meta)
+
+
+# -- indicators --------------------------------------------------------------------------------------------
+
+LABELS = {
+    "detection_rate": "Detection rate (crimes excluding fraud)",
+    "asb_incidents": "Anti-social behaviour incidents per 1,000 population",
+    "asb_count": "Anti-social behaviour incidents",
+    "asb_incidents_change": "Anti-social behaviour, change on the previous 12 months",
+    "victim_satisfaction": "Victim satisfaction",
+}
+
+
+def _cell(row: Row, kind: str, label: str) -> Cell:
+    note = "" if row.value is not None else f"{label}, {row.area}: {row.note}"
+    if kind == "percent_ci":
+        value = None if row.value is None else (row.value, row.ci_low, row.ci_high)
+        return Cell(value, kind, note)
+    return Cell(row.value, kind, note)
+
+
+def _count_cell(rate: Row) -> Cell:
+    if rate.numerator is not None:
+        return Cell(rate.numerator, "count")
+    why = rate.note or "the indicators file gives a published rate, not a count"
+    return Cell(None, "count", f"{LABELS['asb_count']}, {rate.area}: {why}")
+
+
+def indicator_section(part, force_name: str) -> Section:
+    """The "Other indicators" table: each indicator with its own period."""
+    table: list[list[Cell]] = []
+
+    def when(period) -> Cell:
+        return Cell(periods.label(period) if period is not None else "")
+
+    def add(label: str, period, pair: list[Row], kind: str) -> None:
+        table.append([Cell(label), when(period)] + [_cell(r, kind, label) for r in pair])
+
+    add(LABELS["detection_rate"], part.detection_period, part.detection, "percent0")
+    table.append([Cell(LABELS["asb_incidents"]), when(part.asb_period)] +
+                 [_cell(r, "rate", LABELS["asb_incidents"]) for r in part.asb_rate])
+    table.append([Cell(LABELS["asb_count"]), when(part.asb_period)] + [_count_cell(r) for r in part.asb_rate])
+    table.append([Cell(LABELS["asb_incidents_change"]), when(part.asb_period)] +
+                 [_cell(r, "change", LABELS["asb_incidents_change"]) for r in part.asb_change])
+    add(LABELS["victim_satisfaction"], part.satisfaction_period, part.satisfaction, "percent_ci")
+    add(LABELS["victim_satisfaction"] + ", previous year", part.previous_period, part.previous_satisfaction,
+        "percent_ci")
+    for label, verdict in (("Satisfaction against England and Wales", part.against_england_and_wales),
+                           ("Satisfaction against the previous year", part.against_previous_year)):
+        table.append([Cell(label), when(part.satisfaction_period)] +
+                     [Cell(verdict.verdict or None, "verdict", "" if verdict.verdict else f"{label}: {verdict.note}"),
+                      Cell("")])
+    return Section(["Other indicators", "Period", force_name, ENGLAND_AND_WALES], table,
+                   ["left", "left", "right", "right"])
