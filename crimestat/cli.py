@@ -317,6 +317,46 @@ def validate(files, data_dir, release, la_lookups, fmt, output):
         raise SystemExit(1)
 
 
+@main.command()
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Data folder whose releases/ to list (default: the shipped sample_data and the user's releases).")
+@click.option("--latest", is_flag=True, help="Print only the newest release and its last period (for jobs).")
+@output_options
+def releases(data_dir, latest, fmt, output):
+    """List the data releases with the periods they cover; the newest is the default.
+
+    Example: crimestat releases --latest
+    """
+    from .analyses.revisions import coverage, releases_result
+
+    found = coverage(data_dir)
+    if latest:
+        newest = found[-1]
+        if fmt == "table":
+            last = f"{newest.last:%Y-%m}" if newest.last else "none"
+            write_output(f"{newest.release.name} {last}\n", output)
+            return
+        found = [newest]
+    write_output(render(releases_result(found), fmt), output)
+
+
+@main.command()
+@click.option("--force", "-f", "force", required=True, help="Force name, alias or ONS code, any case.")
+@click.option("--to", type=YEAR_MONTH, required=True, help="End of the 12 months, YYYY-MM.")
+@click.option("--measure", default="crime_excl_fraud", show_default=True, help="Measure to follow across releases.")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Data folder whose releases to compare (default: the shipped sample_data and the user's).")
+@output_options
+def revisions(force, to, measure, data_dir, fmt, output):
+    """Show a period's count and rate in every release that covers it, and how they were revised.
+
+    Example: crimestat revisions --force warwickshire --to 2014-06
+    """
+    from .analyses.revisions import revisions as run
+
+    write_output(render(run(force, to, measure, data_dir), fmt), output)
+
+
 @main.group()
 def ingest():
     """Turn raw published files into tidy counts.

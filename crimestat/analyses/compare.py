@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 PEER_GROUP = "peer_group"
 
 NoteKind = Literal["peer_group", "chance", "households_unit", "period", "population", "households", "scope",
-                   "indicators", "satisfaction_method", "source", "release"]
+                   "series_change", "indicators", "satisfaction_method", "source", "release"]
 
 
 @dataclass(frozen=True)
@@ -223,8 +223,21 @@ def _notes(data: Dataset, result: Comparison, population_year: int | None) -> li
                                     f"England and Wales {whole.value:,} (the sum of the 43 forces)."))
     notes.append(Note("scope", "England and Wales: the 43 territorial police forces (not British Transport Police "
                                "or the national fraud bodies)."))
+    source = result.source
+    for measure, (when, successor) in source.successors.items():
+        if result.rate(successor) is not None and result.rate(measure) is None and chosen.current > when:
+            old, new = data.classification.describe(measure), data.classification.describe(successor)
+            changed = next((text for day, text, touched in source.events if measure in touched), "")
+            notes.append(Note("series_change", f"{new.label} is shown where HMIC's 2014 table had {old.label.lower()}: "
+                                               f"{changed or 'the category was replaced'}, so the two are not "
+                                               "comparable."))
     if result.indicators is not None:
         notes += [Note("indicators" if n.startswith("Indicators") else "satisfaction_method", n)
                   for n in result.indicators.notes]
     notes.append(Note("source", result.source.cite(*data_used(data, chosen.current, population_year))))
+    if data.release is not None and data.release.published is not None:
+        release = data.release
+        notes.append(Note("release", f"Release: {release.name} ({release.publisher}, published "
+                                     f"{release.published:%d %B %Y})" +
+                                     (f"; population: {release.population}." if release.population else ".")))
     return notes

@@ -41,6 +41,8 @@ def format_cell(cell: Cell) -> str:
         text = _percent_ci(*value)
     elif cell.kind == "verdict":
         text = str(value)
+    elif cell.kind == "signed_count":
+        text = f"{int(value):+,}"
     elif cell.kind == "count":
         text = f"{int(value):,}"
     else:
