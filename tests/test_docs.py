@@ -27,8 +27,14 @@ def test_readme_starts_with_the_two_commands():
 
 def test_readme_table_is_what_compare_prints(run):
     printed = run("compare", "--release", "ons-2019", "--force", "warwickshire", "--to", "2014-06", "--format", "table", "-q").stdout
-    shown = README.split("$ crimestat compare --force warwickshire --to 2014-06\n", 1)[1].split("...", 1)[0]
-    assert printed.startswith(shown)
+    shown = README.split("$ crimestat compare --force warwickshire --to 2014-06 --release ons-2019\n", 1)[1]
+    assert printed.startswith(shown.split("...", 1)[0])
+
+
+def test_readme_current_table_is_what_the_first_command_prints(run):
+    printed = run("compare", "--force", "warwickshire", "--format", "table", "-q").stdout
+    shown = README.split("$ crimestat compare --force warwickshire\n", 1)[1].split("```", 1)[0]
+    assert printed == shown
 
 
 def test_readme_python_example_runs(capsys):
