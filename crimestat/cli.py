@@ -180,7 +180,8 @@ def compare(force, to, baseline, population_year, measures, confidence, interval
 
     Example: crimestat compare --force warwickshire --to 2014-06
     """
-    from .analyses.compare import choose_periods, compare as run
+    from .analyses.base import choose_periods
+    from .analyses.compare import compare as run
     from .analyses.indicators import IndicatorOptions, IndicatorSet
     from .dataset import load_dataset
 

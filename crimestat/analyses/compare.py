@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Literal
 
-from .. import periods
 from ..classification import MeasureInfo
 from ..forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE, Force
 from ..peers import PeerGroups, peer_average
 from ..rows import Row
+from .base import Periods, choose_periods, resolve_force
 from .figures import change_row, larger_than_chance, rate_row
 from .indicators import IndicatorOptions, IndicatorPart, IndicatorSet, indicator_part
 
@@ -37,15 +37,6 @@ class Note:
 
     kind: NoteKind
     text: str
-
-
-@dataclass
-class Periods:
-    """The period compared and the two it is compared with."""
-
-    current: date
-    baseline: date
-    year_before: date
 
 
 @dataclass
@@ -114,21 +105,6 @@ class Comparison:
     @property
     def any_larger_than_chance(self) -> bool:
         return any(larger_than_chance(r) for c in self.changes for r in (c.force, c.england_and_wales))
-
-
-def choose_periods(data: Dataset, to: date | str | None = None, baseline: date | str | None = None) -> Periods:
-    """The period compared and its two comparisons; an explicit period outside the data is an error."""
-    current = periods.resolve(to, data.counts.periods, "to", data.counts.explain)
-    if baseline is not None:
-        base = periods.resolve(baseline, data.counts.periods, "baseline", data.counts.explain)
-    else:
-        base = periods.years_before(current, 4)
-    return Periods(current, base, periods.years_before(current, 1))
-
-
-def resolve_force(data: Dataset, force: Force | str) -> Force:
-    """A force given by name, alias or code, resolved once; a resolved force is passed through."""
-    return force if isinstance(force, Force) else data.registry.get(force)
 
 
 def compare(data: Dataset, force: Force | str, to: date | str | None = None,

@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import periods
 from ..classification import MeasureInfo
-from .compare import Periods, choose_periods
+from .base import Periods, choose_periods
 from .figures import change_row, larger_than_chance, rate_row
 from ..forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE
 from ..metrics.poisson import FUNNEL_LEVELS, funnel_limit, funnel_position, overdispersed_limit, overdispersion

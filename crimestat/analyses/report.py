@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from .. import periods
-from .compare import Comparison, compare, resolve_force
+from .base import resolve_force
+from .compare import Comparison, compare
 from ..forces import ENGLAND_AND_WALES_CODE, Force
 from .indicators import IndicatorOptions, IndicatorPart, IndicatorSet
 from ..dataset import Dataset
@@ -90,7 +91,7 @@ def build_report(data: Dataset, force: Force | str, to: date | str | None = None
     options = options or IndicatorOptions()
     force = resolve_force(data, force)
     result = compare(data, force, to, indicators=indicators, options=options)
-    current, base, year = result.periods.current, result.periods.baseline, result.periods.year_before
+    current, base = result.periods.current, result.periods.baseline
     name, police = force.name, police_name(force)
 
     blocks = [Block("h1", f"Crime inspection statistics: {police}"), Block("h2", "Crime")]

@@ -11,7 +11,7 @@ from ..classification import MeasureInfo
 from ..errors import PeriodNotCoveredError
 from ..forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE, Force
 from ..rows import Cell, Result, Row, Section
-from .compare import resolve_force
+from .base import resolve_force
 from .figures import rate_row
 
 if TYPE_CHECKING:

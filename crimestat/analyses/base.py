@@ -1,0 +1,39 @@
+"""What every analysis starts from: the force and the periods, resolved once at the edge."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+from .. import periods
+from ..forces import Force
+
+if TYPE_CHECKING:
+    from ..dataset import Dataset
+
+
+@dataclass
+class Periods:
+    """The period compared and the two it is compared with."""
+
+    current: date
+    baseline: date
+    year_before: date
+
+
+def choose_periods(data: Dataset, to: date | str | None = None, baseline: date | str | None = None) -> Periods:
+    """The period compared and its two comparisons; an explicit period outside the data is an error."""
+    current = periods.resolve(to, data.counts.periods, "to", data.counts.explain)
+    if baseline is not None:
+        base = periods.resolve(baseline, data.counts.periods, "baseline", data.counts.explain)
+    else:
+        base = periods.years_before(current, 4)
+    return Periods(current, base, periods.years_before(current, 1))
+
+
+def resolve_force(data: Dataset, force: Force | str) -> Force:
+    """A force given by name, alias or code, resolved once; a resolved force is passed through."""
+    return force if isinstance(force, Force) else data.registry.get(force)
+
+
