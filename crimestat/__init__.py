@@ -71,9 +71,12 @@ def rank(measure: str | None = None, to: date | str | None = None, baseline: dat
          release: str | None = None, data: Dataset | None = None, population_year: int | None = None,
          overdispersion: bool = False) -> Ranking:
     """Every territorial force ranked by its rate for ``measure``, with changes and funnel positions."""
+    from .analyses.outcomes import is_outcome_measure, rank_outcomes
     from .analyses.rank import rank as run
 
     data = data if data is not None else load(release)
+    if measure is not None and is_outcome_measure(measure):
+        return rank_outcomes(data, measure, _period(to))  # type: ignore[return-value]
     return run(data, measure, _period(to), _period(baseline), population_year, None, overdispersion)
 
 

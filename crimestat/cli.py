@@ -38,7 +38,7 @@ YEAR_MONTH = YearMonth()
 
 
 # The library names parameters; the command line shows them as the options that set them.
-OPTION_NAMES = {"to": "--to", "baseline": "--baseline", "start": "--from", "population_year": "--population-year",
+OPTION_NAMES = {"group": "--group", "to": "--to", "baseline": "--baseline", "start": "--from", "population_year": "--population-year",
                 "force": "--force", "measure": "--measure", "release": "--release"}
 
 
@@ -84,6 +84,7 @@ def data_options(func):
     @click.option("--forces", "forces_file", metavar="FILE", help="Forces registry CSV (default: the packaged one).")
     @click.option("--indicators", metavar="FILE", help="Victim satisfaction, detection and anti-social behaviour "
                   "figures (default: the data folder's, if any).")
+    @click.option("--outcomes", metavar="FILE", help="Home Office crime outcomes data (default: the release's, if any).")
     @click.option("--release", metavar="NAME", help="Data release to use (default: the newest; `crimestat releases` "
                   "lists them).")
     @click.option("--police-uk", "police_uk", metavar="PATH", multiple=True,
@@ -91,13 +92,13 @@ def data_options(func):
                        "folders, zips or files (repeatable).")
     @functools.wraps(func)
     def wrapper(*args, data_dir, crime, population, la_lookups, households, classification, forces_file,
-                indicators, release, police_uk, **kwargs):
+                indicators, outcomes, release, police_uk, **kwargs):
         from .dataset import DataPaths
 
         if crime and police_uk:
             raise click.UsageError("give --crime (ONS) or --police-uk, not both")
         paths = DataPaths(data_dir, crime, population, households, list(la_lookups), classification, forces_file,
-                          indicators, list(police_uk), release)
+                          indicators, list(police_uk), release, outcomes)
         return func(*args, paths=paths, **kwargs)
 
     return wrapper
@@ -258,13 +259,20 @@ def trend(force, start, to, measure, population_year, plot, paths, fmt, output):
 @click.option("--to", type=YEAR_MONTH, help="End of the 12 months, YYYY-MM (default: the latest in the data).")
 @click.option("--baseline", type=YEAR_MONTH, help="Period for the longer change, YYYY-MM (default: four years before).")
 @click.option("--population-year", type=int, help="Mid-year population estimate to use.")
-@click.option("--force", "-f", "force", help="With --peers or --peer-groups: rank this force's group only.")
+@click.option("--force", "-f", "force", help="Mark this force in the table and the funnel plot; with --peers or "
+              "--peer-groups, rank its group only.")
 @click.option("--plot", metavar="FILE.png|FILE.svg", help="Also draw the funnel plot to this file.")
-@click.option("--overdispersion", is_flag=True, help="Widen the funnel limits for overdispersion (Spiegelhalter 2005).")
+@click.option("--funnel", "funnel_method", type=click.Choice(["additive", "multiplicative", "poisson"]),
+              default="additive", show_default=True, help="How the funnel limits allow for the spread between forces "
+              "(Spiegelhalter 2005): additive overdispersion, the multiplicative factor phi, or plain Poisson limits.")
+@click.option("--overdispersion", is_flag=True, help="The same as --funnel multiplicative.")
+@click.option("--per", type=click.Choice(["1000", "100000", "1000000"]), help="Rate per 1,000, 100,000 or "
+              "1,000,000 (default: per 1,000; homicide per million, as ONS).")
 @peer_options
 @data_options
 @output_options
-def rank(measure, to, baseline, population_year, force, plot, overdispersion, peers, peer_groups, paths, fmt, output):
+def rank(measure, to, baseline, population_year, force, plot, funnel_method, overdispersion, per, peers, peer_groups,
+         paths, fmt, output):
     """Rank all 43 forces by rate, with changes and funnel-plot positions.
 
     Example: crimestat rank --measure crime_excl_fraud --to 2014-06 --plot funnel.png
@@ -279,17 +287,22 @@ def rank(measure, to, baseline, population_year, force, plot, overdispersion, pe
             raise click.UsageError("--peers and --peer-groups need --force: whose group to rank")
         code = data.registry.get(force).code
         codes = _peer_groups(data.registry, code, peers, peer_groups).group(code)
-    elif force:
-        raise click.UsageError("--force goes with --peers or --peer-groups; without them rank lists all forces")
-    result = run(data, measure, to, baseline, population_year, codes, overdispersion)
+    from .analyses.outcomes import is_outcome_measure, rank_outcomes
+
+    if measure and is_outcome_measure(measure):  # outcome rates rank from the release's outcomes data
+        if plot or baseline or population_year or overdispersion:
+            raise click.UsageError(f"--measure {measure} is an outcome rate: --plot, --baseline, --population-year "
+                                   "and --overdispersion apply to crime rates")
+        write_output(render(rank_outcomes(data, measure, to, None, codes), fmt), output)
+        return
+    result = run(data, measure, to, baseline, population_year, codes, overdispersion, funnel=funnel_method,
+                 force=data.registry.get(force).code if force else None, per=int(per) if per else None)
     if plot:
         from .render.charts import funnel_chart
 
-        info, phi, funnel = result.measure, result.phi, result.funnel
-        adjusted = f"\nlimits widened for overdispersion (phi = {phi:.0f})" if phi is not None else ""
-        funnel_chart(funnel.points, funnel.limits, funnel.target,
-                     f"{info.label}, rate {info.unit}: funnel plot, {periods.label(result.periods.current)}"
-                     + adjusted, info.unit, plot, result.source.short_citation)
+        funnel = result.funnel
+        funnel_chart(funnel.points, funnel.limits, funnel.target, result.funnel_title(), result.unit, plot,
+                     result.source.short_citation)
     write_output(render(result, fmt), output)
 
 
@@ -316,6 +329,26 @@ def validate(files, data_dir, release, la_lookups, fmt, output):
     write_output(render(result(checked), fmt), output)
     if any(c.problems for c in checked):
         raise SystemExit(1)
+
+
+@main.command()
+@click.option("--force", "-f", "force", required=True, help="Force name, alias or ONS code, any case.")
+@click.option("--to", type=YEAR_MONTH, help="End of the 12 months, YYYY-MM (default: the latest with outcomes).")
+@click.option("--group", metavar="GROUP", help='One offence group, such as "Violence against the person" '
+              "(default: crimes excluding fraud).")
+@data_options
+@output_options
+def outcomes(force, to, group, paths, fmt, output):
+    """Show a force's crime outcomes (charge/summons and the rest of the mix) beside England and Wales.
+
+    Example: crimestat outcomes --force warwickshire --group "Violence against the person"
+    """
+    from .analyses.outcomes import outcomes as run
+    from .dataset import load_dataset
+
+    data = load_dataset(paths)
+    resolved = data.registry.get(force)
+    write_output(render(run(data, resolved, to, group), fmt), output)
 
 
 @main.command()

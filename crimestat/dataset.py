@@ -28,6 +28,7 @@ from .measures import MeasureCounts, prepare
 if TYPE_CHECKING:
     import pandas as pd
 
+    from .outcome_measures import OutcomeCounts
     from .releases import Release
     from .sources import Source
 
@@ -48,6 +49,7 @@ class DataPaths:
     indicators: str | None = None
     police_uk: list[str] = field(default_factory=list)
     release: str | None = None
+    outcomes: str | None = None
 
 
 def _header(path: str) -> list[str]:
@@ -135,6 +137,7 @@ class Dataset:
         data.__dict__["denominators"] = Denominators(values(population, "population"),
                                                      values(households, "households"), data.registry)
         data.__dict__["indicators"] = indicators
+        data.__dict__["outcomes"] = None
         data.files = {"crime": "<in memory>"}
         return data
 
@@ -232,6 +235,28 @@ class Dataset:
         if expected is not None:
             cached("indicators-check", path, lambda: None, expected)  # the manifest's checksum, nothing more
         return load_indicators(path, self.registry)
+
+    @cached_property
+    def outcomes(self) -> OutcomeCounts | None:
+        """The outcomes data given, or the release's; None when there are none."""
+        files = self._given("outcomes")
+        if not files:
+            return None
+        ((path, expected),) = files
+        self._show("outcomes", files)
+        registry = self.registry
+
+        def load():
+            from .loaders.outcomes import load_outcomes  # pandas, on a cache miss only
+            from .outcome_measures import prepare_outcomes
+
+            return prepare_outcomes(load_outcomes(path, registry))
+
+        from .loaders.outcome_types import load_outcome_types
+        from .outcome_measures import OutcomeCounts
+
+        cube = cached(f"outcomes-{self._registry_key}", path, load, expected)
+        return OutcomeCounts(cube, registry, load_outcome_types())
 
     @cached_property
     def denominators(self) -> Denominators:

@@ -117,7 +117,7 @@ def coverage(periods: Sequence[date]) -> str:
 
 
 def resolve(requested: date | None, periods: Sequence[date], what: str = "to",
-            explain=None) -> date:
+            explain=None, data_name: str = "crime data") -> date:
     """The requested period end if the data have it (default: the latest); otherwise an error.
 
     ``what`` names the parameter the period came from (``to``, ``baseline``, ``start``), for the error.
@@ -127,14 +127,14 @@ def resolve(requested: date | None, periods: Sequence[date], what: str = "to",
         requested = as_period(requested)
     value = f"{requested:%Y-%m}" if requested is not None else None
     if not periods:
-        raise PeriodNotCoveredError("the crime data hold no complete 12-month period" +
+        raise PeriodNotCoveredError(f"the {data_name} hold no complete 12-month period" +
                                     (f"; {explain(requested)}" if explain else ""),
                                     parameter=what if requested is not None else None, value=value)
     if requested is None:
         return max(periods)
     if requested not in set(periods):
         raise PeriodNotCoveredError(
-            f"no 12-month period ends in {requested:%B %Y} in the crime data; "
+            f"no 12-month period ends in {requested:%B %Y} in the {data_name}; "
             + (explain(requested) if explain else coverage(periods)), parameter=what, value=value)
     return requested
 

@@ -91,7 +91,7 @@ def test_force_without_indicators_shows_reasons_not_zeros(dataset):
     rows = rows_of(dataset, SAMPLE / "releases/ons-2019/hmic-2014-published.csv", force="kent")
     sat = rows[("E23000032", "victim_satisfaction", "percent", T("2014-06-30"), None)]
     assert sat.value is None
-    assert sat.note == "the indicators file has no victim_satisfaction for Kent in the 12 months to June 2014"
+    assert sat.note == "the indicators file has no victim satisfaction for Kent in the 12 months to June 2014"
     crime = rows[("E23000032", "crime_excl_fraud", "rate_per_1000", T("2014-06-30"), None)]
     assert crime.value is not None
 
@@ -163,5 +163,5 @@ def test_no_indicators_for_the_period_is_one_note_not_a_table_of_gaps(run):
             "Warwickshire or England and Wales in the 12 months to December 2018; it has figures for the 12 months "
             "to June 2013 to the 12 months to June 2014.") in result.stdout
     csv_out = run("compare", "--release", "ons-2019", "--force", "warwickshire", "--to", "2018-12", "--format", "csv", "-q").stdout
-    assert ("the indicators file has no victim_satisfaction for Warwickshire in the 12 months to December 2018"
+    assert ("the indicators file has no victim satisfaction for Warwickshire in the 12 months to December 2018"
             in csv_out)

@@ -16,7 +16,8 @@ from ..forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE, Force
 from ..peers import PeerGroups, peer_average
 from ..rows import Row
 from .base import Periods, choose_periods, resolve_force
-from .figures import change_row, larger_than_chance, rate_row
+from .changes import change_tests
+from .figures import change_row, differs_from_england_and_wales, rate_row
 from .indicators import IndicatorOptions, IndicatorPart, IndicatorSet, indicator_part
 
 if TYPE_CHECKING:
@@ -103,8 +104,9 @@ class Comparison:
         return rows_frame(self.rows)
 
     @property
-    def any_larger_than_chance(self) -> bool:
-        return any(larger_than_chance(r) for c in self.changes for r in (c.force, c.england_and_wales))
+    def any_differs(self) -> bool:
+        """Whether any force change differs from England and Wales's (the † in tables)."""
+        return any(differs_from_england_and_wales(c.force) for c in self.changes)
 
 
 def compare(data: Dataset, force: Force | str, to: date | str | None = None,
@@ -152,9 +154,7 @@ def compare(data: Dataset, force: Force | str, to: date | str | None = None,
         pair = [change_row(data, m, a, chosen.current, base) for a in areas]
         changes.append(ChangeLine(data.classification.describe(m), span, base, pair[0], pair[1]))
 
-    part = None
-    if indicators is not None:
-        part = indicator_part(data, indicators, force.code, chosen.current, options or IndicatorOptions())
+    part = indicator_part(data, indicators, force.code, chosen.current, options or IndicatorOptions())
     result = Comparison(force, chosen, source, rates, changes, [], part,
                         [data.registry.by_code(c) for c in group] if group is not None else None,
                         dict(data.files), data.release.name if data.release is not None else None)
@@ -181,9 +181,7 @@ def _notes(data: Dataset, result: Comparison, population_year: int | None) -> li
         notes.append(Note("peer_group", f"Peer group: {member_names}. Average: the simple mean of their rates, "
                                         "HMIC's comparator (the pooled rate, all crimes over all people, is in CSV "
                                         "and JSON)."))
-    if result.any_larger_than_chance:
-        notes.append(Note("chance", "† larger than chance variation in counts would give (exact Poisson test, "
-                                    "p < 0.05); see the README on what this test does and does not show."))
+    notes += _change_notes(data, result)
     kinds = {line.measure.denominator for line in result.rates}
     if "households" in kinds:
         notes.append(Note("households_unit", "* per 1,000 households, not population."))
@@ -207,13 +205,50 @@ def _notes(data: Dataset, result: Comparison, population_year: int | None) -> li
             notes.append(Note("series_change", f"{new.label} is shown where HMIC's 2014 table had {old.label.lower()}: "
                                                f"{changed or 'the category was replaced'}, so the two are not "
                                                "comparable."))
-    if result.indicators is not None:
-        notes += [Note("indicators" if n.startswith("Indicators") else "satisfaction_method", n)
-                  for n in result.indicators.notes]
+    part = result.indicators
+    if part is not None:
+        notes += [Note("indicators" if n.startswith("Indicators") else "satisfaction_method", n) for n in part.notes]
+        if part.unavailable:
+            names = part.unavailable
+            listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+            notes.append(Note("indicators", f"Not available for {force.name}: {listed} ({part.unavailable_why})."))
     notes.append(Note("source", result.source.cite(*data_used(data, chosen.current, population_year))))
     if data.release is not None and data.release.published is not None:
         release = data.release
         notes.append(Note("release", f"Release: {release.name} ({release.publisher}, published "
                                      f"{release.published:%d %B %Y})" +
                                      (f"; population: {release.population}." if release.population else ".")))
+    return notes
+
+
+def _change_notes(data: Dataset, result: Comparison) -> list[Note]:
+    """What the † on changes means, with the spread between forces (tau) each test allowed for, and why a
+    change is not tested."""
+    from ..metrics.rounding import round_half_up
+
+    tested, untested = [], {}
+    for line in result.changes:
+        if line.force.value is None:
+            continue
+        tests = change_tests(data, line.measure.measure, result.periods.current, line.base)
+        what = f"{line.measure.label.lower()} from {line.base:%B %Y}"
+        if tests.tau is not None:
+            tested.append(f"{what} {round_half_up(tests.tau, 3)}")
+        else:
+            untested.setdefault(tests.reason, []).append(what)
+    notes = []
+    spread = ("the spread between the 43 forces' changes allowed for (tau, on the log scale: " + "; ".join(tested)
+              + ")")
+    if tested and result.any_differs:
+        notes.append(Note("chance", "† the force's change differs from England and Wales's by more than forces' "
+                                    f"changes usually do: |z| > 1.96, z comparing the two changes with {spread}. "
+                                    "England and Wales is the reference and is not marked; see the README on what "
+                                    "this test does and does not show."))
+    elif tested:
+        notes.append(Note("chance", "No change differs from England and Wales's by more than forces' changes usually "
+                                    f"do: |z| > 1.96 would be marked †, z comparing the two changes with {spread}. "
+                                    "See the README on what this test does and does not show."))
+    for reason, whats in untested.items():
+        listed = ", ".join(whats)
+        notes.append(Note("chance", f"{listed[0].upper()}{listed[1:]}: change {reason}."))
     return notes

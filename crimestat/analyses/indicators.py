@@ -7,7 +7,7 @@ period ending within the 12 months up to ``to``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from .. import periods
@@ -58,10 +58,25 @@ class IndicatorSet:
         return max(found) if found else None
 
 
+# How an indicator is named in prose (identifiers such as 'detection_rate' never are).
+NAMES = {
+    "detection_rate": "detection rate",
+    "asb_incidents": "anti-social behaviour incidents",
+    "asb_incidents_change": "change in anti-social behaviour",
+    "victim_satisfaction": "victim satisfaction",
+    "charge_rate": "charge/summons rate",
+}
+# Detections were replaced by outcomes in April 2014: a detection rate is looked for in periods up to a year
+# after, and the charge/summons rate in periods from the first 12 months wholly under outcomes.
+DETECTIONS_LOOKED_FOR_UNTIL = date(2015, 3, 31)
+OUTCOMES_FROM = date(2015, 3, 31)
+
+
 def _missing(measure: str, area: str, period: date | None) -> str:
+    name = NAMES.get(measure, measure.replace("_", " "))
     if period is None:
-        return f"the indicators file has no {measure} for {area} in the 12 months to the period compared"
-    return f"the indicators file has no {measure} for {area} in the {periods.label(period)}"
+        return f"the indicators file has no {name} for {area} in the 12 months to the period compared"
+    return f"the indicators file has no {name} for {area} in the {periods.label(period)}"
 
 
 def proportion_row(data: Dataset, ind: Indicator | None, area: str, measure: str, period: date | None,
@@ -156,74 +171,87 @@ def asb_rows(data: Dataset, indicators: IndicatorSet, area: str, period: date | 
 
 @dataclass
 class IndicatorPart:
-    """The indicators of a force beside England and Wales, each as a pair of rows (force, England and Wales)."""
+    """The indicators of a force beside England and Wales, each as a pair of rows (force, England and Wales).
+
+    Indicators come from two places: a release's (or the user's) indicators file (detection rate,
+    anti-social behaviour, victim satisfaction) and the release's outcomes data (charge/summons rate). An
+    indicator whose source is absent has no rows; ``unavailable`` names, for one note, those the force has
+    no figure for and why.
+    """
 
     to: date
-    detection: list[Row]
-    detection_period: date | None
-    asb_rate: list[Row]
-    asb_change: list[Row]
-    asb_period: date | None
-    satisfaction: list[Row]
-    satisfaction_period: date | None
-    previous_satisfaction: list[Row]
-    previous_period: date | None
-    against_england_and_wales: Row
-    against_previous_year: Row
-    notes: list[str]
     options: IndicatorOptions
     sources: list[str]
+    has_file: bool
+    detection: list[Row] = field(default_factory=list)
+    detection_period: date | None = None
+    asb_rate: list[Row] = field(default_factory=list)
+    asb_change: list[Row] = field(default_factory=list)
+    asb_period: date | None = None
+    satisfaction: list[Row] = field(default_factory=list)
+    satisfaction_period: date | None = None
+    previous_satisfaction: list[Row] = field(default_factory=list)
+    previous_period: date | None = None
+    against_england_and_wales: Row | None = None
+    against_previous_year: Row | None = None
+    charge: list[Row] = field(default_factory=list)
+    charge_period: date | None = None
+    notes: list[str] = field(default_factory=list)
+    unavailable: list[str] = field(default_factory=list)  # labels, for one note
+    unavailable_why: str = ""
 
     @property
     def empty(self) -> bool:
-        """True when the file has nothing for these areas and months (one sentence, not a table of n/a)."""
-        return self.detection_period is None and self.asb_period is None and self.satisfaction_period is None
+        """True when nothing has figures for these areas and months (one sentence, not a table of n/a)."""
+        return (self.detection_period is None and self.asb_period is None and self.satisfaction_period is None
+                and not any(r.value is not None for r in self.charge))
 
     @property
     def rows(self) -> list[Row]:
-        return [*self.detection, *self.asb_rate, *self.asb_change, *self.satisfaction, *self.previous_satisfaction,
-                self.against_england_and_wales, self.against_previous_year]
+        rows = [*self.detection, *self.asb_rate, *self.asb_change, *self.satisfaction, *self.previous_satisfaction]
+        rows += [r for r in (self.against_england_and_wales, self.against_previous_year) if r is not None]
+        return rows + self.charge
 
 
-def indicator_part(data: Dataset, indicators: IndicatorSet, force_code: str, to: date,
+def indicator_part(data: Dataset, indicators: IndicatorSet | None, force_code: str, to: date,
                    options: IndicatorOptions) -> IndicatorPart:
     """The indicators of a force beside England and Wales, each indicator at its latest period up to ``to``."""
     areas = [force_code, ENGLAND_AND_WALES_CODE]
-
-    detection_period = indicators.latest(areas, "detection_rate", to)
-    detection = [proportion_row(data, indicators.get(a, "detection_rate", detection_period) if detection_period
-                                else None, a, "detection_rate", detection_period, options) for a in areas]
-
-    asb_period = indicators.latest(areas, "asb_incidents", to)
-    pairs = [asb_rows(data, indicators, a, asb_period) for a in areas]
-
-    sat_period = indicators.latest(areas, "victim_satisfaction", to)
-    inds = {a: indicators.get(a, "victim_satisfaction", sat_period) if sat_period else None for a in areas}
-    current = [proportion_row(data, inds[a], a, "victim_satisfaction", sat_period, options) for a in areas]
-    previous_period = periods.years_before(sat_period, 1) if sat_period is not None else None
-    prev_inds = {a: indicators.get(a, "victim_satisfaction", previous_period) if previous_period else None
-                 for a in areas}
-    previous = [proportion_row(data, prev_inds[a], a, "victim_satisfaction", previous_period, options) for a in areas]
-
     force_name = area_name(data, force_code)
-    against_ew = verdict_row(current[0], inds[force_code], current[1], inds[ENGLAND_AND_WALES_CODE],
-                             ENGLAND_AND_WALES, options)
-    against_year = verdict_row(current[0], inds[force_code], previous[0], prev_inds[force_code],
-                               f"{force_name}, {periods.label(previous_period)}" if previous_period else force_name,
-                               options)
-    if options.verdict == "overlap":
-        rule = f"'broadly in line' where the {options.confidence:.0%} intervals overlap"
-    else:
-        rule = f"'broadly in line' where a two-sided z-test is not significant at {1 - options.confidence:.0%}"
-    notes = [
-        f"Victim satisfaction: {options.confidence:.0%} intervals (published ± half-widths, or "
-        f"{options.interval.capitalize()} intervals from counts); {rule}.",
-        "Indicators: " + "; ".join(indicators.sources) + "." if indicators.sources else "Indicators: none given.",
-    ]
-    part = IndicatorPart(to, detection, detection_period, [p[0] for p in pairs], [p[1] for p in pairs], asb_period,
-                         current, sat_period, previous, previous_period, against_ew, against_year, notes, options,
-                         list(indicators.sources))
-    if part.empty:
+    part = IndicatorPart(to, options, list(indicators.sources) if indicators is not None else [],
+                         indicators is not None)
+    reasons: list[str] = []
+    if indicators is not None:
+        _file_indicators(data, indicators, part, force_code, to, options)
+    elif data.source.key != "police_uk":
+        looked_for = ["anti-social behaviour", "victim satisfaction"]
+        if to <= DETECTIONS_LOOKED_FOR_UNTIL:
+            looked_for.insert(0, "detection rate")
+        part.unavailable += looked_for
+        reasons.append("the release has no indicators file; give one with --indicators FILE")
+    if to >= OUTCOMES_FROM:
+        outcomes = data.outcomes
+        if outcomes is None:
+            part.unavailable.append(NAMES["charge_rate"])
+            reasons.append("the release has no outcomes data")
+        else:
+            from .outcomes import outcome_row
+
+            start = periods.years_before(to, 1)
+            found = [p for p in outcomes.periods if start < p <= to]
+            if found:
+                part.charge_period = max(found)
+                part.charge = [outcome_row(data, "charge_rate", a, part.charge_period) for a in areas]
+                if part.charge[0].value is None:
+                    part.unavailable.append(NAMES["charge_rate"])
+                    reasons.append(part.charge[0].note)
+            else:
+                part.unavailable.append(NAMES["charge_rate"])
+                covered = outcomes.periods
+                reasons.append("the outcomes data have no 12 months ending in the year to "
+                               f"{to:%B %Y}" + (f" (they cover the {periods.label(covered[-1])})" if covered else ""))
+    part.unavailable_why = "; ".join(reasons)
+    if indicators is not None and part.empty:
         covered = indicators.periods()
         span = (f"; it has figures for the {periods.label(covered[0])}" +
                 (f" to the {periods.label(covered[-1])}" if covered[-1] != covered[0] else "")) if covered else ""
@@ -233,3 +261,40 @@ def indicator_part(data: Dataset, indicators: IndicatorSet, force_code: str, to:
         part.notes = [f"Indicators: the indicators file has no detection, anti-social behaviour or satisfaction "
                       f"figures for {force_name} or England and Wales in the {periods.label(to)}{span}."]
     return part
+
+
+def _file_indicators(data: Dataset, indicators: IndicatorSet, part: IndicatorPart, force_code: str, to: date,
+                     options: IndicatorOptions) -> None:
+    areas = [force_code, ENGLAND_AND_WALES_CODE]
+    part.detection_period = indicators.latest(areas, "detection_rate", to)
+    part.detection = [proportion_row(data, indicators.get(a, "detection_rate", part.detection_period)
+                                     if part.detection_period else None, a, "detection_rate", part.detection_period,
+                                     options) for a in areas]
+    part.asb_period = indicators.latest(areas, "asb_incidents", to)
+    pairs = [asb_rows(data, indicators, a, part.asb_period) for a in areas]
+    part.asb_rate, part.asb_change = [p[0] for p in pairs], [p[1] for p in pairs]
+
+    sat_period = indicators.latest(areas, "victim_satisfaction", to)
+    inds = {a: indicators.get(a, "victim_satisfaction", sat_period) if sat_period else None for a in areas}
+    current = [proportion_row(data, inds[a], a, "victim_satisfaction", sat_period, options) for a in areas]
+    previous_period = periods.years_before(sat_period, 1) if sat_period is not None else None
+    prev_inds = {a: indicators.get(a, "victim_satisfaction", previous_period) if previous_period else None
+                 for a in areas}
+    previous = [proportion_row(data, prev_inds[a], a, "victim_satisfaction", previous_period, options) for a in areas]
+    force_name = area_name(data, force_code)
+    part.satisfaction, part.satisfaction_period = current, sat_period
+    part.previous_satisfaction, part.previous_period = previous, previous_period
+    part.against_england_and_wales = verdict_row(current[0], inds[force_code], current[1],
+                                                 inds[ENGLAND_AND_WALES_CODE], ENGLAND_AND_WALES, options)
+    part.against_previous_year = verdict_row(current[0], inds[force_code], previous[0], prev_inds[force_code],
+                                             f"{force_name}, {periods.label(previous_period)}" if previous_period
+                                             else force_name, options)
+    if options.verdict == "overlap":
+        rule = f"'broadly in line' where the {options.confidence:.0%} intervals overlap"
+    else:
+        rule = f"'broadly in line' where a two-sided z-test is not significant at {1 - options.confidence:.0%}"
+    part.notes = [
+        f"Victim satisfaction: {options.confidence:.0%} intervals (published ± half-widths, or "
+        f"{options.interval.capitalize()} intervals from counts); {rule}.",
+        "Indicators: " + "; ".join(indicators.sources) + "." if indicators.sources else "Indicators: none given.",
+    ]

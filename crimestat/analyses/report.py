@@ -158,7 +158,7 @@ def _rates_table(result: Comparison, police: str) -> tuple[Section, list[str]]:
         missing += [f"{info.label}, {r.area}: {r.note}" for r in pair if r.value is None]
     asb_note = ""
     part = result.indicators
-    if part is not None:
+    if part is not None and part.has_file:
         period = part.asb_period if not part.empty else part.to
         body.append([Cell("Anti-social behaviour incidents*")] + [Cell(r.value, "rate") for r in part.asb_rate])
         if period is not None and period != current:
@@ -175,8 +175,23 @@ def _rates_table(result: Comparison, police: str) -> tuple[Section, list[str]]:
 def _indicator_blocks(part: IndicatorPart | None, force: Force, police: str, name: str) -> list[Block]:
     blocks: list[Block] = []
     if part is None:
-        return [Block("p", "No indicators file was given, so detection rates, anti-social behaviour and victim "
-                           "satisfaction are not reported.")]
+        return blocks
+    if part.charge:
+        mine, other = part.charge
+        if mine.value is not None and other.value is not None:
+            blocks.append(Block("p", (
+                f"{name}'s charge/summons rate (for crimes excluding fraud) for the 12 months to the end of "
+                f"{mine.period_end:%B %Y} was {round_half_up(mine.value, 1)} percent which was "
+                f"{_compare_tenths(mine.value, other.value)} the {round_half_up(other.value, 1)} percent for "
+                "England and Wales.")))
+        else:
+            blocks.append(Block("p", f"The charge/summons rate for {name} is not available: "
+                                     f"{mine.note or other.note}."))
+    if not part.has_file:
+        if part.unavailable:
+            blocks.append(Block("p", f"Not available for {name}: {', '.join(part.unavailable)} "
+                                     f"({part.unavailable_why})."))
+        return blocks
     mine, other = part.detection
     if mine.value is not None and other.value is not None:
         blocks.append(Block("p", (
@@ -214,6 +229,12 @@ def _indicator_blocks(part: IndicatorPart | None, force: Force, police: str, nam
     return blocks
 
 
+def _compare_tenths(mine: float, other: float) -> str:
+    """'lower than', 'higher than' or 'the same as', judged on the figures as printed (one decimal place)."""
+    a, b = round_half_up(mine, 1), round_half_up(other, 1)
+    return "lower than" if a < b else "higher than" if a > b else "the same as"
+
+
 def _verdict(word: str) -> str:
     return {"broadly in line": "broadly in line with", "higher": "higher than", "lower": "lower than"}[word]
 
@@ -239,7 +260,11 @@ def _method(data: Dataset, result: Comparison, options: IndicatorOptions) -> lis
         "output) says whether a change is larger than chance variation in counts.",
     ]
     part = result.indicators
-    if part is not None:
+    if part is not None and part.charge:
+        items.append("Charge/summons rate: Home Office crime outcomes open data, outcomes of type 1 (charged or "
+                     "summonsed) as a percentage of all outcomes for offences recorded in the 12 months (every "
+                     "offence has one outcome row, 'not yet assigned' included), crimes excluding fraud.")
+    if part is not None and part.has_file:
         items.append(
             "Victim satisfaction: 95% intervals as published, or Wilson intervals from respondent counts; "
             "'broadly in line' where the intervals overlap" + (" (z-test verdicts were asked for)" if options.verdict

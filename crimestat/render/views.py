@@ -13,13 +13,15 @@ from .. import periods
 from ..forces import ENGLAND_AND_WALES
 from ..rows import Cell, Result, Row, Section
 
+#: Marks a force's change that differs from England and Wales's by more than forces' changes usually do
+#: (|z| > 1.96 with additive overdispersion; ``analyses.changes``). England and Wales is never marked.
 CHANCE_MARK = "†"
 
 
-def _larger_than_chance(row: Row) -> bool:
-    from ..analyses.figures import larger_than_chance
+def _differs(row: Row) -> bool:
+    from ..analyses.figures import differs_from_england_and_wales
 
-    return larger_than_chance(row)
+    return differs_from_england_and_wales(row)
 
 
 def view(result: Any) -> Result:
@@ -44,7 +46,7 @@ def _pair_cells(pair: list[Row], kind: str, label: str) -> list[Cell]:
     return [
         Cell(r.value, kind, "" if r.value is not None else
              f"{label}: {r.note}" if shared else f"{label}, {r.area}: {r.note}",
-             CHANCE_MARK if _larger_than_chance(r) else "")
+             CHANCE_MARK if _differs(r) else "")
         for r in pair
     ]
 
@@ -71,7 +73,9 @@ def compare_view(c) -> Result:
         Section(["Change in recorded crime"] + names, change_table),
     ]
     if c.indicators is not None and not c.indicators.empty:
-        sections.append(indicator_section(c.indicators, c.force.name))
+        section = indicator_section(c.indicators, c.force.name)
+        if section is not None:
+            sections.append(section)
     title = f"{c.force.name} compared with England and Wales, {periods.label(c.periods.current)}"
     meta = {
         "command": "compare",
@@ -94,6 +98,7 @@ LABELS = {
     "asb_count": "Anti-social behaviour incidents",
     "asb_incidents_change": "Anti-social behaviour, change on the previous 12 months",
     "victim_satisfaction": "Victim satisfaction",
+    "charge_rate": "Charge/summons rate (crimes excluding fraud)",
 }
 
 
@@ -112,29 +117,34 @@ def _count_cell(rate: Row) -> Cell:
     return Cell(None, "count", f"{LABELS['asb_count']}, {rate.area}: {why}")
 
 
-def indicator_section(part, force_name: str) -> Section:
-    """The "Other indicators" table: each indicator with its own period."""
+def indicator_section(part, force_name: str) -> Section | None:
+    """The "Other indicators" table: each indicator with its own period, only those the force has figures
+    for (the others are named in one note by the analysis)."""
     table: list[list[Cell]] = []
 
     def when(period) -> Cell:
         return Cell(periods.label(period) if period is not None else "")
 
     def add(label: str, period, pair: list[Row], kind: str) -> None:
-        table.append([Cell(label), when(period)] + [_cell(r, kind, label) for r in pair])
+        if pair and pair[0].value is not None:
+            table.append([Cell(label), when(period)] + [_cell(r, kind, label) for r in pair])
 
     add(LABELS["detection_rate"], part.detection_period, part.detection, "percent0")
-    table.append([Cell(LABELS["asb_incidents"]), when(part.asb_period)] +
-                 [_cell(r, "rate", LABELS["asb_incidents"]) for r in part.asb_rate])
-    table.append([Cell(LABELS["asb_count"]), when(part.asb_period)] + [_count_cell(r) for r in part.asb_rate])
-    table.append([Cell(LABELS["asb_incidents_change"]), when(part.asb_period)] +
-                 [_cell(r, "change", LABELS["asb_incidents_change"]) for r in part.asb_change])
+    if part.asb_rate and part.asb_rate[0].value is not None:
+        table.append([Cell(LABELS["asb_incidents"]), when(part.asb_period)] +
+                     [_cell(r, "rate", LABELS["asb_incidents"]) for r in part.asb_rate])
+    if part.asb_rate and part.asb_rate[0].numerator is not None:
+        table.append([Cell(LABELS["asb_count"]), when(part.asb_period)] + [_count_cell(r) for r in part.asb_rate])
+    add(LABELS["asb_incidents_change"], part.asb_period, part.asb_change, "change")
     add(LABELS["victim_satisfaction"], part.satisfaction_period, part.satisfaction, "percent_ci")
     add(LABELS["victim_satisfaction"] + ", previous year", part.previous_period, part.previous_satisfaction,
         "percent_ci")
     for label, verdict in (("Satisfaction against England and Wales", part.against_england_and_wales),
                            ("Satisfaction against the previous year", part.against_previous_year)):
-        table.append([Cell(label), when(part.satisfaction_period)] +
-                     [Cell(verdict.verdict or None, "verdict", "" if verdict.verdict else f"{label}: {verdict.note}"),
-                      Cell("")])
+        if verdict is not None and verdict.verdict:
+            table.append([Cell(label), when(part.satisfaction_period), Cell(verdict.verdict, "verdict"), Cell("")])
+    add(LABELS["charge_rate"], part.charge_period, part.charge, "percent")
+    if not table:
+        return None
     return Section(["Other indicators", "Period", force_name, ENGLAND_AND_WALES], table,
                    ["left", "left", "right", "right"])

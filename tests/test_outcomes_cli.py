@@ -1,0 +1,100 @@
+"""Outcomes in the commands: compare's indicators block, `outcomes`, `rank --measure charge_rate`, report."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import DATA
+
+
+def test_compare_shows_the_charge_rate_and_no_rows_of_gaps(run):
+    result = run("compare", "--force", "kent", "--format", "table", "-q")
+    assert result.exit_code == 0
+    block = result.stdout.split("Other indicators", 1)[1].split("\n\n", 1)[0]
+    assert "Charge/summons rate (crimes excluding fraud)  12 months to March 2025" in block
+    assert "n/a" not in block  # only indicators the release has figures for
+    notes = [line for line in result.stdout.splitlines() if line.startswith("Not available for Kent")]
+    assert notes == ["Not available for Kent: anti-social behaviour and victim satisfaction (the release has no "
+                     "indicators file; give one with --indicators FILE)."]
+    assert "victim_satisfaction" not in result.stdout and "detection_rate" not in result.stdout
+
+
+def test_charge_rate_figures_against_the_raw_file(run):
+    """Independently computed (pandas one-off over prc-outcomes-2024-25-by-force-quarter-group-type.csv.gz, all
+    four quarters of 2024/25, offence groups other than fraud): Warwickshire 3,237 charged or summonsed of
+    39,544 offences recorded; the 43 territorial forces 452,156 of 5,225,477."""
+    rows = run("compare", "--force", "warwickshire", "--format", "csv", "-q").stdout.splitlines()
+    charge = [r.split(",") for r in rows if ",charge_rate," in r]
+    assert [(c[0], c[4], c[7], c[8]) for c in charge] == [("E23000017", "2025-03-31", "3237", "39544"),
+                                                          ("K04000001", "2025-03-31", "452156", "5225477")]
+    assert float(charge[0][6]) == pytest.approx(3237 * 100 / 39544)
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "json", "markdown"])
+def test_outcomes_command_in_every_format(run, fmt):
+    result = run("outcomes", "--force", "warwickshire", "--format", fmt, "-q")
+    assert result.exit_code == 0
+    if fmt == "json":
+        document = json.loads(result.stdout)
+        charge = [r for r in document["rows"] if r["measure"] == "charge_rate"]
+        assert [r["numerator"] for r in charge] == [3237, 452156]
+    else:
+        assert "Charged/summonsed" in result.stdout or "outcome_type_1" in result.stdout
+
+
+def test_outcomes_for_one_offence_group(run):
+    # Raw file: Warwickshire, Violence against the person, 2024/25: 1,107 charged of 14,446 recorded.
+    rows = run("outcomes", "--force", "warwickshire", "--group", "violence against the person", "--format", "csv",
+               "-q").stdout.splitlines()
+    charge = next(r for r in rows if r.startswith("E23000017,Warwickshire,charge_rate,"))
+    assert ",1107,14446," in charge
+
+
+def test_outcomes_errors_are_one_line(run):
+    unknown_group = run("outcomes", "--force", "warwickshire", "--group", "violence", "-q")
+    assert unknown_group.exit_code == 2 and unknown_group.stderr.count("\n") == 1
+    assert "'violence' is not an offence group" in unknown_group.stderr
+    no_outcomes = run("outcomes", "--force", "warwickshire", "--release", "ons-2019", "-q")
+    assert no_outcomes.exit_code == 2
+    assert no_outcomes.stderr == ("crimestat: error: ons-2019 has no outcomes data; use a release that has "
+                                  "(`crimestat releases`) or give --outcomes FILE\n")
+    period = run("outcomes", "--force", "warwickshire", "--to", "2024-03", "-q")
+    assert period.exit_code == 2 and "--to 2024-03: no 12-month period ends in March 2024" in period.stderr
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("unknown-outcome-type.csv", "outcome type"),
+    ("negative-count.csv", "negative"),
+    ("non-number.csv", "not a number"),
+])
+def test_bad_outcomes_files_are_one_clear_error(run, name, expected):
+    result = run("outcomes", "--force", "warwickshire", "--outcomes", DATA / "outcomes" / name, "-q")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"crimestat: error: {DATA / 'outcomes' / name}, line ")
+    assert expected in result.stderr
+
+
+def test_a_force_missing_a_quarter_has_no_charge_rate_with_the_reason(run):
+    result = run("outcomes", "--force", "warwickshire", "--outcomes", DATA / "outcomes" / "missing-quarter.csv", "-q")
+    assert result.exit_code == 2
+    assert "quarter" in result.stderr
+
+
+def test_rank_by_charge_rate(run):
+    result = run("rank", "--measure", "charge_rate", "--format", "csv", "-q")
+    assert result.exit_code == 0
+    ranks = [r.split(",") for r in result.stdout.splitlines() if ",charge_rate,rank," in r]
+    assert len(ranks) == 43 and ranks[0][6] == "1"
+    table = run("rank", "--measure", "charge_rate", "--format", "table", "-q").stdout
+    assert "Charge/summons rate (crimes excluding fraud): forces ranked, 12 months to March 2025" in table
+
+
+def test_report_uses_the_charge_rate_after_march_2014(run, tmp_path):
+    out = tmp_path / "kent.md"
+    result = run("report", "--force", "kent", "--output", out, "-q")
+    assert result.exit_code == 0
+    text = out.read_text()
+    assert "Kent's charge/summons rate (for crimes excluding fraud) for the 12 months to the end of March 2025 was" in text
+    assert "detection rate" not in text.lower()
