@@ -54,7 +54,7 @@ CORPUS = [
     ('tabs.csv', 1, ['{file}, line 1: columns are separated by tabs; expected commas'], []),
     ('thousands-separators.csv', 0, [], []),
     ('too-many-fields.csv', 1, ['{file}, line 2: expected 5 fields, found 6'], []),
-    ('truncated-last-line.csv', 1, ['{file}, line 3: expected 5 fields, found 3'], []),
+    ('truncated-last-line.csv', 1, ['{file}, line 3: expected 5 fields, found 3', '{file}, line 3: the last line does not end with a line break, so the file may be cut short (an interrupted download or copy); expected a complete file'], []),
     ('unknown-force.csv', 1, ["{file}, line 3, column 'PFA': 'Warwick' is not a known police force area (did you mean 'Warwickshire'?); expected a name or code from `crimestat forces`"], []),
     ('unknown-indicator.csv', 1, ["{file}, line 2, column 'measure': 'clear_up_rate' is not an indicator; expected one of victim_satisfaction, detection_rate, asb_incidents, asb_incidents_change"], []),
     ('windows-line-endings.csv', 0, [], []),

@@ -7,12 +7,15 @@ first, so a user sees everything wrong with a file at once.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import difflib
+import gzip
 import io
 import os
 import re
 import sys
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,26 +38,49 @@ def source_name(source: Source) -> str:
     return str(getattr(source, "name", "<stream>"))
 
 
-def read_text(source: Source) -> str:
-    """Read a whole text source, accepting a path, ``-`` for stdin, or an open file."""
+def read_bytes(source: Source) -> bytes | str:
+    """A whole source as it is stored: a path, ``-`` for stdin, or an open file."""
     name = source_name(source)
     if isinstance(source, (str, os.PathLike)):
         if str(source) == "-":
-            data: str | bytes = sys.stdin.buffer.read()
-        else:
-            path = Path(source)
-            if not path.exists():
-                raise MissingFileError.single(name, "file not found")
-            if path.is_dir():
-                raise MissingFileError.single(name, "is a folder, expected a CSV file")
+            return sys.stdin.buffer.read()
+        path = Path(source)
+        if not path.exists():
+            raise MissingFileError.single(name, "file not found")
+        if path.is_dir():
+            raise MissingFileError.single(name, "is a folder, expected a CSV file")
+        try:
+            return path.read_bytes()
+        except OSError as exc:
+            raise MissingFileError.single(name, f"cannot be read ({exc.strerror})") from None
+    return source.read()
+
+
+def read_text(source: Source) -> str:
+    """Read a whole text source, accepting a path, ``-`` for stdin, or an open file."""
+    data = read_bytes(source)
+    return data if isinstance(data, str) else decode_bytes(data, source_name(source))
+
+
+def decode_bytes(data: bytes, name: str) -> str:
+    """A file's bytes as text: gzip is unpacked (whatever the name says), UTF-16 and UTF-32 are read by
+    their byte-order mark, UTF-8 (with or without a mark) is the default, and anything else is read as
+    Windows-1252 with a warning. Reading UTF-16 as Windows-1252 would turn every name into mojibake."""
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (EOFError, OSError, zlib.error) as exc:
+            raise DataFileError.single(
+                name, f"the gzip data are cut short or damaged ({exc}); expected a complete .gz file") from None
+    for mark, encoding in _MARKS:
+        if data.startswith(mark):
             try:
-                data = path.read_bytes()
-            except OSError as exc:
-                raise MissingFileError.single(name, f"cannot be read ({exc.strerror})") from None
-    else:
-        data = source.read()
-    if isinstance(data, str):
-        return data
+                return data[len(mark):].decode(encoding)
+            except UnicodeDecodeError as exc:
+                line = data[: exc.start].decode(encoding, errors="replace").count("\n") + 1
+                raise DataFileError.single(
+                    name, f"starts with a {encoding.upper()} byte-order mark but is not valid {encoding.upper()} "
+                          f"({exc.reason}); expected a complete file in one encoding", line) from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -67,18 +93,32 @@ def read_text(source: Source) -> str:
         return data.decode("cp1252", errors="replace")
 
 
+# Longest first: the UTF-32 little-endian mark begins with UTF-16's.
+_MARKS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+          (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+
+
 def stdin_bytes() -> bytes:
     """All of standard input, read once (so a file given as '-' can be looked at twice)."""
     return sys.stdin.buffer.read()
 
 
 def read_header(source: str) -> list[str]:
-    """The first non-blank line's column names, read without decoding the whole file (for detection)."""
+    """The first non-blank line's column names (for detection); gzip and UTF-16 are read by their bytes."""
     with open(source, "rb") as stream:
-        for raw in stream:
-            line = raw.decode("utf-8-sig", errors="replace").strip()
-            if line:
-                return [c.strip() for c in next(csv.reader([line]))]
+        start = stream.read(4)
+        stream.seek(0)
+        if start[:2] == b"\x1f\x8b" or any(start.startswith(m) for m, _ in _MARKS):
+            try:
+                text = decode_bytes(stream.read(), source)
+            except DataFileError:
+                return []
+            lines = text.splitlines()
+        else:
+            lines = (raw.decode("utf-8-sig", errors="replace") for raw in stream)  # type: ignore[assignment]
+        for line in lines:
+            if line.strip():
+                return [c.strip() for c in next(csv.reader([line.strip()]))]
     return []
 
 
@@ -124,6 +164,9 @@ def read_csv(
     """
     name = source_name(source)
     text = read_text(source)
+    # A file (not text already in memory) must end with a line ending: a download or copy cut short
+    # usually stops mid-line, and its last number would be read cut short (5840 as 58).
+    cut = text.strip() and not text.endswith(("\n", "\r")) and not isinstance(source, io.StringIO)
     if not text.strip():
         wanted = f"a header line with the columns {_names(required)}" if required else "a header line and data rows"
         raise DataFileError.single(name, f"file is empty; expected {wanted}")
@@ -152,6 +195,10 @@ def read_csv(
             start = reader.line_num + 1
     except csv.Error as exc:
         problems.append(Problem(name, f"broken quoting ({exc}); expected a well-formed CSV row", start))
+    if cut:
+        problems.append(Problem(name, "the last line does not end with a line break, so the file may be cut short "
+                                      "(an interrupted download or copy); expected a complete file",
+                                text.count("\n") + 1))
     if header is None:
         raise DataFileError(problems or [Problem(name, "no header line; expected column names", 1)])
     if not rows and not problems and not allow_empty:

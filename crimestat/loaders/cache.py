@@ -6,24 +6,51 @@ and the warnings the load gave, are kept in ``$CRIMESTAT_CACHE_DIR`` (default ``
 under a key made of the file's absolute path, a hash of its contents, crimestat's version and a hash of
 its source code. A changed file (even one edited to the same size with its modification time put back),
 or changed code, is parsed again, and its entry replaces the earlier one, so the cache holds one entry
-per file and kind of load; failed loads are never cached. Hashing costs a few milliseconds for the
-ONS file, against a few hundred for parsing it. ``CRIMESTAT_NO_CACHE=1`` turns the cache off. A cache
-folder that cannot be written is simply not used.
+per file and kind of load; failed loads are never cached. ``CRIMESTAT_NO_CACHE=1`` turns the cache off.
+A cache folder that cannot be written is simply not used.
+
+Safety (README "Promises"; tests/test_cache.py):
+
+- Entries are data, never code: a JSON description plus raw numeric arrays (no pickle), so a planted
+  entry can at worst be refused. Each entry carries the SHA-256 of its contents and is refused, and
+  loaded afresh, when a bit has flipped or the file is cut short.
+- Entries are read only when they are regular files owned by the user and writable by no one else, opened
+  without following symbolic links; the folder is made private (0700) and entries are written 0600
+  through a new file (``O_EXCL | O_NOFOLLOW``) renamed into place, so a link planted in a shared folder
+  is never written through.
+- The input file is read once: its bytes are hashed and, when a loader can take bytes, parsed from the
+  same buffer, so a file replaced during a run cannot have its new figures stored under the old key.
+  Otherwise the file is hashed again after parsing and the result is not stored if it changed.
+- Temporary files are removed on failure (a full disk) and on SIGINT/SIGTERM; those a killed run left
+  behind (SIGKILL) are removed by the next run once their process is gone.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import os
-import pickle
+import secrets
+import stat
+import time
 from collections.abc import Callable
+from dataclasses import fields, is_dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from .. import __version__
 from ..errors import DataFileError
 from ..log import collecting, warn
+
+_MAGIC = b"crimestat-cache 2\n"
+_SUFFIX = ".entry"
+# Array element types an entry may hold: numbers only, never Python objects.
+_DTYPES = {"<i8", "<i4", "<f8", "|b1", "<u8", "<u4", "|u1", "|i1"}
+_STALE_SECONDS = 24 * 3600  # a temporary file this old is litter whatever its process id says
 
 
 @functools.cache
@@ -45,20 +72,28 @@ def cache_dir() -> Path:
     return Path(base) / "crimestat"
 
 
-def cached(kind: str, source: Any, load: Callable[[], Any], sha256: str | None = None) -> Any:
+def cached(kind: str, source: Any, load: Callable[[], Any], sha256: str | None = None,
+           load_bytes: Callable[[bytes], Any] | None = None) -> Any:
     """``load()``, or its cached result when ``source`` is an unchanged file loaded before.
 
     ``sha256``: the digest a release's manifest gives for the file; a file that differs (a truncated or
     edited download) is an error, checked on every run from the same read that keys the cache.
+    ``load_bytes``: parses the file from the bytes that were hashed (one read of the file); without it,
+    ``load()`` reads the file again and the file is re-hashed before its result is stored.
     """
     is_file = isinstance(source, (str, os.PathLike)) and str(source) != "-"
-    content = _sha256(Path(source)) if is_file else None  # one read: checks the manifest and keys the cache
+    data = _read(Path(source)) if is_file else None  # one read: checks the manifest and keys the cache
+    content = hashlib.sha256(data).hexdigest() if data is not None else None
     if sha256 is not None and content is not None and content != sha256:
         raise DataFileError.single(
             str(source), f"differs from its release's manifest (SHA-256 {content[:12]}..., the manifest says "
                          f"{sha256[:12]}...): a truncated or changed file; download the release again")
+
+    def fresh() -> Any:
+        return load_bytes(data) if load_bytes is not None and data is not None else load()
+
     if os.environ.get("CRIMESTAT_NO_CACHE") or not is_file:
-        return load()
+        return fresh()
     path = Path(source)
     try:
         code = code_digest()
@@ -68,37 +103,248 @@ def cached(kind: str, source: Any, load: Callable[[], Any], sha256: str | None =
         return load()  # the loader says what is wrong with the file (or crimestat's source is unreadable)
     # One slot per kind of load and file; the entry in it is named for what it was made from.
     slot = f"{kind.split('-')[0]}-{digest(f'{kind}|{path.resolve()}')[:16]}"
-    entry = cache_dir() / f"{slot}-{digest(f'{content}|{__version__}|{code}')[:24]}.pickle"
-    try:
-        with open(entry, "rb") as stream:
-            result, warnings = pickle.load(stream)
+    folder = cache_dir()
+    entry = folder / f"{slot}-{digest(f'{content}|{__version__}|{code}')[:24]}{_SUFFIX}"
+    found = _read_entry(entry)
+    if found is not None:
+        result, warnings = found
         for message in warnings:
             warn(message)
         return result
-    except Exception:  # a missing, stale or unreadable entry: load afresh
-        pass
     with collecting() as warnings:
-        result = load()
+        result = fresh()
+    if load_bytes is None and _sha256(path) != content:
+        return result  # the file changed while it was parsed: its figures belong to no key we can name
     try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        temporary = entry.with_suffix(f".{os.getpid()}.tmp")
-        with open(temporary, "wb") as stream:
-            pickle.dump((result, warnings), stream, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, entry)
-        for older in entry.parent.glob(f"{slot}-*.pickle"):  # an earlier version of the file, or of crimestat
-            if older != entry:
-                older.unlink(missing_ok=True)
-    except OSError:
-        pass
+        payload = encode((result, list(warnings)))
+    except TypeError:
+        return result  # a result this format cannot hold is simply not cached
+    _store(folder, entry, slot, payload)
     return result
 
 
-def _sha256(path: Path) -> str | None:
+# -- reading and writing entries ------------------------------------------------------------------------
+
+def _read(path: Path) -> bytes | None:
     try:
-        with open(path, "rb") as stream:
-            return hashlib.file_digest(stream, "sha256").hexdigest()
+        return path.read_bytes()
     except OSError:
         return None
+
+
+def _sha256(path: Path) -> str | None:
+    data = _read(path)
+    return hashlib.sha256(data).hexdigest() if data is not None else None
+
+
+def _read_entry(entry: Path) -> tuple[Any, list[str]] | None:
+    """The entry's (result, warnings), or None when it is missing, not ours, damaged or not data."""
+    try:
+        descriptor = os.open(entry, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        info = os.fstat(descriptor)
+        if (not stat.S_ISREG(info.st_mode) or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+                or (hasattr(os, "getuid") and info.st_uid != os.getuid())):
+            return None  # planted by someone else, or open to them: not to be trusted
+        with os.fdopen(descriptor, "rb", closefd=False) as stream:
+            raw = stream.read()
+    except OSError:
+        return None
+    finally:
+        os.close(descriptor)
+    try:
+        found = decode(raw)
+    except (ValueError, TypeError, KeyError, IndexError):
+        return None  # damaged or written by something else: load afresh (and replace it)
+    if not (isinstance(found, tuple) and len(found) == 2 and isinstance(found[1], list)):
+        return None
+    return found[0], [str(m) for m in found[1]]
+
+
+def _store(folder: Path, entry: Path, slot: str, payload: bytes) -> None:
+    """Write ``payload`` to ``entry`` through a private new file renamed into place; never through a link."""
+    temporary: Path | None = None
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        remove_stale_temporaries(folder, "*.tmp")
+        temporary = folder / f".{slot}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+        descriptor = os.open(temporary, flags, 0o600)
+        with os.fdopen(descriptor, "wb") as stream:
+            stream.write(payload)
+        os.replace(temporary, entry)
+        temporary = None
+        for older in folder.glob(f"{slot}-*"):  # an earlier version of the file, or of crimestat
+            if older != entry and not older.is_symlink():
+                older.unlink(missing_ok=True)
+    except OSError:
+        pass
+    finally:
+        if temporary is not None:  # a full disk, a signal: leave no partial file behind
+            try:
+                temporary.unlink(missing_ok=True)
+            except OSError:
+                pass
+
+
+def remove_stale_temporaries(folder: Path, pattern: str) -> None:
+    """Remove temporary files (``.NAME.PID.RANDOM.tmp``) left in ``folder`` by runs that were killed.
+
+    A file is litter when the process named in it is gone, or when it is a day old; another run's file
+    in progress is left alone. Only the user's own regular files are touched.
+    """
+    try:
+        candidates = list(folder.glob(pattern))
+    except OSError:
+        return
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    for candidate in candidates:
+        try:
+            info = os.lstat(candidate)
+            if not stat.S_ISREG(info.st_mode) or (uid is not None and info.st_uid != uid):
+                continue
+            parts = candidate.name.split(".")
+            pid = int(parts[-3]) if len(parts) >= 4 and parts[-3].isdigit() else None
+            if (pid is not None and pid != os.getpid() and not _alive(pid)) or \
+                    time.time() - info.st_mtime > _STALE_SECONDS:
+                candidate.unlink(missing_ok=True)
+        except (OSError, ValueError):
+            continue
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # another user's process, or not ours to ask: assume it lives
+    return True
+
+
+# -- the data-only format ----------------------------------------------------------------------------------
+
+def encode(value: Any) -> bytes:
+    """``value`` as bytes: a JSON description with arrays kept as raw numbers, and its SHA-256.
+
+    Layout: magic line, one JSON header line (payload length and SHA-256), then the payload: a JSON body
+    line followed by the arrays' bytes. Only plain data can be written: None, bools, numbers, strings,
+    dates, lists, tuples, sets, dicts, numeric numpy arrays, and the dataclasses in :data:`TYPES`.
+    """
+    arrays: list[bytes] = []
+    body = json.dumps(_to_json(value, arrays), separators=(",", ":"), allow_nan=False).encode()
+    payload = body + b"\n" + b"".join(arrays)
+    header = json.dumps({"length": len(payload), "sha256": hashlib.sha256(payload).hexdigest()}).encode()
+    return _MAGIC + header + b"\n" + payload
+
+
+def decode(raw: bytes) -> Any:
+    """The value :func:`encode` wrote; ValueError when the bytes are damaged, cut short or not an entry."""
+    if not raw.startswith(_MAGIC):
+        raise ValueError("not a crimestat cache entry")
+    end = raw.index(b"\n", len(_MAGIC))
+    header = json.loads(raw[len(_MAGIC):end])
+    payload = raw[end + 1:]
+    if len(payload) != header["length"] or hashlib.sha256(payload).hexdigest() != header["sha256"]:
+        raise ValueError("checksum mismatch")
+    split = payload.index(b"\n")
+    body = json.loads(payload[:split])
+    return _from_json(body, memoryview(payload)[split + 1:])
+
+
+def _to_json(value: Any, arrays: list[bytes]) -> Any:
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        number = float(value)
+        return {"$f": repr(number)} if number != number or number in (float("inf"), float("-inf")) else number
+    if isinstance(value, date):
+        return {"$d": value.isoformat()}
+    if isinstance(value, list):
+        return [_to_json(v, arrays) for v in value]
+    if isinstance(value, tuple):
+        return {"$t": [_to_json(v, arrays) for v in value]}
+    if isinstance(value, (set, frozenset)):
+        return {"$s": [_to_json(v, arrays) for v in value]}
+    if isinstance(value, dict):
+        return {"$m": [[_to_json(k, arrays), _to_json(v, arrays)] for k, v in value.items()]}
+    if isinstance(value, np.ndarray):
+        dtype = value.dtype.newbyteorder("<") if value.dtype.byteorder == ">" else value.dtype
+        if dtype.str not in _DTYPES:
+            raise TypeError(f"arrays of {value.dtype} are not cached")
+        offset = sum(len(a) for a in arrays)
+        data = np.ascontiguousarray(value, dtype=dtype).tobytes()
+        arrays.append(data)
+        return {"$a": [dtype.str, list(value.shape), offset, len(data)]}
+    name = type(value).__name__
+    if is_dataclass(value) and TYPES.get(name) is type(value):
+        return {"$o": name, "f": {f.name: _to_json(getattr(value, f.name), arrays) for f in fields(value)}}
+    raise TypeError(f"{name} is not cached")
+
+
+def _from_json(value: Any, arrays: memoryview) -> Any:
+    if isinstance(value, list):
+        return [_from_json(v, arrays) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if "$o" in value:
+        cls = TYPES[value["$o"]]
+        return cls(**{k: _from_json(v, arrays) for k, v in value["f"].items()})
+    ((tag, inner),) = value.items()
+    if tag == "$f":
+        return float(inner)
+    if tag == "$d":
+        return date.fromisoformat(inner)
+    if tag == "$t":
+        return tuple(_from_json(v, arrays) for v in inner)
+    if tag == "$s":
+        return {_hashable(_from_json(v, arrays)) for v in inner}
+    if tag == "$m":
+        return {_hashable(_from_json(k, arrays)): _from_json(v, arrays) for k, v in inner}
+    if tag == "$a":
+        dtype, shape, offset, length = inner
+        if dtype not in _DTYPES or offset < 0 or offset + length > len(arrays):
+            raise ValueError("bad array")
+        array = np.frombuffer(arrays[offset:offset + length], dtype=np.dtype(dtype)).copy()
+        return array.reshape([int(n) for n in shape])
+    raise ValueError(f"unknown tag {tag}")
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, list):
+        raise ValueError("a list cannot be a key")
+    return value
+
+
+def _types() -> dict[str, type]:
+    from ..breaks import Lifetime
+    from ..measures import CountTable
+
+    return {"CountTable": CountTable, "Lifetime": Lifetime}
+
+
+class _Types(dict):
+    """The dataclasses an entry may hold, imported when first needed (measures imports numpy only)."""
+
+    def __missing__(self, key: str) -> type:
+        if not super().__len__():
+            self.update(_types())
+            if key in self:
+                return self[key]
+        raise KeyError(key)
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+
+TYPES: dict[str, type] = _Types()
 
 
 def digest(text: str) -> str:

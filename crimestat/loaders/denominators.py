@@ -9,10 +9,11 @@ from typing import cast
 
 import pandas as pd
 
-from ..errors import DataFileError
+from ..errors import CrimestatError, DataFileError
 from ..forces import ENGLAND_AND_WALES_CODE, Registry
 from ..log import warn
 from ._csv import CsvTable, Source, parse_number, read_csv
+from ._series import outliers
 
 _MID = re.compile(r"^mid[-_ ]?(\d{4})$", re.IGNORECASE)
 _AGGREGATES = {ENGLAND_AND_WALES_CODE, "E92000001", "W92000004", "K02000001", "K03000001"}
@@ -71,7 +72,7 @@ def load_population(
                 f"holds local authorities (column '{la_column}'); give the authority-to-force lookup "
                 "with --la-lookup FILE",
             )
-        return _la_population(table, la_column, load_la_lookup(lookups))
+        return _la_population(table, la_column, registry, *_lookups(lookups))
     return _long_population(table, registry)
 
 
@@ -106,7 +107,12 @@ def _long_population(table: CsvTable, registry: Registry) -> pd.DataFrame:
     return _finish(table, records, "population")
 
 
-def _la_population(table: CsvTable, la_column: str, lookup: dict[str, str]) -> pd.DataFrame:
+def _la_population(table: CsvTable, la_column: str, registry: Registry, lookup: dict[str, str],
+                   parts: list[dict[str, set[str]]], names: dict[str, str]) -> pd.DataFrame:
+    """Authorities summed to forces. A force's sum for a year must have all its authorities: a file missing
+    one (a district dropped, a download cut at a line end) would give the force a rate on part of its
+    people. "All" is judged against each lookup that names the force: one of them must be complete, so an
+    old lookup plus one of new codes (authorities merged in 2019) works for the years either covers."""
     i_la, i_year, i_pop = (table.index(c) for c in (la_column, "year", "population"))
     records = []
     for r, row in enumerate(table.rows):
@@ -122,13 +128,66 @@ def _la_population(table: CsvTable, la_column: str, lookup: dict[str, str]) -> p
         n = parse_number(table, r, "population", row[i_pop], minimum=0, what="a whole number of 0 or more")
         records.append((code, year, n, r))
     table.raise_problems()
+    present: dict[tuple[str, int], set[str]] = {}
+    for code, year, _, r in records:
+        present.setdefault((code, year), set()).add(table.rows[r][i_la].strip())
+    years = sorted({year for (_, year) in present})
+    forces = sorted({code for part in parts for code in part})
+    for code in forces:
+        gaps: dict[tuple[str, ...], list[int]] = {}
+        for year in years:
+            have = present.get((code, year), set())
+            wanted = [part[code] for part in parts if code in part]
+            if not any(need <= have for need in wanted):
+                nearest = min(wanted, key=lambda need: len(need - have))
+                gaps.setdefault(tuple(sorted(nearest - have)), []).append(year)
+        for missing, when in gaps.items():
+            shown = ", ".join(f"{la} ({names[la]})" if names.get(la) else la for la in missing[:5])
+            more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+            span = f"{when[0]}" if len(when) == 1 else f"{when[0]}-{when[-1]}" if when == list(
+                range(when[0], when[-1] + 1)) else ", ".join(map(str, when))
+            table.problem(f"{_force_name(registry, code)} has no population for local authorit"
+                          f"{'y' if len(missing) == 1 else 'ies'} {shown}{more} in {span}, which the lookup assigns "
+                          "to it; expected every authority of a force for each year (the force's rate would be "
+                          "on part of its people)")
+    table.raise_problems()
     frame = pd.DataFrame(records, columns=["area_code", "year", "population", "row"])
+    _warn_breaks(table, frame.rename(columns={"area_code": "la"}).assign(
+        la=[table.rows[r][i_la].strip() for *_, r in records]), "la", "population", 1_000)
     summed = frame.groupby(["area_code", "year"], as_index=False).agg(population=("population", "sum"))
+    _warn_total(table, summed)
     return _tidy(summed, "population")
 
 
-def load_la_lookup(sources: Sequence[Source]) -> dict[str, str]:
-    """Local authority code to police force area code, from ONS lookups (``LADyyCD`` and ``PFAyyCD``)."""
+def _force_name(registry: Registry, code: str) -> str:
+    try:
+        return f"{registry.by_code(code).name} ({code})"
+    except CrimestatError:
+        return code
+
+
+def _lookups(sources: Sequence[Source]) -> tuple[dict[str, str], list[dict[str, set[str]]], dict[str, str]]:
+    """The merged lookup, each file's authorities by force, and the authorities' names where given."""
+    mapping: dict[str, str] = {}
+    parts: list[dict[str, set[str]]] = []
+    names: dict[str, str] = {}
+    for source in sources:
+        part = load_la_lookup([source], names)
+        for la, pfa in part.items():
+            if mapping.get(la, pfa) != pfa:
+                raise DataFileError.single(str(getattr(source, "name", source)),
+                                           f"'{la}' is mapped to {pfa} here but to {mapping[la]} in another lookup")
+        mapping.update(part)
+        grouped: dict[str, set[str]] = {}
+        for la, pfa in part.items():
+            grouped.setdefault(pfa, set()).add(la)
+        parts.append(grouped)
+    return mapping, parts, names
+
+
+def load_la_lookup(sources: Sequence[Source], names: dict[str, str] | None = None) -> dict[str, str]:
+    """Local authority code to police force area code, from ONS lookups (``LADyyCD`` and ``PFAyyCD``);
+    ``names`` is filled with the authorities' names (``LADyyNM``) where the lookup gives them."""
     mapping: dict[str, str] = {}
     for source in sources:
         table = read_csv(source, [])
@@ -142,6 +201,10 @@ def load_la_lookup(sources: Sequence[Source]) -> dict[str, str]:
                 1,
             )
         i_la, i_pfa = table.index(la), table.index(pfa)
+        name_column = next((c for c in table.header if re.match(r"^LAD\d{2}NM$", c, re.I)), None)
+        if names is not None and name_column is not None:
+            i_name = table.index(name_column)
+            names.update((row[i_la].strip(), row[i_name].strip()) for row in table.rows)
         for r, row in enumerate(table.rows):
             la_code, pfa_code = row[i_la].strip(), row[i_pfa].strip()
             if not la_code or not pfa_code:
@@ -189,7 +252,39 @@ def _finish(table: CsvTable, records: list, value: str) -> pd.DataFrame:
             int(cast(int, frame.at[i, "row"])), None,
         )
     table.raise_problems()
+    if value == "population":
+        _warn_breaks(table, frame, "area_code", value, 5_000)
+        _warn_total(table, frame)
     return _tidy(frame.drop(columns="row"), value)
+
+
+def _warn_breaks(table: CsvTable, frame: pd.DataFrame, key: str, value: str, floor: int) -> None:
+    """Warn, naming the line, about a figure that breaks with its own area's series tenfold (see
+    ``_series``: a year given in thousands, or times 1,000) or that is too small to be an area's
+    people at all (``floor``: a force's in thousands; the smallest force, City of London, has 6,000)."""
+    for area, part in frame.sort_values([key, "year"]).groupby(key, sort=False):
+        values = part[value].tolist()
+        rows, years = part["row"].tolist(), part["year"].tolist()
+        flagged = set(outliers(values))
+        for i, n in enumerate(values):
+            if i in flagged:
+                around = " and ".join(f"{v:,}" for v in values[max(i - 1, 0):i] + values[i + 1:i + 2])
+                warn(f"{table.name}, line {table.lines[rows[i]]}: {value} {n:,} for {area} in {years[i]} is out of "
+                     f"line with its other years by ten times or more (next to {around}); is it in another unit?")
+            elif n < floor:
+                warn(f"{table.name}, line {table.lines[rows[i]]}: {value} {n:,} for {area} in {years[i]} is too "
+                     f"small for the area (expected at least {floor:,}); is it in thousands?")
+
+
+def _warn_total(table: CsvTable, frame: pd.DataFrame) -> None:
+    """Warn when the 43 forces' total for a year is not England and Wales's size (52 to 62 million
+    between 2001 and 2024): the whole file in thousands, or times 1,000."""
+    for year, part in frame.groupby("year"):
+        if part["area_code"].nunique() == 43:
+            total = int(part["population"].sum())
+            if not 30_000_000 <= total <= 100_000_000:
+                warn(f"{table.name}: the forces' population for {year} adds up to {total:,}, not England and "
+                     "Wales's (about 52 to 62 million); is the file in another unit?")
 
 
 def _tidy(frame: pd.DataFrame, value: str) -> pd.DataFrame:

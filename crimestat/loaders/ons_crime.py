@@ -15,6 +15,7 @@ from ..forces import Registry
 from ..log import warn
 from ..periods import names_day, parse_period_end
 from ._csv import Source, parse_number, read_csv
+from ._series import outliers
 
 DATE = "12 months ending"
 AREA = "PFA"
@@ -85,6 +86,7 @@ def load_ons_crime(source: Source, registry: Registry) -> pd.DataFrame:
             f"read as {fixed:%d-%m-%Y}, the quarter end it stands for"
         )
     _warn_gaps(table.name, sorted({e for e in ends if e is not None}))
+    _warn_breaks(table.name, table.lines, codes, ends, categories, counts, registry)
     return pd.DataFrame(
         {
             "area_code": pd.Series(codes, dtype="string"),
@@ -94,6 +96,24 @@ def load_ons_crime(source: Source, registry: Registry) -> pd.DataFrame:
             "count": pd.Series(counts, dtype="int64"),
         }
     )
+
+
+def _warn_breaks(name: str, lines: list[int], codes: list, ends: list, categories: list, counts: list,
+                 registry: Registry) -> None:
+    """Warn, naming the line, about a count that breaks with its own force and offence group's series by
+    an order of magnitude (see ``_series``): a sign flipped, a number cut short, or one in the wrong unit."""
+    series: dict[tuple[str, str], list[tuple[date, int]]] = {}
+    for r, key in enumerate(zip(codes, categories)):
+        series.setdefault(key, []).append((ends[r], r))
+    for (code, offence), points in series.items():
+        points.sort()
+        values = [counts[r] for _, r in points]
+        for i in outliers(values, can_stop=True):
+            end, r = points[i]
+            around = " and ".join(f"{v:,}" for v in values[max(i - 1, 0):i] + values[i + 1:i + 2])
+            warn(f"{name}, line {lines[r]}: {values[i]:,} {offence} for {registry.by_code(code).name} in the 12 "
+                 f"months to {end:%B %Y} is out of line with its series by ten times or more (next to {around}); "
+                 "check the file for a damaged number")
 
 
 def _warn_gaps(name: str, ends: list[date]) -> None:
