@@ -10,6 +10,7 @@ from typing import Any
 COLUMNS = [
     "area_code", "area", "measure", "statistic", "period_end", "base_period_end", "value",
     "numerator", "denominator", "ci_low", "ci_high", "p_value", "verdict", "comparator", "note",
+    "z", "tau", "p_value_poisson", "per",
 ]
 
 
@@ -32,6 +33,10 @@ class Row:
     verdict: str = ""
     comparator: str = ""
     note: str = ""
+    z: float | None = None  # pct_change: against England and Wales's change; rank rates: the funnel z-score
+    tau: float | None = None  # the between-force spread (additive overdispersion) that z allows for
+    p_value_poisson: float | None = None  # pct_change: the exact Poisson test of no change in counts
+    per: int | None = None  # rates: per how many people (or households)
 
     def record(self) -> dict[str, Any]:
         return {c: getattr(self, c) for c in COLUMNS}

@@ -146,13 +146,13 @@ def test_rank_cli_and_funnel_chart(run, tmp_path):
     assert len([line for line in result.stdout.splitlines() if ",rate_per_1000," in line]) == 44
     joined = " ".join(t.text for t in ET.parse(svg).iter("{http://www.w3.org/2000/svg}text") if t.text)
     for expected in ("funnel plot", "95% limits", "99.8% limits", "England and Wales (60.8)",
-                     "Population (log scale)", "City of London (878.1, off the scale)"):
+                     "Population (log scale)", "City of London‡ (878.1 on 6,031 residents, off the scale)",
+                     "limits widened for overdispersion between forces (additive, tau = 0.152, all 43 forces)"):
         assert expected in joined
 
 
 @pytest.mark.parametrize("args, message", [
     (["rank", "--peers", "Kent"], "Error: --peers and --peer-groups need --force: whose group to rank"),
-    (["rank", "--force", "kent"], "Error: --force goes with --peers or --peer-groups; without them rank lists all forces"),
     (["trend", "--force", "kent", "--plot", "chart.pdf"], "crimestat: error: --plot chart.pdf: expected a file name ending in .png or .svg"),
 ])
 def test_usage_errors(run, args, message):
@@ -169,13 +169,14 @@ def test_rank_peer_group_cli(run):
 
 
 def test_rank_with_overdispersion_widens_the_limits(dataset):
-    plain = rank(dataset, "crime_excl_fraud", T("2014-06-30"))
+    plain = rank(dataset, "crime_excl_fraud", T("2014-06-30"), funnel="poisson")
     adjusted = rank(dataset, "crime_excl_fraud", T("2014-06-30"), adjust_overdispersion=True)
     funnel = adjusted.funnel
     within = [r for r in adjusted.rows if r.statistic == "rate_per_1000" and r.verdict == "within"]
     assert not [r for r in plain.rows if r.statistic == "rate_per_1000" and r.verdict == "within"]
     assert len(within) == 40
     assert adjusted.phi > 100  # far more spread than Poisson counts give
+    assert funnel.method == "multiplicative"
     assert any("Limits widened for overdispersion" in n for n in adjusted.view().notes)
 
 

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 
 from ..forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE
 from ..metrics.poisson import change_test, poisson_bounds
-from ..metrics.rates import percentage_change, rate
+from ..metrics.rates import percentage_change, rate_per
 from ..rows import Row
+from .changes import apply, change_tests, differs, months_shared
 
 if TYPE_CHECKING:
     from ..dataset import Dataset
@@ -25,10 +26,11 @@ def area_name(data: Dataset, area_code: str) -> str:
 
 
 def rate_row(data: Dataset, measure: str, area_code: str, period_end: date,
-             population_year: int | None = None) -> Row:
-    """The measure's rate per 1,000 people (or households) for an area in the 12 months to ``period_end``."""
+             population_year: int | None = None, per: int = 1000) -> Row:
+    """The measure's rate per 1,000 people (or households; or per ``per``) for an area in the 12 months to
+    ``period_end``. The statistic is named for its base (``rate_per_1000``, ``rate_per_1000000``)."""
     info = data.classification.describe(measure)
-    row = Row(area_code, area_name(data, area_code), measure, "rate_per_1000", period_end)
+    row = Row(area_code, area_name(data, area_code), measure, f"rate_per_{per}", period_end, per=per)
     count = data.counts.count(measure, area_code, period_end)
     denominator = data.denominators.get(info.denominator, area_code, period_end, population_year)
     row.numerator = count.value
@@ -39,10 +41,10 @@ def rate_row(data: Dataset, measure: str, area_code: str, period_end: date,
         row.note = denominator.note
     elif count.value is not None and denominator.value is not None:
         n, people = count.value, denominator.value
-        row.value = rate(n, people)
+        row.value = float(rate_per(n, people, per))
         if n >= 0:
             low, high = poisson_bounds(n)
-            row.ci_low, row.ci_high = rate(low, people), rate(high, people)
+            row.ci_low, row.ci_high = float(rate_per(low, people, per)), float(rate_per(high, people, per))
     return row
 
 
@@ -66,14 +68,46 @@ def change_row(data: Dataset, measure: str, area_code: str, period_end: date,
         row.note = f"base period: {base.note}"
     elif current.value is not None and base.value is not None:
         row.value, row.note = percentage_change(current.value, base.value)
-        if row.value is not None and min(current.value, base.value) >= 0:
-            row.p_value = change_test(current.value, base.value)
+        if row.value is None:
+            return row
+        tests = change_tests(data, measure, period_end, base_end)
+        if months_shared(period_end, base_end) == 0 and min(current.value, base.value) >= 0:
+            row.p_value_poisson = change_test(current.value, base.value)
+        if area_code != ENGLAND_AND_WALES_CODE:
+            apply(row, tests)
+            if row.z is None:
+                found = tests.of(area_code)
+                row.note = tests.reason or (found.note if found is not None else "")
     return row
 
 
-SIGNIFICANCE = 0.05
+def differs_from_england_and_wales(row: Row) -> bool:
+    """Whether a force's change differs from England and Wales's by more than forces' changes usually do
+    (|z| > 1.96 with additive overdispersion; see ``analyses.changes``)."""
+    return differs(row)
 
 
-def larger_than_chance(row: Row) -> bool:
-    """Whether a change's exact Poisson test says it is larger than chance (p < 0.05)."""
-    return row.p_value is not None and row.p_value < SIGNIFICANCE
+#: A rate on fewer residents (or households) than this is marked: in England and Wales only City of London's
+#: (about 6,000 residents in mid-2013; the next smallest force has over 500,000).
+SMALL_DENOMINATOR = 100_000
+SMALL_MARK = "‡"
+
+
+def small_denominator(row: Row) -> bool:
+    """Whether a rate row's denominator is a small resident population (City of London)."""
+    return (row.statistic.startswith("rate_per_") and row.area_code != ENGLAND_AND_WALES_CODE
+            and row.value is not None and row.denominator is not None and 0 < row.denominator < SMALL_DENOMINATOR)
+
+
+def small_population_note(rows: list[Row], denominator: str) -> str:
+    """Why a rate on a small resident population is marked and not comparable with other forces'."""
+    listed = "; ".join(f"{r.area} {int(r.denominator):,}" for r in rows)  # type: ignore[arg-type]
+    whom = "population" if denominator == "population" else "count of households"
+    return (f"{SMALL_MARK} a rate on a resident {whom} under {SMALL_DENOMINATOR:,} ({listed}): City of London's "
+            "crimes are mostly against the people who work in and visit the City, many times its residents, so "
+            "its rate per resident is not comparable with other forces' (HMICFRS reports on City of London "
+            "Police separately).")
+
+
+# The name earlier code used for the † test (then an exact Poisson test of no change).
+larger_than_chance = differs_from_england_and_wales

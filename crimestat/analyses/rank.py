@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
@@ -11,10 +12,20 @@ import numpy as np
 from .. import periods
 from ..classification import MeasureInfo
 from .base import Periods, choose_periods
-from .figures import change_row, larger_than_chance, rate_row
+from .changes import ChangeTests, change_tests
+from .figures import (SMALL_MARK, change_row, differs_from_england_and_wales, rate_row, small_denominator,
+                      small_population_note)
 from ..forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE
+from ..metrics.overdispersion import additive_funnel_limit, additive_funnel_position, rate_tau2
 from ..metrics.poisson import FUNNEL_LEVELS, funnel_limit, funnel_position, overdispersed_limit, overdispersion
+from ..metrics.rates import default_per, per_label
+from ..metrics.rounding import round_half_up
 from ..rows import Cell, Result, Row, Section
+
+#: How funnel limits allow for the spread between forces: Spiegelhalter's additive (random-effects)
+#: overdispersion (the default), his multiplicative factor phi, or none (plain Poisson limits).
+FUNNEL_METHODS = ("additive", "multiplicative", "poisson")
+FORCE_MARK = "◀"
 
 if TYPE_CHECKING:
     from ..dataset import Dataset
@@ -28,6 +39,19 @@ class Funnel:
     points: list[dict]
     limits: dict[str, tuple]  # level -> (denominators, lower rates, upper rates)
     target: float
+    method: str = "poisson"  # the limits drawn: "additive", "multiplicative" or "poisson"
+    tau: float | None = None  # additive: the spread between forces' log rates
+    phi: float | None = None  # multiplicative: the factor on the Poisson variance
+    why: str = ""  # why the limits are Poisson ones when overdispersion was asked for
+
+    def describe(self) -> str:
+        """One sentence for the chart and the notes: how the limits allow for the spread between forces."""
+        if self.method == "additive":
+            return (f"limits widened for overdispersion between forces (additive, tau = {round_half_up(self.tau, 3)}, "
+                    "all 43 forces)")
+        if self.method == "multiplicative":
+            return f"limits widened for overdispersion (multiplicative, phi = {round_half_up(self.phi, 1)})"
+        return "Poisson limits" + (f" ({self.why})" if self.why else "")
 
 
 @dataclass
@@ -56,6 +80,18 @@ class Ranking:
     forces: int
     files: dict[str, str] = field(default_factory=dict)
     release: str | None = None
+    per: int = 1000
+    force: str | None = None  # the code of the force asked about, marked in the table and the plot
+    change_tests: list[ChangeTests] = field(default_factory=list)  # on the year, on the baseline
+
+    @property
+    def unit(self) -> str:
+        return f"per {per_label(self.per)} {self.measure.denominator}"
+
+    def funnel_title(self) -> str:
+        """The funnel plot's title, saying how its limits allow for the spread between forces."""
+        return (f"{self.measure.label}, rate {self.unit}: funnel plot, {periods.label(self.periods.current)}\n"
+                + self.funnel.describe())
 
     @property
     def rows(self) -> list[Row]:
@@ -71,25 +107,38 @@ class Ranking:
         return rows_frame(self.rows)
 
     def view(self) -> Result:
-        info, chosen, phi = self.measure, self.periods, self.phi
-        table = [_line(e.rank, e.rate, e.year, e.base) for e in self.entries]
+        info, chosen, funnel = self.measure, self.periods, self.funnel
+        table = [_line(e.rank, e.rate, e.year, e.base, e.code == self.force) for e in self.entries]
         whole = self.england_and_wales
-        table.append(_line(None, whole.rate, whole.year, whole.base))
-        headers = ["Rank", "Force", f"Rate {info.unit}", f"Change on {periods.label(chosen.year_before)}",
+        table.append(_line(None, whole.rate, whole.year, whole.base, False))
+        headers = ["Rank", "Force", f"Rate {self.unit}", f"Change on {periods.label(chosen.year_before)}",
                    f"Change on {periods.label(chosen.baseline)}", "Funnel position"]
-        notes = [
-            f"{periods.label(chosen.current)}. Rank 1 is the highest rate; equal rates share a rank.",
-            "† change larger than chance variation in counts would give (exact Poisson test, p < 0.05).",
-            "Funnel position: the force's rate against control limits around England and Wales's rate for its "
-            "population (Spiegelhalter 2005, Poisson counts); 'within' means within the 95% limits." + (
-                f" Limits widened for overdispersion: phi = {phi:.1f} (Winsorised 10%), so the spread between "
-                "forces is that many times the Poisson variance." if phi is not None else
-                " Recorded crime varies between forces far more than Poisson counts do: --overdispersion widens the "
-                "limits for that."),
-            self.source.cite("ONS mid-year population estimates"),
-        ]
-        title = f"{info.label}: forces ranked by rate {info.unit}, {periods.label(chosen.current)}"
-        meta = {"command": "rank", "measure": info.measure, "overdispersion": phi, "period_end": chosen.current,
+        notes = [f"{periods.label(chosen.current)}. Rank 1 is the highest rate; equal rates share a rank."]
+        if self.force is not None:
+            name = next((e.rate.area for e in self.entries if e.code == self.force), self.force)
+            notes.append(f"{FORCE_MARK} {name}, the force asked about.")
+        notes += self._change_notes()
+        notes.append(
+            "Funnel position: the force's rate against 95% and 99.8% control limits around England and Wales's rate "
+            "for its population (Spiegelhalter 2005); 'within' means within the 95% limits. " + {
+                "additive": f"The limits allow for the spread between forces (additive overdispersion, tau = "
+                            f"{round_half_up(funnel.tau or 0.0, 3)} on the log rate, DerSimonian-Laird from the "
+                            "10%-Winsorised z-scores of all 43 forces), so a force outside them stands out from the "
+                            "spread forces normally show; CSV carries each force's z and tau.",
+                "multiplicative": f"Limits widened for overdispersion: phi = {round_half_up(funnel.phi or 0.0, 1)} "
+                                  "(Winsorised 10%, all 43 forces), so the spread between forces is that many times "
+                                  "the Poisson variance.",
+                "poisson": "Poisson limits" + (f" ({funnel.why})" if funnel.why else "") +
+                           ": against these, recorded crime usually puts most forces outside, since forces differ "
+                           "far more than Poisson counts do.",
+            }[funnel.method])
+        small = [e.rate for e in self.entries if small_denominator(e.rate)]
+        if small:
+            notes.append(small_population_note(small, self.measure.denominator))
+        notes.append(self.source.cite("ONS mid-year population estimates"))
+        title = f"{info.label}: forces ranked by rate {self.unit}, {periods.label(chosen.current)}"
+        meta = {"command": "rank", "measure": info.measure, "per": self.per, "funnel": funnel.method,
+                "tau": funnel.tau, "overdispersion": self.phi, "period_end": chosen.current,
                 "baseline_period_end": chosen.baseline, "year_before_period_end": chosen.year_before,
                 "forces": self.forces, "sources": self.files}
         if self.release is not None:
@@ -97,64 +146,133 @@ class Ranking:
         section = Section(headers, table, ["right", "left", "right", "right", "right", "left"])
         return Result(title, self.rows, [section], notes, meta)
 
+    def _change_notes(self) -> list[str]:
+        taus, reasons = [], []
+        for tests in self.change_tests:
+            if tests.tau is not None:
+                taus.append(f"from {tests.base:%B %Y} {round_half_up(tests.tau, 3)}")
+            else:
+                reasons.append(f"Change on the {periods.label(tests.base)}: {tests.reason}.")
+        notes = []
+        if taus:
+            notes.append("† the force's change differs from England and Wales's by more than forces' changes "
+                         "usually do: |z| > 1.96, z comparing the two changes with the spread between the 43 forces' "
+                         f"changes allowed for (tau, on the log scale: {'; '.join(taus)}). CSV carries z, p_value "
+                         "and tau, and the exact Poisson test of each change as p_value_poisson.")
+        return notes + reasons
+
 
 def rank(data: Dataset, measure: str | None = None, to: date | str | None = None,
          baseline: date | str | None = None, population_year: int | None = None,
          force_codes: list[str] | None = None, adjust_overdispersion: bool = False,
-         chosen: Periods | None = None) -> Ranking:
+         chosen: Periods | None = None, funnel: str = "additive", force: str | None = None,
+         per: int | None = None) -> Ranking:
     """Rank forces (default: all 43) by their rate, highest first; equal rates share a rank.
 
-    With ``adjust_overdispersion`` the funnel limits are widened by Spiegelhalter's overdispersion factor,
-    estimated from the forces ranked.
+    ``funnel`` says how the funnel limits allow for the spread between forces: ``"additive"`` (the
+    default: Spiegelhalter's random-effects overdispersion, tau estimated from all 43 forces; Poisson limits
+    when the rates are not overdispersed), ``"multiplicative"`` (his factor phi, also from all 43) or
+    ``"poisson"``. ``adjust_overdispersion`` is the older name for ``funnel="multiplicative"``. Estimates
+    always come from all 43 forces, never from the ``force_codes`` shown. ``force`` (a code) is marked in the
+    table and the plot. ``per``: the rate's base (default: 1,000, or the measure's ONS base, homicide per
+    million).
     """
     measure = measure or data.source.trend_measure
     data.classification.check(measure)
+    if adjust_overdispersion:
+        funnel = "multiplicative"
+    if funnel not in FUNNEL_METHODS:
+        raise ValueError(f"funnel must be one of {', '.join(FUNNEL_METHODS)}, not {funnel!r}")
     chosen = chosen or choose_periods(data, to, baseline)
+    per = per or default_per(measure)
     info = data.classification.describe(measure)
-    codes = force_codes or [f.code for f in data.registry.territorial]
-    rates = {c: rate_row(data, measure, c, chosen.current, population_year) for c in codes}
-    whole = rate_row(data, measure, ENGLAND_AND_WALES_CODE, chosen.current, population_year)
+    territorial = [f.code for f in data.registry.territorial]
+    codes = force_codes or territorial
+    rates = {c: rate_row(data, measure, c, chosen.current, population_year, per) for c in set(codes) | set(territorial)}
+    whole = rate_row(data, measure, ENGLAND_AND_WALES_CODE, chosen.current, population_year, per)
     year = {c: change_row(data, measure, c, chosen.current, chosen.year_before) for c in codes + [ENGLAND_AND_WALES_CODE]}
     base = {c: change_row(data, measure, c, chosen.current, chosen.baseline) for c in codes + [ENGLAND_AND_WALES_CODE]}
 
-    ranks = competition_ranks({c: r.value for c, r in rates.items() if r.value is not None},
-                              {c: r.area for c, r in rates.items()})
+    ranks = competition_ranks({c: rates[c].value for c in codes if rates[c].value is not None},  # type: ignore[misc]
+                              {c: rates[c].area for c in codes})
     ranked = sorted(ranks, key=lambda c: (ranks[c], rates[c].area))
     unranked = sorted((c for c in codes if rates[c].value is None), key=lambda c: rates[c].area)
 
-    target = whole.value / 1000 if whole.value is not None else None
-    usable = [(r.value / 1000, r.denominator) for r in rates.values()
-              if r.value is not None and r.denominator and (r.numerator or 0) >= 0]
-    phi = None
-    if adjust_overdispersion and target is not None and len(usable) >= 3:
-        phi = overdispersion([v for v, _ in usable], [n for _, n in usable], target)
+    target = whole.value / per if whole.value is not None else None
+    shape = _funnel_shape(funnel, [rates[c] for c in territorial], target, per)
     entries: list[RankEntry] = []
     points: list[dict] = []
     for code in ranked + unranked:
         rate = rates[code]
         if target is not None and rate.value is not None and rate.numerator is not None and rate.numerator >= 0:
-            rate.verdict = funnel_position(rate.numerator, rate.denominator, target, phi)  # type: ignore[arg-type]
+            n, people = rate.numerator, rate.denominator
+            if shape.method == "additive":
+                rate.verdict = additive_funnel_position(n, people, target, shape.tau ** 2)  # type: ignore[arg-type, operator]
+                if n > 0:
+                    rate.z = math.log(n / people / target) / math.sqrt(1 / (target * people) + shape.tau ** 2)  # type: ignore[operator]
+                rate.tau = shape.tau
+            else:
+                rate.verdict = funnel_position(n, people, target, shape.phi)  # type: ignore[arg-type]
             rate.comparator = ENGLAND_AND_WALES
             points.append({"name": rate.area, "denominator": rate.denominator, "rate": rate.value,
-                           "position": rate.verdict})
+                           "position": rate.verdict, "small": small_denominator(rate), "highlight": code == force})
         position = Row(code, rate.area, measure, "rank", chosen.current, value=ranks.get(code),
                        denominator=len(ranked), note="" if code in ranks else rate.note)
         entries.append(RankEntry(code, ranks.get(code), rate, position, year[code], base[code]))
     whole_entry = RankEntry(ENGLAND_AND_WALES_CODE, None, whole, Row(ENGLAND_AND_WALES_CODE, ENGLAND_AND_WALES,
                             measure, "rank", chosen.current), year[ENGLAND_AND_WALES_CODE], base[ENGLAND_AND_WALES_CODE])
 
-    limits: dict[str, tuple] = {}
     if target is not None and points:
-        denominators = [float(p["denominator"]) for p in points]
+        # A small resident population (City of London) does not stretch the plot: drawn at its edge.
+        denominators = [float(p["denominator"]) for p in points if not p["small"]] or \
+            [float(p["denominator"]) for p in points]
         xs = np.geomspace(min(denominators) / 1.5, max(denominators) * 1.5, 200)
         for level, (low_p, high_p) in FUNNEL_LEVELS.items():
-            if phi is None:
-                limits[level] = (xs, funnel_limit(target, xs, low_p) * 1000, funnel_limit(target, xs, high_p) * 1000)
+            if shape.method == "additive":
+                tau2 = shape.tau ** 2  # type: ignore[operator]
+                bounds = additive_funnel_limit(target, xs, low_p, tau2), additive_funnel_limit(target, xs, high_p, tau2)
+            elif shape.method == "multiplicative":
+                bounds = (overdispersed_limit(target, xs, low_p, shape.phi),  # type: ignore[arg-type]
+                          overdispersed_limit(target, xs, high_p, shape.phi))  # type: ignore[arg-type]
             else:
-                limits[level] = (xs, overdispersed_limit(target, xs, low_p, phi) * 1000,
-                                 overdispersed_limit(target, xs, high_p, phi) * 1000)
-    return Ranking(info, chosen, entries, whole_entry, Funnel(points, limits, whole.value or 0.0), phi, data.source,
-                   len(codes), dict(data.files), data.release.name if data.release is not None else None)
+                bounds = funnel_limit(target, xs, low_p), funnel_limit(target, xs, high_p)
+            shape.limits[level] = (xs, np.asarray(bounds[0]) * per, np.asarray(bounds[1]) * per)
+    shape.points, shape.target = points, whole.value or 0.0
+    tests = [change_tests(data, measure, chosen.current, b) for b in (chosen.year_before, chosen.baseline)]
+    return Ranking(info, chosen, entries, whole_entry, shape, shape.phi, data.source, len(codes), dict(data.files),
+                   data.release.name if data.release is not None else None, per, force, tests)
+
+
+def _funnel_shape(method: str, rates: list[Row], target: float | None, per: int) -> Funnel:
+    """How the limits allow for the spread between forces, estimated from all 43 forces' rates."""
+    shape = Funnel([], {}, 0.0, "poisson")
+    if method == "poisson":
+        return shape
+    if target is None or target <= 0:
+        shape.why = "England and Wales has no rate, so the spread between forces was not estimated"
+        return shape
+    missing = [r.area for r in rates if r.value is None or r.numerator is None or not r.denominator]
+    if missing:
+        shape.why = (f"{len(missing)} of the 43 forces have no rate ({', '.join(missing[:3])}"
+                     f"{' and more' if len(missing) > 3 else ''}), and the spread between forces is estimated "
+                     "from all of them")
+        return shape
+    counts = [float(r.numerator) for r in rates]  # type: ignore[arg-type]
+    people = [float(r.denominator) for r in rates]  # type: ignore[arg-type]
+    if method == "multiplicative":
+        shape.method, shape.phi = "multiplicative", overdispersion([c / n for c, n in zip(counts, people)], people,
+                                                                   target)
+        return shape
+    try:
+        estimate = rate_tau2(counts, people, target, names=[r.area for r in rates])
+    except ValueError as exc:
+        shape.why = f"the spread between forces could not be estimated: {exc}"
+        return shape
+    if not estimate.overdispersed:
+        shape.why = "the forces' rates vary no more than Poisson counts would (tau = 0)"
+        return shape
+    shape.method, shape.tau = "additive", estimate.tau
+    return shape
 
 
 def competition_ranks(values: dict[str, float], names: dict[str, str]) -> dict[str, int]:
@@ -168,15 +286,18 @@ def competition_ranks(values: dict[str, float], names: dict[str, str]) -> dict[s
     return ranks
 
 
-def _line(position: int | None, rate: Row, year: Row, base: Row) -> list[Cell]:
+def _line(position: int | None, rate: Row, year: Row, base: Row, asked: bool) -> list[Cell]:
     def note(row: Row, what: str) -> str:
         return "" if row.value is not None else f"{row.area}, {what}: {row.note}"
 
+    def mark(row: Row) -> str:
+        return "†" if differs_from_england_and_wales(row) else ""
+
     return [
         Cell("" if position is None else str(position)),
-        Cell(rate.area),
-        Cell(rate.value, "rate", note(rate, "rate")),
-        Cell(year.value, "change", note(year, "change on the year"), "†" if larger_than_chance(year) else ""),
-        Cell(base.value, "change", note(base, "change on the baseline"), "†" if larger_than_chance(base) else ""),
+        Cell(rate.area, marker=f" {FORCE_MARK}" if asked else ""),
+        Cell(rate.value, "rate", note(rate, "rate"), SMALL_MARK if small_denominator(rate) else ""),
+        Cell(year.value, "change", note(year, "change on the year"), mark(year)),
+        Cell(base.value, "change", note(base, "change on the baseline"), mark(base)),
         Cell(rate.verdict, "text"),
     ]

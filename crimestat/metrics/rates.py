@@ -65,3 +65,39 @@ def percentage_change(current: float, base: float) -> tuple[float | None, str]:
     if base < 0:
         return None, f"the base period count is negative ({base:g})"
     return (current - base) * 100 / base, ""
+
+
+#: The rate bases crimestat offers: per 1,000 (HMIC's tables), per 100,000 and per million.
+PER_CHOICES = (1_000, 100_000, 1_000_000)
+
+#: Measures ONS states on another base than per 1,000, because per 1,000 would print 0.0: homicide is
+#: published per million population (ONS, Homicide in England and Wales).
+DEFAULT_PER = {"homicide": 1_000_000}
+
+
+def default_per(measure: str) -> int:
+    """The base a measure's rate is stated on unless the user asks for another: 1,000 except where ONS
+    uses another (``DEFAULT_PER``)."""
+    return DEFAULT_PER.get(measure, 1_000)
+
+
+def per_label(per: int) -> str:
+    """'1,000', '100,000' or 'million', as in 'per 1,000 population' and 'per million population'."""
+    return "million" if per == 1_000_000 else f"{per:,}"
+
+
+def rate_per(count: ArrayLike, denominator: ArrayLike, per: int = 1_000) -> np.ndarray | float:
+    """Count per ``per`` of the denominator: ``count * per / denominator``.
+
+    The same one rounding as ``rate_per_1000`` (the multiplication is exact for counts below
+    2**53 / ``per``, over 9,000 million per million), so exact decimal halves stay exact at any base.
+    ``per`` must be one of ``PER_CHOICES``.
+    """
+    if per not in PER_CHOICES:
+        raise ValueError(f"per must be one of {', '.join(str(p) for p in PER_CHOICES)}, not {per}")
+    count_a = np.asarray(count, dtype=float)
+    denominator_a = np.asarray(denominator, dtype=float)
+    if np.any(denominator_a <= 0):
+        raise ValueError("denominator must be above 0")
+    result = count_a * float(per) / denominator_a
+    return float(result) if result.ndim == 0 else result

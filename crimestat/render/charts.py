@@ -128,9 +128,14 @@ def funnel_chart(points: list[dict], limits: dict, target: float, title: str, un
                  source_line: str) -> None:
     """Funnel plot: each force's rate against its denominator, England and Wales line and control limits.
 
-    ``points`` hold name, denominator, rate and position; ``limits`` maps a label ('95%', '99.8%') to
-    (denominators, lower rates, upper rates).
+    ``points`` hold name, denominator, rate and position, and may say ``small`` (a rate on a small resident
+    population, City of London's: drawn at the edge with its value when outside the others' range, never
+    stretching the axis) and ``highlight`` (the force asked about: drawn larger and always labelled).
+    ``limits`` maps a label ('95%', '99.8%') to (denominators, lower rates, upper rates). Numbers on the chart
+    are rounded half up, as in the tables.
     """
+    from ..metrics.rounding import round_half_up
+
     out = _check(path)
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(8, 5.5))
@@ -139,39 +144,69 @@ def funnel_chart(points: list[dict], limits: dict, target: float, title: str, un
         colour, style = styles.get(label, ("grey", "-"))
         ax.plot(xs, lows, style, color=colour, label=f"{label} limits")
         ax.plot(xs, highs, style, color=colour)
-    ax.axhline(target, color="black", linewidth=1, label=f"England and Wales ({target:.1f})")
-    # A rate far above the rest (City of London's, with few residents) would flatten everyone else:
-    # such points sit on the top edge as arrows, labelled with their value.
-    ceiling = max(p["rate"] for p in points)
+    ax.axhline(target, color="black", linewidth=1, label=f"England and Wales ({round_half_up(target, 1)})")
+    # A rate far above the rest (City of London's, with few residents) would flatten everyone else: the axis
+    # is set by the other forces, and such points sit on the top (or bottom) edge as arrows, labelled with
+    # their value.
+    usual_points = [p for p in points if not p.get("small")] or points
+    usual = [p["rate"] for p in usual_points]
+    xs_usual = [float(p["denominator"]) for p in usual_points]
+    left, right = min(xs_usual) / 1.5, max(xs_usual) * 1.5
+    # The limits where the forces are, so that the widest drawn is in view.
+    reach = [float(v) for _, lows, highs in limits.values() for v in (lows[-1], highs[-1])]
+    ceiling = max(usual + [v for v in reach if v > target])
     if ceiling > 3 * target:
         ceiling = 2.5 * target
-    low = min([p["rate"] for p in points] + [target]) * 0.8
-    ax.set_ylim(low, ceiling * 1.08)
+    low = min(usual + [target] + [v for v in reach if 0 < v < target]) * 0.9
+    top, bottom = ceiling * 1.08, low
+    ax.set_ylim(bottom, top)
+    ax.set_xlim(left, right)
     wanted = []  # (how far out, x, y, text): the labels to place, furthest from the line first
+    small_notes = []
     for p in points:
         outside = p["position"] != "within"
-        colour = "#d62728" if outside else "#333333"
-        if p["rate"] > ceiling * 1.08:
-            ax.scatter(p["denominator"], ceiling * 1.05, s=40, marker="^", color=colour, zorder=3)
-            ax.annotate(f"{p['name']} ({p['rate']:.1f}, off the scale)", (p["denominator"], ceiling * 1.05),
-                        fontsize=7, xytext=(5, -3), textcoords="offset points")
+        colour = "#ff7f0e" if p.get("highlight") else "#d62728" if outside else "#333333"
+        value = round_half_up(p["rate"], 1)
+        mark = "‡" if p.get("small") else ""
+        if p.get("small"):
+            small_notes.append(f"{p['name']}, {int(p['denominator']):,} residents")
+        x = float(p["denominator"])
+        if not (bottom <= p["rate"] <= top and left <= x <= right):
+            # Off the scale: an arrow on the edge it lies beyond, with the value.
+            y = ceiling * 1.05 if p["rate"] > top else low * 1.03 if p["rate"] < bottom else p["rate"]
+            marker = "^" if p["rate"] > top else "v" if p["rate"] < bottom else "<"
+            x = min(max(x, left * 1.08), right / 1.08)
+            ax.scatter(x, y, s=40, marker=marker, color=colour, zorder=3)
+            residents = f" on {int(p['denominator']):,} residents" if p.get("small") else ""
+            ax.annotate(f"{p['name']}{mark} ({value}{residents}, off the scale)", (x, y),
+                        fontsize=7, xytext=(5, -3 if marker == "^" else 2), textcoords="offset points")
             continue
-        ax.scatter(p["denominator"], p["rate"], s=18, color=colour, zorder=3)
-        if outside:
+        if p.get("highlight"):
+            ax.scatter(p["denominator"], p["rate"], s=60, marker="D", color=colour, zorder=4,
+                       label=f"{p['name']} ({value})")
+        else:
+            ax.scatter(p["denominator"], p["rate"], s=18, color=colour, zorder=3)
+        if outside or p.get("highlight") or p.get("small"):
             # Distance from the line in standard errors of a Poisson rate: the surprise, not the size.
             surprise = abs(p["rate"] - target) * (p["denominator"] / max(target, 1e-9)) ** 0.5
-            wanted.append((surprise, p["denominator"], p["rate"], p["name"]))
+            first = float("inf") if p.get("highlight") else surprise
+            wanted.append((first, p["denominator"], p["rate"], p["name"] + mark))
     ax.set_xscale("log")
+    ax.set_xlim(left, right)
     ax.set_title(title, fontsize=10)
     ax.set_xlabel("Population (log scale)" if "population" in unit else "Households (log scale)")
     ax.set_ylabel(f"Rate {unit}")
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8)
-    fig.tight_layout(rect=(0, 0.06, 1, 1))
-    dots = [(p["denominator"], p["rate"]) for p in points if p["rate"] <= ceiling * 1.08]
+    fig.tight_layout(rect=(0, 0.1 if small_notes else 0.06, 1, 1))
+    dots = [(p["denominator"], p["rate"]) for p in points
+            if bottom <= p["rate"] <= top and left <= float(p["denominator"]) <= right]
     _, left_out = _place_labels(fig, ax, sorted(wanted, key=lambda w: (-w[0], w[3])), dots)
     note = ("Forces outside the limits are labelled, furthest out first, where the name fits"
             + (f" ({left_out} do not; the table gives every force's position)." if left_out else "."))
+    if small_notes:
+        note += ("\n‡ a rate on a small resident population (" + "; ".join(small_notes) + "): not comparable "
+                 "with other forces',\nas its crimes are mostly against the people who work in and visit it.")
     fig.text(0.01, 0.01, source_line + ".\n" + note, fontsize=7, color="#555555")
     _save(fig, out, title)
     plt.close(fig)
