@@ -135,8 +135,8 @@ def test_all_formats_show_the_verdicts(run):
     markdown = run(*args, "markdown").stdout
     assert "83.8% (±1.7) |" in markdown and "| broadly in line |" in markdown
     csv_lines = run(*args, "csv").stdout.splitlines()
-    assert ("E23000017,Warwickshire,victim_satisfaction,verdict,2014-06-30,,-1.2000000000000028,,,,,"
-            "0.16943304495783007,broadly in line,England and Wales,") in csv_lines
+    assert any(line.startswith("E23000017,Warwickshire,victim_satisfaction,verdict,2014-06-30,,-1.2000000000000028,"
+                               ",,,,0.16943304495783007,broadly in line,England and Wales,") for line in csv_lines)
     document = json.loads(run(*args, "json").stdout)
     verdicts = [r for r in document["rows"] if r["statistic"] == "verdict"]
     assert [v["verdict"] for v in verdicts] == ["broadly in line", "broadly in line"]

@@ -7,7 +7,7 @@ it by ``render``; nothing downstream searches rows or note text for meaning.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING, Literal
 
@@ -17,7 +17,8 @@ from ..peers import PeerGroups, peer_average
 from ..rows import Row
 from .base import Periods, choose_periods, resolve_force
 from .changes import change_tests
-from .figures import change_row, differs_from_england_and_wales, rate_row
+from ..metrics.rates import default_per, per_label
+from .figures import change_row, differs_from_england_and_wales, rate_row, small_denominator, small_population_note
 from .indicators import IndicatorOptions, IndicatorPart, IndicatorSet, indicator_part
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 
 PEER_GROUP = "peer_group"
 
-NoteKind = Literal["peer_group", "chance", "households_unit", "period", "population", "households", "scope",
+NoteKind = Literal["peer_group", "chance", "small_population", "households_unit", "period", "population", "households", "scope",
                    "series_change", "indicators", "satisfaction_method", "source", "release"]
 
 
@@ -113,11 +114,12 @@ def compare(data: Dataset, force: Force | str, to: date | str | None = None,
             baseline: date | str | None = None, population_year: int | None = None,
             measures: list[str] | None = None, indicators: IndicatorSet | None = None,
             options: IndicatorOptions | None = None, peers: PeerGroups | None = None,
-            chosen: Periods | None = None) -> Comparison:
+            chosen: Periods | None = None, per: int | None = None) -> Comparison:
     """Rates and changes for a force beside England and Wales, and the indicators when given.
 
     ``chosen`` passes periods already resolved (by :func:`choose_periods`); otherwise ``to`` and
-    ``baseline`` are resolved here.
+    ``baseline`` are resolved here. ``per``: every rate per 1,000, 100,000 or 1,000,000 (default: per
+    1,000, or the measure's ONS base: homicide per million).
     """
     force = resolve_force(data, force)
     chosen = chosen or choose_periods(data, to, baseline)
@@ -135,15 +137,17 @@ def compare(data: Dataset, force: Force | str, to: date | str | None = None,
     rates: list[RateLine] = []
     for m in rate_measures:
         info = data.classification.describe(m)
-        pair = [rate_row(data, m, a, chosen.current, population_year) for a in areas]
+        base_of = per or default_per(m)
+        pair = [rate_row(data, m, a, chosen.current, population_year, base_of) for a in areas]
         line = RateLine(info, pair[0], pair[1])
         if group is not None:
-            members = [pair[0]] + [rate_row(data, m, c, chosen.current, population_year) for c in group[1:]]
+            members = [pair[0]] + [rate_row(data, m, c, chosen.current, population_year, base_of) for c in group[1:]]
             simple, pooled, why = peer_average(members)
             name = f"Peer group ({len(group)} forces)"
-            line.peer_average = Row(PEER_GROUP, name, m, "rate_per_1000", chosen.current, value=simple, note=why)
+            line.peer_average = Row(PEER_GROUP, name, m, f"rate_per_{base_of}", chosen.current, value=simple,
+                                    note=why, per=base_of)
             line.peer_pooled = Row(
-                PEER_GROUP, name, m, "pooled_rate_per_1000", chosen.current, value=pooled, note=why,
+                PEER_GROUP, name, m, f"pooled_rate_per_{base_of}", chosen.current, value=pooled, note=why, per=base_of,
                 numerator=None if why else sum(r.numerator for r in members),  # type: ignore[misc]
                 denominator=None if why else sum(r.denominator for r in members))  # type: ignore[misc]
         rates.append(line)
@@ -154,7 +158,8 @@ def compare(data: Dataset, force: Force | str, to: date | str | None = None,
         pair = [change_row(data, m, a, chosen.current, base) for a in areas]
         changes.append(ChangeLine(data.classification.describe(m), span, base, pair[0], pair[1]))
 
-    part = indicator_part(data, indicators, force.code, chosen.current, options or IndicatorOptions())
+    part = indicator_part(data, indicators, force.code, chosen.current,
+                          replace(options or IndicatorOptions(), population_year=population_year))
     result = Comparison(force, chosen, source, rates, changes, [], part,
                         [data.registry.by_code(c) for c in group] if group is not None else None,
                         dict(data.files), data.release.name if data.release is not None else None)
@@ -184,7 +189,13 @@ def _notes(data: Dataset, result: Comparison, population_year: int | None) -> li
     notes += _change_notes(data, result)
     kinds = {line.measure.denominator for line in result.rates}
     if "households" in kinds:
-        notes.append(Note("households_unit", "* per 1,000 households, not population."))
+        bases = sorted({line.force.per or 1000 for line in result.rates if line.measure.denominator == "households"})
+        notes.append(Note("households_unit", f"* per {' or '.join(per_label(b) for b in bases)} households, not "
+                                             "population."))
+    small = [line for line in result.rates if small_denominator(line.force)]
+    if small:
+        first = next((line for line in small if line.measure.denominator == "population"), small[0])
+        notes.append(Note("small_population", small_population_note([first.force], first.measure.denominator)))
     notes.append(Note("period", f"Period: the 12 months to {chosen.current:%d %B %Y} "
                                 f"({result.source.period_description})."))
     for kind in ("population", "households"):

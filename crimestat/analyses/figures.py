@@ -107,7 +107,3 @@ def small_population_note(rows: list[Row], denominator: str) -> str:
             "crimes are mostly against the people who work in and visit the City, many times its residents, so "
             "its rate per resident is not comparable with other forces' (HMICFRS reports on City of London "
             "Police separately).")
-
-
-# The name earlier code used for the † test (then an exact Poisson test of no change).
-larger_than_chance = differs_from_england_and_wales

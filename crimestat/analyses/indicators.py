@@ -27,6 +27,7 @@ PUBLISHED_CONFIDENCE = 0.95  # published half-widths are 95% intervals
 class IndicatorOptions:
     confidence: float = 0.95
     interval: str = "wilson"
+    population_year: int | None = None  # the mid-year population for the anti-social behaviour rate
     verdict: str = "overlap"
 
     def __post_init__(self) -> None:
@@ -113,8 +114,12 @@ def _standard_error(ind: Indicator) -> float:
 
 
 def verdict_row(mine: Row, my_ind: Indicator | None, other: Row, other_ind: Indicator | None,
-                comparator: str, options: IndicatorOptions) -> Row:
-    """HMIC's verdict ("broadly in line", "higher", "lower") on ``mine`` against ``other``."""
+                comparator: str, options: IndicatorOptions, within: bool = False) -> Row:
+    """HMIC's verdict ("broadly in line", "higher", "lower") on ``mine`` against ``other``.
+
+    ``within``: ``other`` includes ``mine`` (England and Wales includes the force), so from counts the z-test
+    compares the force with the rest of England and Wales (``proportion.subgroup_ztest``).
+    """
     row = Row(mine.area_code, mine.area, mine.measure, "verdict", mine.period_end, comparator=comparator)
     if other.period_end != mine.period_end:
         row.base_period_end = other.period_end
@@ -127,8 +132,13 @@ def verdict_row(mine: Row, my_ind: Indicator | None, other: Row, other_ind: Indi
     row.value = mine.value - other.value
     both_counts = my_ind.value is None and other_ind.value is None
     if both_counts:
-        z, p = prop.two_proportion_ztest(my_ind.numerator, my_ind.denominator,  # type: ignore[arg-type]
-                                         other_ind.numerator, other_ind.denominator)  # type: ignore[arg-type]
+        test = prop.subgroup_ztest if within else prop.two_proportion_ztest
+        try:
+            z, p = test(my_ind.numerator, my_ind.denominator,  # type: ignore[arg-type]
+                        other_ind.numerator, other_ind.denominator)  # type: ignore[arg-type]
+        except ValueError as exc:
+            row.value, row.note = None, f"the counts cannot be compared: {exc}"
+            return row
     else:
         z, p = prop.difference_ztest(mine.value, _standard_error(my_ind), other.value, _standard_error(other_ind))
     row.p_value = p
@@ -139,8 +149,11 @@ def verdict_row(mine: Row, my_ind: Indicator | None, other: Row, other_ind: Indi
     return row
 
 
-def asb_rows(data: Dataset, indicators: IndicatorSet, area: str, period: date | None) -> tuple[Row, Row]:
-    """The anti-social behaviour rate per 1,000 population and its change on the previous 12 months."""
+def asb_rows(data: Dataset, indicators: IndicatorSet, area: str, period: date | None,
+             population_year: int | None = None) -> tuple[Row, Row]:
+    """The anti-social behaviour rate per 1,000 population and its change on the previous 12 months.
+
+    ``population_year`` picks the mid-year population, as for crime rates (``--population-year``)."""
     name = area_name(data, area)
     rate = Row(area, name, "asb_incidents", "rate_per_1000", period)
     base = periods.years_before(period, 1) if period is not None else None
@@ -151,7 +164,7 @@ def asb_rows(data: Dataset, indicators: IndicatorSet, area: str, period: date | 
     elif ind.value is not None:
         rate.value = ind.value
     else:
-        population = data.denominators.get("population", area, period)  # type: ignore[arg-type]
+        population = data.denominators.get("population", area, period, population_year)  # type: ignore[arg-type]
         rate.numerator, rate.denominator = ind.numerator, population.value
         if population.value is not None and ind.numerator is not None:
             rate.value = per_1000(ind.numerator, population.value)
@@ -271,7 +284,7 @@ def _file_indicators(data: Dataset, indicators: IndicatorSet, part: IndicatorPar
                                      if part.detection_period else None, a, "detection_rate", part.detection_period,
                                      options) for a in areas]
     part.asb_period = indicators.latest(areas, "asb_incidents", to)
-    pairs = [asb_rows(data, indicators, a, part.asb_period) for a in areas]
+    pairs = [asb_rows(data, indicators, a, part.asb_period, options.population_year) for a in areas]
     part.asb_rate, part.asb_change = [p[0] for p in pairs], [p[1] for p in pairs]
 
     sat_period = indicators.latest(areas, "victim_satisfaction", to)
@@ -285,10 +298,12 @@ def _file_indicators(data: Dataset, indicators: IndicatorSet, part: IndicatorPar
     part.satisfaction, part.satisfaction_period = current, sat_period
     part.previous_satisfaction, part.previous_period = previous, previous_period
     part.against_england_and_wales = verdict_row(current[0], inds[force_code], current[1],
-                                                 inds[ENGLAND_AND_WALES_CODE], ENGLAND_AND_WALES, options)
+                                                 inds[ENGLAND_AND_WALES_CODE], ENGLAND_AND_WALES, options,
+                                                 within=True)
+    # The comparator is the area compared with, as a name without commas (a coded column of the CSV); the
+    # previous year's period is in base_period_end.
     part.against_previous_year = verdict_row(current[0], inds[force_code], previous[0], prev_inds[force_code],
-                                             f"{force_name}, {periods.label(previous_period)}" if previous_period
-                                             else force_name, options)
+                                             force_name, options)
     if options.verdict == "overlap":
         rule = f"'broadly in line' where the {options.confidence:.0%} intervals overlap"
     else:

@@ -96,6 +96,26 @@ def two_proportion_ztest(count1: int, nobs1: int, count2: int, nobs2: int) -> tu
     return float(z), float(2 * special.ndtr(-abs(z)))
 
 
+def subgroup_ztest(count: int, nobs: int, total_count: int, total_nobs: int) -> tuple[float, float]:
+    """z and two-sided p-value for a part (a force) against the rest of the whole it belongs to (England and
+    Wales).
+
+    The force's respondents are also England and Wales's, so the two proportions are not independent samples
+    and ``two_proportion_ztest(force, England and Wales)`` understates the difference's standard error's
+    share from the force and tests a difference that is diluted by the force itself. The independent
+    comparison is the force against England and Wales minus the force: ``two_proportion_ztest(count, nobs,
+    total_count - count, total_nobs - nobs)``. Its z has the sign of ``p_force - p_whole`` too, since
+    ``p_whole`` lies between the force's and the rest's proportions.
+
+    Raises ValueError when the part is not inside the whole (more respondents or successes than the whole,
+    or no respondents left outside it).
+    """
+    if not (0 <= count <= total_count and 0 < nobs < total_nobs and total_count - count <= total_nobs - nobs):
+        raise ValueError(f"{count} of {nobs} is not a part of {total_count} of {total_nobs} with respondents "
+                         "outside it")
+    return two_proportion_ztest(count, nobs, total_count - count, total_nobs - nobs)
+
+
 def difference_ztest(p1: float, se1: float, p2: float, se2: float) -> tuple[float, float]:
     """z and two-sided p-value for the difference of two independent estimates with standard errors.
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from .. import periods
 from ..forces import ENGLAND_AND_WALES
+from ..metrics.rates import per_label
 from ..rows import Cell, Result, Row, Section
 
 #: Marks a force's change that differs from England and Wales's by more than forces' changes usually do
@@ -22,6 +23,13 @@ def _differs(row: Row) -> bool:
     from ..analyses.figures import differs_from_england_and_wales
 
     return differs_from_england_and_wales(row)
+
+
+def _marker(row: Row) -> str:
+    """† on a force's change that differs from England and Wales's; ‡ on a rate on a small resident population."""
+    from ..analyses.figures import SMALL_MARK, small_denominator
+
+    return CHANCE_MARK if _differs(row) else SMALL_MARK if small_denominator(row) else ""
 
 
 def view(result: Any) -> Result:
@@ -46,7 +54,7 @@ def _pair_cells(pair: list[Row], kind: str, label: str) -> list[Cell]:
     return [
         Cell(r.value, kind, "" if r.value is not None else
              f"{label}: {r.note}" if shared else f"{label}, {r.area}: {r.note}",
-             CHANCE_MARK if _differs(r) else "")
+             _marker(r))
         for r in pair
     ]
 
@@ -55,9 +63,13 @@ def compare_view(c) -> Result:
     names = [c.force.name, ENGLAND_AND_WALES]
     group = c.peer_group is not None
     rate_table: list[list[Cell]] = []
+    bases = [line.force.per or 1000 for line in c.rates]
+    per = max(sorted(set(bases)), key=bases.count) if bases else 1000  # the most common base (ties: the smallest)
     for line in c.rates:
         info = line.measure
         label = info.label + ("*" if info.denominator == "households" else "")
+        if (line.force.per or 1000) != per:
+            label += f" (per {per_label(line.force.per or 1000)})"
         cells = [Cell(label)] + _pair_cells([line.force, line.england_and_wales], "rate", info.label)
         if group:
             avg = line.peer_average
@@ -68,7 +80,7 @@ def compare_view(c) -> Result:
         label = f"{change.measure.label}, from the {periods.label(change.base)}"
         change_table.append([Cell(label)] + _pair_cells([change.force, change.england_and_wales], "change", label))
     sections = [
-        Section([f"{periods.label(c.periods.current)}: rate per 1,000 population"] + names +
+        Section([f"{periods.label(c.periods.current)}: rate per {per_label(per)} population"] + names +
                 (["Peer group average"] if group else []), rate_table),
         Section(["Change in recorded crime"] + names, change_table),
     ]
