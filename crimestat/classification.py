@@ -45,6 +45,4 @@ class Classification:
             known = sorted({m for (_, m) in self.members})
             near = difflib.get_close_matches(measure, known, n=3)
             hint = f"; did you mean {' or '.join(repr(n) for n in near)}?" if near else ""
-            raise UnknownMeasureError(
-                f"unknown measure '{measure}'{hint} (known measures: {', '.join(known)})"
-            )
+            raise UnknownMeasureError(f"unknown measure '{measure}'{hint} (`crimestat measures` lists them all)")

@@ -42,21 +42,104 @@ OPTION_NAMES = {"group": "--group", "to": "--to", "baseline": "--baseline", "sta
                 "force": "--force", "measure": "--measure", "release": "--release"}
 
 
+class Command(click.Command):
+    """A command whose single-value options refuse to be given twice: click keeps only the last value, so
+    `--measure A --measure B` would silently rank B alone."""
+
+    def parse_args(self, ctx, args):
+        counts: dict[str, int] = {}
+        singles = {opt: param for param in self.params if isinstance(param, click.Option)
+                   and not param.multiple and not param.is_flag and not param.count for opt in param.opts}
+        for arg in args:
+            if arg == "--":
+                break
+            name = arg.split("=", 1)[0] if arg.startswith("--") else arg
+            if name in singles:
+                key = singles[name].name or name
+                counts[key] = counts.get(key, 0) + 1
+                if counts[key] == 2:
+                    raise click.UsageError(f"{singles[name].opts[0]} is given more than once; it takes one value "
+                                           "(only --force, --measure on compare, --la-lookup and --police-uk repeat)",
+                                           ctx)
+        return super().parse_args(ctx, args)
+
+
 class Group(click.Group):
     """Maps crimestat's errors to one message on stderr and the documented exit code."""
 
+    command_class = Command
+    group_class = type  # subgroups (ingest) are Groups too
+
     def invoke(self, ctx):
+        _note_inputs([*getattr(ctx, "_protected_args", []), *ctx.args])
         try:
             return super().invoke(ctx)
         except CrimestatError as exc:
-            for line in exc.for_options(OPTION_NAMES).splitlines():
+            for line in _error_lines(exc):
                 click.echo(f"crimestat: error: {line}", err=True)
             ctx.exit(exc.exit_code)
+        except _Terminated:
+            click.echo("crimestat: terminated", err=True)
+            ctx.exit(143)
+        except KeyboardInterrupt:
+            click.echo("crimestat: interrupted", err=True)
+            ctx.exit(130)
         except BrokenPipeError:
             # `crimestat ... | head`: the reader left; stop quietly, as shell tools do.
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
             ctx.exit(0)
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised where the program is so that temporary files are removed on the way out."""
+
+
+def _on_sigterm(signum, frame) -> None:
+    raise _Terminated()
+
+
+def _error_lines(exc: CrimestatError) -> list[str]:
+    """One line per problem: a newline inside a message (a file name with one) is shown as ``\\n``."""
+    from .errors import DataFileError
+
+    def one_line(text: str) -> str:
+        return text.replace("\r", "\\r").replace("\n", "\\n")
+
+    if isinstance(exc, DataFileError) and exc.parameter is None:
+        shown = exc.problems[: exc.max_shown]
+        lines = [one_line(str(p)) for p in shown]
+        hidden = len(exc.problems) - len(shown)
+        if hidden > 0:
+            lines.append(f"... and {hidden} more problem{'s' if hidden != 1 else ''} in the same file")
+        return lines
+    return [one_line(exc.for_options(OPTION_NAMES))]
+
+
+def _note_inputs(arguments: list[str]) -> None:
+    """Files named on the command line are inputs: ``--output`` may not write over them."""
+    from .output import note_input
+
+    outputs = ("--output", "-o", "--plot", "--chart")
+    for i, argument in enumerate(arguments):
+        if argument.startswith(tuple(f"{o}=" for o in outputs)) or (i and arguments[i - 1] in outputs):
+            continue  # the files to write, not inputs
+        for candidate in (argument, argument.partition("=")[2]):
+            try:
+                if candidate and candidate != "-" and os.path.isfile(candidate):
+                    note_input(candidate)
+            except (OSError, ValueError):
+                continue
+
+
+class _Confidence(click.FloatRange):
+    """A confidence level: a real number in the range (click's FloatRange lets ``nan`` through)."""
+
+    def convert(self, value, param, ctx):
+        number = super().convert(value, param, ctx)
+        if number != number:
+            self.fail(f"{value!r} is not a number; expected a confidence level such as 0.95", param, ctx)
+        return number
 
 
 def _setup_logging(quiet: bool) -> None:
@@ -84,6 +167,9 @@ def data_options(func):
     @click.option("--forces", "forces_file", metavar="FILE", help="Forces registry CSV (default: the packaged one).")
     @click.option("--indicators", metavar="FILE", help="Victim satisfaction, detection and anti-social behaviour "
                   "figures (default: the data folder's, if any).")
+    @click.option("--if-newer-than", "if_newer_than", type=YEAR_MONTH, metavar="YYYY-MM",
+                  help="For jobs: write nothing and exit 3 unless the data have a 12-month period ending after this "
+                       "month.")
     @click.option("--outcomes", metavar="FILE", help="Home Office crime outcomes data (default: the release's, if any).")
     @click.option("--release", metavar="NAME", help="Data release to use (default: the newest; `crimestat releases` "
                   "lists them).")
@@ -92,13 +178,15 @@ def data_options(func):
                        "folders, zips or files (repeatable).")
     @functools.wraps(func)
     def wrapper(*args, data_dir, crime, population, la_lookups, households, classification, forces_file,
-                indicators, outcomes, release, police_uk, **kwargs):
+                indicators, outcomes, release, police_uk, if_newer_than, **kwargs):
         from .dataset import DataPaths
 
         if crime and police_uk:
             raise click.UsageError("give --crime (ONS) or --police-uk, not both")
         paths = DataPaths(data_dir, crime, population, households, list(la_lookups), classification, forces_file,
                           indicators, list(police_uk), release, outcomes)
+        if if_newer_than is not None:
+            _exit_unless_newer(paths, if_newer_than)
         return func(*args, paths=paths, **kwargs)
 
     return wrapper
@@ -116,6 +204,58 @@ def peer_options(func):
         return func(*args, **kwargs)
 
     return wrapper
+
+
+NOTHING_NEWER = 3  # the exit code of --if-newer-than when the data have nothing newer
+
+
+def _exit_unless_newer(paths, month) -> None:
+    """Exit 3, writing nothing on stdout, when the data's newest 12-month period ends in or before ``month``."""
+    from .dataset import load_dataset
+
+    data = load_dataset(paths)
+    newest = max(data.counts.periods, default=None)
+    if newest is None or newest <= month:
+        where = f"release {data.release.name}" if data.release is not None else "the data"
+        last = f"{newest:%B %Y}" if newest else "no period"
+        click.echo(f"crimestat: nothing newer than {month:%Y-%m}: the newest 12-month period in {where} ends in "
+                   f"{last}", err=True)
+        raise SystemExit(NOTHING_NEWER)
+
+
+def resolve_forces(registry, names) -> list:
+    """The forces named (any alias or code; 'all' for the 43 territorial forces), each once, in order.
+
+    National bodies (British Transport Police, the fraud reporting bodies) have no resident population and
+    are not police force areas: refused here with the reason rather than shown as a table of n/a.
+    """
+    from .errors import UsageError
+
+    forces = []
+    for name in names:
+        if name.strip().lower() == "all":
+            forces += sorted(registry.territorial, key=lambda f: f.name)  # the order `crimestat forces` lists
+            continue
+        force = registry.get(name)
+        if not force.territorial:
+            raise UsageError(f"--force {name}: {force.name} is a national body, not a police force area: it has no "
+                             "resident population and is not part of England and Wales, so there are no rates to "
+                             "compare (`crimestat forces` lists the 43 forces)")
+        forces.append(force)
+    return list(dict.fromkeys(forces))
+
+
+def _one_or_merged(results, command: str, period):
+    """One result as it is; several (one per force) as one result with England and Wales's rows once."""
+    if len(results) == 1:
+        return results[0]
+    from . import periods as period_rules
+    from .render.views import view
+    from .rows import merge
+
+    return merge([view(r) for r in results], f"{len(results)} forces compared with England and Wales, "
+                 f"{period_rules.label(period)}", {"command": command, "forces": [r.force.code for r in results],
+                                                   "period_end": period})
 
 
 def _peer_groups(registry, code, peers, peer_groups):
@@ -156,26 +296,38 @@ def main(quiet: bool) -> None:
     Example: crimestat compare --force warwickshire --to 2014-06
     """
     _setup_logging(quiet)
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        # SIGTERM (a scheduler stopping the job) unwinds like Ctrl-C, so temporary files are removed;
+        # the exit code is 143 (128 + 15), Ctrl-C's 130.
+        signal.signal(signal.SIGTERM, _on_sigterm)
+    if sys.stderr is not None and hasattr(sys.stderr, "reconfigure"):
+        sys.stderr.reconfigure(errors="backslashreplace")  # a message never fails on a narrow encoding
 
 
 @main.command()
-@click.option("--force", "-f", "force", required=True, help="Force name, alias or ONS code, any case.")
+@click.option("--force", "-f", "force", required=True, multiple=True,
+              help="Force name, alias or ONS code, any case; repeat for several, or 'all' for the 43 forces.")
 @click.option("--to", type=YEAR_MONTH, help="End of the 12 months, YYYY-MM (default: the latest in the data).")
 @click.option("--baseline", type=YEAR_MONTH, help="Period to compare with, YYYY-MM (default: four years before).")
 @click.option("--population-year", type=int, help="Mid-year population estimate to use (default: the latest "
               "dated before the period ends).")
 @click.option("--measure", "measures", multiple=True, help="Measure to show instead of HMIC's set; repeat "
               "for several (`crimestat measures` lists them).")
-@click.option("--confidence", type=click.FloatRange(0.5, 0.999), default=0.95, show_default=True,
+@click.option("--confidence", type=_Confidence(0.5, 0.999), default=0.95, show_default=True,
               help="Confidence level of satisfaction intervals.")
 @click.option("--interval", type=click.Choice(["wilson", "normal"]), default="wilson", show_default=True,
               help="Interval for satisfaction given as counts.")
 @click.option("--verdict", type=click.Choice(["overlap", "z-test"]), default="overlap", show_default=True,
               help="How satisfaction is judged against England and Wales and the previous year.")
+@click.option("--per", type=click.Choice(["1000", "100000", "1000000"]), help="Rates per 1,000, 100,000 or "
+              "1,000,000 (default: per 1,000; homicide per million, as ONS).")
 @peer_options
 @data_options
 @output_options
-def compare(force, to, baseline, population_year, measures, confidence, interval, verdict, peers, peer_groups,
+def compare(force, to, baseline, population_year, measures, confidence, interval, verdict, per, peers, peer_groups,
             paths, fmt, output):
     """Compare a force with England and Wales: rates per 1,000, changes and indicators.
 
@@ -187,14 +339,16 @@ def compare(force, to, baseline, population_year, measures, confidence, interval
     from .dataset import load_dataset
 
     data = load_dataset(paths)
-    resolved = data.registry.get(force)  # resolved once; an unknown force is reported before any file is read
-    groups = _peer_groups(data.registry, resolved.code, peers, peer_groups)
+    forces = resolve_forces(data.registry, force)  # resolved once, before any large file is read
+    if (peers or peer_groups) and len(forces) > 1:
+        raise click.UsageError("--peers and --peer-groups go with one --force")
+    groups = _peer_groups(data.registry, forces[0].code, peers, peer_groups)
     chosen = choose_periods(data, to, baseline)
     indicators = IndicatorSet(data.indicators) if data.indicators is not None else None
-    result = run(data, resolved, population_year=population_year, measures=list(measures) or None,
-                 indicators=indicators, options=IndicatorOptions(confidence, interval, verdict), peers=groups,
-                 chosen=chosen)
-    write_output(render(result, fmt), output)
+    results = [run(data, one, population_year=population_year, measures=list(measures) or None,
+                   indicators=indicators, options=IndicatorOptions(confidence, interval, verdict), peers=groups,
+                   chosen=chosen, per=int(per) if per else None) for one in forces]
+    write_output(render(_one_or_merged(results, "compare", chosen.current), fmt), output)
 
 
 @main.command()
@@ -226,7 +380,8 @@ def measures(classification, fmt, output):
 
 
 @main.command()
-@click.option("--force", "-f", "force", required=True, help="Force name, alias or ONS code, any case.")
+@click.option("--force", "-f", "force", required=True, multiple=True,
+              help="Force name, alias or ONS code, any case; repeat for several, or 'all' for the 43 forces.")
 @click.option("--from", "start", type=YEAR_MONTH, help="First period end, YYYY-MM (default: four years before --to).")
 @click.option("--to", type=YEAR_MONTH, help="Last period end, YYYY-MM (default: the latest in the data).")
 @click.option("--measure", help="Measure to chart (default: the source's headline measure, crime_excl_fraud for "
@@ -244,13 +399,15 @@ def trend(force, start, to, measure, population_year, plot, paths, fmt, output):
     from .analyses.trend import trend as run
 
     data = load_dataset(paths)
-    resolved = data.registry.get(force)
-    result = run(data, resolved, start, to, measure, population_year)
+    forces = resolve_forces(data.registry, force)
+    if plot and len(forces) > 1:
+        raise click.UsageError("--plot draws one force's chart; give one --force with it")
+    results = [run(data, one, start, to, measure, population_year) for one in forces]
     if plot:
         from .render.charts import trend_chart
 
-        trend_chart(result, plot)
-    write_output(render(result, fmt), output)
+        trend_chart(results[0], plot)
+    write_output(render(_one_or_merged(results, "trend", results[0].period_ends[-1]), fmt), output)
 
 
 @main.command()
@@ -439,29 +596,54 @@ def _progress_bar(done: int, total: int) -> None:
 
 
 @main.command()
-@click.option("--force", "-f", "force", required=True, help="Force name, alias or ONS code, any case.")
+@click.option("--force", "-f", "force", required=True, multiple=True,
+              help="Force name, alias or ONS code, any case; repeat for several, or 'all' (with --output-dir).")
 @click.option("--to", type=YEAR_MONTH, help="End of the 12 months, YYYY-MM (default: the latest in the data).")
 @click.option("--format", "fmt", type=click.Choice(["markdown", "html"]), default="markdown", show_default=True,
-              help="Markdown (with the chart as a PNG file beside it) or one self-contained HTML page.")
+              help="Markdown (the chart as a PNG beside the --output file, or at --chart) or one self-contained "
+                   "HTML page.")
 @click.option("--output", "-o", metavar="FILE", help="Write to FILE (atomically) instead of stdout.")
+@click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Write one report per force into this folder (FORCE-YYYY-MM.md or .html).")
+@click.option("--chart", metavar="FILE.png|FILE.svg", help="Markdown: write the chart here (default: beside --output; "
+              "none when the report goes to stdout).")
 @click.option("--quiet", "-q", is_flag=True, help="Print no warnings, only errors.")
 @data_options
-def report(force, to, fmt, output, quiet, paths):
+def report(force, to, fmt, output, output_dir, chart, quiet, paths):
     """Write HMIC's "Crime" section for a force: sentences, rates table, trend chart, method.
 
     Example: crimestat report --force warwickshire --to 2014-06 --format html --output warwickshire.html
     """
     from .analyses.indicators import IndicatorSet
     from .dataset import load_dataset
-    from .render import report_html, report_markdown
-    from .analyses.report import build_report
 
     if quiet:
         _setup_logging(True)
     data = load_dataset(paths)
-    resolved = data.registry.get(force)
+    forces = resolve_forces(data.registry, force)
+    if len(forces) > 1 and output_dir is None:
+        raise click.UsageError("several forces write several reports: give --output-dir DIR")
+    if output_dir is not None and (output or chart):
+        raise click.UsageError("--output-dir names each report itself; leave out --output and --chart")
     indicators = IndicatorSet(data.indicators) if data.indicators is not None else None
-    built = build_report(data, resolved, to, indicators)
+    if output_dir is not None:
+        if not output_dir.is_dir():
+            raise click.UsageError(f"--output-dir {output_dir}: no such folder")
+        for one in forces:
+            name = output_dir / f"{one.police_uk_id or one.code}-{{period}}.{'html' if fmt == 'html' else 'md'}"
+            _write_report(data, one, to, indicators, fmt, str(name), None, quiet)
+        return
+    _write_report(data, forces[0], to, indicators, fmt, output, chart, quiet)
+
+
+def _write_report(data, force, to, indicators, fmt, output, chart, quiet) -> None:
+    """One force's report to ``output`` (stdout when None); ``{period}`` in the name becomes YYYY-MM."""
+    from .analyses.report import build_report
+    from .render import report_html, report_markdown
+
+    built = build_report(data, force, to, indicators)
+    if output is not None:
+        output = output.replace("{period}", f"{built.chart.period_ends[-1]:%Y-%m}")
     if fmt == "html":
         from .render.charts import trend_svg
 
@@ -469,10 +651,11 @@ def report(force, to, fmt, output, quiet, paths):
         return
     from .render.charts import trend_chart
 
-    stem = Path(output).with_suffix("") if output else Path(f"{resolved.police_uk_id or 'report'}-"
-                                                                f"{built.chart.period_ends[-1]:%Y-%m}")
-    image = Path(f"{stem}-trend.png")
-    trend_chart(built.chart, str(image))
-    write_output(report_markdown(built, image.name), output)
-    if not output:
+    image = Path(chart) if chart else Path(f"{Path(output).with_suffix('')}-trend.png") if output else None
+    if image is not None:
+        trend_chart(built.chart, str(image))
+    # The Markdown names the chart relative to itself when they sit together, else by the path given.
+    shown = None if image is None else image.name if output and image.parent == Path(output).parent else str(image)
+    write_output(report_markdown(built, shown), output)
+    if image is not None and not output and not quiet:
         click.echo(f"crimestat: the chart is in {image}", err=True)

@@ -68,13 +68,17 @@ class Release:
 
 
 def default_data_dir() -> Path:
-    """The data folder: $CRIMESTAT_DATA_DIR, the checkout's ``sample_data``, or ``./sample_data``."""
+    """The data folder: $CRIMESTAT_DATA_DIR, the checkout's ``sample_data``, the installed package's copy of its
+    releases, or ``./sample_data``."""
     env = os.environ.get("CRIMESTAT_DATA_DIR")
     if env:
         return Path(env)
     beside_package = Path(__file__).resolve().parents[1] / "sample_data"
     if beside_package.is_dir():
-        return beside_package
+        return beside_package  # a checkout (or an editable install of one)
+    inside_package = Path(__file__).resolve().parent / "sample_data"
+    if inside_package.is_dir():
+        return inside_package  # an installed wheel carries the shipped releases
     return Path("sample_data")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -11,7 +12,35 @@ COLUMNS = [
     "area_code", "area", "measure", "statistic", "period_end", "base_period_end", "value",
     "numerator", "denominator", "ci_low", "ci_high", "p_value", "verdict", "comparator", "note",
     "z", "tau", "p_value_poisson", "per",
+    "unit",
 ]
+
+#: What ``value`` is measured in, by statistic (rates are named for their base: see :func:`unit_of`).
+UNITS = {"pct_change": "percent", "percent": "percent", "verdict": "percentage_points", "rank": "rank"}
+
+
+def unit_of(statistic: str, measure: str) -> str:
+    """The unit of a row's ``value``: ``per_1000_population``, ``per_1000_households`` (or per 100,000 or
+    per 1,000,000), ``percent``, ``percentage_points`` (a verdict's difference) or ``rank``; "" if unknown.
+
+    A rate's base follows from its statistic (``rate_per_1000``, ``pooled_rate_per_100000``) and whom it
+    is per from the measure's denominator in the packaged ``data/measures.csv``.
+    """
+    if statistic in UNITS:
+        return UNITS[statistic]
+    base = statistic.removeprefix("pooled_").removeprefix("rate_per_")
+    if statistic.startswith(("rate_per_", "pooled_rate_per_")) and base.isdigit():
+        return f"per_{base}_{'households' if measure in _household_measures() else 'population'}"
+    return ""
+
+
+@functools.cache
+def _household_measures() -> frozenset[str]:
+    import csv
+    from importlib import resources
+
+    with (resources.files("crimestat") / "data" / "measures.csv").open(encoding="utf-8") as stream:
+        return frozenset(r["measure"] for r in csv.DictReader(stream) if r["denominator"].strip() == "households")
 
 
 @dataclass
@@ -37,6 +66,11 @@ class Row:
     tau: float | None = None  # the between-force spread (additive overdispersion) that z allows for
     p_value_poisson: float | None = None  # pct_change: the exact Poisson test of no change in counts
     per: int | None = None  # rates: per how many people (or households)
+
+    @property
+    def unit(self) -> str:
+        """What ``value`` is measured in (see :func:`unit_of`)."""
+        return unit_of(self.statistic, self.measure)
 
     def record(self) -> dict[str, Any]:
         return {c: getattr(self, c) for c in COLUMNS}
@@ -81,3 +115,22 @@ def rows_frame(rows: list[Row]):
     import pandas as pd
 
     return pd.DataFrame([row.record() for row in rows], columns=COLUMNS)
+
+
+def merge(results: list[Result], title: str, meta: dict[str, Any]) -> Result:
+    """Several results (one per force) as one: every table in turn, each note once, and each row once, so
+    England and Wales's rows appear where the first force brought them and not again."""
+    seen: set[tuple] = set()
+    rows: list[Any] = []
+    for result in results:
+        for row in result.rows:
+            key = tuple(sorted(row.record().items())) if isinstance(row, Row) else tuple(sorted(row.items()))
+            if isinstance(row, Row) and row.area_code != "K04000001":
+                rows.append(row)  # a force's own row: always its own
+                continue
+            if key not in seen:
+                seen.add(key)
+                rows.append(row)
+    sections = [section for result in results for section in result.sections]
+    notes = list(dict.fromkeys(note for result in results for note in result.notes))
+    return Result(title, rows, sections, notes, meta, list(results[0].columns) if results else list(COLUMNS))

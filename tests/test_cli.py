@@ -132,7 +132,7 @@ def test_forces_listing(run):
     assert lines[0] == "code,name,region,country,kind,aliases"
     assert "E23000034,City of London,London,England,territorial,London,City of|City of London Police|city-of-london" \
         not in lines  # the comma inside 'London, City of' is quoted
-    assert 'E23000034,City of London,London,England,territorial,"London, City of|City of London Police|city-of-london"' \
+    assert 'E23000034,City of London,London,England,territorial,"London, City of|City of London Police|city-of-london|CoLP"' \
         in lines
     assert len(lines) == 1 + 49  # 43 forces, BTP, 4 fraud bodies, Northern Ireland
 

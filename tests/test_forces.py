@@ -37,7 +37,7 @@ def test_aliases(registry, name, code):
 def test_unknown_force_suggests_nearest(registry):
     with pytest.raises(UnknownForceError) as err:
         registry.get("Warwickshir")
-    assert str(err.value) == ("unknown force 'Warwickshir'; did you mean 'Warwickshire' or 'Wiltshire'? "
+    assert str(err.value) == ("unknown force 'Warwickshir'; did you mean 'Warwickshire'? "
                               "(`crimestat forces` lists every name and code)")
     assert err.value.exit_code == 2
 
@@ -46,3 +46,14 @@ def test_unknown_force_without_near_names_lists_all(registry):
     with pytest.raises(UnknownForceError) as err:
         registry.get("zzzz")
     assert "known forces: Action Fraud, Avon and Somerset, Bedfordshire" in str(err.value)
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("Met", "Metropolitan Police"), ("MPS", "Metropolitan Police"), ("GMP", "Greater Manchester"),
+    ("TVP", "Thames Valley"), ("Hants", "Hampshire"), ("Herts", "Hertfordshire"), ("Notts", "Nottinghamshire"),
+    ("Northants", "Northamptonshire"), ("Warks", "Warwickshire"), ("West Mids", "West Midlands"),
+    ("D&C", "Devon and Cornwall"), ("Heddlu Dyfed-Powys", "Dyfed-Powys"), ("Heddlu Gogledd Cymru", "North Wales"),
+    ("Heddlu De Cymru", "South Wales"), ("Heddlu Gwent", "Gwent"),
+])
+def test_common_short_and_welsh_names(registry, name, expected):
+    assert registry.get(name).name == expected

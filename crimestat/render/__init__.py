@@ -11,6 +11,11 @@ import csv
 import io
 import json
 import math
+import os
+import re
+import shutil
+import sys
+import textwrap
 from datetime import date
 from typing import Any
 
@@ -104,19 +109,111 @@ def _aligns(section) -> list[str]:
     return section.align or ["left"] + ["right"] * (len(section.headers) - 1)
 
 
-def to_table(result: Result) -> str:
+def table_width() -> int:
+    """The width tables are fitted to: ``$COLUMNS`` if set, else the terminal's width when stdout is a
+    terminal, else 80 (a file, a pipe, a nightly job's log)."""
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        return max(int(columns), MIN_WIDTH)
+    try:
+        terminal = sys.stdout is not None and sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        terminal = False
+    return max(shutil.get_terminal_size((80, 24)).columns, MIN_WIDTH) if terminal else 80
+
+
+#: Narrower than this, wrapping would make tables unreadable; they are fitted to this width instead.
+MIN_WIDTH = 40
+_PADDING = 2  # tabulate's "simple" format: two spaces between columns, two beside each header
+_MONTHS = re.compile(r"\b(January|February|March|April|June|July|August|September|October|November|December)\b")
+
+
+def _wrap(text: str, width: int, indent: str = "") -> str:
+    """Text wrapped at spaces to ``width``; a word (a number, a code) is never broken."""
+    lines = []
+    for line in text.split("\n"):
+        lead = line[:len(line) - len(line.lstrip(" "))]
+        lines.append(textwrap.fill(line.strip(" "), max(width, len(lead) + 1), initial_indent=lead,
+                                   subsequent_indent=lead + indent, break_long_words=False,
+                                   break_on_hyphens=False) if line.strip() else line)
+    return "\n".join(lines)
+
+
+def _longest_word(texts: list[str]) -> int:
+    return max((len(word) for text in texts for word in text.split()), default=0)
+
+
+def _widest_line(texts: list[str]) -> int:
+    return max((len(line) for text in texts for line in text.split("\n")), default=0)
+
+
+def _fit(headers: list[str], body: list[list[str]], aligns: list[str], width: int) -> tuple[list[str], list[list[str]]]:
+    """Headers and cells narrowed so that the table fits ``width``, in these steps until it does: month names
+    abbreviated in headers ("December" -> "Dec"); headers wrapped onto two lines; left-aligned (text) columns
+    wrapped down to 20 characters, the widest first; headers wrapped onto more lines, down to their column's
+    cells; text columns wrapped down to their longest word. The first column's continuation lines are
+    indented. Right-aligned columns (numbers) are never wrapped or cut, nor is any word: a table that cannot
+    fit stays wider than ``width``."""
+    n = len(headers)
+    cells = [[row[c] for row in body if c < len(row)] for c in range(n)]
+    cell_w = [_widest_line(col) for col in cells]
+    head_w = [_widest_line([h]) for h in headers]
+
+    def total() -> int:
+        return sum(max(cell_w[c], head_w[c] + _PADDING) for c in range(n)) + _PADDING * (n - 1)
+
+    if total() <= width:
+        return headers, body
+    headers = [_MONTHS.sub(lambda m: m[0][:3], h) for h in headers]
+    head_w = [_widest_line([h]) for h in headers]
+    text = [a == "left" for a in aligns]
+    indent = [_PADDING if c == 0 else 0 for c in range(n)]
+    word = [_longest_word(cells[c]) + indent[c] for c in range(n)]
+    head_word = [_longest_word([h]) for h in headers]
+
+    def shrink_headers(floor: list[int]) -> None:
+        while total() > width:
+            # Only where the header, not the cells, sets the column's width.
+            can = [c for c in range(n) if head_w[c] > floor[c] and head_w[c] + _PADDING > cell_w[c]]
+            if not can:
+                return
+            head_w[max(can, key=lambda c: (head_w[c], -c))] -= 1
+
+    def shrink_text(floor: list[int]) -> None:
+        while total() > width:
+            can = [c for c in range(n) if text[c] and cell_w[c] > floor[c]]
+            if not can:
+                return
+            widest = max(can, key=lambda c: (max(cell_w[c], head_w[c] + _PADDING), -c))
+            cell_w[widest] -= 1
+            head_w[widest] = max(min(head_w[widest], cell_w[widest] - _PADDING), head_word[widest])
+
+    shrink_headers([max(head_word[c], cell_w[c] - _PADDING, -(-head_w[c] // 2)) for c in range(n)])
+    shrink_text([max(word[c], 20) for c in range(n)])
+    shrink_headers([max(head_word[c], cell_w[c] - _PADDING) for c in range(n)])
+    shrink_text(word)
+    headers = [h if _widest_line([h]) <= head_w[c] else _wrap(h, head_w[c]) for c, h in enumerate(headers)]
+    body = [[t if not text[c] or _widest_line([t]) <= cell_w[c] else _wrap(t, cell_w[c], " " * indent[c])
+             for c, t in enumerate(row)] for row in body]
+    return headers, body
+
+
+def to_table(result: Result, width: int | None = None) -> str:
+    """The result for people: title, tables, notes, fitted to ``width`` (default :func:`table_width`)."""
     from tabulate import tabulate  # only people's formats need it: keeps CSV start-up fast
 
-    parts = [result.title, ""]
+    width = width or table_width()
+    parts = [_wrap(result.title, width), ""]
     for section in result.sections:
-        parts.append(tabulate(_body(section), headers=section.headers, tablefmt="simple",
-                              colalign=_aligns(section), disable_numparse=True))
+        headers, body = _fit(list(section.headers), _body(section), _aligns(section), width)
+        parts.append(tabulate(body, headers=headers, tablefmt="simple", colalign=_aligns(section),
+                              disable_numparse=True))
         parts.append("")
     missing = _missing_notes(result)
     if missing:
         parts.append(f"{MISSING}: not available.")
-        parts += [f"  {note}" for note in missing]
-    parts += result.notes
+        parts += [_wrap(f"  {note}", width, "  ") for note in missing]
+    parts += [_wrap(note, width, "  ") for note in result.notes]
     return "\n".join(parts).rstrip("\n") + "\n"
 
 
@@ -151,57 +248,135 @@ def plain(value: Any) -> Any:
     return value
 
 
+# The pipeline contract (README, "CSV and JSON output"): numbers are written as numbers without repr's
+# noise, integer columns as integers, p-values in one notation, and missing values as nothing (CSV) or
+# null (JSON), never "" in one place and null in another.
+
+#: Significant digits kept of a float: more than any count or rate needs, fewer than repr's 17 (which
+#: shows binary noise: 83.89999999999999).
+SIGNIFICANT = 12
+#: p-values are written to this many decimal places in plain notation: 0.000000000180, never 1.8e-10,
+#: and a p-value below 5e-13 (including one that underflowed to 0) is written 0.0.
+P_DECIMALS = 12
+P_VALUE_COLUMNS = frozenset({"p_value", "p_value_poisson"})
+#: Columns that hold whole numbers (counts, populations, ranks); a whole float there is written as an integer.
+INTEGER_COLUMNS = frozenset({"numerator", "denominator", "per", "rank", "rows", "count", "categories",
+                             "count_change"})
+
+
+def contract_value(column: str, value: Any, record: dict[str, Any] | None = None) -> Any:
+    """A value as the CSV/JSON contract carries it: ``None`` for missing (also for ""), ISO date text, an
+    int for whole numbers in integer columns (and a rank row's ``value``), a float rounded to
+    ``SIGNIFICANT`` digits (p-values to ``P_DECIMALS`` places), or text."""
+    value = plain(value)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return value
+    whole = column in INTEGER_COLUMNS or (column == "value" and record is not None and record.get("unit") == "rank")
+    if isinstance(value, int):
+        return value
+    if whole and value.is_integer():
+        return int(value)
+    if column in P_VALUE_COLUMNS:
+        return round(value, P_DECIMALS) + 0.0  # + 0.0: never -0.0
+    return float(f"{value:.{SIGNIFICANT}g}") + 0.0
+
+
+def number_text(column: str, value: float | int) -> str:
+    """A contract number as CSV text: integers as digits, floats in plain notation with a decimal point
+    (so a column of floats reads as floats even where every value is whole)."""
+    if isinstance(value, int):
+        return str(value)
+    if column in P_VALUE_COLUMNS:
+        text = f"{value:.{P_DECIMALS}f}".rstrip("0")
+    else:
+        from decimal import Decimal
+
+        text = format(Decimal(repr(value)), "f")
+        if "." in text:
+            text = text.rstrip("0")
+    if text.endswith("."):
+        text += "0"
+    elif "." not in text:
+        text += ".0"
+    return text
+
+
 def safe_text(text: str) -> str:
     """Neutralise text that a spreadsheet would run as a formula (OWASP CSV injection advice)."""
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def _csv_cell(value: Any) -> str:
-    value = plain(value)
+def _csv_cell(column: str, value: Any, record: dict[str, Any] | None = None) -> str:
+    value = contract_value(column, value, record)
     if value is None:
         return ""
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, (int, float)):
-        return repr(value)
+        return number_text(column, value)
     return safe_text(str(value))
 
 
 def to_csv(result: Result) -> str:
+    """RFC 4180 CSV: a field holding a comma, a quote or a line break is quoted (only ``area``, ``note``
+    and listings' free text can; coded columns never hold one)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(result.columns)
     for record in result.records():
-        writer.writerow([_csv_cell(record.get(c)) for c in result.columns])
+        writer.writerow([_csv_cell(c, record.get(c), record) for c in result.columns])
     return out.getvalue()
 
 
-def _json_ready(value: Any) -> Any:
+def _json_ready(value: Any, column: str = "", record: dict[str, Any] | None = None) -> Any:
     if isinstance(value, dict):
-        return {k: _json_ready(v) for k, v in value.items()}
+        return {k: _json_ready(v, k, value) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_json_ready(v) for v in value]
-    return plain(value)
+        return [_json_ready(v, column) for v in value]
+    return contract_value(column, value, record)
 
 
 def to_json(result: Result) -> str:
+    """The rows (the CSV's columns, every one present, ``null`` where missing) with title, meta and notes."""
     document = {
         "title": result.title,
         "meta": _json_ready(result.meta),
         "notes": result.notes,
-        "rows": [_json_ready(record) for record in result.records()],
+        "rows": [_json_ready({c: record.get(c) for c in result.columns}) for record in result.records()],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
 # Reports: Markdown and one self-contained HTML page.
 
+def _escaped_block(block, escape):
+    """A copy of a report block with its text and items escaped (the table is escaped cell by cell)."""
+    import dataclasses
+
+    changes = {}
+    if isinstance(getattr(block, "text", None), str):
+        changes["text"] = escape(block.text)
+    if getattr(block, "items", None):
+        changes["items"] = [escape(i) for i in block.items]
+    return dataclasses.replace(block, **changes) if changes and dataclasses.is_dataclass(block) else block
+
+
 def report_markdown(report, image: str | None = None) -> str:
     """The report as Markdown; ``image`` is the chart file's name beside it."""
+    from html import escape as _escape
+
     from tabulate import tabulate
+
+    def escape(text: str) -> str:
+        # Text from data files (indicator sources, names) is text, not HTML: a renderer that passes HTML
+        # through would otherwise run a planted <script>. Markdown shows the entities as the characters.
+        return _escape(str(text), quote=False)
 
     parts = []
     for block in report.blocks:
+        block = _escaped_block(block, escape)
         if block.kind == "h1":
             parts.append(f"# {block.text}")
         elif block.kind == "h2":
@@ -213,10 +388,12 @@ def report_markdown(report, image: str | None = None) -> str:
         elif block.kind == "list":
             parts.append("\n".join(f"- {item}" for item in block.items))
         elif block.kind == "table":
-            parts.append(tabulate(_body(block.section), headers=block.section.headers, tablefmt="pipe",
+            parts.append(tabulate([[escape(c) for c in row] for row in _body(block.section)],
+                                  headers=[escape(h) for h in block.section.headers], tablefmt="pipe",
                                   colalign=_aligns(block.section), disable_numparse=True))
         elif block.kind == "figure":
-            parts.append(f"![{block.text}]({image})\n\n{block.text}" if image else block.text)
+            parts.append(f"![{block.text}]({image})\n\n{block.text}" if image else
+                         f"{block.text} (The chart is not included: give --chart FILE.png, or --format html.)")
     return "\n\n".join(parts) + "\n"
 
 

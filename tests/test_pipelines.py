@@ -1,0 +1,91 @@
+"""Scheduled jobs and pipelines: several forces in one call, honest options, skipping when nothing is new."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+
+def test_repeated_force_gives_every_force(run):
+    result = run("compare", "--force", "warwickshire", "--force", "kent", "--format", "csv", "-q")
+    assert result.exit_code == 0
+    areas = {line.split(",")[1] for line in result.stdout.splitlines()[1:]}
+    assert areas == {"Warwickshire", "Kent", "England and Wales"}
+
+
+@pytest.mark.parametrize("args", [
+    ("compare", "--force", "kent", "--to", "2014-06", "--to", "2015-06"),
+    ("rank", "--measure", "robbery", "--measure", "crime_excl_fraud"),
+    ("trend", "--force", "kent", "--measure", "robbery", "--measure=homicide"),
+    ("ingest", "police-uk", "x", "--output", "a.csv", "--output", "b.csv"),
+])
+def test_a_single_value_option_given_twice_is_a_usage_error(run, args):
+    result = run(*args)
+    assert result.exit_code == 2
+    assert "is given more than once; it takes one value" in result.stderr
+
+
+def test_compare_all_is_the_single_force_calls_with_england_and_wales_once(run):
+    every = run("compare", "--force", "all", "--format", "csv", "-q").stdout.splitlines()
+    codes = run("forces", "--format", "csv").stdout.splitlines()[1:]
+    territorial = [line.split(",")[0] for line in codes if ",territorial," in line]
+    assert len(territorial) == 43
+    expected, seen = [], set()
+    for n, code in enumerate(territorial):
+        lines = run("compare", "--force", code, "--format", "csv", "-q").stdout.splitlines()
+        expected += lines[:1] if n == 0 else []
+        for line in lines[1:]:
+            if line.startswith("K04000001,"):
+                if line in seen:
+                    continue
+                seen.add(line)
+            expected.append(line)
+    assert every == expected
+    assert sum(line.startswith("K04000001,") for line in every) == len(seen)
+
+
+def test_national_bodies_are_refused_with_the_reason(run):
+    result = run("compare", "--force", "Action Fraud", "-q")
+    assert result.exit_code == 2
+    assert "Action Fraud is a national body, not a police force area" in result.stderr
+    assert run("trend", "--force", "btp", "-q").exit_code == 2
+
+
+def test_an_unknown_measure_suggests_the_nearest_not_all(run):
+    result = run("compare", "--force", "kent", "--measure", "robery", "-q")
+    assert result.exit_code == 2
+    assert result.stderr == ("crimestat: error: unknown measure 'robery'; did you mean 'robbery'? "
+                             "(`crimestat measures` lists them all)\n")
+
+
+def test_if_newer_than_skips_a_job_when_nothing_is_new(run):
+    skipped = run("compare", "--force", "kent", "--if-newer-than", "2025-12", "--format", "csv")
+    assert skipped.exit_code == 3 and skipped.stdout == ""
+    assert "nothing newer than 2025-12" in skipped.stderr
+    ran = run("compare", "--force", "kent", "--if-newer-than", "2025-09", "--format", "csv", "-q")
+    assert ran.exit_code == 0 and ran.stdout.startswith("area_code,")
+
+
+def test_report_markdown_to_stdout_writes_no_chart_unasked(run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run("report", "--force", "warwickshire", "-q")
+    assert result.exit_code == 0 and result.stderr == ""
+    assert list(tmp_path.iterdir()) == []
+    assert "The chart is not included: give --chart FILE.png, or --format html." in result.stdout
+    chart = run("report", "--force", "warwickshire", "--chart", tmp_path / "c.png", "-q")
+    assert chart.exit_code == 0 and (tmp_path / "c.png").stat().st_size > 0 and chart.stderr == ""
+
+
+def test_report_for_several_forces_needs_a_folder_and_writes_one_file_each(run, tmp_path):
+    assert run("report", "--force", "warks", "--force", "kent", "-q").exit_code == 2
+    result = run("report", "--force", "warks", "--force", "kent", "--output-dir", tmp_path, "--format", "html", "-q")
+    assert result.exit_code == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kent-2025-12.html", "warwickshire-2025-12.html"]
+
+
+def test_default_data_dir_is_documented(run):
+    from conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    assert "CRIMESTAT_DATA_DIR" in readme and os.environ.get("CRIMESTAT_DATA_DIR") is None
