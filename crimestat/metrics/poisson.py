@@ -9,7 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-from scipy import special
+
+from .distributions import (
+    binomial_half_cdf,
+    gamma_p_inverse,
+    normal_quantile,
+    poisson_quantile_with_cdf,
+)
 
 
 def poisson_confint(count: npt.ArrayLike, confidence: float = 0.95) -> tuple[np.ndarray | float, np.ndarray | float]:
@@ -28,12 +34,17 @@ def poisson_confint(count: npt.ArrayLike, confidence: float = 0.95) -> tuple[np.
         raise ValueError("a Poisson count cannot be negative")
     alpha = 1 - confidence
     # chi2.ppf(q, 2k) / 2 is the inverse regularised incomplete gamma function of order k.
-    with np.errstate(invalid="ignore"):
-        low = np.where(k == 0, 0.0, special.gammaincinv(np.maximum(k, 1e-300), alpha / 2))
-    high = special.gammaincinv(k + 1, 1 - alpha / 2)
-    if low.ndim == 0:
-        return float(low), float(high)
+    if k.ndim == 0:
+        return _bounds(float(k), alpha)
+    pairs = [_bounds(float(n), alpha) for n in k.ravel()]
+    low = np.array([p[0] for p in pairs], dtype=float).reshape(k.shape)
+    high = np.array([p[1] for p in pairs], dtype=float).reshape(k.shape)
     return low, high
+
+
+def _bounds(k: float, alpha: float) -> tuple[float, float]:
+    low = 0.0 if k == 0 else gamma_p_inverse(k, alpha / 2)
+    return low, gamma_p_inverse(k + 1, 1 - alpha / 2)
 
 
 def poisson_bounds(count: int, confidence: float = 0.95) -> tuple[float, float]:
@@ -59,10 +70,9 @@ def change_test(current: int, base: int) -> float:
     if total == 0:
         return 1.0
     # With p = 1/2 the distribution is symmetric, so the two-sided exact p-value (as R's binom.test and
-    # scipy's binomtest compute it) is twice the smaller tail.
-    lower = special.bdtr(current, total, 0.5)
-    upper = special.bdtrc(current - 1, total, 0.5) if current > 0 else 1.0
-    return float(min(1.0, 2 * min(lower, upper)))
+    # scipy's binomtest compute it) is twice the smaller tail: P(X <= current) or P(X >= current), which
+    # is P(X <= base).
+    return min(1.0, 2 * binomial_half_cdf(min(current, base), total))
 
 
 def funnel_limit(target_rate: float, denominator: npt.ArrayLike, p: float) -> np.ndarray | float:
@@ -79,24 +89,21 @@ def funnel_limit(target_rate: float, denominator: npt.ArrayLike, p: float) -> np
     """
     n = np.asarray(denominator, dtype=float)
     mean = target_rate * n
-    r = poisson_quantile(p, mean)
-    f_r = special.pdtr(r, mean)
-    f_below = np.where(r > 0, special.pdtr(np.maximum(r - 1, 0), mean), 0.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        a = np.where(f_r > f_below, (f_r - p) / (f_r - f_below), 0.0)
-    limit = np.maximum(r - a, 0.0) / n
+    limit = np.array([_funnel_count(p, m) for m in mean.ravel()], dtype=float).reshape(n.shape) / n
     return float(limit) if limit.ndim == 0 else limit
+
+
+def _funnel_count(p: float, mean: float) -> float:
+    """``r - a`` of ``funnel_limit``: the interpolated ``p`` quantile of Poisson(mean), at least 0."""
+    r, f_r, f_below = poisson_quantile_with_cdf(p, float(mean))
+    a = (f_r - p) / (f_r - f_below) if f_r > f_below else 0.0
+    return max(r - a, 0.0)
 
 
 def poisson_quantile(p: float, mean: npt.ArrayLike) -> np.ndarray:
     """The smallest count r with P(X <= r) >= p for X ~ Poisson(mean) (scipy's poisson.ppf)."""
     m = np.asarray(mean, dtype=float)
-    r = np.maximum(np.floor(m + special.ndtri(p) * np.sqrt(m)) - 3, 0)
-    while np.any(stepped := (r > 0) & (special.pdtr(np.maximum(r - 1, 0), m) >= p)):
-        r = np.where(stepped, r - 1, r)
-    while np.any(short := special.pdtr(r, m) < p):
-        r = np.where(short, r + 1, r)
-    return r
+    return np.array([poisson_quantile_with_cdf(p, float(v))[0] for v in m.ravel()], dtype=float).reshape(m.shape)
 
 
 FUNNEL_LEVELS = {"95%": (0.025, 0.975), "99.8%": (0.001, 0.999)}
@@ -145,5 +152,5 @@ def overdispersion(rates: npt.ArrayLike, denominators: npt.ArrayLike, target_rat
 def overdispersed_limit(target_rate: float, denominator: npt.ArrayLike, p: float, phi: float) -> np.ndarray | float:
     """The ``p`` funnel limit widened by an overdispersion factor ``phi`` (normal approximation)."""
     n = np.asarray(denominator, dtype=float)
-    limit = target_rate + special.ndtri(p) * np.sqrt(max(phi, 1.0) * target_rate / n)
+    limit = target_rate + normal_quantile(p) * np.sqrt(max(phi, 1.0) * target_rate / n)
     return float(limit) if limit.ndim == 0 else limit
