@@ -6,9 +6,15 @@ against a list, proportions on the 0-1 scale (callers show percentages).
 
 from __future__ import annotations
 
+import math
+from statistics import NormalDist
+
 import numpy as np
 import numpy.typing as npt
-from scipy import special
+
+# statistics.NormalDist and math.erfc rather than scipy.special (ndtri, ndtr): the same values to a few ulp, and
+# importing scipy.special costs about 0.13 s on every command that shows indicators.
+_NORMAL = NormalDist()
 
 CONFINT_METHODS = ("wilson", "normal")
 VERDICT_RULES = ("overlap", "z-test")
@@ -19,7 +25,7 @@ def z_value(confidence: float) -> float:
     """The two-sided standard normal quantile for a confidence level (0.95 -> 1.95996...)."""
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be between 0 and 1, not {confidence}")
-    return float(special.ndtri(0.5 + confidence / 2))
+    return _NORMAL.inv_cdf(0.5 + confidence / 2)
 
 
 def proportion_confint(count: npt.ArrayLike, nobs: npt.ArrayLike, confidence: float = 0.95,
@@ -93,7 +99,7 @@ def two_proportion_ztest(count1: int, nobs1: int, count2: int, nobs2: int) -> tu
     if se == 0:
         return 0.0, 1.0
     z = (p1 - p2) / se
-    return float(z), float(2 * special.ndtr(-abs(z)))
+    return float(z), math.erfc(abs(float(z)) / math.sqrt(2))
 
 
 def subgroup_ztest(count: int, nobs: int, total_count: int, total_nobs: int) -> tuple[float, float]:
@@ -126,7 +132,7 @@ def difference_ztest(p1: float, se1: float, p2: float, se2: float) -> tuple[floa
     if se == 0:
         return (0.0, 1.0) if p1 == p2 else (float(np.sign(p1 - p2) * np.inf), 0.0)
     z = (p1 - p2) / se
-    return float(z), float(2 * special.ndtr(-abs(z)))
+    return float(z), math.erfc(abs(float(z)) / math.sqrt(2))
 
 
 def verdict_overlap(low1: float, high1: float, low2: float, high2: float) -> str:
