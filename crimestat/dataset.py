@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import releases, sources
 from .classification import Classification
+from .classified import check_classified
 from .denominators import Denominators
 from .errors import DataFileError, MissingFileError, UsageError
 from .forces import Registry
@@ -218,6 +219,7 @@ class Dataset:
 
             # Names become codes through the registry, and lifetimes use the territorial forces.
             prepared, coverage = cached(f"{source.key}-{self._registry_key}", path, load, expected)
+        check_classified(prepared.categories, self.classification, source.key, self.files.get("crime", ""))
         explain = None
         if source.explain is not None:
             def explain(period, _have=coverage, _explain=source.explain):

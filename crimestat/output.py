@@ -1,27 +1,65 @@
-"""Writing output: stdout, or a file replaced atomically so a killed run leaves the old file intact."""
+"""Writing output: stdout, or a file replaced atomically so a killed run leaves the old file intact.
+
+Files (``--output``, ``--plot``, the report's chart) are written to a temporary file beside the target,
+flushed to disk and renamed over it: a full disk, an error or a signal leaves the old file as it was and
+no temporary file behind (those a SIGKILLed run leaves are removed by the next write to the folder). An
+existing file keeps its permissions. A file the run reads as input is never written over.
+"""
 
 from __future__ import annotations
 
+import glob
 import os
 import stat
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 from .errors import OutputError, UsageError
 
 
-def write_output(text: str, output: str | None) -> None:
-    """Write ``text`` to stdout (``None`` or ``-``) or to the file ``output``.
+_inputs: set[str] = set()
+
+
+def note_input(path: str | os.PathLike) -> None:
+    """Remember a file the run reads, so that ``--output`` naming it is refused instead of destroying it."""
+    try:
+        _inputs.add(os.path.realpath(path))
+    except (OSError, ValueError):
+        pass
+
+
+def check_not_input(output: str, option: str = "--output") -> None:
+    """A usage error when ``output`` is (a link to) a file this run reads."""
+    try:
+        real = os.path.realpath(output)
+    except (OSError, ValueError):
+        return
+    if real in _inputs:
+        raise UsageError(f"{option} {output}: is one of this run's input files; writing it would destroy the input. "
+                         "Expected another file name")
+
+
+def write_output(text: str | bytes, output: str | None) -> None:
+    """Write ``text`` to stdout (``None`` or ``-``) or to the file ``output``; ``bytes`` (a binary format,
+    xlsx) are written as they are, text as UTF-8.
 
     A regular file (or a new one) is written beside itself and renamed into place; through a symbolic
     link the link's target is replaced, not the link. A device or pipe (``/dev/stdout``, a FIFO) has no
     place for a temporary file, so it is written directly.
     """
     if output is None or output == "-":
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        if isinstance(text, bytes):
+            sys.stdout.flush()
+            sys.stdout.buffer.write(text)
+            sys.stdout.buffer.flush()
+            return
+        write_stdout(text)
         return
+    data = text if isinstance(text, bytes) else text.encode("utf-8")
+    check_not_input(output)
     target = Path(output)
     try:
         mode: int | None = os.stat(target).st_mode  # follows symbolic links
@@ -32,40 +70,85 @@ def write_output(text: str, output: str | None) -> None:
     if mode is not None and stat.S_ISDIR(mode):
         raise UsageError(f"--output {output}: is a folder; expected a file name")
     if mode is not None and not stat.S_ISREG(mode):
-        _write(target, text, output)
+        _write(target, data, output)
         return
-    real = Path(os.path.realpath(target))
+    write_atomically(output, lambda stream: stream.write(data), "--output", mode)
+
+
+def write_atomically(output: str, fill: Callable[[IO[bytes]], object], option: str = "--output",
+                     mode: int | None = None) -> None:
+    """Write a regular file through a temporary file beside it renamed into place (see the module's notes).
+
+    ``fill`` writes the content to the binary stream it is given; ``mode`` is the existing file's
+    (``os.stat``), kept; a new file gets the mode an ordinary new file would have.
+    """
+    check_not_input(output, option)
+    real = Path(os.path.realpath(output))
     if not real.parent.is_dir():
-        raise UsageError(f"--output {output}: folder '{target.parent}' does not exist")
+        raise UsageError(f"{option} {output}: folder '{Path(output).parent}' does not exist")
+    if mode is None:
+        try:
+            mode = os.stat(real).st_mode
+        except OSError:
+            mode = None
+    from .loaders.cache import remove_stale_temporaries
+
+    remove_stale_temporaries(real.parent, f".{glob.escape(real.name)}.*.tmp")
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp", dir=real.parent)
+        # The process id in the name lets a later run tell a killed run's file from one in progress.
+        handle, temporary = tempfile.mkstemp(prefix=f".{real.name}.{os.getpid()}.", suffix=".tmp", dir=real.parent)
     except OSError as exc:
-        raise _cannot_write(output, exc) from None
-    umask = os.umask(0)
-    os.umask(umask)
+        raise _cannot_write(output, exc, option) from None
     try:
-        # mkstemp makes the file private; give it the mode an ordinary new file would have.
-        os.chmod(temporary, 0o666 & ~umask)
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
+        if mode is not None:
+            os.chmod(temporary, stat.S_IMODE(mode))
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes the file private
+        with os.fdopen(handle, "wb") as stream:
+            fill(stream)
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temporary, real)
     except OSError as exc:
         Path(temporary).unlink(missing_ok=True)
-        raise _cannot_write(output, exc) from None
+        raise _cannot_write(output, exc, option) from None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
 
 
-def _write(target: Path, text: str, output: str) -> None:
+def write_stdout(text: str) -> None:
+    """Write data to stdout; a closed, full or failing stdout is an :class:`OutputError`, not a traceback.
+
+    Data are written as UTF-8 when stdout's own encoding (``PYTHONIOENCODING``, a C locale) cannot hold
+    them: the figures and names must arrive whole, as they do in a ``--output`` file.
+    """
+    stream = sys.stdout
+    if stream is None:
+        raise OutputError("standard output is closed; expected somewhere to write the data (or use --output FILE)")
     try:
-        with open(target, "w", encoding="utf-8", newline="") as stream:
+        try:
             stream.write(text)
+        except UnicodeEncodeError:
+            stream.flush()
+            stream.buffer.write(text.encode("utf-8"))
+        stream.flush()
+    except BrokenPipeError:
+        raise
+    except (OSError, ValueError) as exc:  # ValueError: the stream was closed
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise OutputError(f"cannot write to standard output ({reason})") from None
+
+
+def _write(target: Path, data: bytes, output: str) -> None:
+    try:
+        with open(target, "wb") as stream:
+            stream.write(data)
     except OSError as exc:
         raise _cannot_write(output, exc) from None
 
 
-def _cannot_write(output: str, exc: OSError) -> OutputError:
-    return OutputError(f"--output {output}: cannot be written ({exc.strerror or exc})")
+def _cannot_write(output: str, exc: OSError, option: str = "--output") -> OutputError:
+    return OutputError(f"{option} {output}: cannot be written ({exc.strerror or exc})")

@@ -119,3 +119,89 @@ def test_a_new_version_of_a_file_replaces_its_entry(cache, tmp_path):
     assert len(first) == len(second) == 1 and first != second
     assert warwickshire_total(CRIME) == 27651  # another file has a slot of its own
     assert len(list(cache.glob("ons-*"))) == 2
+
+
+def test_flipped_bits_are_detected_and_the_file_read_again(cache):
+    """Issue 16 class 7: an entry is checked against its SHA-256; a damaged one never gives a figure."""
+    assert warwickshire_total(CRIME) == 27651
+    (entry,) = cache.glob("ons-*")
+    data = bytearray(entry.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    entry.write_bytes(bytes(data))
+    assert warwickshire_total(CRIME) == 27651
+    assert entry.exists() or list(cache.glob("ons-*"))
+
+
+def test_entries_are_data_not_pickles_and_private(cache):
+    warwickshire_total(CRIME)
+    for entry in cache.iterdir():
+        assert entry.read_bytes().startswith(b"crimestat-cache 2\n")
+        assert entry.stat().st_mode & 0o077 == 0
+    assert cache.stat().st_mode & 0o077 == 0
+
+
+def test_a_planted_entry_open_to_others_is_not_read(cache):
+    from crimestat.loaders.cache import decode, encode
+
+    assert warwickshire_total(CRIME) == 27651
+    (entry,) = cache.glob("ons-*")
+    table, coverage = decode(entry.read_bytes())[0]
+    table.cube[:] = 1  # plausible wrong figures, properly checksummed
+    entry.write_bytes(encode(((table, coverage), [])))
+    entry.chmod(0o666)  # as a file another user could have written
+    assert warwickshire_total(CRIME) == 27651
+
+
+def test_a_planted_link_is_never_written_through(cache, tmp_path):
+    """In a shared cache folder, links planted at every name crimestat might write are left alone."""
+    warwickshire_total(CRIME)
+    names = [p.name for p in cache.iterdir()]
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    for p in list(cache.iterdir()):
+        p.unlink()
+    for name in names:
+        (cache / name).symlink_to(victim)
+    assert warwickshire_total(CRIME) == 27651
+    assert victim.read_text() == "precious"
+
+
+def test_a_full_disk_leaves_no_temporary_file(cache, monkeypatch):
+    from crimestat.loaders import cache as cache_module
+
+    def full(descriptor, data):
+        raise OSError(28, "No space left on device")
+
+    real_fdopen = os.fdopen
+
+    class Full:
+        def __init__(self, *args, **kwargs):
+            self.stream = real_fdopen(*args, **kwargs)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.stream.close()
+
+        def write(self, data):
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(cache_module.os, "fdopen", lambda *a, **k: Full(*a, **k) if "wb" in a else real_fdopen(*a, **k))
+    assert warwickshire_total(CRIME) == 27651
+    assert not [p for p in cache.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_file_replaced_during_the_load_is_not_stored_under_the_old_key(cache, tmp_path, monkeypatch):
+    """The hash and the parse must see the same bytes: when they may not, nothing is stored."""
+    from crimestat.loaders import cache as cache_module
+
+    crime = tmp_path / "crime.csv"
+    shutil.copy(CRIME, crime)
+
+    def load():
+        crime.write_bytes(crime.read_bytes() + b"\n")  # replaced while being read
+        return "figures"
+
+    assert cache_module.cached("ons-test", crime, load) == "figures"
+    assert not list(cache.glob("ons-*"))

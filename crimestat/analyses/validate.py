@@ -137,7 +137,20 @@ class _Named(io.BytesIO):
 def _home_office(name, registry, lookups):
     from ..loaders.home_office import load_home_office_crime
 
-    return load_home_office_crime(name, registry)
+    return _classified(load_home_office_crime(name, registry), "home_office", name)
+
+
+def _ons_crime(name, registry, lookups):
+    return _classified(load_ons_crime(name, registry), "ons", name)
+
+
+def _classified(frame, source: str, name):
+    """The loaded counts, once every category is known to the classification (what `compare` checks)."""
+    from ..classified import check_classified
+
+    shown = name if isinstance(name, str) else "<stdin>"
+    check_classified(frame["category"].unique(), load_classification(), source, shown)
+    return frame
 
 
 def _outcomes(name, registry, lookups):
@@ -149,7 +162,7 @@ def _outcomes(name, registry, lookups):
 LOADERS: dict[str, Callable] = {
     "home_office_crime": _home_office,
     "outcomes": _outcomes,
-    "ons_crime": lambda name, registry, lookups: load_ons_crime(name, registry),
+    "ons_crime": _ons_crime,
     "population": lambda name, registry, lookups: load_population(name, registry, lookups),
     "households": lambda name, registry, lookups: load_households(name, registry),
     "indicators": lambda name, registry, lookups: load_indicators(name, registry),
@@ -197,12 +210,15 @@ def _police_uk(source: str | io.BytesIO, registry: Registry):
 
 
 def result(checked: list[Checked]) -> Result:
+    """The files checked, as a table for people and, for programs, one row per problem (a file without
+    problems has one row with an empty ``problem``): no CSV field ever holds a line break."""
     records = []
     table = []
     for c in checked:
         status = "ok" if not c.problems else f"{len(c.problems)} problem{'s' if len(c.problems) != 1 else ''}"
-        records.append({"file": c.file, "kind": c.kind, "rows": c.rows, "status": status,
-                        "problems": "\n".join(c.problems)})
+        for problem in c.problems or [""]:
+            records.append({"file": c.file, "kind": c.kind, "rows": c.rows, "status": status,
+                            "problem": " ".join(problem.split("\n"))})
         table.append([Cell(c.file), Cell(c.kind), Cell(c.rows, "count") if c.rows is not None else Cell(""),
                       Cell(status)])
     notes = [p for c in checked for p in c.problems]
@@ -210,4 +226,4 @@ def result(checked: list[Checked]) -> Result:
     notes.append(f"{len(checked) - bad} of {len(checked)} files are valid.")
     return Result("crimestat validate", records,
                   [Section(["File", "Kind", "Rows", "Status"], table, ["left", "left", "right", "left"])],
-                  notes, columns=["file", "kind", "rows", "status", "problems"])
+                  notes, columns=["file", "kind", "rows", "status", "problem"])

@@ -23,6 +23,7 @@ from typing import IO
 
 from ..errors import BadValueError, DataFileError, MissingColumnError, MissingFileError, Problem
 from ..log import warn
+from ..output import note_input
 
 Source = str | os.PathLike | IO[str] | IO[bytes]
 
@@ -49,6 +50,7 @@ def read_bytes(source: Source) -> bytes | str:
             raise MissingFileError.single(name, "file not found")
         if path.is_dir():
             raise MissingFileError.single(name, "is a folder, expected a CSV file")
+        note_input(path)
         try:
             return path.read_bytes()
         except OSError as exc:

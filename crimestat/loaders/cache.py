@@ -44,7 +44,8 @@ import numpy as np
 
 from .. import __version__
 from ..errors import DataFileError
-from ..log import collecting, warn
+from ..log import collecting, remind, showing_warnings, warn
+from ..output import note_input
 
 _MAGIC = b"crimestat-cache 2\n"
 _SUFFIX = ".entry"
@@ -82,6 +83,8 @@ def cached(kind: str, source: Any, load: Callable[[], Any], sha256: str | None =
     ``load()`` reads the file again and the file is re-hashed before its result is stored.
     """
     is_file = isinstance(source, (str, os.PathLike)) and str(source) != "-"
+    if is_file:
+        note_input(source)
     data = _read(Path(source)) if is_file else None  # one read: checks the manifest and keys the cache
     content = hashlib.sha256(data).hexdigest() if data is not None else None
     if sha256 is not None and content is not None and content != sha256:
@@ -108,8 +111,7 @@ def cached(kind: str, source: Any, load: Callable[[], Any], sha256: str | None =
     found = _read_entry(entry)
     if found is not None:
         result, warnings = found
-        for message in warnings:
-            warn(message)
+        _replay(warnings, entry)
         return result
     with collecting() as warnings:
         result = fresh()
@@ -120,7 +122,31 @@ def cached(kind: str, source: Any, load: Callable[[], Any], sha256: str | None =
     except TypeError:
         return result  # a result this format cannot hold is simply not cached
     _store(folder, entry, slot, payload)
+    if warnings and showing_warnings():
+        _mark_shown(entry)
     return result
+
+
+def _replay(warnings: list[str], entry: Path) -> None:
+    """A cached load's warnings: shown until once seen (a marker beside the entry), then only with --verbose."""
+    marker = entry.with_name(entry.name + ".shown")
+    try:
+        seen = stat.S_ISREG(os.lstat(marker).st_mode)
+    except OSError:
+        seen = False
+    for message in warnings:
+        (remind if seen else warn)(message)
+    if warnings and not seen and showing_warnings():
+        _mark_shown(entry)
+
+
+def _mark_shown(entry: Path) -> None:
+    try:
+        descriptor = os.open(entry.with_name(entry.name + ".shown"),
+                             os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        os.close(descriptor)
+    except OSError:
+        pass  # already there, or a folder we cannot write: the warning is simply shown again next time
 
 
 # -- reading and writing entries ------------------------------------------------------------------------
@@ -282,7 +308,7 @@ def _to_json(value: Any, arrays: list[bytes]) -> Any:
         return {"$a": [dtype.str, list(value.shape), offset, len(data)]}
     name = type(value).__name__
     if is_dataclass(value) and TYPES.get(name) is type(value):
-        return {"$o": name, "f": {f.name: _to_json(getattr(value, f.name), arrays) for f in fields(value)}}
+        return {"$o": name, "f": {f.name: _to_json(getattr(value, f.name), arrays) for f in fields(value) if f.init}}
     raise TypeError(f"{name} is not cached")
 
 
@@ -323,8 +349,9 @@ def _hashable(value: Any) -> Any:
 def _types() -> dict[str, type]:
     from ..breaks import Lifetime
     from ..measures import CountTable
+    from ..outcome_measures import OutcomeCube
 
-    return {"CountTable": CountTable, "Lifetime": Lifetime}
+    return {"CountTable": CountTable, "Lifetime": Lifetime, "OutcomeCube": OutcomeCube}
 
 
 class _Types(dict):

@@ -34,12 +34,18 @@ def _check(path: str) -> Path:
 
 
 def _save(fig, target, title: str) -> None:
+    """Draw ``fig`` to a stream, or to a file atomically: on a full disk or a signal the old chart stays
+    whole and no temporary file is left (``output.write_atomically``)."""
     if not isinstance(target, Path):
         fig.savefig(target, format="svg", metadata={"Title": title, "Date": None})
-    elif target.suffix.lower() == ".png":
-        fig.savefig(target, dpi=150, metadata={"Title": title, "Software": "crimestat"})
+        return
+    from ..output import write_atomically
+
+    if target.suffix.lower() == ".png":
+        options = {"format": "png", "dpi": 150, "metadata": {"Title": title, "Software": "crimestat"}}
     else:
-        fig.savefig(target, metadata={"Title": title, "Date": None})
+        options = {"format": "svg", "metadata": {"Title": title, "Date": None}}
+    write_atomically(str(target), lambda stream: fig.savefig(stream, **options), "--plot")
 
 
 def trend_chart(result, path: str) -> None:

@@ -1,0 +1,253 @@
+"""Issue 16: never a silent wrong figure, never lost data. One test per example of the issue, and one
+beyond it for each class (another file kind or another command). README "Promises" names these tests."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import ROOT, SAMPLE
+from crimestat.errors import DataFileError
+from crimestat.loaders.denominators import load_population
+from crimestat.loaders.forces import load_forces
+
+ONS = SAMPLE / "releases/ons-2019"
+CRIME = ONS / "rec-crime-pfa.csv"
+LA = SAMPLE / "population/la-population-mid2001-mid2019.csv"
+LOOKUPS = [SAMPLE / "population/lad17-csp17-pfa17-lookup.csv", SAMPLE / "population/lad19-new-codes-pfa.csv"]
+REGISTRY = load_forces()
+
+
+def compare(run, *args):
+    return run("compare", "--release", "ons-2019", "--force", "warwickshire", "--to", "2014-06", "--format", "csv",
+               *args)
+
+
+# -- 1. incomplete inputs --------------------------------------------------------------------------------
+
+def test_population_missing_an_authority_is_an_error(tmp_path, run):
+    """Warwick district dropped: Warwickshire's rate would be on four fifths of its people (67.2, not 50.3)."""
+    population = tmp_path / "la.csv"
+    population.write_text("".join(l for l in LA.read_text().splitlines(True) if "E07000222" not in l))
+    result = compare(run, "--population", population, *(x for lookup in LOOKUPS for x in ("--la-lookup", lookup)))
+    assert result.exit_code == 1
+    assert ("Warwickshire (E23000017) has no population for local authority E07000222 (Warwick) in 2001-2019"
+            in result.stderr)
+
+
+def test_population_cut_at_a_line_end_is_an_error():
+    """The file cut at line 7,000 (a whole line): Dyfed-Powys would have 199,164 people, not 516,619."""
+    import io
+
+    text = "".join(LA.read_text().splitlines(True)[:7000])
+    with pytest.raises(DataFileError, match=r"Dyfed-Powys \(W15000004\) has no population for local authorit"):
+        load_population(io.StringIO(text), REGISTRY, LOOKUPS)
+
+
+def test_validate_reports_a_missing_authority(tmp_path, run):
+    population = tmp_path / "la.csv"
+    population.write_text("".join(l for l in LA.read_text().splitlines(True) if "E07000222" not in l))
+    result = run("validate", population, *(x for lookup in LOOKUPS for x in ("--la-lookup", lookup)))
+    assert result.exit_code == 1 and "E07000222 (Warwick)" in result.stdout
+
+
+# -- 2. truncation and implausible values ----------------------------------------------------------------
+
+def test_a_download_cut_short_is_an_error(tmp_path, run):
+    """Four bytes short, the last count 5840 would be read as 58 (a +91% change printed as -98%)."""
+    crime = tmp_path / "crime.csv"
+    crime.write_bytes(CRIME.read_bytes()[:-4])
+    result = compare(run, "--crime", crime)
+    assert result.exit_code == 1
+    assert "does not end with a line break, so the file may be cut short" in result.stderr
+    assert str(crime) in result.stderr and "line 46470" in result.stderr
+
+
+def test_population_in_thousands_for_one_year_is_a_warning_naming_the_line(tmp_path, run):
+    lines = (ONS / "pfa-population-mid2001-mid2019.csv").read_text().splitlines(True)
+    header = lines[0].split(",")
+    i = next(n for n, line in enumerate(lines) if line.startswith("E23000017,"))
+    cells = lines[i].rstrip("\n").split(",")
+    column = header.index("mid2013")
+    cells[column] = str(round(int(cells[column]) / 1000))
+    lines[i] = ",".join(cells) + "\n"
+    population = tmp_path / "population.csv"
+    population.write_text("".join(lines))
+    result = compare(run, "--population", population)
+    assert f"{population}, line {i + 1}: population 550 for E23000017 in 2013 is out of line" in result.stderr
+
+
+def test_a_count_with_its_sign_flipped_is_a_warning_naming_the_line(tmp_path, run):
+    row = "30-06-2014,Warwickshire,West Midlands,Violence without injury,"
+    text = CRIME.read_text()
+    start = text.index(row)
+    end = text.index("\n", start)
+    count = text[start + len(row):end]
+    crime = tmp_path / "crime.csv"
+    crime.write_text(text[:start] + row + "-" + count + text[end:])
+    line = text[:start].count("\n") + 1
+    result = run("trend", "--release", "ons-2019", "--force", "warwickshire", "--crime", crime, "--format", "csv")
+    assert f"{crime}, line {line}: -{int(count):,} Violence without injury for Warwickshire" in result.stderr
+
+
+def test_shipped_releases_give_no_magnitude_warnings(run):
+    result = run("validate", "--release", "ons-2019", "--data-dir", SAMPLE)
+    assert "out of line" not in result.stderr and "too small" not in result.stderr
+
+
+# -- 3. unknown categories ---------------------------------------------------------------------------------
+
+def _renamed_group(tmp_path, name="Shop lifting"):
+    crime = tmp_path / "crime.csv"
+    crime.write_text(CRIME.read_text().replace(",Shoplifting,", f",{name},"))
+    return crime
+
+
+def test_an_unknown_offence_group_is_an_error_naming_it(tmp_path, run):
+    result = compare(run, "--crime", _renamed_group(tmp_path))
+    assert result.exit_code == 1
+    assert "offence group 'Shop lifting' is not in the classification (did you mean 'Shoplifting'?)" in result.stderr
+
+
+def test_an_excluded_group_is_declared_in_the_classification(tmp_path, run):
+    classification = tmp_path / "classification.csv"
+    packaged = (ROOT / "crimestat/data/classification.csv").read_text()
+    classification.write_text(packaged + "ons,New group,excluded\n")
+    crime = _renamed_group(tmp_path, "New group")
+    result = compare(run, "--crime", crime, "--classification", classification)
+    assert result.exit_code == 0, result.stderr
+
+
+def test_validate_and_trend_report_an_unknown_group(tmp_path, run):
+    crime = _renamed_group(tmp_path)
+    result = run("validate", crime)
+    assert result.exit_code == 1 and "'Shop lifting' is not in the classification" in result.stdout
+    result = run("trend", "--release", "ons-2019", "--force", "kent", "--crime", crime)
+    assert result.exit_code == 1 and "'Shop lifting'" in result.stderr
+
+
+# -- 6. writes -------------------------------------------------------------------------------------------------
+
+def test_output_naming_an_input_is_refused(tmp_path, run):
+    crime = tmp_path / "crime.csv"
+    crime.write_bytes(CRIME.read_bytes())
+    result = compare(run, "--crime", crime, "--output", crime)
+    assert result.exit_code == 2 and "is one of this run's input files" in result.stderr
+    assert crime.read_bytes() == CRIME.read_bytes()
+
+
+def test_output_keeps_the_file_mode(tmp_path, run):
+    out = tmp_path / "out.csv"
+    out.write_text("old\n")
+    out.chmod(0o600)
+    assert compare(run, "--output", out).exit_code == 0
+    assert (out.stat().st_mode & 0o777) == 0o600 and out.read_text().startswith("area_code")
+
+
+def test_a_chart_that_cannot_be_written_leaves_the_old_one(tmp_path, run, monkeypatch):
+    chart = tmp_path / "trend.png"
+    chart.write_bytes(b"old chart")
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    result = run("trend", "--release", "ons-2019", "--force", "kent", "--plot", chart, "--format", "csv")
+    assert result.exit_code == 1 and "--plot" in result.stderr and "No space left on device" in result.stderr
+    assert chart.read_bytes() == b"old chart" and sorted(p.name for p in tmp_path.iterdir()) == ["trend.png"]
+
+
+def test_temporary_files_of_a_killed_run_are_removed(tmp_path, run):
+    out = tmp_path / "out.csv"
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    litter = tmp_path / f".out.csv.{dead.pid}.abc123.tmp"
+    litter.write_text("partial")
+    assert compare(run, "--output", out).exit_code == 0
+    assert not litter.exists()
+
+
+def _cli(*args, **kwargs):
+    return subprocess.run([sys.executable, "-m", "crimestat", *map(str, args)], capture_output=True, text=True,
+                          cwd=ROOT, **kwargs)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_stdout_full_closed_or_narrow_is_an_error_not_a_traceback():
+    args = ("compare", "--release", "ons-2019", "--force", "warwickshire", "--format", "csv")
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([sys.executable, "-m", "crimestat", *args], stdout=full, stderr=subprocess.PIPE,
+                                text=True, cwd=ROOT)
+    assert result.returncode == 1 and "cannot write to standard output" in result.stderr
+    assert "Traceback" not in result.stderr
+    closed = subprocess.run(f"{sys.executable} -m crimestat {' '.join(args)} >&-", shell=True, cwd=ROOT,
+                            capture_output=True, text=True)
+    assert closed.returncode == 1 and "standard output is closed" in closed.stderr
+    narrow = _cli("compare", "--release", "ons-2019", "--force", "warwickshire", "--format", "table",
+                  env={**os.environ, "PYTHONIOENCODING": "ascii"})
+    assert narrow.returncode == 0 and "Traceback" not in narrow.stderr
+
+
+# -- 7. the cache (more in tests/test_cache.py) -------------------------------------------------------------
+
+# -- 8. signals and odd values ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("signum, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_signals_exit_130_or_143_and_leave_no_temporary_file(tmp_path, signum, code):
+    """A slow run (stdin never ends) is stopped: the documented code, one line, no traceback, no litter."""
+    out = tmp_path / "out.csv"
+    process = subprocess.Popen([sys.executable, "-m", "crimestat", "validate", "-", "--output", out],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    time.sleep(1.0)
+    process.send_signal(signum)
+    _, stderr = process.communicate(timeout=20)
+    assert process.returncode == code, stderr
+    assert b"Traceback" not in stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_confidence_nan_is_a_usage_error(run):
+    result = compare(run, "--confidence", "nan")
+    assert result.exit_code == 2 and "'nan' is not a number" in result.stderr
+
+
+def test_a_path_with_a_newline_stays_on_one_error_line(tmp_path, run):
+    crime = tmp_path / "a\nb.csv"
+    crime.write_text("12 months ending,PFA,Region,Offence,Rolling year total number of offences\n"
+                     "30-06-2014,Warwickshire,West Midlands,Robbery,five\n")
+    result = compare(run, "--crime", crime)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"crimestat: error: {tmp_path}/a\\nb.csv, line 2, column 'Rolling year total number of offences': "
+        "'five' is not a number; expected a whole number of offences"]
+
+
+def test_gzip_and_utf16_files_are_read_by_their_bytes(tmp_path):
+    from crimestat.loaders.ons_crime import load_ons_crime
+
+    text = ("12 months ending,PFA,Region,Offence,Rolling year total number of offences\n"
+            "30-06-2014,Ynys Môn,Wales,Robbery,3\n")
+    for name, data in (("g.csv", gzip.compress(text.encode())), ("u.csv", text.encode("utf-16"))):
+        path = tmp_path / name
+        path.write_bytes(data)
+        with pytest.raises(DataFileError, match="'Ynys Môn' is not a known police force area"):
+            load_ons_crime(path, REGISTRY)
+
+
+# -- 9. markdown report --------------------------------------------------------------------------------------
+
+def test_markdown_report_escapes_html():
+    from crimestat.analyses.report import Block
+    from crimestat.render import report_markdown
+
+    class Report:
+        blocks = [Block("p", "Source: <script>alert(1)</script> & co"), Block("list", items=["<b>x</b>"])]
+
+    text = report_markdown(Report())
+    assert "<script>" not in text and "&lt;script&gt;" in text and "&lt;b&gt;" in text
