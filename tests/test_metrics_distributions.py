@@ -146,3 +146,11 @@ def test_poisson_metrics_import_no_scipy():
     code = "import sys, crimestat.metrics.poisson; print(sorted(m for m in sys.modules if m.startswith('scipy')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_linear_quantiles_are_numpys_bit_for_bit():
+    rng = np.random.default_rng(0)
+    for _ in range(500):
+        values = rng.normal(size=int(rng.integers(1, 60))) * 10 ** rng.uniform(-3, 3)
+        probabilities = (0.1, 0.9) if rng.random() < 0.5 else (0.0, float(rng.uniform()), 1.0)
+        assert d.linear_quantiles(values, probabilities) == [float(v) for v in np.quantile(values, probabilities)]

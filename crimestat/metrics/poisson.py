@@ -13,6 +13,7 @@ import numpy.typing as npt
 from .distributions import (
     binomial_half_cdf,
     gamma_p_inverse,
+    linear_quantiles,
     normal_quantile,
     poisson_quantile_with_cdf,
 )
@@ -145,7 +146,7 @@ def overdispersion(rates: npt.ArrayLike, denominators: npt.ArrayLike, target_rat
     y = np.asarray(rates, dtype=float)
     n = np.asarray(denominators, dtype=float)
     z = (y - target_rate) / np.sqrt(target_rate / n)
-    low, high = np.quantile(z, [winsor, 1 - winsor])
+    low, high = linear_quantiles(z, (winsor, 1 - winsor))
     return float(np.mean(np.clip(z, low, high) ** 2))
 
 
