@@ -11,7 +11,6 @@ from typing import Any
 
 from .. import periods
 from ..forces import ENGLAND_AND_WALES
-from ..metrics.rates import per_label
 from ..rows import Cell, Result, Row, Section
 
 #: Marks a force's change that differs from England and Wales's by more than forces' changes usually do
@@ -60,6 +59,8 @@ def _pair_cells(pair: list[Row], kind: str, label: str) -> list[Cell]:
 
 
 def compare_view(c) -> Result:
+    from ..metrics.rates import per_label  # here, not at the top: metrics.rates imports numpy, which `forces` needs not
+
     names = [c.force.name, ENGLAND_AND_WALES]
     group = c.peer_group is not None
     rate_table: list[list[Cell]] = []
