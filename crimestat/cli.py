@@ -14,7 +14,7 @@ import click
 from . import periods
 from .errors import CrimestatError
 from .output import write_output
-from .render import FORMATS, render
+from .render import FORMATS, choose_format, render
 
 
 class YearMonth(click.ParamType):
@@ -142,13 +142,21 @@ class _Confidence(click.FloatRange):
         return number
 
 
-def _setup_logging(quiet: bool) -> None:
+class _Formatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        seen = " (shown before for this file)" if record.levelno < logging.WARNING else ""
+        return f"crimestat: warning{seen}: {record.getMessage()}"
+
+
+def _setup_logging(quiet: bool, verbose: bool = False) -> None:
+    """Warnings on stderr: new ones always; those already shown for a file's version only with --verbose;
+    none with --quiet."""
     logger = logging.getLogger("crimestat")
     logger.handlers.clear()
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("crimestat: warning: %(message)s"))
+    handler.setFormatter(_Formatter())
     logger.addHandler(handler)
-    logger.setLevel(logging.ERROR if quiet else logging.WARNING)
+    logger.setLevel(logging.ERROR if quiet else logging.INFO if verbose else logging.WARNING)
 
 
 def data_options(func):
@@ -269,19 +277,27 @@ def _peer_groups(registry, code, peers, peer_groups):
     return None
 
 
+def _stdout_is_terminal() -> bool:
+    try:
+        return sys.stdout is not None and sys.stdout.isatty()
+    except (AttributeError, ValueError):  # closed, or replaced by an object without isatty
+        return False
+
+
 def output_options(func):
     """Options that say how and where to write the result."""
 
     @click.option("--format", "fmt", type=click.Choice(FORMATS),
-                  help="Output format (default: table on a terminal, csv otherwise).")
+                  help="Output format (default: from --output's extension, .csv .json .md .xlsx; else table on a "
+                       "terminal, csv otherwise). xlsx needs --output FILE.xlsx or stdout redirected to a file.")
     @click.option("--output", "-o", metavar="FILE", help="Write to FILE (atomically) instead of stdout.")
     @click.option("--quiet", "-q", is_flag=True, help="Print no warnings, only errors.")
+    @click.option("--verbose", "-v", is_flag=True, help="Also repeat warnings already shown for the same file.")
     @functools.wraps(func)
-    def wrapper(*args, fmt, output, quiet, **kwargs):
-        if quiet:
-            _setup_logging(quiet)
-        if fmt is None:
-            fmt = "table" if output is None and sys.stdout.isatty() else "csv"
+    def wrapper(*args, fmt, output, quiet, verbose, **kwargs):
+        if quiet or verbose:
+            _setup_logging(quiet, verbose)
+        fmt = choose_format(fmt, output, _stdout_is_terminal())
         return func(*args, fmt=fmt, output=output, **kwargs)
 
     return wrapper
@@ -290,12 +306,13 @@ def output_options(func):
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="crimestat")
 @click.option("--quiet", "-q", is_flag=True, help="Print no warnings, only errors.")
-def main(quiet: bool) -> None:
+@click.option("--verbose", "-v", is_flag=True, help="Also repeat warnings already shown for the same file.")
+def main(quiet: bool, verbose: bool) -> None:
     """Crime statistics for the police forces of England and Wales.
 
     Example: crimestat compare --force warwickshire --to 2014-06
     """
-    _setup_logging(quiet)
+    _setup_logging(quiet, verbose)
     import signal
     import threading
 

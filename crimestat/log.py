@@ -22,6 +22,17 @@ def warn(message: str) -> None:
     logger.warning(message)
 
 
+def remind(message: str) -> None:
+    """A warning already shown for this version of a file: repeated only when asked (``--verbose``), so a
+    nightly job's log carries each known quirk once, and new problems stand out."""
+    logger.info(message)
+
+
+def showing_warnings() -> bool:
+    """Whether a warning given now reaches the user (not ``--quiet``)."""
+    return logger.isEnabledFor(logging.WARNING)
+
+
 @contextmanager
 def collecting() -> Iterator[list[str]]:
     """Record the warnings given inside the block."""

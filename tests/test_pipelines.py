@@ -89,3 +89,22 @@ def test_default_data_dir_is_documented(run):
 
     readme = (ROOT / "README.md").read_text()
     assert "CRIMESTAT_DATA_DIR" in readme and os.environ.get("CRIMESTAT_DATA_DIR") is None
+
+
+def test_a_known_quirk_is_shown_once_per_file_version_then_only_with_verbose(tmp_path, monkeypatch):
+    """The ONS file's misdated '30-12-2017' rows: warned on the first run, not on the next (a nightly log
+    carries it once), again with --verbose; a quiet first run does not count as shown."""
+    import subprocess
+    import sys
+
+    env = dict(os.environ, CRIMESTAT_CACHE_DIR=str(tmp_path / "cache"))
+    args = [sys.executable, "-m", "crimestat", "compare", "--release", "ons-2019", "--force", "kent", "--format",
+            "csv"]
+
+    def stderr(*extra):
+        return subprocess.run(args + list(extra), capture_output=True, text=True, env=env).stderr
+
+    assert stderr("-q") == ""
+    assert stderr().startswith("crimestat: warning: ") and "'30-12-2017'" in stderr("-v")
+    assert stderr() == ""
+    assert stderr("--verbose").startswith("crimestat: warning (shown before for this file): ")
