@@ -5,12 +5,16 @@ import io
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import SAMPLE
+import gzip
+
+from conftest import DATA, SAMPLE
 from crimestat.errors import CrimestatError
 from crimestat.loaders.classification import load_classification
 from crimestat.loaders.denominators import load_households, load_la_lookup, load_population
 from crimestat.loaders.forces import load_forces
+from crimestat.loaders.home_office import load_home_office_crime
 from crimestat.loaders.indicators import load_indicators
+from crimestat.loaders.outcomes import load_outcomes
 from crimestat.loaders.ons_crime import load_ons_crime
 from crimestat.loaders.peers import load_peer_groups
 
@@ -24,6 +28,8 @@ LOADERS = [
     lambda s: load_classification(s),
     lambda s: load_forces(s),
     lambda s: load_la_lookup([s]),
+    lambda s: load_home_office_crime(s, REGISTRY),
+    lambda s: load_outcomes(s, REGISTRY),
 ]
 SEEDS = [
     (SAMPLE / "releases/ons-2019/rec-crime-pfa.csv").read_bytes()[:600],
@@ -31,6 +37,10 @@ SEEDS = [
     (SAMPLE / "releases/ons-2019/pfa-households-census-2011.csv").read_bytes()[:300],
     (SAMPLE / "releases/ons-2019/hmic-2014-published.csv").read_bytes(),
     b"force,peer\nKent,Essex\n",
+    # Real rows of the Home Office crime tables and outcomes data (fixtures in tests/data).
+    gzip.decompress((DATA / "home-office/prc-pfa-sample.csv.gz").read_bytes())[:600],
+    gzip.decompress((DATA / "outcomes/three-forces.csv.gz").read_bytes())[:600],
+    b"Financial Year,Financial Quarter,Force Name\r,Offence Code\x00,Number of Offences\n",
 ]
 
 

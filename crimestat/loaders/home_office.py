@@ -272,7 +272,11 @@ def _first_line(text: str) -> tuple[list[str], int]:
         end = len(text) if end < 0 else end
         line = text[start:end]
         if line.strip():
-            return [c.strip() for c in next(csv.reader([line]))], number
+            try:
+                cells = next(csv.reader([line]))
+            except csv.Error:  # a stray carriage return or NUL: not a header; the column check says so
+                cells = line.split(",")
+            return [c.strip() for c in cells], number
         start, number = end + 1, number + 1
     return [], 1
 

@@ -159,7 +159,11 @@ def _read_csv_frame(source: Source, name: str) -> tuple[pd.DataFrame, np.ndarray
         lines_total = text.count("\n") + 1
         problems.append(Problem(name, "the file does not end with a line break, so it may be cut short "
                                 "(an interrupted download); expected a complete file", lines_total))
-    header = next(csv.reader([stripped.split("\n", 1)[0].rstrip("\r")]))
+    first = stripped.split("\n", 1)[0].rstrip("\r")
+    try:
+        header = next(csv.reader([first]))
+    except csv.Error:  # a stray carriage return or NUL: not a header; the column check says so
+        header = first.split(",")
     header = [h.strip() for h in header]
     _check_header(name, header, first_line)
     wanted = {*PUBLISHED, *SUMMED, EXPIRED}
