@@ -256,8 +256,9 @@ def _method(data: Dataset, result: Comparison, options: IndicatorOptions) -> lis
         + (f"; {households[0]} uses {homes.description} households." if households and homes.ok else "."),
         "The data are later revisions of the figures first published, so a figure can differ slightly from one "
         "printed at the time.",
-        "Changes: (current − base) × 100 ÷ base, rounded to whole percent; an exact Poisson test (in the CSV "
-        "output) says whether a change is larger than chance variation in counts.",
+        "Changes: (current − base) × 100 ÷ base, rounded to whole percent. In the CSV output, z and p compare "
+        "each force's change with England and Wales's, allowing for the spread between forces (additive "
+        "overdispersion, Spiegelhalter 2005); the exact Poisson p-value is there too, as p_value_poisson.",
     ]
     part = result.indicators
     if part is not None and part.charge:
