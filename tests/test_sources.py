@@ -214,3 +214,19 @@ def test_trend_and_report_on_the_new_release(run, tmp_path):
     assert report.exit_code == 0
     page = (tmp_path / "r.html").read_text()
     assert "home-office-2026-04" in page and "revised after the 2021 Census" in page
+
+
+def test_the_release_read_as_ods_xlsx_or_csv_gz_gives_identical_figures(run):
+    """Small workbooks built from real rows of the April 2026 release in the published layouts (see
+    tests/data/home-office/README.md): compare reads each, recognised by content whatever the name."""
+    from conftest import DATA
+
+    outputs = []
+    for name in ("prc-pfa-sample.ods", "prc-pfa-sample.xlsx", "prc-pfa-sample.csv.gz"):
+        result = run("compare", "--crime", DATA / "home-office" / name, "--release", "home-office-2026-04",
+                     "--force", "warwickshire", "--to", "2014-03", "--format", "csv", "-q")
+        assert result.exit_code == 0, result.stderr
+        outputs.append(result.stdout)
+    assert outputs[0] == outputs[1] == outputs[2]
+    crime = next(line for line in outputs[0].splitlines() if line.startswith("E23000017,Warwickshire,crime_excl_"))
+    assert ",28377," in crime  # the published figure, as in the full release
