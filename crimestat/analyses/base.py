@@ -37,3 +37,12 @@ def resolve_force(data: Dataset, force: Force | str) -> Force:
     return force if isinstance(force, Force) else data.registry.get(force)
 
 
+
+
+def release_note(data: Dataset) -> str:
+    """Which release the figures come from, and its population series, for the notes ('' without one)."""
+    release = data.release
+    if release is None or release.published is None:
+        return ""
+    return (f"Release: {release.name} ({release.publisher}, published {release.published:%d %B %Y})"
+            + (f"; population: {release.population}." if release.population else "."))

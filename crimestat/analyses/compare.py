@@ -15,7 +15,7 @@ from ..classification import MeasureInfo
 from ..forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE, Force
 from ..peers import PeerGroups, peer_average
 from ..rows import Row
-from .base import Periods, choose_periods, resolve_force
+from .base import Periods, choose_periods, release_note, resolve_force
 from .changes import change_tests
 from ..metrics.rates import default_per, per_label
 from .figures import change_row, differs_from_england_and_wales, rate_row, small_denominator, small_population_note
@@ -224,11 +224,8 @@ def _notes(data: Dataset, result: Comparison, population_year: int | None) -> li
             listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
             notes.append(Note("indicators", f"Not available for {force.name}: {listed} ({part.unavailable_why})."))
     notes.append(Note("source", result.source.cite(*data_used(data, chosen.current, population_year))))
-    if data.release is not None and data.release.published is not None:
-        release = data.release
-        notes.append(Note("release", f"Release: {release.name} ({release.publisher}, published "
-                                     f"{release.published:%d %B %Y})" +
-                                     (f"; population: {release.population}." if release.population else ".")))
+    if release_note(data):
+        notes.append(Note("release", release_note(data)))
     return notes
 
 

@@ -11,7 +11,7 @@ from ..classification import MeasureInfo
 from ..errors import PeriodNotCoveredError
 from ..forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE, Force
 from ..rows import Cell, Result, Row, Section
-from .base import resolve_force
+from .base import release_note, resolve_force
 from .figures import rate_row
 
 if TYPE_CHECKING:
@@ -52,6 +52,7 @@ class Trend:
     breaks: list[tuple[date, str]] = field(default_factory=list)  # series breaks inside the span, for charts
     files: dict[str, str] = field(default_factory=dict)
     release: str | None = None
+    release_note: str = ""  # which release and population series the figures come from
 
     @property
     def rows(self) -> list[Row]:
@@ -73,6 +74,8 @@ class Trend:
         ]
         notes += [f"Series break ({when:%B %Y}): {text}." for when, text in self.breaks]
         notes.append(self.source.cite())
+        if self.release_note:
+            notes.append(self.release_note)
         return notes
 
     def view(self) -> Result:
@@ -114,7 +117,8 @@ def trend(data: Dataset, force: Force | str, start: date | str | None = None, en
     mine = [rate_row(data, measure, force.code, p, population_year) for p in chosen]
     whole = [rate_row(data, measure, ENGLAND_AND_WALES_CODE, p, population_year) for p in chosen]
     return Trend(force, info, chosen, mine, whole, data.source, _events(data, measure, chosen),
-                 dict(data.files), data.release.name if data.release is not None else None)
+                 dict(data.files), data.release.name if data.release is not None else None,
+                 release_note(data))
 
 
 def _events(data: Dataset, measure: str, chosen: list[date]) -> list[tuple[date, str]]:
