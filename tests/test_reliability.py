@@ -34,7 +34,7 @@ def compare(run, *args):
 def test_population_missing_an_authority_is_an_error(tmp_path, run):
     """Warwick district dropped: Warwickshire's rate would be on four fifths of its people (67.2, not 50.3)."""
     population = tmp_path / "la.csv"
-    population.write_text("".join(l for l in LA.read_text().splitlines(True) if "E07000222" not in l))
+    population.write_text("".join(line for line in LA.read_text().splitlines(True) if "E07000222" not in line))
     result = compare(run, "--population", population, *(x for lookup in LOOKUPS for x in ("--la-lookup", lookup)))
     assert result.exit_code == 1
     assert ("Warwickshire (E23000017) has no population for local authority E07000222 (Warwick) in 2001-2019"
@@ -52,7 +52,7 @@ def test_population_cut_at_a_line_end_is_an_error():
 
 def test_validate_reports_a_missing_authority(tmp_path, run):
     population = tmp_path / "la.csv"
-    population.write_text("".join(l for l in LA.read_text().splitlines(True) if "E07000222" not in l))
+    population.write_text("".join(line for line in LA.read_text().splitlines(True) if "E07000222" not in line))
     result = run("validate", population, *(x for lookup in LOOKUPS for x in ("--la-lookup", lookup)))
     assert result.exit_code == 1 and "E07000222 (Warwick)" in result.stdout
 

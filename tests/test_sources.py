@@ -159,16 +159,16 @@ def test_a_missing_quarter_makes_the_periods_that_need_it_not_available(tmp_path
 def test_revisions_show_england_and_wales_in_both_releases(run):
     result = run("revisions", "--force", "warwickshire", "--to", "2014-06", "--format", "csv", "-q")
     assert result.exit_code == 0
-    lines = [l for l in result.stdout.splitlines() if ",K04000001," in l]
+    lines = [line for line in result.stdout.splitlines() if ",K04000001," in line]
     # ONS 2019 file's rolling total 3,460,860; the Home Office 2026 tables' four quarters 3,460,108.
-    assert [l.split(",")[0] for l in lines] == ["ons-2019", "home-office-2026-04"]
+    assert [line.split(",")[0] for line in lines] == ["ons-2019", "home-office-2026-04"]
     assert ",3460860," in lines[0] and ",3460108," in lines[1] and ",-752," in lines[1]
 
 
 def test_releases_lists_coverage_and_latest(run):
     listed = run("releases", "--format", "csv").stdout.splitlines()
     assert listed[0].startswith("release,title,publisher,published,source,first_period_end,last_period_end")
-    assert [l.split(",")[0] for l in listed[1:]] == ["ons-2019", "home-office-2026-04"]
+    assert [line.split(",")[0] for line in listed[1:]] == ["ons-2019", "home-office-2026-04"]
     assert run("releases", "--latest", "--format", "table").stdout == "home-office-2026-04 2025-12\n"
 
 
