@@ -39,8 +39,9 @@ def source_name(source: Source) -> str:
     return str(getattr(source, "name", "<stream>"))
 
 
-def read_bytes(source: Source) -> bytes | str:
-    """A whole source as it is stored: a path, ``-`` for stdin, or an open file."""
+def read_bytes(source: Source, expected: str = "a CSV file") -> bytes | str:
+    """A whole source as it is stored: a path, ``-`` for stdin, or an open file (``expected`` says, for a
+    folder given by mistake, what should have been given)."""
     name = source_name(source)
     if isinstance(source, (str, os.PathLike)):
         if str(source) == "-":
@@ -49,7 +50,7 @@ def read_bytes(source: Source) -> bytes | str:
         if not path.exists():
             raise MissingFileError.single(name, "file not found")
         if path.is_dir():
-            raise MissingFileError.single(name, "is a folder, expected a CSV file")
+            raise MissingFileError.single(name, f"is a folder, expected {expected}")
         note_input(path)
         try:
             return path.read_bytes()

@@ -31,10 +31,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import BadValueError, DataFileError, MissingColumnError, MissingFileError, Problem
+from ..errors import BadValueError, DataFileError, MissingColumnError, Problem
 from ..forces import Registry
 from ..outcome_measures import COLUMNS, OutcomeTypes
-from ._csv import CsvTable, Source, parse_number, read_csv, read_text, source_name
+from ._csv import CsvTable, Source, parse_number, read_bytes, read_csv, read_text, source_name
 from .outcome_types import load_outcome_types, packaged_outcome_types_path  # noqa: F401 (re-exported)
 
 YEAR = "Financial Year"
@@ -110,17 +110,7 @@ class _Named(io.BytesIO):
 
 
 def _read_bytes(source: Source, name: str) -> bytes:
-    if isinstance(source, (str, os.PathLike)):
-        path = Path(source)
-        if not path.exists():
-            raise MissingFileError.single(name, "file not found")
-        if path.is_dir():
-            raise MissingFileError.single(name, "is a folder, expected an outcomes CSV file")
-        try:
-            return path.read_bytes()
-        except OSError as exc:
-            raise MissingFileError.single(name, f"cannot be read ({exc.strerror})") from None
-    data = source.read()
+    data = read_bytes(source, "an outcomes CSV file")
     return data.encode("utf-8") if isinstance(data, str) else data
 
 
