@@ -49,64 +49,57 @@ class Lifetime:
 
 
 def lifetimes(counts: pd.DataFrame, areas: list[str]) -> dict[str, Lifetime]:
-    """Each category's lifetime in tidy 12-month ``counts``, judged on the total over ``areas``."""
-    ends = sorted(counts["period_end"].unique())
+    """Each category's lifetime in tidy 12-month ``counts``, judged on the total over ``areas``.
+
+    Categories come in sorted order; a category with no row at a period end has no total there (not a
+    zero), so it is not recorded then.
+    """
+    import numpy as np
+    import pandas as pd
+
+    ends = np.sort(np.asarray(counts["period_end"].unique(), dtype="datetime64[ns]"))
+    periods = [as_period(p) for p in pd.DatetimeIndex(ends)]
     subset = counts[counts["area_code"].isin(areas)]
-    totals = subset.pivot_table(index="period_end", columns="category", values="count", aggfunc="sum")
-    totals = totals.reindex(ends)
-    periods = [as_period(p) for p in ends]
-    totals.index = periods
+    # One pass over the rows with numpy: totals[category, period] and whether any row was there.
+    categories, names = pd.factorize(subset["category"], sort=True)
+    position = np.searchsorted(ends, np.asarray(subset["period_end"], dtype="datetime64[ns]"))
+    totals = np.zeros((len(names), len(ends)), dtype="int64")
+    np.add.at(totals, (categories, position), subset["count"].to_numpy(dtype="int64"))
+    present = np.zeros(totals.shape, dtype=bool)
+    present[categories, position] = True
     result = {}
-    for category in totals.columns:
-        result[str(category)] = _lifetime(str(category), totals[category], periods)
+    for i, category in enumerate(names):
+        row, has = totals[i], present[i]
+        peak = float(row[has].max()) if has.any() else 0.0
+        recorded = (has & (row >= PLACEHOLDER_SHARE * peak) & (peak > 0)).tolist()
+        result[str(category)] = _from_recorded(str(category), recorded, periods)
     return result
-
-
-def _lifetime(category: str, total: pd.Series, periods: list) -> Lifetime:
-    peak = total.max()
-    recorded = (total >= PLACEHOLDER_SHARE * peak) & (peak > 0)
-    if not recorded.any():
-        return Lifetime(category, None, None, {p: GAP for p in periods})
-    positions = [i for i, p in enumerate(periods) if recorded[p]]
-    first, last = positions[0], positions[-1]
-    started = periods[first - 1] if first > 0 else None
-    stopped = years_before(periods[last + 1], 1) if last + 1 < len(periods) else None
-    status = {}
-    for i, p in enumerate(periods):
-        if i < first:
-            status[p] = NOT_STARTED
-        elif i > last:
-            status[p] = ENDED
-        elif not recorded[p]:
-            status[p] = GAP
-        elif started is not None and p < years_before(started, -1):
-            status[p] = PARTIAL_START
-        elif stopped is not None and p > stopped:
-            status[p] = PARTIAL_END
-        else:
-            status[p] = OK
-    return Lifetime(category, started, stopped, status)
 
 
 def lifetime_from_totals(name: str, totals: list[int], periods: list[date]) -> Lifetime:
     """A lifetime judged on one series of England and Wales totals (a whole measure's), without pandas."""
     peak = max(totals, default=0)
-    recorded = {p: peak > 0 and t >= PLACEHOLDER_SHARE * peak for p, t in zip(periods, totals)}
-    positions = [i for i, p in enumerate(periods) if recorded[p]]
+    return _from_recorded(name, [peak > 0 and t >= PLACEHOLDER_SHARE * peak for t in totals], periods)
+
+
+def _from_recorded(name: str, recorded: list[bool], periods: list[date]) -> Lifetime:
+    """The lifetime of a category recorded (or not) at each of ``periods``, in order."""
+    positions = [i for i, r in enumerate(recorded) if r]
     if not positions:
         return Lifetime(name, None, None, {p: GAP for p in periods})
     first, last = positions[0], positions[-1]
     started = periods[first - 1] if first > 0 else None
     stopped = years_before(periods[last + 1], 1) if last + 1 < len(periods) else None
+    first_complete = years_before(started, -1) if started is not None else None
     status = {}
     for i, p in enumerate(periods):
         if i < first:
             status[p] = NOT_STARTED
         elif i > last:
             status[p] = ENDED
-        elif not recorded[p]:
+        elif not recorded[i]:
             status[p] = GAP
-        elif started is not None and p < years_before(started, -1):
+        elif first_complete is not None and p < first_complete:
             status[p] = PARTIAL_START
         elif stopped is not None and p > stopped:
             status[p] = PARTIAL_END
