@@ -42,6 +42,13 @@ def fresh_logger():
     logger.setLevel(logging.NOTSET)
 
 
+@pytest.fixture(autouse=True)
+def eighty_columns(monkeypatch):
+    """Tables are fitted to $COLUMNS when set: tests see the width a pipe or a file gets (80), whatever the
+    developer's shell exports."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def private_cache(tmp_path_factory):
     """Tests never touch the user's cache folder."""

@@ -74,7 +74,7 @@ def test_validate_reports_exactly(run, name, code, problems, warnings):
     result = run("validate", path, "--format", "csv")
     assert result.exit_code == code
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    found = rows[0]["problems"].split("\n") if rows[0]["problems"] else []
+    found = [r["problem"] for r in rows if r["problem"]]  # one row per problem
     assert found == [p.format(file=path) for p in problems]
     assert result.stderr.splitlines() == [w.format(file=path) for w in warnings]
     assert rows[0]["status"] == ("ok" if code == 0 else f"{len(problems)} problem{'s' if len(problems) > 1 else ''}")

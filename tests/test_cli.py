@@ -107,7 +107,8 @@ def test_compare_errors(run, args, code, message):
     assert result.stdout == ""
 
 
-def test_negative_count_in_crime_file_is_shown_as_not_available(run):
+def test_negative_count_in_crime_file_is_shown_as_not_available(run, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "250")  # notes unwrapped
     result = run("compare", "--release", "ons-2019", "--force", "cheshire", "--to", "2007-06", "--format", "table", "-q",
                  "--measure", "death_or_serious_injury_caused_by_illegal_driving")
     assert result.exit_code == 0
@@ -115,7 +116,8 @@ def test_negative_count_in_crime_file_is_shown_as_not_available(run):
             "(-1), a net adjustment, not a count") in result.stdout
 
 
-def test_small_crime_file_without_all_forces(run, tmp_path):
+def test_small_crime_file_without_all_forces(run, tmp_path, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "250")  # rows and notes unwrapped
     # A file with one force still compares it; England and Wales says why it is missing.
     lines = (SAMPLE / "releases/ons-2019/rec-crime-pfa.csv").read_text().splitlines()
     small = tmp_path / "warwickshire.csv"

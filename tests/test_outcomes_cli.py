@@ -9,7 +9,8 @@ import pytest
 from conftest import DATA
 
 
-def test_compare_shows_the_charge_rate_and_no_rows_of_gaps(run):
+def test_compare_shows_the_charge_rate_and_no_rows_of_gaps(run, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "250")  # rows and notes unwrapped
     result = run("compare", "--force", "kent", "--format", "table", "-q")
     assert result.exit_code == 0
     block = result.stdout.split("Other indicators", 1)[1].split("\n\n", 1)[0]
@@ -82,7 +83,8 @@ def test_a_force_missing_a_quarter_has_no_charge_rate_with_the_reason(run):
     assert "quarter" in result.stderr
 
 
-def test_rank_by_charge_rate(run):
+def test_rank_by_charge_rate(run, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "250")  # the title unwrapped
     result = run("rank", "--measure", "charge_rate", "--format", "csv", "-q")
     assert result.exit_code == 0
     ranks = [r.split(",") for r in result.stdout.splitlines() if ",charge_rate,rank," in r]

@@ -83,7 +83,7 @@ def test_validate_reports_each_row_that_cannot_be_counted(run):
     name = MALFORMED / "2014-06/2014-06-warwickshire-street.csv"
     result = run("validate", name, "--format", "csv")
     assert result.exit_code == 1
-    problems = next(csv.DictReader(io.StringIO(result.stdout)))["problems"].splitlines()
+    problems = [r["problem"] for r in csv.DictReader(io.StringIO(result.stdout))]
     assert problems == [
         f"{name}: 1 row cannot be counted: missing month, e.g. line 12",
         f"{name}: 1 row cannot be counted: unknown crime type, e.g. line 13 (Jaywalking)",
@@ -124,9 +124,9 @@ def test_an_ingest_csv_is_checked_row_by_row(run, tmp_path):
                       "E23000017,Warwickshire,2014-01,Burglary,297\n")
     result = run("validate", counts, "--format", "csv")
     assert result.exit_code == 1
-    record = next(csv.DictReader(io.StringIO(result.stdout)))
-    assert record["kind"] == "police.uk monthly counts"
-    assert record["problems"].splitlines() == [
+    records = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert {r["kind"] for r in records} == {"police.uk monthly counts"}
+    assert [r["problem"] for r in records] == [
         f"{counts}, line 3, column 'month': '2014-13' is not a month; expected YYYY-MM",
         f"{counts}, line 4, column 'crime_type': 'Jaywalking' is not a police.uk crime type",
         f"{counts}, line 5: a second row for Warwickshire, 2014-01, Burglary (first on line 2); each appears once",

@@ -22,9 +22,36 @@ from typing import Any
 from ..metrics.rounding import round_half_up  # noqa: F401 (re-exported)
 from ..rows import Cell, Result
 
-FORMATS = ("table", "csv", "json", "markdown")
+FORMATS = ("table", "csv", "json", "markdown", "xlsx")
+#: Formats an ``--output`` file's extension implies (``.txt`` implies none: tables and CSV both use it).
+EXTENSIONS = {".csv": "csv", ".json": "json", ".md": "markdown", ".markdown": "markdown", ".xlsx": "xlsx"}
 MISSING = "n/a"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def choose_format(fmt: str | None, output: str | None, terminal: bool) -> str:
+    """The format to write: ``fmt`` if given, else the one ``output``'s extension implies (``.csv``,
+    ``.json``, ``.md``, ``.xlsx``), else a table on a terminal and CSV otherwise. A ``fmt`` that contradicts
+    the extension is a usage error, as is an xlsx workbook (binary) for a terminal."""
+    from pathlib import Path
+
+    from ..errors import UsageError
+
+    to_stdout = output is None or output == "-"
+    implied = None if to_stdout else EXTENSIONS.get(Path(output).suffix.lower())  # type: ignore[arg-type]
+    if fmt is not None and implied is not None and fmt != implied:
+        raise UsageError(f"--format {fmt} does not match --output {output}, whose extension means {implied}; "
+                         f"expected a .{_EXTENSION_OF[fmt]} file name, or no --format" if fmt in _EXTENSION_OF else
+                         f"--format {fmt} does not match --output {output}, whose extension means {implied}; "
+                         "expected another file name, or no --format")
+    chosen = fmt or implied or ("table" if to_stdout and terminal else "csv")
+    if chosen == "xlsx" and to_stdout and terminal:
+        raise UsageError("--format xlsx writes a binary workbook, not for a terminal; expected --output FILE.xlsx "
+                         "(or stdout redirected to a file)")
+    return chosen
+
+
+_EXTENSION_OF = {"csv": "csv", "json": "json", "markdown": "md", "xlsx": "xlsx"}
 
 
 def format_cell(cell: Cell) -> str:
@@ -66,12 +93,16 @@ def _percent_ci(value: float, low: float | None, high: float | None) -> str:
     return f"{text} ({round_half_up(low, 1)} to {round_half_up(high, 1)})"
 
 
-def render(result: Any, fmt: str) -> str:
-    """The result (an analysis's typed result, or a laid-out Result) in one of ``FORMATS``, ending with a
-    newline."""
+def render(result: Any, fmt: str) -> str | bytes:
+    """The result (an analysis's typed result, or a laid-out Result) in one of ``FORMATS``: text ending with
+    a newline, or for ``xlsx`` the workbook's bytes."""
     from .views import view
 
     result = view(result)
+    if fmt == "xlsx":
+        from .xlsx import to_xlsx
+
+        return to_xlsx(result)
     if fmt == "csv":
         return to_csv(result)
     if fmt == "json":
@@ -128,19 +159,28 @@ _PADDING = 2  # tabulate's "simple" format: two spaces between columns, two besi
 _MONTHS = re.compile(r"\b(January|February|March|April|June|July|August|September|October|November|December)\b")
 
 
-def _wrap(text: str, width: int, indent: str = "") -> str:
-    """Text wrapped at spaces to ``width``; a word (a number, a code) is never broken."""
+class _IdentifierWrapper(textwrap.TextWrapper):
+    """Also breaks after the underscores of identifiers (``death_or_serious_injury_...``)."""
+
+    wordsep_simple_re = re.compile(r"(\s+|(?<=_)(?=[^\s_]))")
+
+
+def _wrap(text: str, width: int, indent: str = "", identifiers: bool = False) -> str:
+    """Text wrapped at spaces (and, with ``identifiers``, after underscores) to ``width``; a word (a number,
+    a code) is never broken."""
     lines = []
+    wrapper = (_IdentifierWrapper if identifiers else textwrap.TextWrapper)(
+        break_long_words=False, break_on_hyphens=False)
     for line in text.split("\n"):
         lead = line[:len(line) - len(line.lstrip(" "))]
-        lines.append(textwrap.fill(line.strip(" "), max(width, len(lead) + 1), initial_indent=lead,
-                                   subsequent_indent=lead + indent, break_long_words=False,
-                                   break_on_hyphens=False) if line.strip() else line)
+        wrapper.width, wrapper.initial_indent, wrapper.subsequent_indent = max(width, len(lead) + 1), lead, lead + indent
+        lines.append(wrapper.fill(line.strip(" ")) if line.strip() else line)
     return "\n".join(lines)
 
 
-def _longest_word(texts: list[str]) -> int:
-    return max((len(word) for text in texts for word in text.split()), default=0)
+def _longest_word(texts: list[str], identifiers: bool = False) -> int:
+    split = _IdentifierWrapper.wordsep_simple_re.split if identifiers else str.split
+    return max((len(word.strip()) for text in texts for word in split(text)), default=0)
 
 
 def _widest_line(texts: list[str]) -> int:
@@ -192,9 +232,12 @@ def _fit(headers: list[str], body: list[list[str]], aligns: list[str], width: in
     shrink_text([max(word[c], 20) for c in range(n)])
     shrink_headers([max(head_word[c], cell_w[c] - _PADDING) for c in range(n)])
     shrink_text(word)
+    # Last, identifiers (measure names) after their underscores.
+    shrink_text([_longest_word(cells[c], identifiers=True) + indent[c] for c in range(n)])
     headers = [h if _widest_line([h]) <= head_w[c] else _wrap(h, head_w[c]) for c, h in enumerate(headers)]
-    body = [[t if not text[c] or _widest_line([t]) <= cell_w[c] else _wrap(t, cell_w[c], " " * indent[c])
-             for c, t in enumerate(row)] for row in body]
+    body = [[t if not text[c] or _widest_line([t]) <= cell_w[c] else
+             _wrap(t, cell_w[c], " " * indent[c], identifiers=cell_w[c] < word[c]) for c, t in enumerate(row)]
+            for row in body]
     return headers, body
 
 
