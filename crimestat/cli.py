@@ -11,7 +11,6 @@ from pathlib import Path
 
 import click
 
-from . import periods
 from .errors import CrimestatError
 from .output import write_output
 from .render import FORMATS, choose_format, render
@@ -25,6 +24,8 @@ class YearMonth(click.ParamType):
     def convert(self, value, param, ctx):
         if isinstance(value, date):
             return value
+        from . import periods  # here: `--help` and `forces` need not import it (calendar, locale)
+
         option = param.opts[0] if param is not None and param.opts else "--to"
         try:
             return periods.parse_month(value, option.lstrip("-").replace("-", "_"))
