@@ -118,9 +118,11 @@ class OutcomeComparison:
         for mix in (self.force_mix, self.england_and_wales_mix):
             name = ENGLAND_AND_WALES if mix.area_code == ENGLAND_AND_WALES_CODE else self.force.name
             for share in mix.shares:
+                # The type's label (free text, with commas) is not put in a coded column: the measure names
+                # the type, and data/outcome_types.csv (or the table) gives its label.
                 rows.append(Row(mix.area_code, name, f"outcome_type_{share.outcome_type}", "percent", self.period_end,
                                 value=share.percent, numerator=share.count, denominator=mix.total,
-                                verdict=share.label, comparator=self.group or "", note=mix.note))
+                                comparator=self.group or "", note=mix.note))
         return rows
 
     def to_frame(self):
