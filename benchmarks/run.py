@@ -1,0 +1,259 @@
+"""Issue 17's performance table: each piece of work against its floor, as ratios measured in one run.
+
+    python benchmarks/run.py                      # the table, then the police.uk ingest table at 1M rows
+    python benchmarks/run.py --rounds 11 --no-ingest
+    python benchmarks/run.py --workbook           # also the first read from .xlsx (builds it, ~1 min)
+    python benchmarks/run.py --pythonpath DIR     # measure another checkout (e.g. `git archive` of a commit)
+
+Every command is a fresh process (`python -m crimestat ...`, so start-up is part of the work, as a user
+sees it). The commands are run in rounds, one run of each per round, each round starting one command later
+than the previous one, so that load from other processes on the machine falls on all of them alike; a
+row's ratio is the median of its work over the median of its floor. The floors are `python -c pass`
+(start-up of the interpreter) and `python -c "import pandas"`.
+
+"Warm" means the data cache (``$CRIMESTAT_CACHE_DIR``, a fresh folder for the run) already holds the
+parsed release, as on every run after the first; "first read" runs with ``CRIMESTAT_NO_CACHE=1``, so the
+Home Office CSV.gz (321,893 rows) and the other files are parsed and checked on every run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# Commands run from an empty folder: `python -m` puts the working folder first on sys.path, which would
+# shadow --pythonpath with the checkout the script was started from.
+NEUTRAL = tempfile.mkdtemp(prefix="crimestat-run-cwd-")
+RELEASE = "home-office-2026-04"
+
+
+@dataclass
+class Work:
+    name: str
+    command: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+    before_each: Callable[[], None] | None = None
+    times: list[float] = field(default_factory=list)
+    available: bool = True
+    why: str = ""
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+
+@dataclass
+class Row:
+    work: str
+    floor: str
+    target: float | None
+    before: str  # the ratio issue 17 measured before this work, as text ("" when not measured)
+
+
+ROWS = [
+    Row("compare", "pandas", 0.6, "1.00"),
+    Row("trend", "pandas", 0.6, ""),
+    Row("rank", "pandas", 0.6, ""),
+    Row("compare", "pass", None, "16.4"),
+    Row("help", "pass", 2.0, "3.4"),
+    Row("forces", "pass", 2.0, ""),
+    Row("first", "pandas", 3.0, "2.2"),
+    Row("first_xlsx", "pandas", None, ""),
+    Row("compare_all", "compare", 2.0, ""),
+    Row("report_html", "pandas", 1.5, "2.2"),
+    Row("report_html_drawn", "pandas", None, ""),
+]
+
+LABELS = {
+    "pass": 'python -c pass',
+    "pandas": 'python -c "import pandas"',
+    "compare": "compare --force warwickshire (warm)",
+    "trend": "trend --force warwickshire (warm)",
+    "rank": "rank (warm)",
+    "help": "crimestat --help",
+    "forces": "crimestat forces",
+    "first": "first read of the release + compare",
+    "first_xlsx": "first read, crime table as .xlsx + compare",
+    "compare_all": "compare --force all (warm)",
+    "report_html": "report --format html (warm)",
+    "report_html_drawn": "report --format html (warm data, chart drawn)",
+}
+
+
+def run_once(work: Work, base_env: dict[str, str]) -> None:
+    if work.before_each is not None:
+        work.before_each()
+    env = dict(base_env, **work.env)
+    start = time.perf_counter()
+    done = subprocess.run(work.command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=NEUTRAL)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"{work.name} failed (exit {done.returncode}): {' '.join(work.command)}\n"
+                         f"{done.stderr.decode(errors='replace')[-800:]}")
+    work.times.append(elapsed)
+
+
+def build_workbook_release(folder: Path) -> Path:
+    """A data folder whose release has the crime table as a .xlsx workbook, one sheet per financial year."""
+    import gzip
+    import io
+
+    import openpyxl
+    import pandas as pd
+
+    release = ROOT / "sample_data" / "releases" / RELEASE
+    target = folder / "releases" / f"{RELEASE}-xlsx"
+    if (target / "release.json").exists():
+        return folder
+    target.mkdir(parents=True, exist_ok=True)
+    manifest = json.loads((release / "release.json").read_text())
+    crime = next(f for f in manifest["files"] if f["role"] == "crime")
+    frame = pd.read_csv(io.BytesIO(gzip.decompress((release / crime["path"]).read_bytes())), dtype=str,
+                        keep_default_na=False)
+    book = openpyxl.Workbook(write_only=True)
+    for year, rows in frame.groupby("Financial Year", sort=True):
+        sheet = book.create_sheet(year.replace("/", "_"))
+        sheet.append(list(frame.columns))
+        for record in rows.itertuples(index=False):
+            values = list(record)
+            values[1], values[-1] = int(values[1]), int(values[-1])
+            sheet.append(values)
+    workbook = target / (Path(Path(crime["path"]).stem).stem + ".xlsx")
+    book.save(workbook)
+    for entry in manifest["files"]:
+        if entry is crime:
+            entry["path"] = workbook.name
+            entry["sha256"] = hashlib.sha256(workbook.read_bytes()).hexdigest()
+        else:
+            shutil.copy(release / entry["path"], target / entry["path"])
+    manifest["name"] = f"{RELEASE}-xlsx"
+    (target / "release.json").write_text(json.dumps(manifest, indent=2))
+    return folder
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=9, help="Runs of each command (medians compared).")
+    parser.add_argument("--pythonpath", help="Import crimestat from this folder (another checkout).")
+    parser.add_argument("--workbook", action="store_true", help="Also time the first read from .xlsx.")
+    parser.add_argument("--keep", help="Folder for the built workbook release (reused when present).")
+    parser.add_argument("--no-ingest", action="store_true", help="Skip benchmarks/ingest.py at 1M rows.")
+    args = parser.parse_args()
+
+    py = sys.executable
+    cache = Path(tempfile.mkdtemp(prefix="crimestat-run-cache-"))
+    # Bytecode as an installed package has it (pip compiles .pyc files on install): a private cache
+    # folder, filled by the warming runs, even where PYTHONDONTWRITEBYTECODE is set (as on this project's
+    # machine, where every run would otherwise compile crimestat's modules from source, some 30-50 ms).
+    pycache = Path(tempfile.mkdtemp(prefix="crimestat-run-pyc-"))
+    base_env = dict(os.environ, CRIMESTAT_CACHE_DIR=str(cache), PYTHONPYCACHEPREFIX=str(pycache))
+    for name in ("CRIMESTAT_NO_CACHE", "PYTHONDONTWRITEBYTECODE"):
+        base_env.pop(name, None)
+    if args.pythonpath:
+        base_env["PYTHONPATH"] = args.pythonpath
+    cs = [py, "-m", "crimestat"]
+
+    def forget_charts() -> None:
+        for entry in cache.glob("trend-svg-*"):
+            entry.unlink()
+
+    works = {
+        "pass": Work("pass", [py, "-c", "pass"]),
+        "pandas": Work("pandas", [py, "-c", "import pandas"]),
+        "help": Work("help", cs + ["--help"]),
+        "forces": Work("forces", cs + ["forces", "--format", "csv"]),
+        "compare": Work("compare", cs + ["compare", "--force", "warwickshire", "--format", "csv"]),
+        "trend": Work("trend", cs + ["trend", "--force", "warwickshire", "--format", "csv"]),
+        "rank": Work("rank", cs + ["rank", "--format", "csv"]),
+        "compare_all": Work("compare_all", cs + ["compare", "--force", "all", "--format", "csv"]),
+        "report_html": Work("report_html", cs + ["report", "--force", "warwickshire", "--format", "html"]),
+        "report_html_drawn": Work("report_html_drawn", cs + ["report", "--force", "warwickshire", "--format",
+                                                             "html"], before_each=forget_charts),
+        "first": Work("first", cs + ["compare", "--force", "warwickshire", "--format", "csv"],
+                      env={"CRIMESTAT_NO_CACHE": "1"}),
+    }
+    if args.workbook:
+        keep = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="crimestat-run-xlsx-"))
+        print("building the .xlsx release ...", file=sys.stderr, flush=True)
+        data = build_workbook_release(keep)
+        works["first_xlsx"] = Work("first_xlsx", cs + ["compare", "--force", "warwickshire", "--format", "csv",
+                                                       "--data-dir", str(data), "--release", f"{RELEASE}-xlsx"],
+                                   env={"CRIMESTAT_NO_CACHE": "1"})
+    else:
+        works["first_xlsx"] = Work("first_xlsx", [], available=False, why="not measured (run with --workbook)")
+
+    # Warm the caches (data and bytecode), and find out which commands this checkout has.
+    for work in list(works.values()) * 2:
+        if not work.available:
+            continue
+        done = subprocess.run(work.command, capture_output=True, env=dict(base_env, **work.env), cwd=NEUTRAL)
+        if done.returncode != 0:
+            if work.name == "compare_all":
+                work.available, work.why = False, "not available (no `compare --force all` in this checkout)"
+                continue
+            raise SystemExit(f"{work.name} failed: {done.stderr.decode(errors='replace')[-800:]}")
+
+    order = [w for w in works.values() if w.available]
+    for round_number in range(args.rounds):
+        shift = round_number % len(order)
+        for work in order[shift:] + order[:shift]:
+            run_once(work, base_env)
+
+    versions = []
+    for package in ("numpy", "pandas", "pyarrow", "matplotlib", "click"):
+        try:
+            from importlib.metadata import version
+
+            versions.append(f"{package} {version(package)}")
+        except Exception:  # noqa: BLE001 - a missing package is just not listed
+            pass
+    commit = subprocess.run(["git", "-C", args.pythonpath or str(ROOT), "rev-parse", "--short", "HEAD"],
+                            capture_output=True, text=True).stdout.strip() or "not a git checkout"
+    print(f"machine: {os.cpu_count()} cores, {platform.system()} {platform.machine()}, Python "
+          f"{platform.python_version()}; {', '.join(versions)}")
+    print(f"crimestat: {args.pythonpath or ROOT} ({commit}); {args.rounds} rounds, medians; "
+          f"cache {cache}")
+    print()
+    spread = {name: (min(w.times), max(w.times)) for name, w in works.items() if w.times}
+    print(f"{'work':48} {'compared with':28} {'median':>8} {'ratio':>6} {'target':>7} {'before':>7}")
+    for row in ROWS:
+        work, floor = works[row.work], works[row.floor]
+        target = f"<= {row.target:g}" if row.target is not None else "report"
+        if not work.available:
+            print(f"{LABELS[row.work]:48} {LABELS[row.floor]:28} {'':>8} {'':>6} {target:>7} {row.before:>7}  "
+                  f"{work.why}")
+            continue
+        ratio = work.median / floor.median
+        met = "" if row.target is None else ("  met" if ratio <= row.target else "  NOT met")
+        print(f"{LABELS[row.work]:48} {LABELS[row.floor]:28} {work.median:7.3f}s {ratio:6.2f} {target:>7} "
+              f"{row.before:>7}{met}")
+    print()
+    print("floors and spread (min-max of the runs): " + "; ".join(
+        f"{name} {low:.3f}-{high:.3f}s" for name, (low, high) in spread.items()))
+    shutil.rmtree(cache, ignore_errors=True)
+    shutil.rmtree(pycache, ignore_errors=True)
+
+    if not args.no_ingest:
+        print("\npolice.uk ingest (benchmarks/ingest.py --sizes 1000000 --repeats 3 --no-huge):", flush=True)
+        env = dict(os.environ, **({"PYTHONPATH": args.pythonpath} if args.pythonpath else {}))
+        done = subprocess.run([py, str(ROOT / "benchmarks" / "ingest.py"), "--sizes", "1000000", "--repeats", "3",
+                               "--no-huge"], env=env)
+        if done.returncode != 0:
+            print(f"  benchmarks/ingest.py failed (exit {done.returncode})")
+
+
+if __name__ == "__main__":
+    main()
