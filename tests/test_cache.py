@@ -111,31 +111,32 @@ def test_a_new_version_of_a_file_replaces_its_entry(cache, tmp_path):
     crime = tmp_path / "crime.csv"
     shutil.copy(CRIME, crime)
     warwickshire_total(crime)
-    first = sorted(p.name for p in cache.glob("ons-*"))
+    first = sorted(p.name for p in cache.glob("ons-*.entry"))
     row = b"30-06-2014,Warwickshire,West Midlands,Robbery,"
     crime.write_bytes(crime.read_bytes().replace(row + b"240", row + b"241"))
     assert warwickshire_total(crime) == 27651 + 1
-    second = sorted(p.name for p in cache.glob("ons-*"))
+    second = sorted(p.name for p in cache.glob("ons-*.entry"))
     assert len(first) == len(second) == 1 and first != second
     assert warwickshire_total(CRIME) == 27651  # another file has a slot of its own
-    assert len(list(cache.glob("ons-*"))) == 2
+    assert len(list(cache.glob("ons-*.entry"))) == 2
 
 
 def test_flipped_bits_are_detected_and_the_file_read_again(cache):
     """Issue 16 class 7: an entry is checked against its SHA-256; a damaged one never gives a figure."""
     assert warwickshire_total(CRIME) == 27651
-    (entry,) = cache.glob("ons-*")
+    (entry,) = cache.glob("ons-*.entry")
     data = bytearray(entry.read_bytes())
     data[len(data) // 2] ^= 0x01
     entry.write_bytes(bytes(data))
     assert warwickshire_total(CRIME) == 27651
-    assert entry.exists() or list(cache.glob("ons-*"))
+    assert entry.exists() or list(cache.glob("ons-*.entry"))
 
 
 def test_entries_are_data_not_pickles_and_private(cache):
     warwickshire_total(CRIME)
-    for entry in cache.iterdir():
-        assert entry.read_bytes().startswith(b"crimestat-cache 2\n")
+    for entry in cache.iterdir():  # entries, and the empty markers that say an entry's warnings were shown
+        assert entry.read_bytes().startswith(b"crimestat-cache 2\n") or (
+            entry.name.endswith(".entry.shown") and entry.stat().st_size == 0)
         assert entry.stat().st_mode & 0o077 == 0
     assert cache.stat().st_mode & 0o077 == 0
 
@@ -144,7 +145,7 @@ def test_a_planted_entry_open_to_others_is_not_read(cache):
     from crimestat.loaders.cache import decode, encode
 
     assert warwickshire_total(CRIME) == 27651
-    (entry,) = cache.glob("ons-*")
+    (entry,) = cache.glob("ons-*.entry")
     table, coverage = decode(entry.read_bytes())[0]
     table.cube[:] = 1  # plausible wrong figures, properly checksummed
     entry.write_bytes(encode(((table, coverage), [])))
@@ -204,4 +205,4 @@ def test_a_file_replaced_during_the_load_is_not_stored_under_the_old_key(cache, 
         return "figures"
 
     assert cache_module.cached("ons-test", crime, load) == "figures"
-    assert not list(cache.glob("ons-*"))
+    assert not list(cache.glob("ons-*.entry"))

@@ -13,7 +13,8 @@ WARNING_2017 = (
 )
 
 
-def test_compare_table_exact(run):
+def test_compare_table_exact(run, tmp_path, monkeypatch):
+    monkeypatch.setenv("CRIMESTAT_CACHE_DIR", str(tmp_path))  # a first read of the file: its quirk is warned about
     result = run("compare", "--release", "ons-2019", "--force", "warwickshire", "--to", "2014-06", "--format", "table",
                  "--data-dir", SAMPLE)
     assert result.exit_code == 0
