@@ -577,8 +577,9 @@ def ingest():
 @ingest.command("police-uk")
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--workers", type=click.IntRange(1, 64), help="Processes to count files with (default: all cores).")
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True,
-              help="Output format: the counts are data for other programs.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]),
+              help="Output format: the counts are data for other programs (default: from --output's extension, "
+                   ".csv or .json; else csv).")
 @click.option("--output", "-o", metavar="FILE", help="Write to FILE (atomically) instead of stdout.")
 @click.option("--quiet", "-q", is_flag=True, help="Print no summary or warnings, only errors.")
 def ingest_police_uk(paths, workers, fmt, output, quiet):
@@ -592,6 +593,9 @@ def ingest_police_uk(paths, workers, fmt, output, quiet):
 
     if quiet:
         _setup_logging(True)
+    fmt = choose_format(fmt, output, terminal=False) if fmt or output else "csv"  # before any counting
+    if fmt not in ("csv", "json"):
+        raise click.UsageError(f"--output {output}: ingest writes csv or json (.csv or .json)")
     registry = load_forces()
     progress = _progress_bar if sys.stderr.isatty() else None
     counts = count_archive(list(paths), registry, workers, progress)
@@ -617,9 +621,9 @@ def _progress_bar(done: int, total: int) -> None:
 @click.option("--force", "-f", "force", required=True, multiple=True,
               help="Force name, alias or ONS code, any case; repeat for several, or 'all' (with --output-dir).")
 @click.option("--to", type=YEAR_MONTH, help="End of the 12 months, YYYY-MM (default: the latest in the data).")
-@click.option("--format", "fmt", type=click.Choice(["markdown", "html"]), default="markdown", show_default=True,
+@click.option("--format", "fmt", type=click.Choice(["markdown", "html"]),
               help="Markdown (the chart as a PNG beside the --output file, or at --chart) or one self-contained "
-                   "HTML page.")
+                   "HTML page (default: from --output's extension, .md or .html; else markdown).")
 @click.option("--output", "-o", metavar="FILE", help="Write to FILE (atomically) instead of stdout.")
 @click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Write one report per force into this folder (FORCE-YYYY-MM.md or .html).")
@@ -637,6 +641,7 @@ def report(force, to, fmt, output, output_dir, chart, quiet, paths):
 
     if quiet:
         _setup_logging(True)
+    fmt = _report_format(fmt, output)
     data = load_dataset(paths)
     forces = resolve_forces(data.registry, force)
     if len(forces) > 1 and output_dir is None:
@@ -652,6 +657,15 @@ def report(force, to, fmt, output, output_dir, chart, quiet, paths):
             _write_report(data, one, to, indicators, fmt, str(name), None, quiet)
         return
     _write_report(data, forces[0], to, indicators, fmt, output, chart, quiet)
+
+
+def _report_format(fmt: str | None, output: str | None) -> str:
+    """markdown or html: as asked, else as --output's extension says; a contradiction is a usage error."""
+    implied = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}.get(
+        Path(output).suffix.lower()) if output and output != "-" else None
+    if fmt is not None and implied is not None and fmt != implied:
+        raise click.UsageError(f"--format {fmt} does not match --output {output}, whose extension means {implied}")
+    return fmt or implied or "markdown"
 
 
 def _write_report(data, force, to, indicators, fmt, output, chart, quiet) -> None:

@@ -108,3 +108,17 @@ def test_a_known_quirk_is_shown_once_per_file_version_then_only_with_verbose(tmp
     assert stderr().startswith("crimestat: warning: ") and "'30-12-2017'" in stderr("-v")
     assert stderr() == ""
     assert stderr("--verbose").startswith("crimestat: warning (shown before for this file): ")
+
+
+def test_report_and_ingest_take_the_format_from_the_output_name(run, tmp_path):
+    from conftest import SAMPLE
+
+    page = tmp_path / "kent.html"
+    assert run("report", "--force", "kent", "--output", page, "-q").exit_code == 0
+    assert page.read_text().startswith("<!DOCTYPE html>")
+    clash = run("report", "--force", "kent", "--output", page, "--format", "markdown", "-q")
+    assert clash.exit_code == 2 and "does not match --output" in clash.stderr
+    counts = tmp_path / "counts.json"
+    assert run("ingest", "police-uk", SAMPLE / "police-uk/2014-06", "--output", counts, "-q").exit_code == 0
+    assert counts.read_text().lstrip().startswith("{")
+    assert run("ingest", "police-uk", SAMPLE / "police-uk/2014-06", "--output", tmp_path / "c.xlsx").exit_code == 2
