@@ -30,7 +30,7 @@ def test_exit_codes():
 def test_data_on_stdout_messages_on_stderr():
     done = shell(["compare", "--release", "ons-2019", "--force", "warwickshire", "--to", "2014-06", "--verbose"])
     assert done.stdout.startswith("area_code,area,measure,")
-    assert done.stderr.startswith("crimestat: warning: ")
+    assert done.stderr.startswith("crimestat: warning")
     bad = shell(["compare", "--release", "ons-2019", "--force", "nowhere"])
     assert bad.stdout == "" and bad.stderr.startswith("crimestat: error: unknown force 'nowhere'")
 
