@@ -4,6 +4,7 @@
     python benchmarks/run.py --rounds 11 --no-ingest
     python benchmarks/run.py --workbook           # also the first read from .xlsx (builds it, ~1 min)
     python benchmarks/run.py --pythonpath DIR     # measure another checkout (e.g. `git archive` of a commit)
+    python benchmarks/run.py --before DIR         # this checkout and another, interleaved in the same rounds
 
 Every command is a fresh process (`python -m crimestat ...`, so start-up is part of the work, as a user
 sees it). The commands are run in rounds, one run of each per round, each round starting one command later
@@ -151,6 +152,8 @@ def main() -> None:
     parser.add_argument("--workbook", action="store_true", help="Also time the first read from .xlsx.")
     parser.add_argument("--keep", help="Folder for the built workbook release (reused when present).")
     parser.add_argument("--no-ingest", action="store_true", help="Skip benchmarks/ingest.py at 1M rows.")
+    parser.add_argument("--before", help="Also time the checkout in this folder, in the same rounds (its own "
+                                         "data cache), and show its ratios beside the new ones.")
     args = parser.parse_args()
 
     py = sys.executable
@@ -195,13 +198,27 @@ def main() -> None:
     else:
         works["first_xlsx"] = Work("first_xlsx", [], available=False, why="not measured (run with --workbook)")
 
+    if args.before:
+        cache_before = Path(tempfile.mkdtemp(prefix="crimestat-run-cache-before-"))
+
+        def forget_charts_before() -> None:
+            for entry in cache_before.glob("trend-svg-*"):
+                entry.unlink()
+
+        for name, work in list(works.items()):
+            if name in ("pass", "pandas") or not work.available:
+                continue
+            works[f"{name}@before"] = Work(f"{name}@before", work.command, dict(
+                work.env, PYTHONPATH=args.before, CRIMESTAT_CACHE_DIR=str(cache_before)),
+                forget_charts_before if work.before_each else None)
+
     # Warm the caches (data and bytecode), and find out which commands this checkout has.
     for work in list(works.values()) * 2:
         if not work.available:
             continue
         done = subprocess.run(work.command, capture_output=True, env=dict(base_env, **work.env), cwd=NEUTRAL)
         if done.returncode != 0:
-            if work.name == "compare_all":
+            if work.name.startswith("compare_all"):
                 work.available, work.why = False, "not available (no `compare --force all` in this checkout)"
                 continue
             raise SystemExit(f"{work.name} failed: {done.stderr.decode(errors='replace')[-800:]}")
@@ -228,7 +245,10 @@ def main() -> None:
           f"cache {cache}")
     print()
     spread = {name: (min(w.times), max(w.times)) for name, w in works.items() if w.times}
-    print(f"{'work':48} {'compared with':28} {'median':>8} {'ratio':>6} {'target':>7} {'before':>7}")
+    if args.before:
+        print(f"before: {args.before}, timed in the same rounds")
+    print(f"{'work':48} {'compared with':28} {'median':>8} {'ratio':>6} {'target':>7} {'before':>7}"
+          + (f" {'measured before':>16}" if args.before else ""))
     for row in ROWS:
         work, floor = works[row.work], works[row.floor]
         target = f"<= {row.target:g}" if row.target is not None else "report"
@@ -238,8 +258,14 @@ def main() -> None:
             continue
         ratio = work.median / floor.median
         met = "" if row.target is None else ("  met" if ratio <= row.target else "  NOT met")
+        old = ""
+        if args.before:
+            earlier = works.get(f"{row.work}@before")
+            base = works.get(f"{row.floor}@before", floor)
+            old = f" {earlier.median / base.median:16.2f}" if earlier is not None and earlier.available and \
+                base.available else f" {'not available':>16}"
         print(f"{LABELS[row.work]:48} {LABELS[row.floor]:28} {work.median:7.3f}s {ratio:6.2f} {target:>7} "
-              f"{row.before:>7}{met}")
+              f"{row.before:>7}{old}{met}")
     print()
     print("floors and spread (min-max of the runs): " + "; ".join(
         f"{name} {low:.3f}-{high:.3f}s" for name, (low, high) in spread.items()))
