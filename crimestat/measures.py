@@ -182,7 +182,10 @@ class MeasureCounts:
             return Count(None, why)
         columns = [table._category[c] for c in categories if c in table._category]
         values = cells[columns]
-        return Count(int(np.where(values == MISSING, 0, values).sum()))
+        total = int(np.where(values == MISSING, 0, values).sum())
+        if total < 0:
+            return Count(None, f"the source gives a negative total ({total}), a net recording adjustment, not a count")
+        return Count(total)
 
     def _england_and_wales(self, measure: str, period: date) -> Count:
         missing = [c for c in self.territorial if c not in self._areas]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+from datetime import date
 import io
 import os
 import re
@@ -53,7 +54,13 @@ YEAR_SHEET = re.compile(r"^\d{4}[-_]\d{2}$")
 _NOT_DATA_SHEET = re.compile(r"cover|note|contents", re.IGNORECASE)
 _YEAR = re.compile(r"^(\d{4})/(\d{2})$")
 _QUARTERS = {"1": 1, "2": 2, "3": 3, "4": 4}
-_WHOLE = r"[+-]?\d{1,15}"  # 15 digits at most: anything longer is refused as too large to be real
+_WHOLE = r"[+-]?[0-9]{1,15}"  # ASCII digits only ('١٢' and full-width digits are not a count)
+# A quarter's count for one force and offence code outside these bounds is refused as implausible: all crime
+# in England and Wales is about 6 million a year, and the April 2026 release ranges from -268 (recording
+# corrections) to 246,973 (UK Finance, one quarter).
+COUNT_BOUNDS = (-10_000, 10_000_000)
+# Financial years a release can hold: the series starts in 2002/03, and no year can start in the future.
+FIRST_YEAR = 2000
 _GZIP_MAGIC = b"\x1f\x8b"
 COUNT_WHAT = "a whole number of offences"
 
@@ -306,8 +313,12 @@ class _Column:
     @classmethod
     def of(cls, series: pd.Series) -> _Column:
         codes, uniques = pd.factorize(series, use_na_sentinel=False)
-        values = np.array([str(u).strip() for u in uniques], dtype=object)
-        return cls(np.asarray(codes, dtype="int64"), values)
+        # Values equal once trimmed share one code: ' 30C' and '30C' are one offence code, so a row repeated
+        # with a space added is a duplicate, not a second count.
+        merged, values = pd.factorize(pd.Series([str(u).strip() for u in uniques], dtype=object),
+                                      use_na_sentinel=False)
+        return cls(np.asarray(merged, dtype="int64")[np.asarray(codes, dtype="int64")],
+                   np.asarray(values, dtype=object))
 
     def rows_where(self, bad: set[int]) -> np.ndarray:
         """The row indices whose value is one of the ``bad`` distinct values."""
@@ -342,9 +353,11 @@ def _tidy(raw: _Raw, registry: Registry) -> pd.DataFrame:
     valid = ~(np.isnan(start) | np.isnan(quarter_number) | (area == "") | np.isin(code.codes, list(empty_code)))
     if keep is not None:
         valid &= ~blank
+    _bounds(raw, count, valid)
     _duplicates(raw, valid, force, year, quarter, code, area)
     if raw.problems:
         raise BadValueError(_sorted(raw.problems))
+    _complete_quarters(raw, valid, start, quarter_number, area, code, registry)
 
     rows = np.flatnonzero(valid) if not valid.all() else slice(None)
     # Quarter q of financial year Y ends in month Y*12 + 2 + 3q (0-based months: q1 -> June of Y).
@@ -381,8 +394,12 @@ def _financial_years(raw: _Raw, years: _Column, keep: np.ndarray | None) -> np.n
     reasons: dict[int, str] = {}
     for i, text in enumerate(years.values):
         match = _YEAR.match(text)
-        if match and (int(match.group(1)) + 1) % 100 == int(match.group(2)):
+        if match and (int(match.group(1)) + 1) % 100 == int(match.group(2)) and \
+                FIRST_YEAR <= int(match.group(1)) <= date.today().year:
             starts[i] = float(match.group(1))
+        elif match and (int(match.group(1)) + 1) % 100 == int(match.group(2)):
+            reasons[i] = (f"'{text}' is outside the years police recorded crime can cover; expected a financial "
+                          f"year from {FIRST_YEAR}/{(FIRST_YEAR + 1) % 100:02d} to this year's")
         elif not text:
             reasons[i] = "empty value; expected a financial year such as 2013/14"
         elif match:
@@ -453,6 +470,57 @@ def _counts(raw: _Raw, counts: pd.Series) -> np.ndarray:
         else:
             values[i] = int(parsed)
     return values
+
+
+def _bounds(raw: _Raw, count: np.ndarray, valid: np.ndarray) -> None:
+    low, high = COUNT_BOUNDS
+    for row in np.flatnonzero(valid & ((count < low) | (count > high)))[:20]:
+        raw.problem(int(row), f"{int(count[row]):,} is not a plausible count for one force, quarter and offence code; "
+                    f"expected {low:,} to {high:,} (negative counts are small recording corrections)",
+                    raw.count_column)
+
+
+MIN_FORCES_FOR_COMPLETENESS = 10
+
+
+def _complete_quarters(raw: _Raw, valid: np.ndarray, start: np.ndarray, quarter: np.ndarray, area: np.ndarray,
+                       code: _Column, registry: Registry) -> None:
+    """A force's quarter must list every offence code that all the other forces list in that quarter.
+
+    The published tables give every territorial force a row for every offence code in every quarter (zeros
+    included), so a force-quarter short of codes the others all have is a file cut short at a line end, or
+    rows lost: its totals would be silently partial. Checked where at least ten territorial forces have the
+    quarter (a user's extract of a few forces is left alone).
+    """
+    territorial = {f.code for f in registry.territorial}
+    rows = np.flatnonzero(valid & np.isin(area, list(territorial)))
+    if not len(rows):
+        return
+    frame = pd.DataFrame({"quarter": start[rows] * 10 + quarter[rows], "area": area[rows],
+                          "code": code.codes[rows], "row": rows}).drop_duplicates(["quarter", "area", "code"])
+    problems = 0
+    for quarter_key, block in frame.groupby("quarter", sort=True):
+        forces = block["area"].nunique()
+        if forces < MIN_FORCES_FOR_COMPLETENESS:
+            continue
+        held = block.groupby("code")["area"].nunique()
+        for area_code, own in block.groupby("area"):
+            # Codes every other force has but this one lacks.
+            missing = sorted(set(held.index[held == forces - 1]) - set(own["code"]))
+            if not missing:
+                continue
+            names = [str(code.values[c]) for c in missing]
+            first = int(own["row"].min())
+            year = int(quarter_key) // 10
+            raw.problem(first, f"{registry.by_code(str(area_code)).name}, {year}/{(year + 1) % 100:02d} quarter "
+                        f"{int(quarter_key) % 10} lacks {len(names)} offence code{'s' if len(names) != 1 else ''} "
+                        f"that every other force has ({', '.join(names[:5])}{', ...' if len(names) > 5 else ''}): "
+                        "the file may be cut short or rows lost; expected a row for every offence code", None)
+            problems += 1
+            if problems >= 20:
+                break
+    if raw.problems:
+        raise BadValueError(_sorted(raw.problems))
 
 
 def _duplicates(raw: _Raw, valid: np.ndarray, force: _Column, year: _Column, quarter: _Column, code: _Column,
