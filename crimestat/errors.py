@@ -58,6 +58,10 @@ class UnknownMeasureError(UsageError):
     """A measure name that the classification does not define."""
 
 
+class NoCompletePeriodError(CrimestatError):
+    """The data given hold no complete 12-month period at all: a data problem (exit 1), not a usage one."""
+
+
 class OutputError(CrimestatError):
     """The output file could not be written (permissions, a full disk)."""
 

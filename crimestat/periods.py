@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from .errors import PeriodNotCoveredError
+from .errors import NoCompletePeriodError, PeriodNotCoveredError
 
 _DMY = re.compile(r"^(\d{1,2})[-/](\d{1,2})[-/](\d{4})$")
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
@@ -127,7 +127,7 @@ def resolve(requested: date | None, periods: Sequence[date], what: str = "to",
         requested = as_period(requested)
     value = f"{requested:%Y-%m}" if requested is not None else None
     if not periods:
-        raise PeriodNotCoveredError(f"the {data_name} hold no complete 12-month period" +
+        raise NoCompletePeriodError(f"the {data_name} hold no complete 12-month period" +
                                     (f"; {explain(requested)}" if explain else ""),
                                     parameter=what if requested is not None else None, value=value)
     if requested is None:

@@ -245,3 +245,52 @@ def test_source_records_recognise_headers_as_the_loaders_do():
               "Offence Subgroup", "Offence Code", "Number of Offences"]
     assert ho_source._recognise(header) and home_office.looks_like_home_office_crime(header)
     assert ho_source._recognise(header[:-1] + ["Offence Count"])
+
+
+# Found by hostile testing of the whole release (each gave a wrong figure with exit 0 before).
+
+def _release_text() -> str:
+    import gzip
+
+    from conftest import SAMPLE
+
+    path = SAMPLE / "releases/home-office-2026-04/prc-pfa-mar2013-onwards-tables-230426.csv.gz"
+    return gzip.decompress(path.read_bytes()).decode()
+
+
+def test_a_release_cut_at_a_line_end_is_an_error_naming_the_short_quarter(tmp_path):
+    from crimestat.errors import BadValueError
+    from crimestat.loaders.forces import load_forces
+    from crimestat.loaders.home_office import load_home_office_crime
+
+    lines = _release_text().splitlines(True)
+    path = tmp_path / "cut.csv"
+    path.write_text("".join(lines[:160000]))  # ends with a line break: only the check of codes can tell
+    with pytest.raises(BadValueError) as err:
+        load_home_office_crime(path, load_forces())
+    assert "lacks 42 offence codes that every other force has" in str(err.value)
+    assert "Hampshire, 2019/20 quarter 1" in str(err.value)
+
+
+def test_a_repeated_row_with_a_space_is_a_duplicate_and_absurd_counts_are_refused(tmp_path):
+    from crimestat.errors import BadValueError
+    from crimestat.loaders.forces import load_forces
+    from crimestat.loaders.home_office import load_home_office_crime
+
+    text = _release_text()
+    row = next(line for line in text.splitlines() if line.startswith("2025/26,1,Warwickshire,")
+               and ",30C," in line)
+    (tmp_path / "dup.csv").write_text(text + row.replace(",30C,", ", 30C,") + "\n")
+    with pytest.raises(BadValueError) as err:
+        load_home_office_crime(tmp_path / "dup.csv", load_forces())
+    assert "duplicate row for Warwickshire, 2025/26 quarter 1, offence code '30C'" in str(err.value)
+    big = text.replace(row, row.rsplit(",", 1)[0] + ",99999999999")
+    (tmp_path / "big.csv").write_text(big)
+    with pytest.raises(BadValueError) as err:
+        load_home_office_crime(tmp_path / "big.csv", load_forces())
+    assert "99,999,999,999 is not a plausible count" in str(err.value)
+    future = text.replace(row, row.replace("2025/26", "2099/00", 1))
+    (tmp_path / "future.csv").write_text(future)
+    with pytest.raises(BadValueError) as err:
+        load_home_office_crime(tmp_path / "future.csv", load_forces())
+    assert "'2099/00' is outside the years" in str(err.value)

@@ -79,7 +79,7 @@ def test_bad_outcomes_files_are_one_clear_error(run, name, expected):
 
 def test_a_force_missing_a_quarter_has_no_charge_rate_with_the_reason(run):
     result = run("outcomes", "--force", "warwickshire", "--outcomes", DATA / "outcomes" / "missing-quarter.csv", "-q")
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert "quarter" in result.stderr
 
 
@@ -100,3 +100,31 @@ def test_report_uses_the_charge_rate_after_march_2014(run, tmp_path):
     text = out.read_text()
     assert "Kent's charge/summons rate (for crimes excluding fraud) for the 12 months to the end of March 2025 was" in text
     assert "detection rate" not in text.lower()
+
+
+def test_outcomes_rows_that_differ_only_in_how_they_are_written_are_duplicates(run, tmp_path):
+    """Found by hostile testing: a repeated row with its year written 2024 / 25 was counted twice (8.77%
+    instead of 8.19%, exit 0)."""
+    import gzip
+
+    text = gzip.decompress((DATA / "outcomes" / "three-forces.csv.gz").read_bytes()).decode()
+    row = next(line for line in text.splitlines() if line.startswith("2024/25,1,Warwickshire,Theft offences,"))
+    for variant in (row.replace("2024/25", "2024 / 25", 1), row.replace("Theft offences", "theft  offences")):
+        path = tmp_path / "dup.csv"
+        path.write_text(text + variant + "\n")
+        result = run("outcomes", "--force", "warwickshire", "--outcomes", path, "-q")
+        assert result.exit_code == 1 and "duplicate row" in result.stderr
+
+
+def test_implausible_outcome_counts_and_unknown_groups_are_errors(run, tmp_path):
+    import gzip
+
+    text = gzip.decompress((DATA / "outcomes" / "three-forces.csv.gz").read_bytes()).decode()
+    lines = text.splitlines()
+    big = lines[:1] + [lines[1].rsplit(",", 1)[0] + ",99999999999"] + lines[2:]
+    (tmp_path / "big.csv").write_text("\n".join(big) + "\n")
+    result = run("outcomes", "--force", "warwickshire", "--outcomes", tmp_path / "big.csv", "-q")
+    assert result.exit_code == 1 and "not a plausible number of outcomes" in result.stderr
+    (tmp_path / "group.csv").write_text(text.replace("Theft offences", "Theft ofences"))
+    result = run("outcomes", "--force", "warwickshire", "--outcomes", tmp_path / "group.csv", "-q")
+    assert result.exit_code == 1 and "did you mean 'Theft offences'?" in result.stderr

@@ -54,7 +54,19 @@ SUMMED = (*COMMON, SUMMED_COUNT)
 EXPIRED_MARK = "n/a - offence code expired"
 SHEET_NAME = re.compile(r"outcomes[ _]open[ _]data", re.IGNORECASE)
 _YEAR = re.compile(r"^(\d{4})\s*[/-]\s*(\d{2})$")
-_INTEGER = re.compile(r"^-?\d{1,15}$")
+_INTEGER = re.compile(r"^-?[0-9]{1,15}$")  # ASCII digits only
+# One outcome count above this is refused as implausible (all crime in England and Wales is about 6 million a
+# year; the 2024/25 file's largest count is 109,681).
+MAX_COUNT = 10_000_000
+FIRST_YEAR = 2000  # outcomes data start in 2014/15; no financial year can start in the future
+# The Home Office offence groups (as the outcomes data spell them); a group written with other capitals or
+# spaces is read as the group, anything else is an error.
+OFFENCE_GROUPS = (
+    "Criminal damage and arson", "Drug offences", "Fraud offences", "Fraud offences to 2012/13",
+    "Miscellaneous crimes against society", "Possession of weapons offences", "Public order offences",
+    "Robbery", "Sexual offences", "Theft offences", "Violence against the person",
+)
+_GROUP_KEYS = {" ".join(g.lower().split()): g for g in OFFENCE_GROUPS}
 _THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+$")
 # Quarter 1 is April to June: the month and year offset of each quarter's last day.
 _QUARTER_END = {1: (6, 30, 0), 2: (9, 30, 0), 3: (12, 31, 0), 4: (3, 31, 1)}
@@ -298,8 +310,9 @@ def _tidy(frame: pd.DataFrame, lines: np.ndarray, where: _Where, registry: Regis
     for text in pd.unique(pair):
         year_text, quarter_text = text.split("|", 1)
         start = _year_start(year_text)
-        if start is None:
+        if start is None or not FIRST_YEAR <= start <= date.today().year:
             bad_years.add(year_text)
+            start = None
         quarter = int(quarter_text) if quarter_text in ("1", "2", "3", "4") else None
         if quarter is None:
             bad_quarters.add(quarter_text)
@@ -308,7 +321,7 @@ def _tidy(frame: pd.DataFrame, lines: np.ndarray, where: _Where, registry: Regis
             ends[text] = date(start + offset, month, day)
     by_value(YEAR, year_raw, year_raw.isin(bad_years).to_numpy(),
              lambda v: "empty value; expected a financial year such as 2024/25" if not v
-             else f"'{v}' is not a financial year; expected one such as 2024/25")
+             else f"'{v}' is not a financial year outcomes data can cover; expected one such as 2024/25")
     by_value(QUARTER, quarter_raw, quarter_raw.isin(bad_quarters).to_numpy(),
              lambda v: "empty value; expected a financial quarter 1-4" if not v
              else f"'{v}' is not a financial quarter; expected 1, 2, 3 or 4 (quarter 1 is April to June)")
@@ -322,8 +335,11 @@ def _tidy(frame: pd.DataFrame, lines: np.ndarray, where: _Where, registry: Regis
              else f"'{v}' is not a known police force{_suggest(registry, v)}; expected a name or code "
              "from `crimestat forces`")
 
-    group = frame[GROUP].str.strip()
-    by_value(GROUP, group, (group == "").to_numpy(), lambda v: "empty value; expected an offence group")
+    group_raw = frame[GROUP].str.strip()
+    group = group_raw.map(lambda v: _GROUP_KEYS.get(" ".join(v.lower().split()), v))
+    by_value(GROUP, group_raw, ~group.isin(OFFENCE_GROUPS).to_numpy(),
+             lambda v: "empty value; expected an offence group" if not v else
+             f"'{v}' is not a Home Office offence group{_near_group(v)}; expected one of: {', '.join(OFFENCE_GROUPS)}")
     if published:
         code = frame[CODE].str.strip()
         by_value(CODE, code, (code == "").to_numpy(), lambda v: "empty value; expected an offence code")
@@ -361,6 +377,10 @@ def _tidy(frame: pd.DataFrame, lines: np.ndarray, where: _Where, registry: Regis
         scratch = CsvTable(where.file, [], [], [int(lines[r])])  # parse_number words the message
         parse_number(scratch, 0, count_column, frame[count_column].iat[r], what=what)
         problems.extend(where.problem(p.message, p.line, p.column) for p in scratch.problems)
+    for r in np.flatnonzero(counts > MAX_COUNT)[:20]:
+        problems.append(where.problem(f"{int(counts[r]):,} is not a plausible number of outcomes for one force, "
+                                      f"quarter and offence; expected at most {MAX_COUNT:,}", int(lines[r]),
+                                      count_column))
     if not published:
         # Recording corrections, if any, are netted off before the Home Office sums over offence codes:
         # the summed file has no negative counts, so one is a damaged or hand-edited file.
@@ -369,8 +389,9 @@ def _tidy(frame: pd.DataFrame, lines: np.ndarray, where: _Where, registry: Regis
                                           int(lines[r]), count_column))
     # Duplicates are looked for on the cells as written (a force under two of its names included), so
     # that they are reported with every other problem of the file.
-    raw_keys = pd.DataFrame({"year": year_raw, "quarter": quarter_raw, "force": area.fillna(force_raw),
-                             "group": group, "type": type_raw})
+    # Keys compare values as read (2024/25 and 2024-25 are one year; group names in any case are one group).
+    raw_keys = pd.DataFrame({"year": year_raw.map(_year_text), "quarter": quarter_raw,
+                             "force": area.fillna(force_raw), "group": group, "type": type_raw})
     if published:
         raw_keys["code"] = frame[CODE].str.strip()
     _duplicates(raw_keys, lines, where, problems)
@@ -388,7 +409,46 @@ def _tidy(frame: pd.DataFrame, lines: np.ndarray, where: _Where, registry: Regis
     })
     summed = keys.groupby(list(keys.columns[:-1]), as_index=False, sort=True)["count"].sum()
     summed.insert(2, "months", 3)
+    _complete_grid(summed, registry, where, lines)
     return summed[list(COLUMNS)].reset_index(drop=True)
+
+
+MIN_FORCES_FOR_COMPLETENESS = 10
+
+
+def _complete_grid(summed: pd.DataFrame, registry: Registry, where: _Where, lines: np.ndarray) -> None:
+    """Every force-quarter must have every (offence group, outcome type) row that all other forces have.
+
+    The outcomes data list every combination for every force and quarter (zeros included), so one that is
+    short of rows every other force has was cut at a line end or lost rows, and its rates would be silently
+    partial. Checked where at least ten territorial forces have the quarter.
+    """
+    territorial = {f.code for f in registry.territorial}
+    rows = summed[summed["area_code"].isin(territorial)]
+    problems: list[Problem] = []
+    for end, block in rows.groupby("period_end", sort=True):
+        forces = block["area_code"].nunique()
+        if forces < MIN_FORCES_FOR_COMPLETENESS:
+            continue
+        combos = block.groupby(["offence_group", "outcome_type"])["area_code"].nunique()
+        everyone_else = set(combos.index[combos == forces - 1])
+        for area_code, own in block.groupby("area_code"):
+            missing = sorted(everyone_else - set(zip(own["offence_group"], own["outcome_type"])))
+            if missing:
+                shown = "; ".join(f"{g}, type {t}" for g, t in missing[:3])
+                problems.append(Problem(where.file, f"{registry.by_code(str(area_code)).name}, the quarter to "
+                                        f"{pd.Timestamp(end):%B %Y}, lacks {len(missing)} offence group and outcome "
+                                        f"type rows that every other force has ({shown}{'; ...' if len(missing) > 3 else ''}): "
+                                        "the file may be cut short or rows lost; expected a row for each"))
+    if problems:
+        raise _error(problems[:20])
+
+
+def _near_group(value: str) -> str:
+    import difflib
+
+    near = difflib.get_close_matches(value, OFFENCE_GROUPS, n=1, cutoff=0.6)
+    return f" (did you mean '{near[0]}'?)" if near else ""
 
 
 def _negative_totals(keys: pd.DataFrame, counts: np.ndarray, readable: np.ndarray, lines: np.ndarray,
@@ -420,6 +480,12 @@ def _duplicates(keys: pd.DataFrame, lines: np.ndarray, where: _Where, problems: 
         problems.append(where.problem(
             f"duplicate row for the same force, {row['year']} quarter {row['quarter']}, {what} and outcome type "
             f"{row['type']} (first on {where.unit} {first_of.iat[r]}); expected one row each", int(lines[r]), None))
+
+
+def _year_text(text: str) -> str:
+    """A financial year written the one way ('2024 / 25' and '2024-25' are '2024/25'), for comparing rows."""
+    start = _year_start(text)
+    return f"{start}/{(start + 1) % 100:02d}" if start is not None else text
 
 
 def _year_start(text: str) -> int | None:
