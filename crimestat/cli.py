@@ -76,6 +76,11 @@ class Group(click.Group):
         try:
             return super().invoke(ctx)
         except CrimestatError as exc:
+            if _SIGNALLED:
+                # A signal arriving inside a parser (pandas turns it into a read error) is still a signal:
+                # report it as one, not as bad data in the file being read.
+                click.echo("crimestat: terminated" if _SIGNALLED[-1] == 15 else "crimestat: interrupted", err=True)
+                ctx.exit(143 if _SIGNALLED[-1] == 15 else 130)
             for line in _error_lines(exc):
                 click.echo(f"crimestat: error: {line}", err=True)
             ctx.exit(exc.exit_code)
@@ -96,8 +101,17 @@ class _Terminated(BaseException):
     """SIGTERM, raised where the program is so that temporary files are removed on the way out."""
 
 
+_SIGNALLED: list[int] = []  # the signals received, so an error they caused is reported as the signal
+
+
 def _on_sigterm(signum, frame) -> None:
+    _SIGNALLED.append(15)
     raise _Terminated()
+
+
+def _on_sigint(signum, frame) -> None:
+    _SIGNALLED.append(2)
+    raise KeyboardInterrupt()
 
 
 def _error_lines(exc: CrimestatError) -> list[str]:
@@ -321,6 +335,7 @@ def main(quiet: bool, verbose: bool) -> None:
         # SIGTERM (a scheduler stopping the job) unwinds like Ctrl-C, so temporary files are removed;
         # the exit code is 143 (128 + 15), Ctrl-C's 130.
         signal.signal(signal.SIGTERM, _on_sigterm)
+        signal.signal(signal.SIGINT, _on_sigint)
     if sys.stderr is not None and hasattr(sys.stderr, "reconfigure"):
         sys.stderr.reconfigure(errors="backslashreplace")  # a message never fails on a narrow encoding
 
@@ -538,7 +553,7 @@ def releases(data_dir, latest, fmt, output):
     """
     from .analyses.revisions import coverage, releases_result
 
-    found = coverage(data_dir)
+    found = coverage(data_dir, newest_only=latest)
     if latest:
         newest = found[-1]
         if fmt == "table":

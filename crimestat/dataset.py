@@ -9,6 +9,7 @@ name fails before any large file is read and a command reads only what it uses.
 from __future__ import annotations
 
 import gzip
+import zlib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -62,21 +63,37 @@ def _header(path: str) -> list[str]:
             start = stream.read(2)
             stream.seek(0)
             reader = gzip.open(stream) if start == b"\x1f\x8b" else stream
-            for raw in reader:
-                line = raw.decode("utf-8-sig", errors="replace").strip()
-                if line:
-                    return [c.strip() for c in next(csv.reader([line]))]
-    except (OSError, EOFError, gzip.BadGzipFile):
+            head = reader.read(65536)
+    except (OSError, EOFError, gzip.BadGzipFile, zlib.error):
         return []  # the loader reports what is wrong with the file
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        text = head.decode("utf-16", errors="replace")  # recognised by its byte-order mark
+    else:
+        text = head.decode("utf-8-sig", errors="replace")
+    for line in text.splitlines():
+        if line.strip():
+            try:
+                return [c.strip() for c in next(csv.reader([line]))]
+            except csv.Error:  # binary or a stray carriage return: no header crimestat knows
+                return [line.strip()[:60]]
     return []
+    return []
+
+
+def _is_zip(path: str) -> bool:
+    try:
+        with open(path, "rb") as stream:
+            return stream.read(4) == b"PK\x03\x04"
+    except OSError:
+        return False
 
 
 def source_of(path: str) -> Source:
     """The source whose files look like ``path`` (by header; spreadsheets are the Home Office tables)."""
     if path == "-":
         return sources.get("ons")
-    if Path(path).suffix.lower() in (".ods", ".xlsx"):
-        return sources.get("home_office")
+    if Path(path).suffix.lower() in (".ods", ".xlsx") or _is_zip(path):
+        return sources.get("home_office")  # a workbook, whatever its name: the Home Office tables' layout
     if not Path(path).is_file():
         raise MissingFileError.single(path, "file not found" if not Path(path).exists() else "is not a file")
     header = _header(path)
@@ -85,7 +102,8 @@ def source_of(path: str) -> Source:
     found = sources.recognise(header)
     if found is None:
         known = "; ".join(s.title for s in sources.all_sources())
-        raise DataFileError.single(path, f"is not a crime file crimestat knows (header: {', '.join(header[:8])}); "
+        shown = "".join(c if c.isprintable() else "?" for c in ", ".join(header[:8]))[:200]
+        raise DataFileError.single(path, f"is not a crime file crimestat knows (header: {shown}); "
                                          f"expected one of: {known}", 1)
     return found
 
@@ -174,7 +192,7 @@ class Dataset:
         for path, _ in files:
             try:
                 shown.append(str(Path(path).resolve().relative_to(releases.default_data_dir().resolve().parent)))
-            except ValueError:
+            except (ValueError, OSError, RuntimeError):  # outside the data folder, or a link that loops
                 shown.append(path)
         self.files[role] = ", ".join(shown)
 

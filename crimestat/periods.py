@@ -43,6 +43,9 @@ def parse_month(text: str, parameter: str = "to") -> date:
     if not match:
         raise UsageError(f"is not a month; {expected}", parameter=parameter, value=stripped)
     year, month = int(match.group(1)), int(match.group(2))
+    if not 1900 <= year <= 2999:
+        raise UsageError(f"year {year} is outside the years crimestat handles (1900 to 2999); {expected}",
+                         parameter=parameter, value=stripped)
     if not 1 <= month <= 12:
         raise UsageError(f"month {month} does not exist; {expected}", parameter=parameter, value=stripped)
     end = month_end(year, month)

@@ -26,6 +26,7 @@ from .errors import DataFileError, UsageError
 
 MANIFEST = "release.json"
 ROLES = ("crime", "population", "households", "indicators", "outcomes", "geography")
+SINGLE_ROLES = ("crime", "population", "indicators", "outcomes", "geography")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
 # The flat layout of earlier versions of crimestat, read as one release.
@@ -123,7 +124,8 @@ def read_manifest(path: Path) -> Release:
         role, relative = str(entry.get("role", "")), str(entry.get("path", ""))
         if role not in ROLES:
             problems.append(f"file {i}: role '{role}'; expected one of {', '.join(ROLES)}")
-        if not relative or Path(relative).is_absolute() or ".." in Path(relative).parts:
+        if not relative or Path(relative).is_absolute() or ".." in Path(relative).parts or \
+                any(not c.isprintable() for c in relative):
             problems.append(f"file {i}: path '{relative}'; expected a file name inside the release folder")
             continue
         digest = entry.get("sha256")
@@ -131,6 +133,10 @@ def read_manifest(path: Path) -> Release:
             problems.append(f"file {i}: sha256 '{digest}' is not 64 hexadecimal digits")
             digest = None
         files.append(ReleaseFile(role, path.parent / relative, digest, str(entry.get("description", ""))))
+    for role in SINGLE_ROLES:
+        if sum(f.role == role for f in files) > 1:
+            problems.append(f"more than one file has the role '{role}'; a release has one (households may "
+                            "have several, one per Census)")
     if not any(f.role == "crime" for f in files) and entries:
         problems.append("no file has the role 'crime'; a release needs its crime counts")
     if problems:
@@ -160,8 +166,9 @@ def discover(data_dir: Path | None = None) -> list[Release]:
         for manifest in sorted(place.glob(f"*/{MANIFEST}")):
             release = read_manifest(manifest)
             if release.name in found:
-                raise UsageError(f"two releases are named '{release.name}': {found[release.name].folder} and "
-                                 f"{release.folder}; rename one in its {MANIFEST}")
+                raise DataFileError.single(str(manifest), f"two releases are named '{release.name}': "
+                                           f"{found[release.name].folder} and {release.folder}; rename one in "
+                                           f"its {MANIFEST}")
             found[release.name] = release
     if not found and (folder / FLAT_FILES["crime"]).is_file():
         return [flat_release(folder)]

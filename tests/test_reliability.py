@@ -251,3 +251,42 @@ def test_markdown_report_escapes_html():
 
     text = report_markdown(Report())
     assert "<script>" not in text and "&lt;script&gt;" in text and "&lt;b&gt;" in text
+
+
+# Found by an independent hostile test session: each gave a traceback or a misleading exit before.
+
+def test_binary_or_odd_crime_files_are_one_clear_error(run, tmp_path):
+    odd = tmp_path / "odd.csv"
+    odd.write_bytes(b"Financial Year\r,x\n1,2\n")
+    result = run("compare", "--force", "warwickshire", "--crime", odd, "-q")
+    assert result.exit_code == 1 and result.stderr.startswith("crimestat: error: ")
+    assert "Traceback" not in result.stderr and "\r" not in result.stderr
+
+
+@pytest.mark.parametrize("month", ["0000-01", "0001-03"])
+def test_year_zero_or_one_is_a_usage_error(run, month):
+    result = run("compare", "--force", "warwickshire", "--to", month, "-q")
+    assert result.exit_code == 2 and "outside the years crimestat handles" in result.stderr
+
+
+def test_a_manifest_with_two_crime_files_is_an_error(run, tmp_path):
+    import json
+
+    folder = tmp_path / "releases" / "x"
+    folder.mkdir(parents=True)
+    (folder / "release.json").write_text(json.dumps({"name": "x", "published": "2030-01-01", "files": [
+        {"role": "crime", "path": "a.csv"}, {"role": "crime", "path": "b.csv"}]}))
+    result = run("compare", "--force", "warwickshire", "--data-dir", tmp_path, "-q")
+    assert result.exit_code == 1 and "more than one file has the role 'crime'" in result.stderr
+
+
+def test_releases_latest_reads_only_the_newest_release(run, tmp_path):
+    import shutil
+
+    from conftest import SAMPLE
+
+    shutil.copytree(SAMPLE / "releases", tmp_path / "releases")
+    damaged = tmp_path / "releases" / "ons-2019" / "rec-crime-pfa.csv"
+    damaged.write_bytes(damaged.read_bytes() + b"junk\n")
+    result = run("releases", "--latest", "--format", "table", "--data-dir", tmp_path)
+    assert result.exit_code == 0 and result.stdout == "home-office-2026-04 2025-12\n"

@@ -33,11 +33,14 @@ class ReleaseCoverage:
     default: bool
 
 
-def coverage(data_dir=None) -> list[ReleaseCoverage]:
-    """Every release found, with the 12-month periods its crime data cover (newest last)."""
+def coverage(data_dir=None, newest_only: bool = False) -> list[ReleaseCoverage]:
+    """Every release found (or only the newest: a job asking for it must not fail on an older release's
+    damaged file), with the 12-month periods its crime data cover (newest last)."""
     found = discover(data_dir)
     result = []
     for i, release in enumerate(found):
+        if newest_only and i != len(found) - 1:
+            continue
         data = load_dataset(DataPaths(data_dir, release=release.name))
         ends = data.counts.periods
         result.append(ReleaseCoverage(release, data.source.title, min(ends) if ends else None,

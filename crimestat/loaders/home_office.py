@@ -192,6 +192,8 @@ def _read_csv(source: Source) -> _Raw:
             raise DataFileError.single(
                 name, f"the gzip-compressed file is damaged or truncated ({exc}); expected a complete download"
             ) from None
+    if data[:4] == b"PK\x03\x04" and isinstance(source, (str, os.PathLike)) and str(source) != "-":
+        return _read_workbook(source)  # a workbook saved under another name: read it as one
     if data[:4] == b"PK\x03\x04":
         raise DataFileError.single(name, "is a workbook (zip file), not a CSV; give it as a file path "
                                          "ending in .ods or .xlsx")
@@ -199,6 +201,12 @@ def _read_csv(source: Source) -> _Raw:
         raise DataFileError.single(name, f"file is empty; expected a header line with the columns "
                                          f"{', '.join(repr(c) for c in (*REQUIRED, COUNT))}")
     encoding = "utf-8-sig"
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16, recognised by its byte-order mark
+        try:
+            data = data.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError:
+            raise DataFileError.single(name, "starts with a UTF-16 byte-order mark but is not UTF-16 text; "
+                                             "expected UTF-8 or UTF-16") from None
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
