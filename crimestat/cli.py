@@ -71,6 +71,25 @@ class Group(click.Group):
     command_class = Command
     group_class = type  # subgroups (ingest) are Groups too
 
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        """Click's own usage errors as crimestat's one line (``crimestat: error: ...``), exit 2, like every
+        other error; the command's help is named rather than printed."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx is not None else "crimestat"
+            click.echo(f"crimestat: error: {exc.format_message()} (`{where} --help` shows the options)", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            click.echo(f"crimestat: error: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("crimestat: interrupted", err=True)
+            sys.exit(130)
+        sys.exit(code if isinstance(code, int) else 0)
+
     def invoke(self, ctx):
         _note_inputs([*getattr(ctx, "_protected_args", []), *ctx.args])
         try:

@@ -260,7 +260,9 @@ def test_a_format_that_contradicts_the_extension_is_refused(run, tmp_path):
 def test_choose_format():
     assert choose_format(None, None, terminal=True) == "table"
     assert choose_format(None, None, terminal=False) == "csv"
-    assert choose_format(None, "counts.TXT", terminal=True) == "csv"
+    assert choose_format(None, "counts.TXT", terminal=True) == "table"  # .txt: the table people read
+    with pytest.raises(UsageError, match="does not write '.html' files"):
+        choose_format(None, "rates.html", terminal=False)  # not CSV under an .html name
     assert choose_format(None, "Rates.XLSX", terminal=True) == "xlsx"
     assert choose_format("table", "rates.txt", terminal=False) == "table"
     assert choose_format("xlsx", None, terminal=False) == "xlsx"  # stdout redirected to a file

@@ -122,3 +122,16 @@ def test_report_and_ingest_take_the_format_from_the_output_name(run, tmp_path):
     assert run("ingest", "police-uk", SAMPLE / "police-uk/2014-06", "--output", counts, "-q").exit_code == 0
     assert counts.read_text().lstrip().startswith("{")
     assert run("ingest", "police-uk", SAMPLE / "police-uk/2014-06", "--output", tmp_path / "c.xlsx").exit_code == 2
+
+
+def test_usage_errors_are_one_line_in_crimestat_style(run):
+    for args in (("compare",), ("compare", "--force", "kent", "--bogus"), ("rank", "--measure", "a", "--measure", "b")):
+        result = run(*args)
+        assert result.exit_code == 2
+        assert result.stderr.startswith("crimestat: error: ") and result.stderr.count("\n") == 1
+
+
+def test_an_output_name_crimestat_cannot_write_is_refused(run, tmp_path):
+    result = run("compare", "--force", "kent", "--output", tmp_path / "rates.html", "-q")
+    assert result.exit_code == 2 and "does not write '.html' files" in result.stderr
+    assert not (tmp_path / "rates.html").exists()

@@ -152,7 +152,7 @@ def test_rank_cli_and_funnel_chart(run, tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["rank", "--peers", "Kent"], "Error: --peers and --peer-groups need --force: whose group to rank"),
+    (["rank", "--peers", "Kent"], "crimestat: error: --peers and --peer-groups need --force: whose group to rank"),
     (["trend", "--force", "kent", "--plot", "chart.pdf"], "crimestat: error: --plot chart.pdf: expected a file name ending in .png or .svg"),
 ])
 def test_usage_errors(run, args, message):

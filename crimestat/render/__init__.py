@@ -24,7 +24,8 @@ from ..rows import Cell, Result
 
 FORMATS = ("table", "csv", "json", "markdown", "xlsx")
 #: Formats an ``--output`` file's extension implies (``.txt`` implies none: tables and CSV both use it).
-EXTENSIONS = {".csv": "csv", ".json": "json", ".md": "markdown", ".markdown": "markdown", ".xlsx": "xlsx"}
+EXTENSIONS = {".csv": "csv", ".json": "json", ".md": "markdown", ".markdown": "markdown", ".xlsx": "xlsx",
+              ".txt": "table"}
 MISSING = "n/a"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -38,7 +39,12 @@ def choose_format(fmt: str | None, output: str | None, terminal: bool) -> str:
     from ..errors import UsageError
 
     to_stdout = output is None or output == "-"
-    implied = None if to_stdout else EXTENSIONS.get(Path(output).suffix.lower())  # type: ignore[arg-type]
+    suffix = "" if to_stdout else Path(output).suffix.lower()  # type: ignore[arg-type]
+    implied = EXTENSIONS.get(suffix)
+    if fmt is None and suffix and implied is None and not suffix[1:].isdigit():
+        # out.html or out.xls would otherwise get CSV silently: say what the extensions mean instead.
+        raise UsageError(f"--output {output}: crimestat does not write '{suffix}' files; expected .csv, .json, .md, "
+                         ".xlsx or .txt (a table), or give --format")
     if fmt is not None and implied is not None and fmt != implied:
         raise UsageError(f"--format {fmt} does not match --output {output}, whose extension means {implied}; "
                          f"expected a .{_EXTENSION_OF[fmt]} file name, or no --format" if fmt in _EXTENSION_OF else
