@@ -9,6 +9,8 @@ name fails before any large file is read and a command reads only what it uses.
 from __future__ import annotations
 
 import gzip
+import io
+import sys
 import zlib
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -55,19 +57,25 @@ class DataPaths:
 
 
 def _header(path: str) -> list[str]:
-    """The first line's columns of a CSV (gzip read transparently), for recognising its source."""
-    import csv
-
+    """The first line's columns of a CSV file (gzip read transparently), for recognising its source."""
     try:
         with open(path, "rb") as stream:
-            start = stream.read(2)
-            stream.seek(0)
-            reader = gzip.open(stream) if start == b"\x1f\x8b" else stream
-            head = reader.read(65536)
-    except (OSError, EOFError, gzip.BadGzipFile, zlib.error):
+            return _header_of(stream.read(65536))
+    except OSError:
         return []  # the loader reports what is wrong with the file
+
+
+def _header_of(head: bytes) -> list[str]:
+    """The first line's columns from a file's first bytes: gzip, UTF-16 (by its byte-order mark) or UTF-8."""
+    import csv
+
+    if head[:2] == b"\x1f\x8b":
+        try:
+            head = gzip.GzipFile(fileobj=io.BytesIO(head)).read(65536)
+        except (OSError, EOFError, zlib.error):
+            return []
     if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        text = head.decode("utf-16", errors="replace")  # recognised by its byte-order mark
+        text = head.decode("utf-16", errors="replace")
     else:
         text = head.decode("utf-8-sig", errors="replace")
     for line in text.splitlines():
@@ -76,7 +84,6 @@ def _header(path: str) -> list[str]:
                 return [c.strip() for c in next(csv.reader([line]))]
             except csv.Error:  # binary or a stray carriage return: no header crimestat knows
                 return [line.strip()[:60]]
-    return []
     return []
 
 
@@ -214,7 +221,22 @@ class Dataset:
         if self.paths.police_uk:
             return sources.get("police_uk")
         ((path, _),) = self._given("crime")
+        if path == "-":
+            return self._stdin_source
         return source_of(path)
+
+    @cached_property
+    def _stdin(self) -> io.BytesIO:
+        """Standard input, read once, so that its header can be looked at before a loader reads it."""
+        data = io.BytesIO(sys.stdin.buffer.read())
+        data.name = "<stdin>"  # type: ignore[attr-defined]
+        return data
+
+    @cached_property
+    def _stdin_source(self) -> Source:
+        header = _header_of(self._stdin.getvalue()[:65536])  # recognised as a file would be
+        found = sources.recognise(header) if header else None
+        return found or sources.get("ons")  # the ONS loader says what the columns should be
 
     @cached_property
     def counts(self) -> MeasureCounts:
@@ -232,7 +254,7 @@ class Dataset:
 
             def load():
                 # Parsing needs pandas; a cached table does not, so pandas is imported only here.
-                loaded = source.load([path], registry)
+                loaded = source.load([self._stdin if path == "-" else path], registry)
                 return prepare(loaded.counts, territorial), loaded.coverage
 
             # Names become codes through the registry, and lifetimes use the territorial forces.

@@ -230,3 +230,18 @@ def test_the_release_read_as_ods_xlsx_or_csv_gz_gives_identical_figures(run):
     assert outputs[0] == outputs[1] == outputs[2]
     crime = next(line for line in outputs[0].splitlines() if line.startswith("E23000017,Warwickshire,crime_excl_"))
     assert ",28377," in crime  # the published figure, as in the full release
+
+
+def test_home_office_tables_on_stdin_are_recognised(tmp_path):
+    """`--crime -` looks at the header on stdin as it would in a file (it used to assume the ONS layout)."""
+    import subprocess
+    import sys
+
+    from conftest import DATA
+
+    data = (DATA / "home-office" / "prc-pfa-sample.csv.gz").read_bytes()
+    done = subprocess.run([sys.executable, "-m", "crimestat", "compare", "--crime", "-", "--release",
+                           "home-office-2026-04", "--force", "warwickshire", "--to", "2014-03", "--format", "csv",
+                           "-q"], input=data, capture_output=True)
+    assert done.returncode == 0, done.stderr
+    assert b",28377," in done.stdout
