@@ -194,6 +194,11 @@ def _store(folder: Path, entry: Path, slot: str, payload: bytes) -> None:
     temporary: Path | None = None
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = os.lstat(folder)
+        if not stat.S_ISDIR(info.st_mode) or (hasattr(os, "getuid") and info.st_uid != os.getuid()):
+            return  # a link, or another user's folder: not written into
+        if info.st_mode & 0o077:
+            os.chmod(folder, 0o700)  # a folder made open by hand is made private again
         remove_stale_temporaries(folder, "*.tmp")
         temporary = folder / f".{slot}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
