@@ -1,12 +1,19 @@
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
-import pytest
-from click.testing import CliRunner
+# Some machines set PYTHONDONTWRITEBYTECODE: then every `python -m crimestat` a test starts compiles the whole
+# package again. Let the suite keep bytecode, as an installed crimestat would have it.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False
 
-from crimestat.cli import main
-from crimestat.dataset import DataPaths, load_dataset
+import pytest  # noqa: E402
+from click.testing import CliRunner  # noqa: E402
+
+from crimestat.cli import main  # noqa: E402
+from crimestat.dataset import DataPaths, load_dataset  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data"

@@ -273,24 +273,24 @@ def test_a_release_cut_at_a_line_end_is_an_error_naming_the_short_quarter(tmp_pa
 
 
 def test_a_repeated_row_with_a_space_is_a_duplicate_and_absurd_counts_are_refused(tmp_path):
+    """Real rows (the fixture built from the release) with one row repeated with a space, or made absurd."""
+    import gzip
+
     from crimestat.errors import BadValueError
     from crimestat.loaders.forces import load_forces
     from crimestat.loaders.home_office import load_home_office_crime
 
-    text = _release_text()
-    row = next(line for line in text.splitlines() if line.startswith("2025/26,1,Warwickshire,")
-               and ",30C," in line)
-    (tmp_path / "dup.csv").write_text(text + row.replace(",30C,", ", 30C,") + "\n")
+    text = gzip.decompress((HERE / "prc-pfa-sample.csv.gz").read_bytes()).decode()
+    row = next(line for line in text.splitlines() if line.startswith("2014/15,1,Warwickshire,") and ",30A," in line)
+    (tmp_path / "dup.csv").write_text(text + row.replace(",30A,", ", 30A,") + "\n")
     with pytest.raises(BadValueError) as err:
         load_home_office_crime(tmp_path / "dup.csv", load_forces())
-    assert "duplicate row for Warwickshire, 2025/26 quarter 1, offence code '30C'" in str(err.value)
-    big = text.replace(row, row.rsplit(",", 1)[0] + ",99999999999")
-    (tmp_path / "big.csv").write_text(big)
+    assert "duplicate row for Warwickshire, 2014/15 quarter 1, offence code '30A'" in str(err.value)
+    (tmp_path / "big.csv").write_text(text.replace(row, row.rsplit(",", 1)[0] + ",99999999999"))
     with pytest.raises(BadValueError) as err:
         load_home_office_crime(tmp_path / "big.csv", load_forces())
     assert "99,999,999,999 is not a plausible count" in str(err.value)
-    future = text.replace(row, row.replace("2025/26", "2099/00", 1))
-    (tmp_path / "future.csv").write_text(future)
+    (tmp_path / "future.csv").write_text(text.replace(row, row.replace("2014/15", "2099/00", 1)))
     with pytest.raises(BadValueError) as err:
         load_home_office_crime(tmp_path / "future.csv", load_forces())
     assert "'2099/00' is outside the years" in str(err.value)

@@ -27,13 +27,22 @@ def test_a_single_value_option_given_twice_is_a_usage_error(run, args):
 
 
 def test_compare_all_is_the_single_force_calls_with_england_and_wales_once(run):
+    """One call for all forces equals the 43 single-force comparisons, each rendered as `--format csv`
+    renders it, concatenated with England and Wales's rows once."""
+    from crimestat.analyses.compare import compare
+    from crimestat.dataset import DataPaths, load_dataset
+    from crimestat.render import render
+
     every = run("compare", "--force", "all", "--format", "csv", "-q").stdout.splitlines()
     codes = run("forces", "--format", "csv").stdout.splitlines()[1:]
     territorial = [line.split(",")[0] for line in codes if ",territorial," in line]
     assert len(territorial) == 43
+    data = load_dataset(DataPaths())
+    single = run("compare", "--force", territorial[0], "--format", "csv", "-q").stdout
+    assert render(compare(data, territorial[0]), "csv") == single  # the library call is the command's output
     expected, seen = [], set()
     for n, code in enumerate(territorial):
-        lines = run("compare", "--force", code, "--format", "csv", "-q").stdout.splitlines()
+        lines = render(compare(data, code), "csv").splitlines()
         expected += lines[:1] if n == 0 else []
         for line in lines[1:]:
             if line.startswith("K04000001,"):
@@ -91,18 +100,14 @@ def test_default_data_dir_is_documented(run):
     assert "CRIMESTAT_DATA_DIR" in readme and os.environ.get("CRIMESTAT_DATA_DIR") is None
 
 
-def test_a_known_quirk_is_shown_once_per_file_version_then_only_with_verbose(tmp_path, monkeypatch):
+def test_a_known_quirk_is_shown_once_per_file_version_then_only_with_verbose(run, tmp_path, monkeypatch):
     """The ONS file's misdated '30-12-2017' rows: warned on the first run, not on the next (a nightly log
     carries it once), again with --verbose; a quiet first run does not count as shown."""
-    import subprocess
-    import sys
-
-    env = dict(os.environ, CRIMESTAT_CACHE_DIR=str(tmp_path / "cache"))
-    args = [sys.executable, "-m", "crimestat", "compare", "--release", "ons-2019", "--force", "kent", "--format",
-            "csv"]
+    monkeypatch.setenv("CRIMESTAT_CACHE_DIR", str(tmp_path / "cache"))
+    args = ("compare", "--release", "ons-2019", "--force", "kent", "--format", "csv")
 
     def stderr(*extra):
-        return subprocess.run(args + list(extra), capture_output=True, text=True, env=env).stderr
+        return run(*args, *extra).stderr
 
     assert stderr("-q") == ""
     assert stderr().startswith("crimestat: warning: ") and "'30-12-2017'" in stderr("-v")
