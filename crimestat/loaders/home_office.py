@@ -501,7 +501,10 @@ def _complete_quarters(raw: _Raw, valid: np.ndarray, start: np.ndarray, quarter:
     quarter (a user's extract of a few forces is left alone).
     """
     territorial = {f.code for f in registry.territorial}
-    rows = np.flatnonzero(valid & np.isin(area, list(territorial)))
+    # By the few distinct areas, not 300,000 object comparisons (np.isin on objects took 0.12 s).
+    area_index, area_names = pd.factorize(area)
+    is_territorial = np.array([name in territorial for name in area_names], dtype=bool)
+    rows = np.flatnonzero(valid & is_territorial[area_index])
     if not len(rows):
         return
     if not _any_force_short(start[rows] * 10 + quarter[rows], area[rows], code.codes[rows], len(code.values)):
@@ -537,7 +540,7 @@ def _any_force_short(quarter_keys: np.ndarray, areas: np.ndarray, codes: np.ndar
     """Whether, in a quarter that at least MIN_FORCES_FOR_COMPLETENESS forces have, some offence code is
     held by all the forces but one: exactly when ``_complete_quarters``' loop finds a force short of codes.
     Counting with numpy takes milliseconds where the loop over quarters and forces takes half a second."""
-    _, q = np.unique(quarter_keys, return_inverse=True)
+    q = pd.factorize(quarter_keys)[0]  # hashing, not sorting 300,000 keys
     a, area_names = pd.factorize(areas)
     n_areas, n_quarters = len(area_names), int(q.max()) + 1
     pairs = np.unique(q.astype("int64") * n_areas + a)  # (quarter, force) with rows

@@ -336,7 +336,7 @@ def _tidy(frame: pd.DataFrame, lines: np.ndarray, where: _Where, registry: Regis
              "from `crimestat forces`")
 
     group_raw = frame[GROUP].str.strip()
-    group = group_raw.map(lambda v: _GROUP_KEYS.get(" ".join(v.lower().split()), v))
+    group = group_raw.map({v: _GROUP_KEYS.get(" ".join(v.lower().split()), v) for v in pd.unique(group_raw)})
     by_value(GROUP, group_raw, ~group.isin(OFFENCE_GROUPS).to_numpy(),
              lambda v: "empty value; expected an offence group" if not v else
              f"'{v}' is not a Home Office offence group{_near_group(v)}; expected one of: {', '.join(OFFENCE_GROUPS)}")
@@ -390,7 +390,8 @@ def _tidy(frame: pd.DataFrame, lines: np.ndarray, where: _Where, registry: Regis
     # Duplicates are looked for on the cells as written (a force under two of its names included), so
     # that they are reported with every other problem of the file.
     # Keys compare values as read (2024/25 and 2024-25 are one year; group names in any case are one group).
-    raw_keys = pd.DataFrame({"year": year_raw.map(_year_text), "quarter": quarter_raw,
+    raw_keys = pd.DataFrame({"year": year_raw.map({v: _year_text(v) for v in pd.unique(year_raw)}),
+                             "quarter": quarter_raw,
                              "force": area.fillna(force_raw), "group": group, "type": type_raw})
     if published:
         raw_keys["code"] = frame[CODE].str.strip()
