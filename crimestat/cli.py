@@ -719,7 +719,7 @@ def _write_report(data, force, to, indicators, fmt, output, chart, quiet) -> Non
 
     image = Path(chart) if chart else Path(f"{Path(output).with_suffix('')}-trend.png") if output else None
     if image is not None:
-        trend_chart(built.chart, str(image))
+        trend_chart(built.chart, str(image), "--chart" if chart else "--output")
     # The Markdown names the chart relative to itself when they sit together, else by the path given.
     shown = None if image is None else image.name if output and image.parent == Path(output).parent else str(image)
     write_output(report_markdown(built, shown), output)

@@ -59,6 +59,8 @@ def write_output(text: str | bytes, output: str | None) -> None:
         write_stdout(text)
         return
     data = text if isinstance(text, bytes) else text.encode("utf-8")
+    if not output.strip():
+        raise UsageError("--output is empty; expected a file name, or - for stdout")
     check_not_input(output)
     target = Path(output)
     try:
@@ -67,6 +69,9 @@ def write_output(text: str | bytes, output: str | None) -> None:
         mode = None
     except OSError as exc:
         raise _cannot_write(output, exc) from None
+    if mode is not None and stat.S_ISREG(mode) and not mode & 0o222:
+        # Made read-only by hand (yesterday's figures kept on purpose): replacing it would undo that.
+        raise OutputError(f"--output {output}: the file is read-only; make it writable or write elsewhere")
     if mode is not None and stat.S_ISDIR(mode):
         raise UsageError(f"--output {output}: is a folder; expected a file name")
     if mode is not None and not stat.S_ISREG(mode):

@@ -290,3 +290,18 @@ def test_releases_latest_reads_only_the_newest_release(run, tmp_path):
     damaged.write_bytes(damaged.read_bytes() + b"junk\n")
     result = run("releases", "--latest", "--format", "table", "--data-dir", tmp_path)
     assert result.exit_code == 0 and result.stdout == "home-office-2026-04 2025-12\n"
+
+
+def test_a_read_only_output_file_is_not_replaced(run, tmp_path):
+    kept = tmp_path / "kept.csv"
+    kept.write_text("yesterday\n")
+    kept.chmod(0o444)
+    result = run("compare", "--force", "kent", "--output", kept, "-q")
+    assert result.exit_code == 1 and "the file is read-only" in result.stderr
+    assert kept.read_text() == "yesterday\n"
+    assert run("compare", "--force", "kent", "--output", "", "-q").exit_code == 2
+
+
+def test_a_report_chart_that_cannot_be_written_names_the_right_option(run, tmp_path):
+    result = run("report", "--force", "kent", "--chart", tmp_path / "missing" / "c.png", "-q")
+    assert result.exit_code == 2 and "--chart" in result.stderr and "--plot" not in result.stderr

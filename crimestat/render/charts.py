@@ -40,16 +40,16 @@ def _figure(figsize: tuple[float, float]):
     return fig
 
 
-def _check(path: str) -> Path:
+def _check(path: str, option: str = "--plot") -> Path:
     target = Path(path)
     if target.suffix.lower() not in FORMATS:
-        raise UsageError(f"--plot {path}: expected a file name ending in .png or .svg")
+        raise UsageError(f"{option} {path}: expected a file name ending in .png or .svg")
     if not target.parent.exists():
-        raise UsageError(f"--plot {path}: folder '{target.parent}' does not exist")
+        raise UsageError(f"{option} {path}: folder '{target.parent}' does not exist")
     return target
 
 
-def _save(fig, target, title: str) -> None:
+def _save(fig, target, title: str, option: str = "--plot") -> None:
     """Draw ``fig`` to a stream, or to a file atomically: on a full disk or a signal the old chart stays
     whole and no temporary file is left (``output.write_atomically``)."""
     if not isinstance(target, Path):
@@ -61,12 +61,13 @@ def _save(fig, target, title: str) -> None:
         options = {"format": "png", "dpi": 150, "metadata": {"Title": title, "Software": "crimestat"}}
     else:
         options = {"format": "svg", "metadata": {"Title": title, "Date": None}}
-    write_atomically(str(target), lambda stream: fig.savefig(stream, **options), "--plot")
+    write_atomically(str(target), lambda stream: fig.savefig(stream, **options), option)
 
 
-def trend_chart(result, path: str) -> None:
-    """Line chart of a trend result: force and England and Wales, rate against period end."""
-    _draw_trend(result, _check(path))
+def trend_chart(result, path: str, option: str = "--plot") -> None:
+    """Line chart of a trend result: force and England and Wales, rate against period end. ``option`` names
+    where the path came from, for messages (``--plot``, or the report's ``--chart``/``--output``)."""
+    _draw_trend(result, _check(path, option), option)
 
 
 def trend_svg(result) -> str:
@@ -89,7 +90,7 @@ def trend_svg(result) -> str:
     return cached_svg("trend-svg", what, content, draw)
 
 
-def _draw_trend(result, target) -> None:
+def _draw_trend(result, target, option: str = "--plot") -> None:
     """Draw a :class:`~crimestat.analyses.trend.Trend`: force and England and Wales, rate against period end,
     with the source's recording changes marked where they fall."""
     fig = _figure((8, 4.5))
@@ -116,7 +117,7 @@ def _draw_trend(result, target) -> None:
     footer = result.source.short_citation + (f"; release {result.release}" if result.release else "")
     fig.text(0.01, 0.01, footer, fontsize=7, color="#555555")
     fig.tight_layout(rect=(0, 0.04, 1, 1))
-    _save(fig, target, title.replace("\n", ". "))
+    _save(fig, target, title.replace("\n", ". "), option)
 
 
 # Where a label may sit beside its point (offset in points, horizontal alignment), in order of preference.
