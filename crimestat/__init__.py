@@ -38,7 +38,8 @@ def load(release: str | None = None, data_dir: str | Path | None = None, **files
     """
     from .dataset import DataPaths, load_dataset
 
-    return load_dataset(DataPaths(Path(data_dir) if data_dir is not None else None, release=release, **files))
+    return load_dataset(DataPaths(Path(data_dir) if data_dir is not None else None, release=release,
+                                  **files))  # type: ignore[arg-type]
 
 
 def compare(force: str, to: date | str | None = None, baseline: date | str | None = None, *,

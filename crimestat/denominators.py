@@ -78,10 +78,10 @@ class Denominators:
             # The rule's estimate is not published yet: the latest available, said in the notes.
             wanted, year = year, years[-1]
         if year is None or year not in years:
-            wanted = f"mid-{year}" if kind == "population" else str(year)
+            named = f"mid-{year}" if kind == "population" else str(year)
             return Denominator(
                 None, kind, year,
-                f"no {wanted} {kind} figures for the {periods.label(period_end)}; the {kind} data cover "
+                f"no {named} {kind} figures for the {periods.label(period_end)}; the {kind} data cover "
                 f"{years[0]} to {years[-1]}",
             )
         values = self._values[kind]

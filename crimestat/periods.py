@@ -119,7 +119,7 @@ def coverage(periods: Sequence[date]) -> str:
     return text
 
 
-def resolve(requested: date | None, periods: Sequence[date], what: str = "to",
+def resolve(requested: date | str | None, periods: Sequence[date], what: str = "to",
             explain=None, data_name: str = "crime data") -> date:
     """The requested period end if the data have it (default: the latest); otherwise an error.
 

@@ -96,8 +96,9 @@ def _change_tests(data: Dataset, measure: str, current: date, base: date) -> Cha
             f"not tested: {len(missing)} of the {len(forces)} forces have no count ({listed}), and the spread "
             "between forces is estimated from all of them"))
     try:
-        result = relative_change_tau2([counts[f.code][0].value for f in forces],
-                                      [counts[f.code][1].value for f in forces], names=[f.name for f in forces])
+        result = relative_change_tau2([float(counts[f.code][0].value) for f in forces],  # type: ignore[arg-type]
+                                      [float(counts[f.code][1].value) for f in forces],  # type: ignore[arg-type]
+                                      names=[f.name for f in forces])
     except ValueError as exc:
         return ChangeTests(measure, current, base, None, reason=f"not tested: {exc}")
     tested = {}

@@ -234,7 +234,8 @@ def _change_notes(data: Dataset, result: Comparison) -> list[Note]:
     change is not tested."""
     from ..metrics.rounding import round_half_up
 
-    tested, untested = [], {}
+    tested: list = []
+    untested: dict = {}
     for line in result.changes:
         if line.force.value is None:
             continue

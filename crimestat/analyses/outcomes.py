@@ -73,7 +73,7 @@ def check_group(outcomes: OutcomeCounts, group: str | None) -> str | None:
                      f"{', '.join(outcomes.offence_groups)})", parameter="group")
 
 
-def resolve_period(outcomes: OutcomeCounts, to: date | None, parameter: str = "to") -> date:
+def resolve_period(outcomes: OutcomeCounts, to: date | str | None, parameter: str = "to") -> date:
     """The outcomes period asked for (default: the latest with four quarters)."""
     quarters = outcomes.cube.quarters
 
@@ -248,7 +248,7 @@ class OutcomeRanking:
                        "offence_group": self.group})
 
 
-def rank_outcomes(data: Dataset, measure: str, to: date | None = None, group: str | None = None,
+def rank_outcomes(data: Dataset, measure: str, to: date | str | None = None, group: str | None = None,
                   force_codes: list[str] | None = None) -> OutcomeRanking:
     """Rank forces by an outcome measure (``charge_rate`` ...), highest first; equal rates share a rank."""
     from .rank import competition_ranks

@@ -47,10 +47,10 @@ class Funnel:
     def describe(self) -> str:
         """One sentence for the chart and the notes: how the limits allow for the spread between forces."""
         if self.method == "additive":
-            return (f"limits widened for overdispersion between forces (additive, tau = {round_half_up(self.tau, 3)}, "
+            return (f"limits widened for overdispersion between forces (additive, tau = {round_half_up(self.tau or 0.0, 3)}, "
                     "all 43 forces)")
         if self.method == "multiplicative":
-            return f"limits widened for overdispersion (multiplicative, phi = {round_half_up(self.phi, 1)})"
+            return f"limits widened for overdispersion (multiplicative, phi = {round_half_up(self.phi or 0.0, 1)})"
         return "Poisson limits" + (f" ({self.why})" if self.why else "")
 
 

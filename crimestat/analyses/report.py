@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from .. import periods
 from .base import resolve_force
@@ -38,7 +39,7 @@ class Block:
 class Report:
     title: str
     blocks: list[Block]
-    chart: object = None  # the trend Result the figure is drawn from
+    chart: Any = None  # the Trend the figure is drawn from
     notes: list[str] = field(default_factory=list)
 
 
@@ -203,6 +204,7 @@ def _indicator_blocks(part: IndicatorPart | None, force: Force, police: str, nam
 
     cur_f, cur_e = part.satisfaction
     against_ew, against_year = part.against_england_and_wales, part.against_previous_year
+    assert against_ew is not None and against_year is not None  # set whenever an indicators file is given
     prev_f = part.previous_satisfaction[0]
     if cur_f.value is not None and cur_e.value is not None and against_ew.verdict:
         text = (f"In the 12 months to the end of {cur_f.period_end:%B %Y}, {police} had a victim satisfaction rate of "

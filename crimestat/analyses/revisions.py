@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from .. import periods
 from ..dataset import DataPaths, Dataset, load_dataset
@@ -49,7 +50,7 @@ def coverage(data_dir=None, newest_only: bool = False) -> list[ReleaseCoverage]:
 
 
 def releases_result(found: list[ReleaseCoverage]) -> Result:
-    records = [{"release": c.release.name, "title": c.release.title, "publisher": c.release.publisher,
+    records: list[dict[str, Any]] = [{"release": c.release.name, "title": c.release.title, "publisher": c.release.publisher,
                 "published": c.release.published, "source": c.source, "first_period_end": c.first,
                 "last_period_end": c.last, "periods": c.periods, "default": c.default} for c in found]
     table = [[Cell(r["release"] + (" (default)" if r["default"] else "")), Cell(r["publisher"]),

@@ -130,7 +130,7 @@ def _la_population(table: CsvTable, la_column: str, registry: Registry, lookup: 
     table.raise_problems()
     present: dict[tuple[str, int], set[str]] = {}
     for code, year, _, r in records:
-        present.setdefault((code, year), set()).add(table.rows[r][i_la].strip())
+        present.setdefault((str(code), int(year or 0)), set()).add(table.rows[r][i_la].strip())
     years = sorted({year for (_, year) in present})
     forces = sorted({code for part in parts for code in part})
     for code in forces:

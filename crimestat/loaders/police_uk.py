@@ -453,7 +453,7 @@ def _count_blocks(block: bytes, blocks: Iterator[bytes], file: StreetFile, regis
                                        f"{_short(header_text)}", 1))
         return
     counter = _Counter(file, registry, result, header)
-    fast = _FastBlocks(len(header), counter.index)
+    fast = _FastBlocks(len(header), counter.index)  # type: ignore[arg-type]
     number = 1  # lines read so far
     pending_tail = b""
     if b"\n" not in block:
@@ -510,7 +510,7 @@ class _FastBlocks:
         seps = np.flatnonzero(newline | (a == 44))
         if len(seps) % self.width:
             return None
-        seps = seps.reshape(-1, self.width)
+        seps = seps.reshape(-1, self.width)  # type: ignore[assignment]
         rows = len(seps)
         # Every row's last separator is a newline and there are as many newlines as rows: so every
         # row has exactly width - 1 commas (and there are no blank lines).
