@@ -499,9 +499,10 @@ def rank(measure, to, baseline, population_year, force, plot, funnel_method, ove
     from .analyses.outcomes import is_outcome_measure, rank_outcomes
 
     if measure and is_outcome_measure(measure):  # outcome rates rank from the release's outcomes data
-        if plot or baseline or population_year or overdispersion:
-            raise click.UsageError(f"--measure {measure} is an outcome rate: --plot, --baseline, --population-year "
-                                   "and --overdispersion apply to crime rates")
+        if plot or baseline or population_year or overdispersion or per or funnel_method != "additive":
+            raise click.UsageError(f"--measure {measure} is an outcome rate (a percentage of offences): --plot, "
+                                   "--baseline, --population-year, --per, --funnel and --overdispersion apply to "
+                                   "crime rates")
         write_output(render(rank_outcomes(data, measure, to, None, codes), fmt), output)
         return
     result = run(data, measure, to, baseline, population_year, codes, overdispersion, funnel=funnel_method,

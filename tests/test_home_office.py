@@ -294,3 +294,33 @@ def test_a_repeated_row_with_a_space_is_a_duplicate_and_absurd_counts_are_refuse
     with pytest.raises(BadValueError) as err:
         load_home_office_crime(tmp_path / "future.csv", load_forces())
     assert "'2099/00' is outside the years" in str(err.value)
+
+
+def test_a_release_cut_between_two_forces_is_an_error(tmp_path):
+    """Cut at a line end just before Kent's first row of 2025/26 quarter 1: every force present is complete,
+    but the last quarter has 18 of the 43 forces (second hostile test pass: exit 0 with every figure n/a)."""
+    from crimestat.errors import BadValueError
+    from crimestat.loaders.forces import load_forces
+    from crimestat.loaders.home_office import load_home_office_crime
+
+    lines = _release_text().splitlines(True)
+    cut = next(i for i, line in enumerate(lines) if line.startswith("2025/26,1,Kent,"))
+    (tmp_path / "cut.csv").write_text("".join(lines[:cut]))
+    with pytest.raises(BadValueError) as err:
+        load_home_office_crime(tmp_path / "cut.csv", load_forces())
+    assert "the last quarter, 2025/26 quarter 1, has 18 of the 43 forces of the quarter before" in str(err.value)
+
+
+@pytest.mark.parametrize("count", ["0x10", "1_000", "١٢", "１２"])
+def test_counts_not_written_as_digits_are_refused(tmp_path, count):
+    import gzip
+
+    from crimestat.errors import BadValueError
+    from crimestat.loaders.forces import load_forces
+    from crimestat.loaders.home_office import load_home_office_crime
+
+    text = gzip.decompress((HERE / "prc-pfa-sample.csv.gz").read_bytes()).decode()
+    row = next(line for line in text.splitlines() if line.startswith("2014/15,1,Warwickshire,") and ",30A," in line)
+    (tmp_path / "odd.csv").write_text(text.replace(row, row.rsplit(",", 1)[0] + "," + count))
+    with pytest.raises(BadValueError):
+        load_home_office_crime(tmp_path / "odd.csv", load_forces())

@@ -128,3 +128,16 @@ def test_implausible_outcome_counts_and_unknown_groups_are_errors(run, tmp_path)
     (tmp_path / "group.csv").write_text(text.replace("Theft offences", "Theft ofences"))
     result = run("outcomes", "--force", "warwickshire", "--outcomes", tmp_path / "group.csv", "-q")
     assert result.exit_code == 1 and "did you mean 'Theft offences'?" in result.stderr
+
+
+@pytest.mark.parametrize("count", ["+12", "12.0", "1_0", "١٢"])
+def test_outcome_counts_not_written_as_digits_are_refused_not_zero(run, tmp_path, count):
+    """Second hostile test pass: these were counted as 0 (a wrong charge rate, exit 0)."""
+    import gzip
+
+    text = gzip.decompress((DATA / "outcomes" / "three-forces.csv.gz").read_bytes()).decode()
+    row = next(line for line in text.splitlines()
+               if line.startswith("2024/25,4,Warwickshire,Violence against the person,Charged/Summonsed,1,"))
+    (tmp_path / "odd.csv").write_text(text.replace(row, row.rsplit(",", 1)[0] + "," + count))
+    result = run("outcomes", "--force", "warwickshire", "--outcomes", tmp_path / "odd.csv", "-q")
+    assert result.exit_code == 1 and "is not written as a whole number of outcomes" in result.stderr

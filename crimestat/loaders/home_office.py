@@ -55,6 +55,7 @@ _NOT_DATA_SHEET = re.compile(r"cover|note|contents", re.IGNORECASE)
 _YEAR = re.compile(r"^(\d{4})/(\d{2})$")
 _QUARTERS = {"1": 1, "2": 2, "3": 3, "4": 4}
 _WHOLE = r"[+-]?[0-9]{1,15}"  # ASCII digits only ('١٢' and full-width digits are not a count)
+_WHOLE_ANCHORED = r"^-?[0-9]{1,15}$"
 # A quarter's count for one force and offence code outside these bounds is refused as implausible: all crime
 # in England and Wales is about 6 million a year, and the April 2026 release ranges from -268 (recording
 # corrections) to 246,973 (UK Finance, one quarter).
@@ -458,7 +459,10 @@ def _forces(raw: _Raw, names: _Column, registry: Registry, keep: np.ndarray | No
 def _counts(raw: _Raw, counts: pd.Series) -> np.ndarray:
     """The counts as int64. The happy path is one arrow cast; only cells that fail it are looked at."""
     try:
-        return np.asarray(pc.cast(pc.utf8_trim_whitespace(pa.array(counts)), pa.int64()), dtype="int64")
+        trimmed = pc.utf8_trim_whitespace(pa.array(counts))
+        # Arrow's cast also takes '0x10' (hex); counts are plain ASCII digits, checked first.
+        if pc.all(pc.match_substring_regex(trimmed, _WHOLE_ANCHORED)).as_py():
+            return np.asarray(pc.cast(trimmed, pa.int64()), dtype="int64")
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, AttributeError):
         pass
     text = counts.astype(str).str.strip()
@@ -475,6 +479,10 @@ def _counts(raw: _Raw, counts: pd.Series) -> np.ndarray:
         parsed = parse_number(stub, 0, COUNT, cell, minimum=None, what=COUNT_WHAT)
         if parsed is None:
             raw.problem(int(i), stub.problems[0].message, raw.count_column)
+        elif not re.fullmatch(r"[+-]?[0-9]{1,3}(,[0-9]{3})+|[+-]?[0-9]+(\.0+)?", cell.strip()):
+            # '0x10', '1_000', '١٢': Python reads them as numbers, but no release writes a count so.
+            raw.problem(int(i), f"'{cell.strip()}' is not written as a whole number of offences; expected digits "
+                                "only, such as 129", raw.count_column)
         else:
             values[i] = int(parsed)
     return values
@@ -508,6 +516,9 @@ def _complete_quarters(raw: _Raw, valid: np.ndarray, start: np.ndarray, quarter:
     if not len(rows):
         return
     if not _any_force_short(start[rows] * 10 + quarter[rows], area[rows], code.codes[rows], len(code.values)):
+        _last_quarter_complete(raw, rows, start, quarter, area, registry)
+        if raw.problems:
+            raise BadValueError(_sorted(raw.problems))
         return  # the usual case, found with numpy; the loop below names the forces and codes
     frame = pd.DataFrame({"quarter": start[rows] * 10 + quarter[rows], "area": area[rows],
                           "code": code.codes[rows], "row": rows}).drop_duplicates(["quarter", "area", "code"])
@@ -532,8 +543,35 @@ def _complete_quarters(raw: _Raw, valid: np.ndarray, start: np.ndarray, quarter:
             problems += 1
             if problems >= 20:
                 break
+    _last_quarter_complete(raw, rows, start, quarter, area, registry)
     if raw.problems:
         raise BadValueError(_sorted(raw.problems))
+
+
+def _last_quarter_complete(raw: _Raw, rows: np.ndarray, start: np.ndarray, quarter: np.ndarray, area: np.ndarray,
+                           registry: Registry) -> None:
+    """The file's last quarter must have every force the quarter before it has.
+
+    A file cut at a line end between two forces leaves the last quarter with only the forces before the cut:
+    every force's codes are complete, but England and Wales cannot be summed and the latest period would be
+    one with no figures. (A force missing from an earlier quarter is a gap the figures say n/a for.)
+    """
+    keys = start[rows] * 10 + quarter[rows]
+    order = np.unique(keys)
+    if len(order) < 2:
+        return
+    last, before = order[-1], order[-2]
+    have_last = set(pd.unique(area[rows][keys == last]))
+    have_before = set(pd.unique(area[rows][keys == before]))
+    lacking = sorted(have_before - have_last)
+    if len(have_before) >= MIN_FORCES_FOR_COMPLETENESS and lacking:
+        names = [registry.by_code(str(c)).name for c in lacking]
+        year = int(last) // 10
+        position = int(rows[np.flatnonzero(keys == last)[-1]])
+        raw.problem(position, f"the last quarter, {year}/{(year + 1) % 100:02d} quarter {int(last) % 10}, has "
+                    f"{len(have_last)} of the {len(have_before)} forces of the quarter before; it lacks "
+                    f"{', '.join(names[:3])}{f' and {len(names) - 3} more' if len(names) > 3 else ''}: the file "
+                    "may be cut short; expected every force in every quarter", None)
 
 
 def _any_force_short(quarter_keys: np.ndarray, areas: np.ndarray, codes: np.ndarray, n_codes: int) -> bool:

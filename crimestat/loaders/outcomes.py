@@ -375,8 +375,12 @@ def _tidy(frame: pd.DataFrame, lines: np.ndarray, where: _Where, registry: Regis
     what = "a whole number of outcomes of 0 or more"
     for r in np.flatnonzero(~good):
         scratch = CsvTable(where.file, [], [], [int(lines[r])])  # parse_number words the message
-        parse_number(scratch, 0, count_column, frame[count_column].iat[r], what=what)
+        cell = frame[count_column].iat[r]
+        parse_number(scratch, 0, count_column, cell, what=what)
         problems.extend(where.problem(p.message, p.line, p.column) for p in scratch.problems)
+        if not scratch.problems:  # '+12', '12.0', '1_0', '١٢': a number, but not one written as a count
+            problems.append(where.problem(f"'{cell}' is not written as a whole number of outcomes; expected "
+                                          "digits only, such as 239", int(lines[r]), count_column))
     for r in np.flatnonzero(counts > MAX_COUNT)[:20]:
         problems.append(where.problem(f"{int(counts[r]):,} is not a plausible number of outcomes for one force, "
                                       f"quarter and offence; expected at most {MAX_COUNT:,}", int(lines[r]),

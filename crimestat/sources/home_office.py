@@ -34,7 +34,15 @@ def _explain(have: dict, registry, period: date | None) -> str:
         return "the Home Office tables hold no complete 12-month period (four quarters) for any force"
     lacking = {registry.by_code(a).name: missing_quarters(q, period) for a, q in have.items()
                if registry.by_code(a).territorial}
-    named = "; ".join(f"{name} lacks {', '.join(qs)}" for name, qs in sorted(lacking.items()) if qs)
+    short = {name: qs for name, qs in sorted(lacking.items()) if qs}
+    if len(short) > 3 and len({tuple(qs) for qs in short.values()}) == 1:
+        # Every force lacks the same quarters: the data do not reach that far; say so once.
+        (qs,) = {tuple(qs) for qs in short.values()}
+        named = f"no force has {', '.join(qs)}"
+    else:
+        named = "; ".join(f"{name} lacks {', '.join(qs)}" for name, qs in list(short.items())[:3])
+        if len(short) > 3:
+            named += f"; and {len(short) - 3} more forces"
     first = min(min(q) for q in have.values() if q)
     last = max(max(q) for q in have.values() if q)
     return (f"the 12 months to {period:%B %Y} need four quarters of Home Office counts: "
