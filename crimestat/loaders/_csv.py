@@ -65,16 +65,23 @@ def read_text(source: Source) -> str:
     return data if isinstance(data, str) else decode_bytes(data, source_name(source))
 
 
+def gunzip(data: bytes, name: str) -> bytes:
+    """The bytes unpacked when they are gzip data (recognised by their first bytes, whatever the name says);
+    a cut-short or damaged gzip file is an error, never a shorter file."""
+    if data[:2] != b"\x1f\x8b":
+        return data
+    try:
+        return gzip.decompress(data)
+    except (EOFError, OSError, zlib.error) as exc:
+        raise DataFileError.single(
+            name, f"the gzip data are cut short or damaged ({exc}); expected a complete .gz download") from None
+
+
 def decode_bytes(data: bytes, name: str) -> str:
     """A file's bytes as text: gzip is unpacked (whatever the name says), UTF-16 and UTF-32 are read by
     their byte-order mark, UTF-8 (with or without a mark) is the default, and anything else is read as
     Windows-1252 with a warning. Reading UTF-16 as Windows-1252 would turn every name into mojibake."""
-    if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (EOFError, OSError, zlib.error) as exc:
-            raise DataFileError.single(
-                name, f"the gzip data are cut short or damaged ({exc}); expected a complete .gz file") from None
+    data = gunzip(data, name)
     for mark, encoding in _MARKS:
         if data.startswith(mark):
             try:

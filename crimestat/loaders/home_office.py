@@ -19,13 +19,11 @@ otherwise silently give smaller numbers).
 from __future__ import annotations
 
 import csv
-import gzip
 from datetime import date
 import io
 import os
 import re
 import warnings
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -37,7 +35,7 @@ import pyarrow.compute as pc
 from ..errors import BadValueError, DataFileError, MissingColumnError, Problem
 from ..forces import Registry
 from ..log import warn
-from ._csv import CsvTable, Source, _check_header, parse_number, read_bytes, source_name
+from ._csv import CsvTable, Source, _check_header, gunzip, parse_number, read_bytes, source_name
 from .spreadsheet import SheetProblem, SheetTable, is_spreadsheet, read_sheet_tables
 
 YEAR = "Financial Year"
@@ -186,13 +184,7 @@ def _read_bytes(source: Source, name: str) -> bytes:
 def _read_csv(source: Source) -> _Raw:
     name = source_name(source)
     data = _read_bytes(source, name)
-    if data[:2] == _GZIP_MAGIC:
-        try:
-            data = gzip.decompress(data)
-        except (EOFError, OSError, zlib.error) as exc:
-            raise DataFileError.single(
-                name, f"the gzip-compressed file is damaged or truncated ({exc}); expected a complete download"
-            ) from None
+    data = gunzip(data, name)
     if data[:4] == b"PK\x03\x04" and isinstance(source, (str, os.PathLike)) and str(source) != "-":
         return _read_workbook(source)  # a workbook saved under another name: read it as one
     if data[:4] == b"PK\x03\x04":

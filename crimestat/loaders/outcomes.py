@@ -18,7 +18,6 @@ Outcome types and their categories are data (``data/outcome_types.csv``, see :fu
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import os
 import re
@@ -34,7 +33,7 @@ import pandas as pd
 from ..errors import BadValueError, DataFileError, MissingColumnError, Problem
 from ..forces import Registry
 from ..outcome_measures import COLUMNS, OutcomeTypes
-from ._csv import CsvTable, Source, parse_number, read_bytes, read_csv, read_text, source_name
+from ._csv import CsvTable, Source, gunzip, parse_number, read_bytes, read_csv, read_text, source_name
 from .outcome_types import load_outcome_types, packaged_outcome_types_path  # noqa: F401 (re-exported)
 
 YEAR = "Financial Year"
@@ -131,13 +130,7 @@ def _read_text(source: Source, name: str) -> str:
     if isinstance(source, (str, os.PathLike)) and str(source) == "-":
         return read_text(source)
     data = _read_bytes(source, name)
-    if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (EOFError, OSError, gzip.BadGzipFile) as exc:
-            raise DataFileError.single(
-                name, f"the gzip data are cut short or damaged ({exc}); expected a complete .csv.gz download"
-            ) from None
+    data = gunzip(data, name)
     if data[:4] in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0"):
         raise DataFileError.single(name, "is a workbook (or another zip file), not CSV text; give it its .xlsx or "
                                    ".ods name to read its 'Outcomes open data' sheet")
