@@ -93,6 +93,7 @@ class Section:
     headers: list[str]
     rows: list[list[Cell]]
     align: list[str] = field(default_factory=list)
+    group: str = ""  # whose table this is, when one result holds several forces' tables
 
 
 @dataclass
@@ -131,6 +132,10 @@ def merge(results: list[Result], title: str, meta: dict[str, Any]) -> Result:
             if key not in seen:
                 seen.add(key)
                 rows.append(row)
-    sections = [section for result in results for section in result.sections]
+    sections = []
+    for result in results:
+        force = result.meta.get("force", {}).get("name", "") if isinstance(result.meta.get("force"), dict) else ""
+        for section in result.sections:
+            sections.append(Section(section.headers, section.rows, section.align, force))
     notes = list(dict.fromkeys(note for result in results for note in result.notes))
     return Result(title, rows, sections, notes, meta, list(results[0].columns) if results else list(COLUMNS))

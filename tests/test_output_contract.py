@@ -402,3 +402,13 @@ def test_a_table_that_fits_is_left_alone():
         "  the 12 months to June",
         "  2010",
     ]
+
+
+def test_xlsx_of_several_forces_names_each_sheet_by_its_force(run, tmp_path):
+    import openpyxl
+
+    out = tmp_path / "two.xlsx"
+    assert run("compare", "--force", "warwickshire", "--force", "kent", "--output", out, "-q").exit_code == 0
+    names = openpyxl.load_workbook(out).sheetnames
+    assert [n.split(" - ")[0] for n in names[:6]] == ["Warwickshire"] * 3 + ["Kent"] * 3
+    assert names[-2:] == ["Data", "Notes"]

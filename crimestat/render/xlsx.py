@@ -42,7 +42,10 @@ def to_xlsx(result: Result) -> bytes:
     book.remove(book.active)
     names: set[str] = set()
     for section in result.sections:
-        sheet = book.create_sheet(_sheet_name(section.headers[0] if section.headers else "Table", names))
+        title = section.headers[0] if section.headers else "Table"
+        if getattr(section, "group", ""):
+            title = f"{section.group} - {title}"  # several forces' tables: each sheet names its force
+        sheet = book.create_sheet(_sheet_name(title, names))
         _section_sheet(sheet, section, Font(bold=True))
     data = book.create_sheet(_sheet_name("Data", names))
     _data_sheet(data, result, Font(bold=True))
