@@ -106,9 +106,11 @@ class Revisions:
         records = self.records
         table = []
         for r in records:
-            table.append([Cell(r["release"]), Cell(r["area"]), Cell(r["count"], "count"),
+            table.append([Cell(r["release"]), Cell(r["area"]), Cell(r["count"], "count", "" if r["count"] is not None
+                                                                    else f"{r['release']}, {r['area']}: {r['note']}"),
                           Cell(r["count_change"], "signed_count") if r["count_change"] is not None else Cell(""),
-                          Cell(r["rate_per_1000"], "rate"),
+                          Cell(r["rate_per_1000"], "rate", "" if r["rate_per_1000"] is not None else
+                               f"{r['release']}, {r['area']}: {r['note']}"),
                           Cell(r["denominator"], "count")])
         notes = [f"{periods.label(self.period_end)}. Changes are against the previous release listed (oldest first); "
                  "rates use each release's own population estimates."]
