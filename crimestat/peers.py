@@ -44,7 +44,12 @@ def peers_from_names(registry: Registry, force_code: str, text: str) -> PeerGrou
     names = [n.strip() for n in text.split(",") if n.strip()]
     if not names:
         raise UsageError("--peers: expected comma-separated force names, such as \"Lancashire,Kent\"")
-    codes = [registry.get(n).code for n in names]
+    forces = [registry.get(n) for n in names]
+    national = [f.name for f in forces if not f.territorial]
+    if national:
+        raise UsageError(f"--peers: {', '.join(national)} {'is a national body' if len(national) == 1 else 'are national bodies'}"
+                         ", not a police force area; a most similar group is made of territorial forces")
+    codes = [f.code for f in forces]
     problems = check_peers(registry, force_code, codes, "--peers")
     if problems:
         raise UsageError("; ".join(problems))

@@ -305,3 +305,71 @@ def test_a_read_only_output_file_is_not_replaced(run, tmp_path):
 def test_a_report_chart_that_cannot_be_written_names_the_right_option(run, tmp_path):
     result = run("report", "--force", "kent", "--chart", tmp_path / "missing" / "c.png", "-q")
     assert result.exit_code == 2 and "--chart" in result.stderr and "--plot" not in result.stderr
+
+
+# Third hostile pass (older loaders): each gave a wrong figure with exit 0, or a traceback, before.
+
+def test_an_authority_twice_in_a_year_is_an_error_not_summed(run, tmp_path):
+    from conftest import SAMPLE
+
+    la = tmp_path / "la.csv"
+    la.write_text((SAMPLE / "population/la-population-mid2001-mid2019.csv").read_text()
+                  + "E07000222,Warwick,2013,138208\n")
+    result = run("compare", "--force", "warwickshire", "--release", "ons-2019", "--to", "2014-06", "--population", la,
+                 "--la-lookup", SAMPLE / "population/lad17-csp17-pfa17-lookup.csv",
+                 "--la-lookup", SAMPLE / "population/lad19-new-codes-pfa.csv", "-q")
+    assert result.exit_code == 1 and "a second population figure for local authority 'E07000222' in 2013" in result.stderr
+
+
+def test_a_name_that_contradicts_its_code_is_an_error(run, tmp_path):
+    from conftest import SAMPLE
+
+    wide = (SAMPLE / "releases/ons-2019/pfa-population-mid2001-mid2019.csv").read_text()
+    swapped = wide.replace("E23000016,West Mercia", "E23000016,Warwickshire", 1)
+    (tmp_path / "p.csv").write_text(swapped)
+    result = run("compare", "--force", "warwickshire", "--release", "ons-2019", "--to", "2014-06",
+                 "--population", tmp_path / "p.csv", "-q")
+    assert result.exit_code == 1 and "'Warwickshire' is Warwickshire but the code 'E23000016' is West Mercia" in result.stderr
+
+
+def test_absurd_populations_and_odd_digits_are_refused(run, tmp_path):
+    from conftest import SAMPLE
+
+    wide = (SAMPLE / "releases/ons-2019/pfa-population-mid2001-mid2019.csv").read_text().splitlines()
+    row = next(i for i, line in enumerate(wide) if line.startswith("E23000017,"))
+    cells = wide[row].split(",")
+    for bad, expected in (("99999999999999", "more people than any police force area"), ("5_495", "is not a number"),
+                          ("５４９５１７", "is not a number")):
+        cells_bad = cells[:2] + [bad] + cells[3:]
+        text = "\n".join(wide[:row] + [",".join(cells_bad)] + wide[row + 1:]) + "\n"
+        (tmp_path / "p.csv").write_text(text)
+        result = run("compare", "--force", "warwickshire", "--release", "ons-2019", "--to", "2014-06",
+                     "--population", tmp_path / "p.csv", "-q")
+        assert result.exit_code == 1 and expected in result.stderr
+
+
+def test_peers_must_be_territorial_and_registry_names_unique(run, tmp_path):
+    from conftest import ROOT
+
+    assert run("compare", "--force", "warwickshire", "--peers", "British Transport Police,Kent", "-q").exit_code == 2
+    registry = (ROOT / "crimestat/data/forces.csv").read_text()
+    (tmp_path / "f.csv").write_text(registry.replace("West Mercia Police|", "West Mercia Police|Warks|", 1))
+    result = run("forces", "--forces", tmp_path / "f.csv")
+    assert result.exit_code == 1 and "'Warks' names" in result.stderr
+
+
+def test_a_classification_with_a_category_written_two_ways_is_an_error(run, tmp_path):
+    from conftest import ROOT
+
+    text = (ROOT / "crimestat/data/classification.csv").read_text()
+    (tmp_path / "c.csv").write_text(text.replace("ons,Bicycle theft,crime_excl_fraud", "ons,bicycle theft,crime_excl_fraud"))
+    result = run("compare", "--force", "warwickshire", "--release", "ons-2019", "--classification", tmp_path / "c.csv", "-q")
+    assert result.exit_code == 1 and "written another way" in result.stderr
+    (tmp_path / "s.csv").write_text(text + "ONS,Robbery,robbery\n")
+    assert "is not a source crimestat reads" in run("measures", "--classification", tmp_path / "s.csv").stderr
+
+
+def test_validate_survives_a_bare_carriage_return_in_a_header(run, tmp_path):
+    (tmp_path / "cr.csv").write_bytes(b"a,b\rc,d\n")
+    result = run("validate", tmp_path / "cr.csv", "--format", "csv")
+    assert result.exit_code == 1 and "Traceback" not in result.stderr + result.stdout

@@ -28,6 +28,7 @@ from ..output import note_input
 Source = str | os.PathLike | IO[str] | IO[bytes]
 
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+$")
+_PLAIN_NUMBER = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$")
 _SCIENTIFIC = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+$")
 _SUPPRESSION = {"..", ":", "x", "[x]", "*", "-", "c", "[c]", "z", "[z]", "n/a", "na"}
 
@@ -128,7 +129,10 @@ def read_header(source: str) -> list[str]:
             lines = (raw.decode("utf-8-sig", errors="replace") for raw in stream)  # type: ignore[assignment]
         for line in lines:
             if line.strip():
-                return [c.strip() for c in next(csv.reader([line.strip()]))]
+                try:
+                    return [c.strip() for c in next(csv.reader([line.strip()]))]
+                except csv.Error:  # a bare carriage return (an old Mac file) or binary: split plainly
+                    return [c.strip() for c in line.replace("\r", ",").split(",")]
     return []
 
 
@@ -278,6 +282,11 @@ def parse_number(
         # Spreadsheets can write numbers as 1.23457E+15, rounded to the digits shown: not a count to trust.
         table.problem(f"'{text}' is in scientific notation, which may have been rounded; expected {what}, "
                       "written in full", row, column)
+        return None
+    if not _PLAIN_NUMBER.match(value):
+        # float() also takes '6_43', full-width and Arabic-Indic digits, 'nan', 'inf' and '1e3': not as
+        # figures are published.
+        table.problem(f"'{text}' is not a number; expected {what}", row, column)
         return None
     try:
         number = float(value)

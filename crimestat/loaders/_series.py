@@ -16,7 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-FACTOR = 10
+# A tenfold unit error lands a little under ten times its neighbours when they differ from the true value
+# (a hostile test found 2,599 -> 25,990 next to 2,650 and 2,700 passing at 10), so the rule is eight.
+FACTOR = 8
 FLOOR = 100
 
 

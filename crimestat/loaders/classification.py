@@ -30,6 +30,7 @@ def load_classification(source: Source | None = None, measures: Source | None = 
         if key[2] and not key[2].replace("_", "").isalnum():
             table.problem(f"'{key[2]}' is not a measure name; expected letters, digits and '_'", r, "measure")
         members.setdefault((key[0], key[2]), set()).add(key[1])
+    _check_consistent(table, sources, categories, names)
     table.raise_problems()
 
     info_table = read_csv(measures if measures is not None else _packaged("measures.csv"),
@@ -45,3 +46,26 @@ def load_classification(source: Source | None = None, measures: Source | None = 
         info[m.strip()] = MeasureInfo(m.strip(), label.strip(), denominator.strip())
     info_table.raise_problems()
     return Classification(members, info)
+
+
+def _check_consistent(table, sources: list[str], categories: list[str], names: list[str]) -> None:
+    """Mistakes that would silently move crimes out of a measure: a source crimestat does not know (rows it
+    never uses), one category written two ways ('Bicycle theft' and 'bicycle theft': the file's spelling
+    matches only one), and a category both declared excluded and counted in a measure."""
+    from .. import sources as registry
+
+    known = {s.key for s in registry.all_sources()}
+    spelling: dict[tuple[str, str], tuple[str, int]] = {}
+    excluded = {(s, c) for s, c, m in zip(sources, categories, names) if m == "excluded"}
+    for r, (source, category, measure) in enumerate(zip(sources, categories, names)):
+        if source and source not in known:
+            table.problem(f"'{source}' is not a source crimestat reads; expected one of {', '.join(sorted(known))}",
+                          r, "source")
+        key = (source, " ".join(category.lower().split()))
+        first = spelling.setdefault(key, (category, table.lines[r]))
+        if first[0] != category:
+            table.problem(f"'{category}' is '{first[0]}' (line {first[1]}) written another way; expected one "
+                          "spelling, as the crime file has it", r, "category")
+        if measure != "excluded" and (source, category) in excluded:
+            table.problem(f"'{category}' is declared excluded and also counted in '{measure}'; expected one or "
+                          "the other", r, "measure")

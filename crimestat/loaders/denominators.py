@@ -19,6 +19,9 @@ _MID = re.compile(r"^mid[-_ ]?(\d{4})$", re.IGNORECASE)
 _AGGREGATES = {ENGLAND_AND_WALES_CODE, "E92000001", "W92000004", "K02000001", "K03000001"}
 _CODE_COLUMNS = ("pfa_code", "code", "area_code")
 _POSITIVE = "a whole number above 0"
+# More people than any police force area could hold (the Metropolitan Police area has about 9 million): a
+# figure above it is refused as a unit error, not warned about.
+MAX_FORCE_POPULATION = 20_000_000
 
 
 def _code_column(table: CsvTable, candidates: Sequence[str]) -> str:
@@ -32,11 +35,23 @@ def _code_column(table: CsvTable, candidates: Sequence[str]) -> str:
     )
 
 
+_NAME_COLUMNS = ("pfa_name", "name", "area", "force")
+
+
 def _force_code(table: CsvTable, registry: Registry, r: int, column: str, value: str) -> str | None:
     force = registry.find(value) if value else None
     if force is None:
         table.problem(f"'{value}' is not a known police force area code or name", r, column)
         return None
+    # A name beside the code must be the same force: swapped codes would give one force another's people.
+    name_column = next((c for c in table.header if c.lower() in _NAME_COLUMNS and c != column), None)
+    if name_column is not None:
+        named = table.rows[r][table.index(name_column)].strip()
+        other = registry.find(named) if named else None
+        if named and other is not None and other.code != force.code:
+            table.problem(f"'{named}' is {other.name} but the code '{value}' is {force.name}; expected the name "
+                          "and code of one force", r, name_column)
+            return None
     return force.code
 
 
@@ -88,7 +103,7 @@ def _wide_population(table: CsvTable, registry: Registry) -> pd.DataFrame:
         code = _force_code(table, registry, r, code_column, value)
         for column, year in years:
             n = parse_number(table, r, column, row[table.index(column)], minimum=1, what=_POSITIVE)
-            records.append((code, year, n, r))
+            records.append((code, year, _plausible(table, r, column, n), r))
     return _finish(table, records, "population")
 
 
@@ -103,8 +118,16 @@ def _long_population(table: CsvTable, registry: Registry) -> pd.DataFrame:
         code = _force_code(table, registry, r, code_column, value)
         year = parse_number(table, r, "year", row[i_year], minimum=1800, what="a year such as 2013")
         n = parse_number(table, r, "population", row[i_pop], minimum=1, what=_POSITIVE)
-        records.append((code, year, n, r))
+        records.append((code, year, _plausible(table, r, "population", n), r))
     return _finish(table, records, "population")
+
+
+def _plausible(table: CsvTable, r: int, column: str, n):
+    if n is not None and n > MAX_FORCE_POPULATION:
+        table.problem(f"{int(n):,} is more people than any police force area has; expected at most "
+                      f"{MAX_FORCE_POPULATION:,} (is the figure in another unit?)", r, column)
+        return None
+    return n
 
 
 def _la_population(table: CsvTable, la_column: str, registry: Registry, lookup: dict[str, str],
@@ -125,8 +148,15 @@ def _la_population(table: CsvTable, la_column: str, registry: Registry, lookup: 
                 f"local authority '{la}' is not in the lookup; add it to a --la-lookup file", r, la_column
             )
         year = parse_number(table, r, "year", row[i_year], minimum=1800, what="a year such as 2013")
-        n = parse_number(table, r, "population", row[i_pop], minimum=0, what="a whole number of 0 or more")
+        n = parse_number(table, r, "population", row[i_pop], minimum=1, what=_POSITIVE)
         records.append((code, year, n, r))
+    seen: dict[tuple[str, object], int] = {}
+    for code, year, _, r in records:  # an authority twice in a year would be summed twice
+        key = (table.rows[r][i_la].strip(), year)
+        if key in seen and year is not None:
+            table.problem(f"a second population figure for local authority '{key[0]}' in {year} (first on line "
+                          f"{table.lines[seen[key]]}); expected one row per authority and year", r, la_column)
+        seen.setdefault(key, r)
     table.raise_problems()
     present: dict[tuple[str, int], set[str]] = {}
     for code, year, _, r in records:
@@ -255,6 +285,12 @@ def _finish(table: CsvTable, records: list, value: str) -> pd.DataFrame:
     if value == "population":
         _warn_breaks(table, frame, "area_code", value, 5_000)
         _warn_total(table, frame)
+    else:  # households: the smallest force (City of London) has about 4,000; England and Wales about 24 million
+        _warn_breaks(table, frame, "area_code", value, 2_000)
+        for year, part in frame.groupby("year"):
+            if part["area_code"].nunique() == 43 and not 15_000_000 <= int(part[value].sum()) <= 40_000_000:
+                warn(f"{table.name}: the forces' households for {year} add up to {int(part[value].sum()):,}, not "
+                     "England and Wales's (about 23 to 25 million); is the file in another unit?")
     return _tidy(frame.drop(columns="row"), value)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from importlib import resources
 
-from ..forces import Force, Registry
+from ..forces import Force, Registry, normalise
 from ._csv import Source, check_text, read_csv
 
 KINDS = ("territorial", "national", "fraud", "other")
@@ -28,6 +28,7 @@ def load_forces(source: Source | None = None) -> Registry:
 
     forces = []
     seen: dict[str, int] = {}
+    owner: dict[str, tuple[str, int]] = {}  # a name, normalised -> the force it names and where
     for r, (code, name, kind, region, country, puk, aliases) in enumerate(
         zip(codes, names, kinds, optional("region"), optional("country"), optional("police_uk_id"),
             optional("aliases"))
@@ -39,5 +40,11 @@ def load_forces(source: Source | None = None) -> Registry:
         seen[code] = table.lines[r]
         alias_list = tuple(a.strip() for a in aliases.split("|") if a.strip())
         forces.append(Force(code, name, region.strip(), country.strip(), kind, puk.strip(), alias_list))
+        for alias in (code, name, puk.strip(), *alias_list):
+            key = normalise(alias) if alias else ""
+            if key and owner.setdefault(key, (code, table.lines[r]))[0] != code:
+                other, line = owner[key]
+                table.problem(f"'{alias}' names {code} here but {other} on line {line}; expected each name to "
+                              "name one force", r, "aliases")
     table.raise_problems()
     return Registry(forces)

@@ -21,6 +21,10 @@ def load_peer_groups(source: Source, registry: Registry) -> PeerGroups:
                 near = registry.suggest(text)
                 hint = f" (did you mean '{near[0]}'?)" if near else ""
                 table.problem(f"'{text.strip()}' is not a known force{hint}", r, column)
+            elif not force.territorial:
+                table.problem(f"{force.name} is a national body, not a police force area; expected a territorial "
+                              "force", r, column)
+                force = None
             codes.append(force.code if force else None)
         if None not in codes:
             groups.setdefault(codes[0], []).append(codes[1])  # type: ignore[arg-type]
