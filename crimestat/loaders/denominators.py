@@ -151,7 +151,7 @@ def _la_population(table: CsvTable, la_column: str, registry: Registry, lookup: 
         n = parse_number(table, r, "population", row[i_pop], minimum=1, what=_POSITIVE)
         records.append((code, year, n, r))
     seen: dict[tuple[str, object], int] = {}
-    for code, year, _, r in records:  # an authority twice in a year would be summed twice
+    for _code, year, _, r in records:  # an authority twice in a year would be summed twice
         key = (table.rows[r][i_la].strip(), year)
         if key in seen and year is not None:
             table.problem(f"a second population figure for local authority '{key[0]}' in {year} (first on line "
