@@ -373,3 +373,19 @@ def test_validate_survives_a_bare_carriage_return_in_a_header(run, tmp_path):
     (tmp_path / "cr.csv").write_bytes(b"a,b\rc,d\n")
     result = run("validate", tmp_path / "cr.csv", "--format", "csv")
     assert result.exit_code == 1 and "Traceback" not in result.stderr + result.stdout
+
+
+def test_old_districts_and_their_successor_in_one_year_are_an_error(run, tmp_path):
+    """Dorset's pre-2019 districts added for 2013 beside Bournemouth, Christchurch and Poole and Dorset (the
+    successor authorities, which the shipped file already has for every year): the force's people would be
+    counted twice. The added rows are made up for the test (the values do not matter), the rest is real."""
+    from conftest import SAMPLE
+
+    old = ["E06000028", "E06000029", "E07000048", "E07000049", "E07000050", "E07000051", "E07000052", "E07000053"]
+    la = tmp_path / "la.csv"
+    la.write_text((SAMPLE / "population/la-population-mid2001-mid2019.csv").read_text()
+                  + "".join(f"{code},old district,2013,90000\n" for code in old))
+    result = run("compare", "--force", "dorset", "--release", "ons-2019", "--to", "2014-06", "--population", la,
+                 "--la-lookup", SAMPLE / "population/lad17-csp17-pfa17-lookup.csv",
+                 "--la-lookup", SAMPLE / "population/lad19-new-codes-pfa.csv", "-q")
+    assert result.exit_code == 1 and "authorities of two lookups that do not overlap" in result.stderr

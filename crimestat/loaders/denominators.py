@@ -168,6 +168,14 @@ def _la_population(table: CsvTable, la_column: str, registry: Registry, lookup: 
         for year in years:
             have = present.get((code, year), set())
             wanted = [part[code] for part in parts if code in part]
+            complete = [need for need in wanted if need <= have]
+            if any(not (a & b) for i, a in enumerate(complete) for b in complete[i + 1:]):
+                # Two lookups' authorities for one force, both complete and with none in common: the old
+                # districts and the merged authority that replaced them, counted twice.
+                table.problem(f"{_force_name(registry, code)} has in {year} the authorities of two lookups that do "
+                              "not overlap (old districts and the authority that replaced them?): its people would "
+                              "be counted twice; expected the authorities of one date")
+                continue
             if not any(need <= have for need in wanted):
                 nearest = min(wanted, key=lambda need: len(need - have))
                 gaps.setdefault(tuple(sorted(nearest - have)), []).append(year)
