@@ -389,3 +389,14 @@ def test_old_districts_and_their_successor_in_one_year_are_an_error(run, tmp_pat
                  "--la-lookup", SAMPLE / "population/lad17-csp17-pfa17-lookup.csv",
                  "--la-lookup", SAMPLE / "population/lad19-new-codes-pfa.csv", "-q")
     assert result.exit_code == 1 and "authorities of two lookups that do not overlap" in result.stderr
+
+
+def test_a_satisfaction_given_as_a_proportion_is_an_error(run, tmp_path):
+    from conftest import SAMPLE
+
+    text = (SAMPLE / "releases/ons-2019/hmic-2014-published.csv").read_text()
+    assert ",83.8," in text
+    (tmp_path / "i.csv").write_text(text.replace(",83.8,", ",0.838,", 1))
+    result = run("compare", "--force", "warwickshire", "--release", "ons-2019", "--to", "2014-06",
+                 "--indicators", tmp_path / "i.csv", "-q")
+    assert result.exit_code == 1 and "'0.838' looks like a proportion" in result.stderr

@@ -107,6 +107,12 @@ def _value(table, r, measure, text):
         if value is not None and value > 100:
             table.problem(f"'{text}' is above 100; expected a percentage from 0 to 100", r, "value")
             return None
+        if value is not None and 0 < value < 1 and "." in text:
+            # 0.838 for 83.8%: a proportion where a percentage is expected (no force detects or satisfies
+            # under 1% of its cases).
+            table.problem(f"'{text}' looks like a proportion; expected a percentage from 0 to 100, such as "
+                          f"{value * 100:g}", r, "value")
+            return None
         return value
     if measure == "asb_incidents_change":
         return parse_number(table, r, "value", text, integer=False, minimum=-100,
