@@ -8,10 +8,7 @@ name fails before any large file is read and a command reads only what it uses.
 
 from __future__ import annotations
 
-import gzip
 import io
-import sys
-import zlib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -23,6 +20,7 @@ from .classified import check_classified
 from .denominators import Denominators
 from .errors import DataFileError, MissingFileError, UsageError
 from .forces import Registry
+from .loaders._csv import header_of, read_header, stdin_bytes
 from .loaders.cache import cached, digest
 from .loaders.classification import load_classification
 from .loaders.forces import load_forces
@@ -57,34 +55,11 @@ class DataPaths:
 
 
 def _header(path: str) -> list[str]:
-    """The first line's columns of a CSV file (gzip read transparently), for recognising its source."""
+    """The first line's columns of a file, for recognising its source ([] when it cannot be read)."""
     try:
-        with open(path, "rb") as stream:
-            return _header_of(stream.read(65536))
+        return read_header(path)
     except OSError:
         return []  # the loader reports what is wrong with the file
-
-
-def _header_of(head: bytes) -> list[str]:
-    """The first line's columns from a file's first bytes: gzip, UTF-16 (by its byte-order mark) or UTF-8."""
-    import csv
-
-    if head[:2] == b"\x1f\x8b":
-        try:
-            head = gzip.GzipFile(fileobj=io.BytesIO(head)).read(65536)
-        except (OSError, EOFError, zlib.error):
-            return []
-    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        text = head.decode("utf-16", errors="replace")
-    else:
-        text = head.decode("utf-8-sig", errors="replace")
-    for line in text.splitlines():
-        if line.strip():
-            try:
-                return [c.strip() for c in next(csv.reader([line]))]
-            except csv.Error:  # binary or a stray carriage return: no header crimestat knows
-                return [line.strip()[:60]]
-    return []
 
 
 def _is_zip(path: str) -> bool:
@@ -228,13 +203,13 @@ class Dataset:
     @cached_property
     def _stdin(self) -> io.BytesIO:
         """Standard input, read once, so that its header can be looked at before a loader reads it."""
-        data = io.BytesIO(sys.stdin.buffer.read())
+        data = io.BytesIO(stdin_bytes())
         data.name = "<stdin>"  # type: ignore[attr-defined]
         return data
 
     @cached_property
     def _stdin_source(self) -> Source:
-        header = _header_of(self._stdin.getvalue()[:65536])  # recognised as a file would be
+        header = header_of(self._stdin.getvalue()[:65536])  # recognised as a file would be
         found = sources.recognise(header) if header else None
         return found or sources.get("ons")  # the ONS loader says what the columns should be
 

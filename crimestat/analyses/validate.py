@@ -84,7 +84,7 @@ def validate(files: Sequence[str], registry: Registry | None = None, la_lookups:
             if stdin is None and Path(name).suffix.lower() in (".ods", ".xlsx"):
                 header = _workbook_header(name)
             elif stdin is None and Path(name).is_file():
-                header = _header(name)
+                header = read_header(name)  # gzip and byte-order marks read by their bytes
             else:
                 header = read_csv(source(), [], allow_empty=True).header  # reports a missing file
             if not header:
@@ -104,15 +104,6 @@ def validate(files: Sequence[str], registry: Registry | None = None, la_lookups:
             checked.problems = [f"{name}: {exc}"]
         results.append(checked)
     return results
-
-
-def _header(name: str) -> list[str]:
-    """The header of a CSV file, gzip read transparently."""
-    from ..dataset import _header as first_line
-
-    with open(name, "rb") as stream:
-        gzipped = stream.read(2) == b"\x1f\x8b"
-    return first_line(name) if gzipped else read_header(name)
 
 
 def _workbook_header(name: str) -> list[str]:

@@ -115,24 +115,30 @@ def stdin_bytes() -> bytes:
 
 
 def read_header(source: str) -> list[str]:
-    """The first non-blank line's column names (for detection); gzip and UTF-16 are read by their bytes."""
+    """The first non-blank line's column names of a file (for recognising what it is), from its first bytes."""
     with open(source, "rb") as stream:
-        start = stream.read(4)
-        stream.seek(0)
-        if start[:2] == b"\x1f\x8b" or any(start.startswith(m) for m, _ in _MARKS):
+        return header_of(stream.read(65536))
+
+
+def header_of(head: bytes) -> list[str]:
+    """The first non-blank line's column names from a file's first bytes: gzip is unpacked as far as it goes,
+    UTF-16 and UTF-32 are read by their byte-order mark, UTF-8 is the default. Never an error: a file that has
+    no readable header gives what it has, and its loader says what is wrong."""
+    if head[:2] == b"\x1f\x8b":
+        try:
+            head = gzip.GzipFile(fileobj=io.BytesIO(head)).read(65536)
+        except (OSError, EOFError, zlib.error):
+            return []
+    text = next((head[len(mark):].decode(encoding, errors="replace") for mark, encoding in _MARKS
+                 if head.startswith(mark)), None)
+    if text is None:
+        text = head.decode("utf-8-sig", errors="replace")
+    for line in text.splitlines():
+        if line.strip():
             try:
-                text = decode_bytes(stream.read(), source)
-            except DataFileError:
-                return []
-            lines = text.splitlines()
-        else:
-            lines = (raw.decode("utf-8-sig", errors="replace") for raw in stream)  # type: ignore[assignment]
-        for line in lines:
-            if line.strip():
-                try:
-                    return [c.strip() for c in next(csv.reader([line.strip()]))]
-                except csv.Error:  # a bare carriage return (an old Mac file) or binary: split plainly
-                    return [c.strip() for c in line.replace("\r", ",").split(",")]
+                return [c.strip() for c in next(csv.reader([line.strip()]))]
+            except csv.Error:  # a bare carriage return (an old Mac file) or binary: split plainly
+                return [c.strip() for c in line.replace("\r", ",").split(",")]
     return []
 
 
