@@ -309,15 +309,22 @@ def test_a_report_chart_that_cannot_be_written_names_the_right_option(run, tmp_p
 
 # Third hostile pass (older loaders): each gave a wrong figure with exit 0, or a traceback, before.
 
+def _compare_with_authorities(run, force: str, la):
+    """compare in 2014 with a local-authority population file and the shipped lookups."""
+    from conftest import SAMPLE
+
+    return run("compare", "--force", force, "--release", "ons-2019", "--to", "2014-06", "--population", la,
+               "--la-lookup", SAMPLE / "population/lad17-csp17-pfa17-lookup.csv",
+               "--la-lookup", SAMPLE / "population/lad19-new-codes-pfa.csv", "-q")
+
+
 def test_an_authority_twice_in_a_year_is_an_error_not_summed(run, tmp_path):
     from conftest import SAMPLE
 
     la = tmp_path / "la.csv"
     la.write_text((SAMPLE / "population/la-population-mid2001-mid2019.csv").read_text()
                   + "E07000222,Warwick,2013,138208\n")
-    result = run("compare", "--force", "warwickshire", "--release", "ons-2019", "--to", "2014-06", "--population", la,
-                 "--la-lookup", SAMPLE / "population/lad17-csp17-pfa17-lookup.csv",
-                 "--la-lookup", SAMPLE / "population/lad19-new-codes-pfa.csv", "-q")
+    result = _compare_with_authorities(run, "warwickshire", la)
     assert result.exit_code == 1 and "a second population figure for local authority 'E07000222' in 2013" in result.stderr
 
 
@@ -385,9 +392,7 @@ def test_old_districts_and_their_successor_in_one_year_are_an_error(run, tmp_pat
     la = tmp_path / "la.csv"
     la.write_text((SAMPLE / "population/la-population-mid2001-mid2019.csv").read_text()
                   + "".join(f"{code},old district,2013,90000\n" for code in old))
-    result = run("compare", "--force", "dorset", "--release", "ons-2019", "--to", "2014-06", "--population", la,
-                 "--la-lookup", SAMPLE / "population/lad17-csp17-pfa17-lookup.csv",
-                 "--la-lookup", SAMPLE / "population/lad19-new-codes-pfa.csv", "-q")
+    result = _compare_with_authorities(run, "dorset", la)
     assert result.exit_code == 1 and "authorities of two lookups that do not overlap" in result.stderr
 
 
