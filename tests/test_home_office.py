@@ -324,3 +324,92 @@ def test_counts_not_written_as_digits_are_refused(tmp_path, count):
     (tmp_path / "odd.csv").write_text(text.replace(row, row.rsplit(",", 1)[0] + "," + count))
     with pytest.raises(BadValueError):
         load_home_office_crime(tmp_path / "odd.csv", load_forces())
+
+
+def _without_arrow(monkeypatch):
+    """Make the pandas reader read every file (the reader for files Arrow does not take as plainly shaped)."""
+    from crimestat.loaders import home_office
+
+    monkeypatch.setattr(home_office, "_read_arrow", lambda *args: None)
+
+
+def test_the_arrow_and_pandas_readers_give_the_same_counts(registry, counts, tmp_path, monkeypatch):
+    from crimestat.loaders import home_office
+
+    text = gzip.decompress((HERE / "prc-pfa-sample.csv.gz").read_bytes()).decode()
+    plain = tmp_path / "plain.csv"
+    plain.write_text(text)
+    assert home_office._read_csv(plain).keys is not None  # the fast reader took it
+    blank_first = tmp_path / "blank-first.csv"
+    blank_first.write_text("\n" + text)  # the header on line 2: the pandas reader's
+    assert home_office._read_csv(blank_first).frame is not None
+    pd.testing.assert_frame_equal(load_home_office_crime(blank_first, registry), counts)
+    _without_arrow(monkeypatch)
+    pd.testing.assert_frame_equal(load_home_office_crime(plain, registry), counts)
+
+
+def test_the_arrow_and_pandas_readers_report_the_same_problems(registry, tmp_path, monkeypatch):
+    """Real rows with a count made 'N/a', a force misspelt, a year malformed and a row repeated."""
+    from crimestat.errors import BadValueError
+
+    text = gzip.decompress((HERE / "prc-pfa-sample.csv.gz").read_bytes()).decode()
+    lines = text.splitlines(True)
+    warwickshire = next(i for i, line in enumerate(lines) if ",Warwickshire," in line)
+    lines[5] = lines[5].rsplit(",", 1)[0] + ",N/a\n"
+    lines[warwickshire] = lines[warwickshire].replace("Warwickshire", "Warwickshir", 1)
+    lines[12] = "2014-15" + lines[12][7:]
+    lines.append(lines[20])
+    path = tmp_path / "bad.csv"
+    path.write_text("".join(lines))
+    with pytest.raises(BadValueError) as fast:
+        load_home_office_crime(path, registry)
+    _without_arrow(monkeypatch)
+    with pytest.raises(BadValueError) as careful:
+        load_home_office_crime(path, registry)
+    assert str(fast.value) == str(careful.value)
+    for expected in ("'N/a'", "'Warwickshir' is not a known police force", "'2014-15' is not a financial year",
+                     "duplicate row", "line 6", f"line {warwickshire + 1}", "line 13", f"line {len(lines)}"):
+        assert expected in str(fast.value)
+
+
+def test_rows_arrow_refuses_are_read_by_the_pandas_reader_which_names_the_line(registry, tmp_path):
+    text = gzip.decompress((HERE / "prc-pfa-sample.csv.gz").read_bytes()).decode()
+    lines = text.splitlines(True)
+    lines[7] = lines[7].rstrip("\n") + ",extra\n"
+    (tmp_path / "long.csv").write_text("".join(lines))
+    with pytest.raises(DataFileError, match="line 8"):
+        load_home_office_crime(tmp_path / "long.csv", registry)
+    lines = text.splitlines(True)
+    lines[7] = lines[7].rsplit(",", 1)[0] + "\n"  # a field too few
+    (tmp_path / "short.csv").write_text("".join(lines))
+    with pytest.raises(DataFileError, match="line 8"):
+        load_home_office_crime(tmp_path / "short.csv", registry)
+
+
+def test_a_file_not_utf8_is_still_read_as_windows_1252_with_a_warning(registry, counts, tmp_path, caplog):
+    text = gzip.decompress((HERE / "prc-pfa-sample.csv.gz").read_bytes()).decode()
+    path = tmp_path / "latin1.csv"
+    path.write_bytes(text.encode("utf-8").replace(b"Offence Description", b"Offence D\xe9scription"))
+    pd.testing.assert_frame_equal(load_home_office_crime(path, registry), counts)
+    assert "not UTF-8 (byte 0xe9 on line 1)" in caplog.text
+
+
+@pytest.mark.parametrize("grid_limit", [None, 0])
+def test_a_force_short_of_codes_is_found_by_the_grid_and_by_sorting(tmp_path, monkeypatch, grid_limit):
+    """One real quarter of the release (2019/20 quarter 1, every force) with one of Hampshire's rows taken out;
+    ``GRID_LIMIT = 0`` makes the check count by sorting, as for a file with very many distinct codes."""
+    from crimestat.errors import BadValueError
+    from crimestat.loaders import home_office
+
+    if grid_limit is not None:
+        monkeypatch.setattr(home_office, "GRID_LIMIT", grid_limit)
+    lines = _release_text().splitlines(True)
+    quarter = [line for line in lines if line.startswith("2019/20,1,")]
+    hampshire = next(i for i, line in enumerate(quarter) if line.startswith("2019/20,1,Hampshire,"))
+    path = tmp_path / "short.csv"
+    path.write_text(lines[0] + "".join(quarter[:hampshire] + quarter[hampshire + 1:]))
+    with pytest.raises(BadValueError) as err:
+        load_home_office_crime(path, load_forces())
+    assert "Hampshire, 2019/20 quarter 1 lacks 1 offence code that every other force has" in str(err.value)
+    path.write_text(lines[0] + "".join(quarter))
+    assert len(load_home_office_crime(path, load_forces())) == len(quarter)
