@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from .periods import as_period, years_before
+from .periods import years_before
 
 if TYPE_CHECKING:
-    import pandas as pd
+    import numpy as np
 
 PLACEHOLDER_SHARE = 0.01
 OK, PARTIAL_START, PARTIAL_END, NOT_STARTED, ENDED, GAP = (
@@ -48,27 +48,16 @@ class Lifetime:
         return None if self.started is None else years_before(self.started, -1)
 
 
-def lifetimes(counts: pd.DataFrame, areas: list[str]) -> dict[str, Lifetime]:
-    """Each category's lifetime in tidy 12-month ``counts``, judged on the total over ``areas``.
+def lifetimes(categories: list[str], totals: np.ndarray, present: np.ndarray,
+              periods: list[date]) -> dict[str, Lifetime]:
+    """Each category's lifetime from its totals over the territorial forces at each of ``periods``.
 
-    Categories come in sorted order; a category with no row at a period end has no total there (not a
-    zero), so it is not recorded then.
+    ``totals`` and ``present`` are [category, period]: the summed count, and whether any force had a row
+    there; a category with no row at a period end has no total there (not a zero), so it is not recorded
+    then. (``measures.prepare`` gives them from its count cube.)
     """
-    import numpy as np
-    import pandas as pd
-
-    ends = np.sort(np.asarray(counts["period_end"].unique(), dtype="datetime64[ns]"))
-    periods = [as_period(p) for p in pd.DatetimeIndex(ends)]
-    subset = counts[counts["area_code"].isin(areas)]
-    # One pass over the rows with numpy: totals[category, period] and whether any row was there.
-    categories, names = pd.factorize(subset["category"], sort=True)
-    position = np.searchsorted(ends, np.asarray(subset["period_end"], dtype="datetime64[ns]"))
-    totals = np.zeros((len(names), len(ends)), dtype="int64")
-    np.add.at(totals, (categories, position), subset["count"].to_numpy(dtype="int64"))
-    present = np.zeros(totals.shape, dtype=bool)
-    present[categories, position] = True
     result = {}
-    for i, category in enumerate(names):
+    for i, category in enumerate(categories):
         row, has = totals[i], present[i]
         peak = float(row[has].max()) if has.any() else 0.0
         recorded = (has & (row >= PLACEHOLDER_SHARE * peak) & (peak > 0)).tolist()

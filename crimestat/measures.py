@@ -82,11 +82,20 @@ def prepare(counts: pd.DataFrame, territorial: list[str]) -> CountTable:
     category_codes, categories = pd.factorize(counts["category"], sort=True)
     cube = np.full((len(areas), len(periods), len(categories)), MISSING, dtype=np.int64)
     cube[area_codes, period_codes, category_codes] = counts["count"].to_numpy()
+    names = [str(c) for c in categories]
+    ends = [as_period(p) for p in periods]
+    # Lifetimes are judged on the totals over the territorial forces, for the categories they have rows of.
+    wanted = set(territorial)
+    own = cube[[i for i, a in enumerate(areas) if a in wanted]]
+    has = own != MISSING
+    present = has.any(axis=0).T  # [category, period]
+    totals = np.where(has, own, 0).sum(axis=0).T
+    kept = np.flatnonzero(present.any(axis=1))
     return CountTable(
-        [as_period(p) for p in periods],
-        lifetimes(counts, territorial),
+        ends,
+        lifetimes([names[i] for i in kept], totals[kept], present[kept], ends),
         [str(a) for a in areas],
-        [str(c) for c in categories],
+        names,
         cube,
     )
 

@@ -3,7 +3,8 @@
 import pandas as pd
 import pytest
 
-from crimestat.breaks import ENDED, NOT_STARTED, OK, PARTIAL_END, PARTIAL_START, lifetimes, why_unusable
+from crimestat.breaks import ENDED, NOT_STARTED, OK, PARTIAL_END, PARTIAL_START, why_unusable
+from crimestat.measures import prepare
 from crimestat.periods import as_period
 
 T = as_period  # period ends are plain dates
@@ -35,7 +36,7 @@ def synthetic(totals: dict[str, list[int]]) -> pd.DataFrame:
 def test_renamed_group_is_continuous_only_within_a_measure_holding_both():
     # old is replaced by new from October 2015: the three rolling years straddling it are partial.
     counts = synthetic({"old": [100, 100, 100, 75, 50, 25, 0, 0], "new": [0, 0, 0, 25, 50, 75, 100, 100]})
-    life = lifetimes(counts, ["A"])
+    life = prepare(counts, ["A"]).lifetimes
     periods = sorted(counts.period_end.unique())
     assert [life["old"].status[T(p)] for p in periods] == [OK] * 3 + [PARTIAL_END] * 3 + [ENDED] * 2
     assert [life["new"].status[T(p)] for p in periods] == [NOT_STARTED] * 3 + [PARTIAL_START] * 3 + [OK] * 2
@@ -51,7 +52,7 @@ def test_renamed_group_is_continuous_only_within_a_measure_holding_both():
 
 def test_straggling_placeholder_counts_do_not_hide_a_break():
     counts = synthetic({"old": [1000, 1000, 1000, 1000, 500, 3, 2, 1]})
-    life = lifetimes(counts, ["A"])["old"]
+    life = prepare(counts, ["A"]).lifetimes["old"]
     assert life.stopped is not None
     assert life.status[T("2016-09-30")] == ENDED
 
@@ -60,3 +61,12 @@ def test_straggling_placeholder_counts_do_not_hide_a_break():
 def test_composites_are_available_through_the_burglary_change(dataset, measure):
     for period in dataset.counts.periods:
         assert dataset.counts.count(measure, "E23000017", period).ok
+
+
+def test_lifetimes_are_judged_on_the_territorial_forces_only():
+    """Another area's rows (a national body's) neither add categories nor change a category's totals."""
+    counts = synthetic({"old": [1000, 1000, 1000, 1000, 500, 3, 2, 1]})
+    national = synthetic({"old": [1000] * 8, "fraud": [50] * 8}).assign(area_code="X")
+    life = prepare(pd.concat([counts, national], ignore_index=True), ["A"]).lifetimes
+    assert set(life) == {"old"}
+    assert life["old"].status[T("2016-09-30")] == ENDED

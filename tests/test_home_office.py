@@ -399,10 +399,10 @@ def test_a_force_short_of_codes_is_found_by_the_grid_and_by_sorting(tmp_path, mo
     """One real quarter of the release (2019/20 quarter 1, every force) with one of Hampshire's rows taken out;
     ``GRID_LIMIT = 0`` makes the check count by sorting, as for a file with very many distinct codes."""
     from crimestat.errors import BadValueError
-    from crimestat.loaders import home_office
+    from crimestat.loaders import _complete
 
     if grid_limit is not None:
-        monkeypatch.setattr(home_office, "GRID_LIMIT", grid_limit)
+        monkeypatch.setattr(_complete, "GRID_LIMIT", grid_limit)
     lines = _release_text().splitlines(True)
     quarter = [line for line in lines if line.startswith("2019/20,1,")]
     hampshire = next(i for i, line in enumerate(quarter) if line.startswith("2019/20,1,Hampshire,"))

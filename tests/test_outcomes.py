@@ -415,3 +415,26 @@ def test_prepared_cube_is_picklable_and_needs_no_pandas(real, registry, types, t
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["3237", "39544", "False"]
+
+
+@pytest.mark.parametrize("grid_limit", [None, 0])
+def test_a_force_quarter_short_of_rows_every_other_force_has_is_an_error(tmp_path, monkeypatch, grid_limit):
+    """The release's outcomes file with one row of Kent's taken out (its first, in quarter 1): the grid check
+    and, with ``GRID_LIMIT = 0``, the sorted count both find it and the loop names the force and the row."""
+    from conftest import SAMPLE
+
+    from crimestat.loaders import _complete
+
+    if grid_limit is not None:
+        monkeypatch.setattr(_complete, "GRID_LIMIT", grid_limit)
+    path = SAMPLE / "releases/home-office-2026-04/prc-outcomes-2024-25-by-force-quarter-group-type.csv.gz"
+    lines = gzip.decompress(path.read_bytes()).decode().splitlines(True)
+    kent = next(i for i, line in enumerate(lines) if line.startswith("2024/25,1,Kent,"))
+    short = tmp_path / "short.csv"
+    short.write_text("".join(lines[:kent] + lines[kent + 1:]))
+    with pytest.raises(BadValueError) as err:
+        load_outcomes(short, load_forces())
+    group = lines[kent].split(",")[3]
+    assert f"Kent, the quarter to June 2024, lacks 1 offence group and outcome type rows that every other force " \
+           f"has ({group}, type " in str(err.value)
+    assert "Kent" in str(err.value) and str(err.value).count("lacks") == 1

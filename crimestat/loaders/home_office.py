@@ -35,6 +35,7 @@ import pyarrow.compute as pc
 from ..errors import BadValueError, DataFileError, MissingColumnError, Problem
 from ..forces import Registry
 from ..log import warn
+from ._complete import any_force_short
 from ._csv import CsvTable, Source, _check_header, gunzip, parse_number, read_bytes, source_name
 from .spreadsheet import SheetProblem, SheetTable, is_spreadsheet, read_sheet_tables
 
@@ -615,8 +616,8 @@ def _complete_quarters(raw: _Raw, valid: np.ndarray, start: np.ndarray, quarter:
     rows = np.flatnonzero(valid & is_territorial[area.codes])
     if not len(rows):
         return
-    if not _any_force_short(start[rows] * 10 + quarter[rows], area.codes[rows], len(area.values), code.codes[rows],
-                            len(code.values)):
+    keys = (start[rows] * 10 + quarter[rows]).astype("int64")
+    if not any_force_short(keys - keys.min(), area.codes[rows], code.codes[rows], MIN_FORCES_FOR_COMPLETENESS):
         _last_quarter_complete(raw, rows, start, quarter, area, registry)
         if raw.problems:
             raise BadValueError(_sorted(raw.problems))
@@ -673,42 +674,6 @@ def _last_quarter_complete(raw: _Raw, rows: np.ndarray, start: np.ndarray, quart
                     f"{len(have_last)} of the {len(have_before)} forces of the quarter before; it lacks "
                     f"{', '.join(names[:3])}{f' and {len(names) - 3} more' if len(names) > 3 else ''}: the file "
                     "may be cut short; expected every force in every quarter", None)
-
-
-def _any_force_short(quarter_keys: np.ndarray, areas: np.ndarray, n_areas: int, codes: np.ndarray,
-                     n_codes: int) -> bool:
-    """Whether, in a quarter that at least MIN_FORCES_FOR_COMPLETENESS forces have, some offence code is
-    held by all the forces but one: exactly when ``_complete_quarters``' loop finds a force short of codes.
-    Counting with numpy takes milliseconds where the loop over quarters and forces takes half a second.
-
-    ``areas`` and ``codes`` are each row's index into the ``n_areas`` areas and ``n_codes`` codes. Which
-    (quarter, force, code) are present is marked in a grid of them all (about half a million cells for a
-    real release, where hashing 300,000 keys took 0.1 s); a file with so many distinct codes that the grid
-    would be large is counted by sorting instead.
-    """
-    keys = quarter_keys.astype("int64")
-    q = keys - keys.min()  # years since the first (x10) plus the quarter: a few hundred at most
-    n_quarters = int(q.max()) + 1
-    pair = q * n_areas + areas.astype("int64")  # (quarter, force)
-    triple = pair * n_codes + codes
-    if n_quarters * n_areas * n_codes <= GRID_LIMIT:
-        seen = np.zeros((n_quarters, n_areas, n_codes), dtype=bool)
-        seen.reshape(-1)[triple] = True
-        forces_of_quarter = seen.any(axis=2).sum(axis=1)  # [quarter]
-        held = seen.sum(axis=1)  # [quarter, code]: how many forces list the code in the quarter
-        wanted = forces_of_quarter[:, None]
-        return bool(np.any((held == wanted - 1) & (wanted >= MIN_FORCES_FOR_COMPLETENESS)))
-    triples = np.unique(triple)
-    pairs = np.unique(triples // n_codes)  # (quarter, force) with rows
-    forces = np.bincount(pairs // n_areas, minlength=n_quarters)
-    quarter_code = (triples // (n_areas * n_codes)) * n_codes + triples % n_codes
-    held_by, counts = np.unique(quarter_code, return_counts=True)  # forces holding each (quarter, code)
-    wanted = forces[held_by // n_codes]
-    return bool(np.any((counts == wanted - 1) & (wanted >= MIN_FORCES_FOR_COMPLETENESS)))
-
-
-# Cells of the (quarter, force, code) grid ``_any_force_short`` marks (one byte each).
-GRID_LIMIT = 20_000_000
 
 
 def _duplicates(raw: _Raw, valid: np.ndarray, force: _Column, year: _Column, quarter: _Column, code: _Column,

@@ -33,6 +33,7 @@ import pandas as pd
 from ..errors import BadValueError, DataFileError, MissingColumnError, Problem
 from ..forces import Registry
 from ..outcome_measures import COLUMNS, OutcomeTypes
+from ._complete import any_force_short
 from ._csv import CsvTable, Source, gunzip, parse_number, read_bytes, read_csv, read_text, source_name
 from .outcome_types import load_outcome_types, packaged_outcome_types_path  # noqa: F401 (re-exported)
 
@@ -423,6 +424,11 @@ def _complete_grid(summed: pd.DataFrame, registry: Registry, where: _Where, line
     """
     territorial = {f.code for f in registry.territorial}
     rows = summed[summed["area_code"].isin(territorial)]
+    groups, types = (pd.factorize(rows[c])[0] for c in ("offence_group", "outcome_type"))
+    combos = groups * (int(types.max(initial=0)) + 1) + types
+    if not any_force_short(pd.factorize(rows["period_end"])[0], pd.factorize(rows["area_code"])[0], combos,
+                           MIN_FORCES_FOR_COMPLETENESS):
+        return  # the usual case, found with numpy; the loop below names the forces and rows
     problems: list[Problem] = []
     for end, block in rows.groupby("period_end", sort=True):
         forces = block["area_code"].nunique()
