@@ -94,8 +94,9 @@ class StreetFile:
     month: str = ""
     force_id: str = ""
 
-    def chunks(self) -> Iterator[bytes]:
-        """The file's bytes in blocks of at most ``BLOCK``, decompressed and transcoded to UTF-8."""
+    @contextlib.contextmanager
+    def opened(self) -> Iterator[IO[bytes]]:
+        """The file's stored bytes (compressed or not); a file that cannot be opened is a ``DataFileError``."""
         with contextlib.ExitStack() as stack:
             try:
                 if self.member is not None:
@@ -105,6 +106,11 @@ class StreetFile:
                     stream = stack.enter_context(open(self.path, "rb"))
             except (OSError, zipfile.BadZipFile, KeyError) as exc:
                 raise DataFileError.single(self.name, f"cannot be read ({_reason(exc)})") from None
+            yield stream
+
+    def chunks(self) -> Iterator[bytes]:
+        """The file's bytes in blocks of at most ``BLOCK``, decompressed and transcoded to UTF-8."""
+        with self.opened() as stream:
             yield from stream_chunks(stream, self.name)
 
     def read(self) -> bytes:
@@ -116,36 +122,77 @@ def _reason(exc: BaseException) -> str:
     return str(exc)[:120] or type(exc).__name__
 
 
-def stream_chunks(stream: IO[bytes], name: str) -> Iterator[bytes]:
-    """Blocks of a binary stream as UTF-8, recognising gzip by its magic number and UTF-16 by its BOM.
+class _Source:
+    """A file's bytes as UTF-8, written into the reader's own buffer by ``fill`` (0 bytes: the end).
 
-    Errors from a corrupt gzip stream or undecodable UTF-16 become one short ``DataFileError``.
+    Bytes come first from ``chunks`` (the file's first bytes, or UTF-16 transcoded as it streams), then
+    straight from ``readinto`` (a plain or decompressing stream), so a plain file is copied once, from
+    the operating system into the buffer. Errors from a corrupt stream or undecodable UTF-16 become one
+    short ``DataFileError`` naming the file.
     """
+
+    def __init__(self, name: str, chunks: Iterator[bytes], readinto: Callable[[memoryview], int | None] | None = None):
+        self.name, self.chunks, self.readinto = name, chunks, readinto
+        self.pending = memoryview(b"")
+
+    def fill(self, view: memoryview) -> int:
+        try:
+            while not self.pending:
+                chunk = next(self.chunks, None)
+                if chunk is None:
+                    return (self.readinto(view) or 0) if self.readinto is not None else 0
+                self.pending = memoryview(chunk)
+            n = min(len(view), len(self.pending))
+            view[:n] = self.pending[:n]
+            self.pending = self.pending[n:]
+            return n
+        except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as exc:
+            raise DataFileError.single(self.name, f"cannot be read ({_reason(exc)})") from None
+        except UnicodeDecodeError as exc:
+            raise DataFileError.single(self.name, "starts with a UTF-16 byte-order mark but is not UTF-16 "
+                                                  f"({exc.reason})") from None
+
+
+def _utf8_source(stream: IO[bytes], name: str) -> _Source:
+    """A binary stream as UTF-8, recognising gzip by its magic number and UTF-16 by its byte-order mark."""
     try:
         head = stream.read(2)
         stream.seek(0)
         if head == b"\x1f\x8b" or name.endswith(".gz"):  # a .gz name that is not gzip is an error
             stream = gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[assignment]
-        first = stream.read(BLOCK)
-        if first[:2] in (b"\xff\xfe", b"\xfe\xff"):
-            decoder = codecs.getincrementaldecoder("utf-16")()
-            chunk = first
-            while chunk:
-                yield decoder.decode(chunk).encode("utf-8")
-                chunk = stream.read(BLOCK)
-            yield decoder.decode(b"", final=True).encode("utf-8")
-            return
-        if first.startswith(codecs.BOM_UTF8):
-            first = first[3:]
-        chunk = first
-        while chunk:
-            yield chunk
-            chunk = stream.read(BLOCK)
+        first = b""
+        while len(first) < 3:  # enough to recognise a byte-order mark
+            more = stream.read(3 - len(first))
+            if not more:
+                break
+            first += more
     except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as exc:
         raise DataFileError.single(name, f"cannot be read ({_reason(exc)})") from None
-    except UnicodeDecodeError as exc:
-        raise DataFileError.single(name, f"starts with a UTF-16 byte-order mark but is not UTF-16 ({exc.reason})") \
-            from None
+    if first[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return _Source(name, _from_utf16(first, stream))
+    if first.startswith(codecs.BOM_UTF8):
+        first = first[3:]
+    return _Source(name, iter([first]), stream.readinto)  # type: ignore[attr-defined]
+
+
+def _from_utf16(first: bytes, stream: IO[bytes]) -> Iterator[bytes]:
+    decoder = codecs.getincrementaldecoder("utf-16")()
+    chunk = first
+    while chunk:
+        yield decoder.decode(chunk).encode("utf-8")
+        chunk = stream.read(BLOCK)
+    yield decoder.decode(b"", final=True).encode("utf-8")
+
+
+def stream_chunks(stream: IO[bytes], name: str) -> Iterator[bytes]:
+    """Blocks of a binary stream as UTF-8, recognising gzip by its magic number and UTF-16 by its BOM.
+
+    Errors from a corrupt gzip stream or undecodable UTF-16 become one short ``DataFileError``.
+    """
+    source = _utf8_source(stream, name)
+    view = memoryview(bytearray(BLOCK))
+    while n := source.fill(view):
+        yield bytes(view[:n])
 
 
 @dataclass
@@ -253,41 +300,103 @@ def _street(name: str, path: str, member: str | None = None) -> StreetFile:
     return StreetFile(name, path, member, month, force_id)
 
 
+def _named(file: StreetFile, registry: Registry) -> FileCounts:
+    """A file's counts, empty so far, with a problem if its name gives an unknown force or an impossible month."""
+    result = FileCounts(files=1)
+    if file.force_id and registry.find(file.force_id) is None:
+        result.problems.append(Problem(file.name, f"the file name's force '{file.force_id}' is not a known force"))
+    elif file.month and not _MONTH.match(file.month):
+        result.problems.append(Problem(file.name, f"the file name's month '{file.month}' is not a month; expected "
+                                                  "YYYY-MM (month 01 to 12)"))
+    return result
+
+
 def count_file(file: StreetFile | str, registry: Registry) -> FileCounts:
     """Count one street-level file by force, month and crime type (a pure function of the file's bytes)."""
     if isinstance(file, str):
         file = _street(file, file)
-    return count_chunks(file.chunks(), file, registry)
+    result = _named(file, registry)
+    if result.problems:
+        return result
+    with file.opened() as stream:
+        return _count_source(_utf8_source(stream, file.name), file, registry, result)
 
 
 def count_bytes(data: bytes, file: StreetFile, registry: Registry) -> FileCounts:
     """Count a street-level file already in memory (stdin, say), exactly as ``count_file`` would."""
     import io
 
-    return count_chunks(stream_chunks(io.BytesIO(data), file.name), file, registry)
+    result = _named(file, registry)
+    if result.problems:
+        return result
+    return _count_source(_utf8_source(io.BytesIO(data), file.name), file, registry, result)
 
 
-def _lines_blocks(chunks: Iterable[bytes], name: str) -> Iterator[bytes]:
-    """Blocks of whole lines (each ending in a newline); the last block is what follows the last newline.
+def count_chunks(chunks: Iterable[bytes], file: StreetFile, registry: Registry) -> FileCounts:
+    """Count a street-level file given as UTF-8 blocks of any size, exactly as ``count_file`` would."""
+    result = _named(file, registry)
+    if result.problems:
+        return result
+    return _count_source(_Source(file.name, iter(chunks)), file, registry, result)
 
-    A line longer than ``MAX_LINE`` raises ``_LongLine``, so memory stays bounded by ``BLOCK + MAX_LINE``.
+
+_TAIL = 80  # bytes after a block that reading a field's 8-byte words may touch (and mask off)
+
+
+class _Buffer:
+    """A reusable buffer for a file's blocks, with numpy views of it and scratch space for counting.
+
+    Kept from file to file: a fresh megabyte allocated (and its pages first touched) for every file
+    costs about as much as counting a small file.
     """
-    carry = b""
-    for chunk in chunks:
-        data = carry + chunk if carry else chunk
-        cut = data.rfind(b"\n")
+
+    def __init__(self, size: int):
+        self.size = size
+        self.data = bytearray(size + _TAIL)
+        self.view = memoryview(self.data)
+        self.bytes = np.frombuffer(self.data, np.uint8)
+        # words[i]: the 8 bytes from offset i as one little-endian integer (overlapping, unaligned).
+        self.words = np.ndarray((len(self.data) - 7,), "<u8", buffer=self.data, strides=(1,))
+        self.newline = np.empty(size, bool)
+        self.separator = np.empty(size, bool)
+
+
+_SPARE: list[_Buffer] = []  # at most one, kept for the next file
+
+
+@contextlib.contextmanager
+def _buffer(size: int) -> Iterator[_Buffer]:
+    mine = _SPARE.pop() if _SPARE and _SPARE[-1].size == size else _Buffer(size)
+    try:
+        yield mine
+    finally:
+        _SPARE[:] = [mine]
+
+
+def _blocks(source: _Source, buffer: _Buffer) -> Iterator[tuple[int, bool]]:
+    """Blocks of whole lines at the start of ``buffer``: (end, True), each valid until the next is asked for.
+
+    The last is (end, False): what follows the last newline (nothing, in a whole file). A line longer
+    than ``MAX_LINE`` raises ``_LongLine``, so memory stays bounded by ``BLOCK + MAX_LINE``.
+    """
+    data, view, block = buffer.data, buffer.view, BLOCK
+    carry = 0  # bytes of a line begun in an earlier read, at the start of the buffer
+    while n := source.fill(view[carry:carry + block]):
+        end = carry + n
+        cut = data.rfind(b"\n", carry, end)
         if cut < 0:
-            carry = data
+            carry = end
         else:
-            block, carry = data[: cut + 1], data[cut + 1:]
-            yield block
-        if len(carry) > MAX_LINE:
-            raise _LongLine(carry[:MAX_QUOTED + 1].decode("utf-8", "replace"))
-    yield carry
+            yield cut + 1, True
+            carry = end - cut - 1
+            view[:carry] = view[cut + 1:end]
+        if carry > MAX_LINE:
+            raise _LongLine(bytes(data[:MAX_QUOTED + 1]).decode("utf-8", "replace"))
+    yield carry, False
 
 
 class _LongLine(Exception):
-    """A line longer than MAX_LINE; ``count_chunks`` knows its number and makes it a DataFileError."""
+    """A line longer than MAX_LINE; the reader knows its number and makes it a DataFileError."""
 
 
 _VERDICTS: dict[tuple[str | None, ...], tuple[str, str, str]] = {}  # the same few keys, in every file
@@ -419,75 +528,69 @@ def _parse(lines: list[str]) -> list[str] | None:
     return records[0] if len(records) == 1 else None
 
 
-def count_chunks(chunks: Iterable[bytes], file: StreetFile, registry: Registry) -> FileCounts:
-    """Count a street-level file given as UTF-8 blocks (see the module docstring for how, and why)."""
-    result = FileCounts(files=1)
-    if file.force_id and registry.find(file.force_id) is None:
-        result.problems.append(Problem(file.name, f"the file name's force '{file.force_id}' is not a known force"))
-        return result
-    if file.month and not _MONTH.match(file.month):
-        result.problems.append(Problem(file.name, f"the file name's month '{file.month}' is not a month; expected "
-                                                  "YYYY-MM (month 01 to 12)"))
-        return result
-    blocks = _lines_blocks(chunks, file.name)
+def _count_source(source: _Source, file: StreetFile, registry: Registry, result: FileCounts) -> FileCounts:
+    """Count a street-level file's rows (see the module docstring for how, and why) into ``result``."""
     number = 0  # lines read so far
-    try:
-        block = next(blocks)
-        number = 1
-        _count_blocks(block, blocks, file, registry, result)
-    except _LongLine as exc:
-        raise DataFileError.single(file.name, f"longer than {MAX_LINE:,} bytes with no newline, so not "
-                                   f"a street-level row (it starts {_short(str(exc))})", number + 1) from None
-    return result
-
-
-def _count_blocks(block: bytes, blocks: Iterator[bytes], file: StreetFile, registry: Registry,
-                  result: FileCounts) -> None:
-    first_line, _, rest = block.partition(b"\n")
-    header_text = first_line.decode("utf-8", "replace").rstrip("\r")
-    header = [c.strip() for c in (_parse([header_text]) or header_text.split(","))]
-    missing = [c for c in COLUMNS if c not in header]
-    if missing:
-        result.problems.append(Problem(file.name, f"missing column{'s' if len(missing) > 1 else ''} "
-                                       f"{', '.join(repr(c) for c in missing)}; the header has "
-                                       f"{_short(header_text)}", 1))
-        return
-    counter = _Counter(file, registry, result, header)
-    fast = _FastBlocks(len(header), counter.index)  # type: ignore[arg-type]
-    number = 1  # lines read so far
-    pending_tail = b""
-    if b"\n" not in block:
-        pending_tail = block  # a header with no newline: nothing but the header, or cut short
-    for block in _chain([rest], blocks):
-        if not block:
-            continue
-        if not block.endswith(b"\n"):  # only the last block, after the last newline, lacks one
-            pending_tail = block
-            break
-        if not counter.pending and b'"' not in block:
-            counted = fast.count(block)
-            if counted is not None and counter.add_groups(counted[0]):
-                number += counted[1]
-                continue
-        for text in block[:-1].decode("utf-8", "replace").split("\n"):
-            number += 1
-            counter.line(number, text.rstrip("\r"))
-    if pending_tail.strip():
+    with _buffer(BLOCK + MAX_LINE) as buffer:
+        data = buffer.data
+        counter: _Counter | None = None
+        fast: _FastBlocks | None = None
+        cut_short = False
+        try:
+            for end, whole in _blocks(source, buffer):
+                start = 0
+                if counter is None:  # the first block starts with the header
+                    newline = data.find(b"\n", 0, end)
+                    header_text = bytes(data[:end if newline < 0 else newline]).decode("utf-8", "replace").rstrip("\r")
+                    number = 1
+                    header = [c.strip() for c in (_parse([header_text]) or header_text.split(","))]
+                    missing = [c for c in COLUMNS if c not in header]
+                    if missing:
+                        result.problems.append(Problem(file.name, f"missing column{'s' if len(missing) > 1 else ''} "
+                                                                  f"{', '.join(repr(c) for c in missing)}; the header "
+                                                                  f"has {_short(header_text)}", 1))
+                        return result
+                    counter = _Counter(file, registry, result, header)
+                    fast = _FastBlocks(len(header), counter.index)  # type: ignore[arg-type]
+                    if newline < 0:  # a header with no newline: nothing but the header, or cut short
+                        cut_short = bool(bytes(data[:end]).strip())
+                        break
+                    start = newline + 1
+                if not whole:  # what follows the last newline: nothing, unless the file was cut short
+                    cut_short = bool(bytes(data[start:end]).strip())
+                    break
+                if start == end:
+                    continue
+                if not counter.pending and data.find(b'"', start, end) < 0:
+                    counted = fast.count(buffer, start, end)  # type: ignore[union-attr]
+                    if counted is not None and counter.add_groups(counted[0]):
+                        number += counted[1]
+                        continue
+                for text in bytes(data[start:end - 1]).decode("utf-8", "replace").split("\n"):
+                    number += 1
+                    counter.line(number, text.rstrip("\r"))
+        except _LongLine as exc:
+            raise DataFileError.single(file.name, f"longer than {MAX_LINE:,} bytes with no newline, so not "
+                                       f"a street-level row (it starts {_short(str(exc))})", number + 1) from None
+    assert counter is not None
+    if cut_short:
         counter.error("the file ends without a newline, so it may be cut short (an interrupted download or "
                       "copy?) and rows after the cut lost; download it again, or end the last line if it is "
                       "complete", number + 1)
     counter.finish()
+    return result
 
 
-def _chain(first: Iterable[bytes], rest: Iterator[bytes]) -> Iterator[bytes]:
-    yield from first
-    yield from rest
-
-
-# _MASKS[k][n]: keeps the bytes of the 8-byte window at offset 8k that lie inside a field of n bytes.
-_MASKS = np.array([[(1 << (8 * min(max(n - k, 0), 8))) - 1 for n in range(65)] for k in range(0, 64, 8)],
-                  dtype=np.uint64)
-_HASH = np.uint64(0x9E3779B97F4A7C15)
+# _LOW[n]: keeps the first n bytes of an 8-byte word (little-endian: its low bytes).
+_LOW = np.array([(1 << (8 * n)) - 1 for n in range(9)], dtype=np.uint64)
+# _WINDOW_MASKS[w][n, k]: keeps the bytes of the word at offset 8k that lie inside a field of n bytes.
+_WINDOW_MASKS = {w: np.array([[(1 << (8 * min(max(n - 8 * k, 0), 8))) - 1 for k in range(w)] for n in range(65)],
+                             dtype=np.uint64) for w in range(1, 9)}
+_OFFSETS = {w: np.arange(0, 8 * w, 8) for w in range(1, 9)}
+# Odd multipliers, one per word and one for the length: the top bits of the sum of products bucket a value.
+_MULTIPLIERS = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93,
+                         0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53, 0x94D049BB133111EB, 0xBF58476D1CE4E5B9,
+                         0x87C37B91114253D5], dtype=np.uint64)
 _BUCKET_BITS = 12
 
 
@@ -503,84 +606,107 @@ class _FastBlocks:
     def __init__(self, width: int, index: tuple[int, int, int]):
         self.width, self.index = width, index
 
-    def count(self, block: bytes) -> tuple[Counter, int] | None:
-        """The block's rows counted by (month, falls within, crime type), and how many lines it has."""
-        a = np.frombuffer(block, np.uint8)
-        newline = a == 10
-        seps = np.flatnonzero(newline | (a == 44))
-        if len(seps) % self.width:
+    def count(self, buffer: _Buffer, start: int, end: int) -> tuple[Counter, int] | None:
+        """The rows of ``buffer.data[start:end]`` counted by (month, falls within, crime type), and how many."""
+        n = end - start
+        a = buffer.bytes[start:end]
+        newline = np.equal(a, 10, out=buffer.newline[:n])
+        separator = np.equal(a, 44, out=buffer.separator[:n])
+        np.logical_or(separator, newline, out=separator)
+        rows = int(np.count_nonzero(newline))
+        found = np.flatnonzero(separator)
+        if rows == 0 or len(found) != rows * self.width:
             return None
-        seps = seps.reshape(-1, self.width)  # type: ignore[assignment]
-        rows = len(seps)
+        seps = found.reshape(rows, self.width)
         # Every row's last separator is a newline and there are as many newlines as rows: so every
         # row has exactly width - 1 commas (and there are no blank lines).
-        if rows == 0 or np.count_nonzero(newline) != rows or not (a[seps[:, -1]] == 10).all():
+        if not newline[seps[:, -1]].all():
             return None
-        padded = block + bytes(80)
-        words = np.ndarray((len(padded) - 7,), dtype="<u8", buffer=padded, strides=(1,))
-        row_starts = np.empty(rows, np.int64)
-        row_starts[0] = 0
-        row_starts[1:] = seps[:-1, -1] + 1
-        codes, values = [], []
-        for i in self.index:
-            start = row_starts if i == 0 else seps[:, i - 1] + 1
-            grouped = self._group(block, words, start, seps[:, i] - start)
+        seps += start  # offsets in the buffer
+        columns = []
+        for k, i in enumerate(self.index):
+            if i:
+                first = seps[:, i - 1] + 1
+            else:
+                first = np.empty(rows, seps.dtype)
+                first[0], first[1:] = start, seps[:-1, -1] + 1
+            last = seps[:, i]
+            # Month and force are the same in every row of a well-formed file: checked as such, cheaply.
+            grouped = (None, np.zeros(1, np.intp)) if k < 2 and _constant(buffer.words, first, last) else \
+                _group(buffer.words, first, last)
             if grouped is None:
                 return None
-            codes.append(grouped[0])
-            values.append(grouped[1])
-        (m, nm), (f, nf), (c, nc) = ((code, len(v)) for code, v in zip(codes, values))
-        combined = (m * nf + f) * nc + c
+            codes, firsts = grouped
+            values = [bytes(buffer.data[s:e]).decode("utf-8", "replace").strip() or None
+                      for s, e in zip(first[firsts].tolist(), last[firsts].tolist())]
+            columns.append((codes, values))
+        (m, months), (f, forces), (c, crimes) = columns
+        assert c is not None  # crime types are always grouped
+        groups: Counter = Counter()
+        if m is None and f is None:  # the usual block: one month, one force
+            for ci, count in enumerate(np.bincount(c).tolist()):
+                groups[(months[0], forces[0], crimes[ci])] += count
+            return groups, rows
+        nm, nf, nc = len(months), len(forces), len(crimes)
+        combined = c + nc * ((0 if f is None else f) + nf * (0 if m is None else m))
         if nm * nf * nc <= 1 << 20:
-            found = np.bincount(combined, minlength=nm * nf * nc)
-            keys = np.flatnonzero(found)
-            ns = found[keys]
+            per_key = np.bincount(combined, minlength=nm * nf * nc)
+            keys = np.flatnonzero(per_key)
+            ns = per_key[keys]
         else:
             keys, ns = np.unique(combined, return_counts=True)
-        groups: Counter = Counter()
-        for key, n in zip(keys.tolist(), ns.tolist()):
+        for key, count in zip(keys.tolist(), ns.tolist()):
             mi, rest = divmod(key, nf * nc)
             fi, ci = divmod(rest, nc)
-            groups[(values[0][mi], values[1][fi], values[2][ci])] += n
+            groups[(months[mi], forces[fi], crimes[ci])] += count
         return groups, rows
 
-    @staticmethod
-    def _group(block: bytes, words: np.ndarray, start: np.ndarray, length: np.ndarray):
-        """Dense codes (one per distinct value, exact) for a column's fields, and each code's value.
 
-        A field is its length and the 8-byte words that cover it (bytes past its end masked off), so
-        two fields are equal exactly when these are. Rows are bucketed by a hash of them, and every row
-        is compared with its bucket's representative; only if two values share a bucket are the rows
-        sorted instead.
-        """
-        longest = int(length.max())
-        if longest > 64:
-            return None
-        windows = [words[start + k] & _MASKS[k // 8][length] for k in range(0, max(longest, 1), 8)]
-        if (length == length[0]).all() and all((w == w[0]).all() for w in windows):  # one value (a month)
-            codes = np.zeros(len(length), np.int64)
-            first = np.zeros(1, np.int64)
-        else:
-            h = length.astype(np.uint64)
-            for w in windows:
-                h = (h ^ w) * _HASH
-            bucket = (h >> np.uint64(64 - _BUCKET_BITS)).astype(np.int64)
-            rep = np.empty(1 << _BUCKET_BITS, np.int64)
-            rep[bucket] = np.arange(len(bucket))
-            mine = rep[bucket]
-            if (length == length[mine]).all() and all((w == w[mine]).all() for w in windows):
-                used = np.flatnonzero(np.bincount(bucket, minlength=1 << _BUCKET_BITS))
-                dense = np.empty(1 << _BUCKET_BITS, np.int64)
-                dense[used] = np.arange(len(used))
-                codes = dense[bucket]
-                first = rep[used]
-            else:  # two values share a bucket: group by sorting their words exactly instead
-                keys = np.stack([length.astype(np.uint64), *windows], axis=1)
-                _, first, codes = np.unique(keys, axis=0, return_index=True, return_inverse=True)
-                codes = codes.reshape(-1)
-        starts, ends = start[first].tolist(), (start[first] + length[first]).tolist()
-        values = [block[s:e].decode("utf-8", "replace").strip() or None for s, e in zip(starts, ends)]
-        return codes, values
+def _constant(words: np.ndarray, first: np.ndarray, last: np.ndarray) -> bool:
+    """Whether every row's field, with the separator after it, has exactly the bytes of the first row's.
+
+    The first row's field holds no separator and ends at one; a row with the same bytes from its field's
+    start therefore has the same field, ending at the same separator.
+    """
+    span = int(last[0] - first[0]) + 1
+    for k in range(0, span, 8):
+        w = words[first + k]
+        if span - k < 8:
+            w &= _LOW[span - k]
+        if not (w == w[0]).all():
+            return False
+    return True
+
+
+def _group(words: np.ndarray, first: np.ndarray, last: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Dense codes (one per distinct value, exact) for a column's fields, and a row holding each code's value.
+
+    A field is its length and the 8-byte words that cover it (bytes past its end masked off), so two
+    fields are equal exactly when these are. Rows are bucketed by a hash of them, and every row is
+    compared with its bucket's representative; only if two values share a bucket are the rows sorted
+    instead. None for a field longer than 64 bytes (the careful path reads it).
+    """
+    length = last - first
+    longest = int(length.max())
+    if longest > 64:
+        return None
+    w = max(1, -(-longest // 8))
+    covering = words[first[:, None] + _OFFSETS[w]]
+    covering &= _WINDOW_MASKS[w][length]
+    hashed = covering @ _MULTIPLIERS[:w] + length.astype(np.uint64) * _MULTIPLIERS[8]
+    bucket = (hashed >> np.uint64(64 - _BUCKET_BITS)).astype(np.intp)
+    rep = np.empty(1 << _BUCKET_BITS, np.intp)
+    rep[bucket] = np.arange(len(bucket))
+    mine = rep[bucket]
+    if (length == length[mine]).all() and (covering == covering[mine]).all():
+        used = np.flatnonzero(np.bincount(bucket, minlength=1 << _BUCKET_BITS))
+        dense = np.empty(1 << _BUCKET_BITS, np.intp)
+        dense[used] = np.arange(len(used))
+        return dense[bucket], rep[used]
+    # Two values share a bucket: group by sorting their words exactly instead.
+    keys = np.column_stack([length.astype(np.uint64), covering])
+    _, firsts, codes = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    return codes.reshape(-1), firsts
 
 
 _CODES: dict[str, str | None] = {}
