@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import logging
 import os
 import sys
 from datetime import date
@@ -176,21 +175,12 @@ class _Confidence(click.FloatRange):
         return number
 
 
-class _Formatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        seen = " (shown before for this file)" if record.levelno < logging.WARNING else ""
-        return f"crimestat: warning{seen}: {record.getMessage()}"
-
-
 def _setup_logging(quiet: bool, verbose: bool = False) -> None:
     """Warnings on stderr: new ones always; those already shown for a file's version only with --verbose;
     none with --quiet."""
-    logger = logging.getLogger("crimestat")
-    logger.handlers.clear()
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_Formatter())
-    logger.addHandler(handler)
-    logger.setLevel(logging.ERROR if quiet else logging.INFO if verbose else logging.WARNING)
+    from .log import configure
+
+    configure(quiet, verbose)
 
 
 def data_options(func):
@@ -638,11 +628,12 @@ def ingest_police_uk(paths, workers, fmt, output, quiet):
         click.echo("", err=True)
     result = counts_result(counts, registry)
     write_output(render(result, fmt), output)
-    logger = logging.getLogger("crimestat")
+    from .log import logger, showing_warnings
+
     for line in result.notes:
         if line.lstrip().startswith("skipped"):
-            logger.warning(line.strip())
-        elif logger.isEnabledFor(logging.WARNING):
+            logger().warning(line.strip())
+        elif showing_warnings():
             click.echo(f"crimestat: {line}", err=True)
 
 

@@ -6,7 +6,6 @@ Matching is case-insensitive and forgiving about punctuation ("Devon & Cornwall"
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 
@@ -38,7 +37,10 @@ class Force:
 def normalise(name: str) -> str:
     """The key names are compared by: lower case, '&' as 'and', punctuation as single spaces."""
     text = name.lower().replace("&", " and ")
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
+    return " ".join(_NOT_ALNUM.sub(" ", text).split())
+
+
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
 def _without_suffix(key: str) -> str:
@@ -89,6 +91,8 @@ class Registry:
     def suggest(self, name: str) -> list[str]:
         """The canonical names nearest to an unknown ``name``, best first."""
         keys = {normalise(n): f.name for f in self.forces for n in (f.name, *f.aliases) if n}
+        import difflib  # here: only an unknown name needs suggestions
+
         near = difflib.get_close_matches(normalise(name), list(keys), n=3, cutoff=0.5)
         return list(dict.fromkeys(keys[k] for k in near))
 

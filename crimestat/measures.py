@@ -117,6 +117,7 @@ class MeasureCounts:
         self._table = prepared
         self._cache: dict[tuple[str, str, date], Count] = {}
         self._measure_lives: dict[str, Lifetime | None] = {}
+        self._columns: dict[str, np.ndarray] = {}
 
     def count(self, measure: str, area_code: str, period: date) -> Count:
         """The measure's count for an area (a force code or England and Wales) in a period."""
@@ -189,12 +190,35 @@ class MeasureCounts:
             if self.explain is not None:
                 why += f" ({self.explain(period)})"
             return Count(None, why)
-        columns = [table._category[c] for c in categories if c in table._category]
-        values = cells[columns]
+        values = cells[self._measure_columns(measure, categories)]
         total = int(np.where(values == MISSING, 0, values).sum())
         if total < 0:
             return Count(None, f"the source gives a negative total ({total}), a net recording adjustment, not a count")
         return Count(total)
+
+    def _measure_columns(self, measure: str, categories: list[str]) -> np.ndarray:
+        """The cube's columns of a measure's categories (those the data have)."""
+        if measure not in self._columns:
+            index = self._table._category
+            self._columns[measure] = np.array([index[c] for c in categories if c in index], dtype=np.intp)
+        return self._columns[measure]
+
+    def _whole_totals(self, measure: str, period: date) -> list[int] | None:
+        """Every territorial force's count of a whole-measure source in one step (England and Wales asks for
+        all 43); None when some force has no counts or a negative total, whose reasons ``_sum`` words."""
+        table = self._table
+        p = table._period.get(period)
+        rows = [table._area[a] for a in self.territorial]
+        if p is None:
+            return None
+        block = table.cube[rows, p, :]
+        if bool((block == MISSING).all(axis=1).any()):
+            return None
+        values = block[:, self._measure_columns(measure, sorted(self.classification.categories(measure, self.source)))]
+        totals = np.where(values == MISSING, 0, values).sum(axis=1)
+        if bool((totals < 0).any()):
+            return None
+        return [int(t) for t in totals]
 
     def _england_and_wales(self, measure: str, period: date) -> Count:
         missing = [c for c in self.territorial if c not in self._areas]
@@ -205,6 +229,14 @@ class MeasureCounts:
                 f"({', '.join(self.registry.by_code(c).name for c in missing[:3])}"
                 f"{', ...' if len(missing) > 3 else ''})",
             )
+        if self.break_level == "measure":
+            life = self.measure_lifetime(measure)
+            whole = self._whole_totals(measure, period) if life is not None and not why_unusable([life], period) \
+                else None
+            if whole is not None:
+                for code, value in zip(self.territorial, whole):
+                    self._cache.setdefault((measure, code, period), Count(value))
+                return Count(sum(whole))
         total = 0
         for code in self.territorial:
             part = self._sum(measure, code, period)

@@ -43,7 +43,10 @@ def fresh_logger():
     """The CLI configures the 'crimestat' logger; give each test an unconfigured one."""
     import logging
 
+    from crimestat import log
+
     yield
+    log.reset()
     logger = logging.getLogger("crimestat")
     logger.handlers.clear()
     logger.setLevel(logging.NOTSET)

@@ -206,3 +206,25 @@ def test_a_file_replaced_during_the_load_is_not_stored_under_the_old_key(cache, 
 
     assert cache_module.cached("ons-test", crime, load) == "figures"
     assert not list(cache.glob("ons-*.entry"))
+
+
+def test_a_status_by_period_is_stored_as_two_lists_and_read_back_equal():
+    """Lifetimes' statuses (dates to texts, thousands of them) are written in bulk; a damaged one is refused."""
+    from datetime import date
+
+    from crimestat.loaders.cache import decode, encode
+
+    status = {date(2014, 3, 31): "ok", date(2014, 6, 30): "partial_end", date(2015, 3, 31): "ended"}
+    mixed = {date(2014, 3, 31): "ok", "2014-06-30": "ok"}  # not all dates: the general form
+    raw = encode({"status": status, "mixed": mixed})
+    assert b'"$ds"' in raw
+    assert decode(raw) == {"status": status, "mixed": mixed}
+    damaged = raw.replace(b'"partial_end"', b'1234567890123')
+    with pytest.raises(ValueError):
+        decode(damaged)  # the checksum
+    from crimestat.loaders import cache as module
+
+    body = module._to_json(status, [])
+    body["$ds"][1].pop()
+    with pytest.raises(ValueError, match="bad date map"):
+        module._from_json(body, memoryview(b""))

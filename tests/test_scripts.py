@@ -178,3 +178,28 @@ def test_compare_from_the_cache_does_not_import_pandas(tmp_path):
             for _ in range(2)]
     assert [r.stderr.split() for r in runs] == [["True", "False", "False"], ["False", "False", "False"]]
     assert runs[0].stdout == runs[1].stdout and "Warwickshire" in runs[0].stdout
+
+
+IMPORTS_LOGGING = """
+import sys
+from crimestat.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit as stop:
+    assert stop.code in (0, None), stop.code
+print("logging" in sys.modules, file=sys.stderr)
+"""
+
+
+def test_a_run_without_warnings_does_not_import_logging_and_a_warning_still_shows(tmp_path):
+    """Start-up (issue 17): logging is imported at the first message, not by every command."""
+    env = dict(os.environ, CRIMESTAT_CACHE_DIR=str(tmp_path / "cache"))
+    quiet = subprocess.run([sys.executable, "-c", IMPORTS_LOGGING, "forces", "--format", "csv"],
+                           capture_output=True, text=True, env=env)
+    assert quiet.stderr.split() == ["False"] and "Warwickshire" in quiet.stdout
+    # The ONS 2019 release warns about a misdated quarter end: the warning is shown, in crimestat's words.
+    warned = subprocess.run([sys.executable, "-c", IMPORTS_LOGGING, "compare", "--release", "ons-2019", "--force",
+                             "warwickshire", "--to", "2014-06", "--format", "csv"], capture_output=True, text=True,
+                            env=env)
+    assert "crimestat: warning: " in warned.stderr and "'30-12-2017' is not a month end" in warned.stderr
+    assert warned.stderr.split()[-1] == "True"

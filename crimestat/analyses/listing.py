@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from ..classification import Classification
-from ..forces import Registry
+from typing import TYPE_CHECKING
+
 from ..rows import Cell, Result, Section
+
+if TYPE_CHECKING:
+    from ..classification import Classification
+    from ..forces import Registry
 
 
 def forces_result(registry: Registry) -> Result:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import difflib
-import gzip
 import io
 import os
 import re
@@ -72,6 +70,8 @@ def gunzip(data: bytes, name: str) -> bytes:
     if data[:2] != b"\x1f\x8b":
         return data
     try:
+        import gzip  # here: most runs read a cached table, not a .gz
+
         return gzip.decompress(data)
     except (EOFError, OSError, zlib.error) as exc:
         raise DataFileError.single(
@@ -126,6 +126,8 @@ def header_of(head: bytes) -> list[str]:
     no readable header gives what it has, and its loader says what is wrong."""
     if head[:2] == b"\x1f\x8b":
         try:
+            import gzip
+
             head = gzip.GzipFile(fileobj=io.BytesIO(head)).read(65536)
         except (OSError, EOFError, zlib.error):
             return []
@@ -251,6 +253,8 @@ def _check_header(name: str, header: list[str], line: int, required: Sequence[st
     if missing:
         problems = []
         for column in missing:
+            import difflib
+
             near = difflib.get_close_matches(column, header, n=1, cutoff=0.6)
             hint = f" (is '{near[0]}' meant to be it?)" if near else ""
             problems.append(

@@ -302,6 +302,9 @@ def _to_json(value: Any, arrays: list[bytes]) -> Any:
     if isinstance(value, (set, frozenset)):
         return {"$s": [_to_json(v, arrays) for v in value]}
     if isinstance(value, dict):
+        if value and all(type(k) is date for k in value) and all(type(v) is str for v in value.values()):
+            # A lifetime's status by period (thousands of them): dates and texts as two lists, read in bulk.
+            return {"$ds": [[k.isoformat() for k in value], list(value.values())]}
         return {"$m": [[_to_json(k, arrays), _to_json(v, arrays)] for k, v in value.items()]}
     if isinstance(value, np.ndarray):
         dtype = value.dtype.newbyteorder("<") if value.dtype.byteorder == ">" else value.dtype
@@ -329,13 +332,18 @@ def _from_json(value: Any, arrays: memoryview) -> Any:
     if tag == "$f":
         return float(inner)
     if tag == "$d":
-        return date.fromisoformat(inner)
+        return _date(inner)
     if tag == "$t":
         return tuple(_from_json(v, arrays) for v in inner)
     if tag == "$s":
         return {_hashable(_from_json(v, arrays)) for v in inner}
     if tag == "$m":
         return {_hashable(_from_json(k, arrays)): _from_json(v, arrays) for k, v in inner}
+    if tag == "$ds":
+        keys, texts = inner
+        if len(keys) != len(texts) or not all(type(t) is str for t in texts):
+            raise ValueError("bad date map")
+        return dict(zip(map(_date, keys), texts))
     if tag == "$a":
         dtype, shape, offset, length = inner
         if dtype not in _DTYPES or offset < 0 or offset + length > len(arrays):
@@ -343,6 +351,14 @@ def _from_json(value: Any, arrays: memoryview) -> Any:
         array = np.frombuffer(arrays[offset:offset + length], dtype=np.dtype(dtype)).copy()
         return array.reshape([int(n) for n in shape])
     raise ValueError(f"unknown tag {tag}")
+
+
+@functools.lru_cache(maxsize=4096)
+def _date(text: str) -> date:
+    """A date from its ISO text; the few period ends of a table recur in every lifetime, so each is parsed once."""
+    if type(text) is not str:
+        raise ValueError("bad date")
+    return date.fromisoformat(text)
 
 
 def _hashable(value: Any) -> Any:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from decimal import Decimal
 
 
 def round_half_up(value: float, places: int = 0) -> Decimal:
@@ -14,6 +17,8 @@ def round_half_up(value: float, places: int = 0) -> Decimal:
     as an exact decimal half (``-342 * 100 / 1200 == -28.5``) rounds away from zero, where binary rounding
     of ``round(x, n)`` would go to even.
     """
+    from decimal import ROUND_HALF_UP, Decimal  # here: `forces` and `--help` round nothing
+
     exponent = Decimal(1).scaleb(-places)
     result = Decimal(repr(float(value))).quantize(exponent, rounding=ROUND_HALF_UP)
     return result + 0 if result != 0 else abs(result)  # never '-0'

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 import os
 import re
@@ -395,6 +394,8 @@ def to_json(result: Result) -> str:
         "notes": result.notes,
         "rows": [_json_ready({c: record.get(c) for c in result.columns}) for record in result.records()],
     }
+    import json  # here: the table and CSV formats, most runs, need not import it
+
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
