@@ -6,6 +6,7 @@ negative adjustment); a reason is never turned into a zero.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
@@ -162,15 +163,24 @@ class MeasureCounts:
             table = self._table
             columns = [table._category[c] for c in self.classification.categories(measure, self.source)
                        if c in table._category]
-            rows = [table._area[a] for a in self.territorial if a in table._area]
             life = None
-            if columns and rows:
-                part = table.cube[np.ix_(rows, range(len(table.periods)), columns)]
-                totals = np.where(part == MISSING, 0, part).sum(axis=(0, 2))
+            if columns and self._territorial_totals is not None:
+                totals = self._territorial_totals[:, columns].sum(axis=1)
                 label = self.classification.describe(measure).label
                 life = lifetime_from_totals(label, [int(t) for t in totals], list(table.periods))
             self._measure_lives[measure] = life
         return self._measure_lives[measure]
+
+    @functools.cached_property
+    def _territorial_totals(self) -> np.ndarray | None:
+        """[period, category] totals over the territorial forces the data have (no row counts zero); None
+        when the data have none of them. Summed once: every measure's lifetime is a sum of its columns."""
+        table = self._table
+        rows = [table._area[a] for a in self.territorial if a in table._area]
+        if not rows:
+            return None
+        part = table.cube[rows]
+        return np.where(part == MISSING, 0, part).sum(axis=0)
 
     def _sum_whole(self, measure: str, categories: list[str], area_code: str, period: date) -> Count:
         """A measure's count where a category with no row is a true zero (quarters summed into complete
