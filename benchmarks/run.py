@@ -2,7 +2,7 @@
 
     python benchmarks/run.py                      # the table, then the police.uk ingest table at 1M rows
     python benchmarks/run.py --rounds 11 --no-ingest
-    python benchmarks/run.py --workbook           # also the first read from .xlsx (builds it, ~1 min)
+    python benchmarks/run.py --workbook           # also the first read from .xlsx and .ods (builds them, ~1 min)
     python benchmarks/run.py --pythonpath DIR     # measure another checkout (e.g. `git archive` of a commit)
     python benchmarks/run.py --before DIR         # this checkout and another, interleaved in the same rounds
 
@@ -73,6 +73,7 @@ ROWS = [
     Row("forces", "pass", 2.0, ""),
     Row("first", "pandas", 3.0, "2.2"),
     Row("first_xlsx", "pandas", None, ""),
+    Row("first_ods", "pandas", None, ""),
     Row("compare_all", "compare", 2.0, ""),
     Row("report_html", "pandas", 1.5, "2.2"),
     Row("report_html_drawn", "pandas", None, ""),
@@ -88,6 +89,7 @@ LABELS = {
     "forces": "crimestat forces",
     "first": "first read of the release + compare",
     "first_xlsx": "first read, crime table as .xlsx + compare",
+    "first_ods": "first read, crime table as .ods + compare",
     "compare_all": "compare --force all (warm)",
     "report_html": "report --format html (warm)",
     "report_html_drawn": "report --format html (warm data, chart drawn)",
@@ -107,16 +109,17 @@ def run_once(work: Work, base_env: dict[str, str]) -> None:
     work.times.append(elapsed)
 
 
-def build_workbook_release(folder: Path) -> Path:
-    """A data folder whose release has the crime table as a .xlsx workbook, one sheet per financial year."""
+def build_workbook_release(folder: Path, kind: str = "xlsx") -> Path:
+    """A data folder whose release has the crime table as a workbook (``kind`` xlsx or ods), one sheet per
+    financial year as the Home Office publishes it, built from the shipped CSV.gz."""
     import gzip
     import io
 
-    import openpyxl
     import pandas as pd
 
     release = ROOT / "sample_data" / "releases" / RELEASE
-    target = folder / "releases" / f"{RELEASE}-xlsx"
+    name = f"{RELEASE}-{kind}"
+    target = folder / "releases" / name
     if (target / "release.json").exists():
         return folder
     target.mkdir(parents=True, exist_ok=True)
@@ -124,32 +127,82 @@ def build_workbook_release(folder: Path) -> Path:
     crime = next(f for f in manifest["files"] if f["role"] == "crime")
     frame = pd.read_csv(io.BytesIO(gzip.decompress((release / crime["path"]).read_bytes())), dtype=str,
                         keep_default_na=False)
-    book = openpyxl.Workbook(write_only=True)
+    sheets = {}
     for year, rows in frame.groupby("Financial Year", sort=True):
-        sheet = book.create_sheet(year.replace("/", "_"))
-        sheet.append(list(frame.columns))
+        records = []
         for record in rows.itertuples(index=False):
-            values = list(record)
-            values[1], values[-1] = int(values[1]), int(values[-1])
-            sheet.append(values)
-    workbook = target / (Path(Path(crime["path"]).stem).stem + ".xlsx")
-    book.save(workbook)
+            values: list = list(record)
+            values[1], values[-1] = int(values[1]), int(values[-1])  # numbers as numbers, as published
+            records.append(values)
+        sheets[year.replace("/", "_")] = (list(frame.columns), records)
+    workbook = target / (Path(Path(crime["path"]).stem).stem + f".{kind}")
+    (_write_xlsx if kind == "xlsx" else _write_ods)(sheets, workbook)
     for entry in manifest["files"]:
         if entry is crime:
             entry["path"] = workbook.name
             entry["sha256"] = hashlib.sha256(workbook.read_bytes()).hexdigest()
         else:
             shutil.copy(release / entry["path"], target / entry["path"])
-    manifest["name"] = f"{RELEASE}-xlsx"
+    manifest["name"] = name
     (target / "release.json").write_text(json.dumps(manifest, indent=2))
     return folder
+
+
+def _write_xlsx(sheets: dict, path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook(write_only=True)
+    for sheet_name, (header, records) in sheets.items():
+        sheet = book.create_sheet(sheet_name)
+        sheet.append(header)
+        for values in records:
+            sheet.append(values)
+    book.save(path)
+
+
+def _write_ods(sheets: dict, path: Path) -> None:
+    """A plain OpenDocument spreadsheet (the minimal package: mimetype, manifest, content), written directly:
+    odfpy builds every cell as an object and takes many minutes for 2.6 million cells."""
+    import zipfile
+    from xml.sax.saxutils import escape, quoteattr
+
+    def cell(value) -> str:
+        if isinstance(value, int):
+            return f'<table:table-cell office:value-type="float" office:value="{value}"><text:p>{value}</text:p></table:table-cell>'
+        return f'<table:table-cell office:value-type="string"><text:p>{escape(value)}</text:p></table:table-cell>'
+
+    namespaces = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+                  'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+                  'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("META-INF/manifest.xml", (
+            '<?xml version="1.0" encoding="UTF-8"?>\n<manifest:manifest xmlns:manifest="urn:oasis:names:tc:'
+            'opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" '
+            'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry '
+            'manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>'),
+            compress_type=zipfile.ZIP_DEFLATED)
+        content = zipfile.ZipInfo("content.xml", date_time=(2026, 4, 23, 0, 0, 0))
+        content.compress_type = zipfile.ZIP_DEFLATED
+        with archive.open(content, "w", force_zip64=True) as stream:
+            def write(text: str) -> None:
+                stream.write(text.encode("utf-8"))
+
+            write(f'<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content {namespaces} '
+                  'office:version="1.2"><office:body><office:spreadsheet>')
+            for sheet_name, (header, records) in sheets.items():
+                write(f"<table:table table:name={quoteattr(sheet_name)}>")
+                for values in [header, *records]:
+                    write("<table:table-row>" + "".join(cell(v) for v in values) + "</table:table-row>")
+                write("</table:table>")
+            write("</office:spreadsheet></office:body></office:document-content>")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=9, help="Runs of each command (medians compared).")
     parser.add_argument("--pythonpath", help="Import crimestat from this folder (another checkout).")
-    parser.add_argument("--workbook", action="store_true", help="Also time the first read from .xlsx.")
+    parser.add_argument("--workbook", action="store_true", help="Also time the first read from .xlsx and .ods.")
     parser.add_argument("--keep", help="Folder for the built workbook release (reused when present).")
     parser.add_argument("--no-ingest", action="store_true", help="Skip benchmarks/ingest.py at 1M rows.")
     parser.add_argument("--before", help="Also time the checkout in this folder, in the same rounds (its own "
@@ -188,15 +241,17 @@ def main() -> None:
         "first": Work("first", cs + ["compare", "--force", "warwickshire", "--format", "csv"],
                       env={"CRIMESTAT_NO_CACHE": "1"}),
     }
-    if args.workbook:
-        keep = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="crimestat-run-xlsx-"))
-        print("building the .xlsx release ...", file=sys.stderr, flush=True)
-        data = build_workbook_release(keep)
-        works["first_xlsx"] = Work("first_xlsx", cs + ["compare", "--force", "warwickshire", "--format", "csv",
-                                                       "--data-dir", str(data), "--release", f"{RELEASE}-xlsx"],
-                                   env={"CRIMESTAT_NO_CACHE": "1"})
-    else:
-        works["first_xlsx"] = Work("first_xlsx", [], available=False, why="not measured (run with --workbook)")
+    for kind in ("xlsx", "ods"):
+        if args.workbook:
+            keep = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="crimestat-run-workbooks-"))
+            print(f"building the .{kind} release ...", file=sys.stderr, flush=True)
+            data = build_workbook_release(keep, kind)
+            works[f"first_{kind}"] = Work(f"first_{kind}", cs + [
+                "compare", "--force", "warwickshire", "--format", "csv", "--data-dir", str(data), "--release",
+                f"{RELEASE}-{kind}"], env={"CRIMESTAT_NO_CACHE": "1"})
+        else:
+            works[f"first_{kind}"] = Work(f"first_{kind}", [], available=False,
+                                          why="not measured (run with --workbook)")
 
     if args.before:
         cache_before = Path(tempfile.mkdtemp(prefix="crimestat-run-cache-before-"))
