@@ -72,7 +72,7 @@ COMPANION = re.compile(r"(?:^|/)\d{4}-\d{2}-[a-z0-9-]+-(?:outcomes|stop-and-sear
 COLUMNS = ("Month", "Falls within", "Crime type")
 MAX_EXAMPLES = 5
 MAX_PROBLEMS = 20  # per file: the rest are counted, not kept, so a bad 1 GB file cannot fill memory
-BLOCK = 512 << 10  # bytes read at a time: small enough that numpy's passes over a block stay in cache
+BLOCK = 1 << 20  # bytes read at a time: large enough to amortise numpy's per-call cost, small enough to stay in cache
 MAX_LINE = 1 << 20  # a street-level row is a few hundred bytes; a longer "line" is not a row
 MAX_RECORD_LINES = 100  # a quoted field spanning more lines than this is taken as an unclosed quote
 MAX_QUOTED = 40  # characters of file content quoted in a message
@@ -340,7 +340,7 @@ def count_chunks(chunks: Iterable[bytes], file: StreetFile, registry: Registry) 
     return _count_source(_Source(file.name, iter(chunks)), file, registry, result)
 
 
-_TAIL = 80  # bytes after a block that reading a field's 8-byte words may touch (and mask off)
+_TAIL = 96  # bytes after a block that reading a field's 8-byte words may touch (and mask off)
 
 
 class _Buffer:
@@ -355,8 +355,7 @@ class _Buffer:
         self.data = bytearray(size + _TAIL)
         self.view = memoryview(self.data)
         self.bytes = np.frombuffer(self.data, np.uint8)
-        # words[i]: the 8 bytes from offset i as one little-endian integer (overlapping, unaligned).
-        self.words = np.ndarray((len(self.data) - 7,), "<u8", buffer=self.data, strides=(1,))
+        self.aligned = np.frombuffer(self.data, "<u8", count=len(self.data) // 8)
         self.newline = np.empty(size, bool)
         self.separator = np.empty(size, bool)
 
@@ -400,13 +399,19 @@ class _LongLine(Exception):
 
 
 _VERDICTS: dict[tuple[str | None, ...], tuple[str, str, str]] = {}  # the same few keys, in every file
+_CODES: dict[str, str | None] = {}  # 'Falls within' label -> force code
+_ANSWERS_FOR: list[Registry] = []  # the registry whose answers _VERDICTS and _CODES hold
 
 
 class _Counter:
     """Counts one file's rows into a ``FileCounts``, knowing its header, force and month."""
 
     def __init__(self, file: StreetFile, registry: Registry, result: FileCounts, header: list[str]):
-        self.file, self.result = file, result
+        self.file, self.result, self.registry = file, result, registry
+        if not _ANSWERS_FOR or _ANSWERS_FOR[0] is not registry:
+            _VERDICTS.clear()
+            _CODES.clear()
+            _ANSWERS_FOR[:] = [registry]
         self.expected: Force | None = registry.find(file.force_id) if file.force_id else None
         self.known = _crime_types()
         self.width = len(header)
@@ -430,10 +435,10 @@ class _Counter:
             return "error", f"{_short(month)} is not a month; expected YYYY-MM (month 01 to 12)", "Month"
         if self.file.month and month != self.file.month:
             return "skip", "month differs from the file name's", month
-        if self.expected is not None and falls and _registry_code(falls) != self.expected.code:
+        if self.expected is not None and falls and self._code(falls) != self.expected.code:
             return "skip", "force differs from the file name's", falls
         # A file whose name gives no force (renamed, or read from stdin) is counted by its 'Falls within'.
-        code = self.expected.code if self.expected is not None else _registry_code(falls) if falls else None
+        code = self.expected.code if self.expected is not None else self._code(falls) if falls else None
         if code is None:
             if not falls:
                 return "skip", "no force in the file name or 'Falls within'", ""
@@ -441,6 +446,13 @@ class _Counter:
         if crime not in self.known:
             return "skip", "unknown crime type", crime or ""
         return "count", code, ""
+
+    def _code(self, falls: str) -> str | None:
+        """The force code a 'Falls within' label names (labels vary: '&' or 'and', with 'Police' or not)."""
+        if falls not in _CODES:
+            force = self.registry.find(falls)
+            _CODES[falls] = force.code if force else None
+        return _CODES[falls]
 
     def add_groups(self, groups: Counter) -> bool:
         """Count a block's groups if every one is simply counted; False (nothing counted) otherwise."""
@@ -583,15 +595,15 @@ def _count_source(source: _Source, file: StreetFile, registry: Registry, result:
 
 # _LOW[n]: keeps the first n bytes of an 8-byte word (little-endian: its low bytes).
 _LOW = np.array([(1 << (8 * n)) - 1 for n in range(9)], dtype=np.uint64)
-# _WINDOW_MASKS[w][n, k]: keeps the bytes of the word at offset 8k that lie inside a field of n bytes.
-_WINDOW_MASKS = {w: np.array([[(1 << (8 * min(max(n - 8 * k, 0), 8))) - 1 for k in range(w)] for n in range(65)],
-                             dtype=np.uint64) for w in range(1, 9)}
-_OFFSETS = {w: np.arange(0, 8 * w, 8) for w in range(1, 9)}
+# _WINDOW_MASKS[k][n]: keeps the bytes of the word at offset 8k that lie inside a field of n bytes.
+_WINDOW_MASKS = np.array([[(1 << (8 * min(max(n - 8 * k, 0), 8))) - 1 for n in range(65)] for k in range(8)],
+                         dtype=np.uint64)
 # Odd multipliers, one per word and one for the length: the top bits of the sum of products bucket a value.
 _MULTIPLIERS = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93,
                          0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53, 0x94D049BB133111EB, 0xBF58476D1CE4E5B9,
                          0x87C37B91114253D5], dtype=np.uint64)
 _BUCKET_BITS = 12
+_ONE = np.uint64(1)
 
 
 class _FastBlocks:
@@ -613,40 +625,42 @@ class _FastBlocks:
         newline = np.equal(a, 10, out=buffer.newline[:n])
         separator = np.equal(a, 44, out=buffer.separator[:n])
         np.logical_or(separator, newline, out=separator)
-        rows = int(np.count_nonzero(newline))
         found = np.flatnonzero(separator)
+        rows = int(np.count_nonzero(newline))
         if rows == 0 or len(found) != rows * self.width:
             return None
-        seps = found.reshape(rows, self.width)
         # Every row's last separator is a newline and there are as many newlines as rows: so every
         # row has exactly width - 1 commas (and there are no blank lines).
-        if not newline[seps[:, -1]].all():
+        seps = found.reshape(rows, self.width)
+        if not newline.take(seps[:, -1]).all():
             return None
-        seps += start  # offsets in the buffer
         columns = []
         for k, i in enumerate(self.index):
             if i:
-                first = seps[:, i - 1] + 1
+                first = seps[:, i - 1] + (start + 1)  # offsets in the buffer
             else:
                 first = np.empty(rows, seps.dtype)
-                first[0], first[1:] = start, seps[:-1, -1] + 1
-            last = seps[:, i]
+                first[0], first[1:] = start, seps[:-1, -1] + (start + 1)
+            last = seps[:, i] + start
             # Month and force are the same in every row of a well-formed file: checked as such, cheaply.
-            grouped = (None, np.zeros(1, np.intp)) if k < 2 and _constant(buffer.words, first, last) else \
-                _group(buffer.words, first, last)
+            if k < 2 and _constant(buffer.aligned, first, last):
+                grouped: tuple[np.ndarray | None, np.ndarray, np.ndarray] | None = \
+                    (None, np.zeros(1, np.intp), np.array([rows]))
+            else:
+                grouped = _group(buffer.aligned, first, last)
             if grouped is None:
                 return None
-            codes, firsts = grouped
+            codes, firsts, counts = grouped
             values = [bytes(buffer.data[s:e]).decode("utf-8", "replace").strip() or None
                       for s, e in zip(first[firsts].tolist(), last[firsts].tolist())]
-            columns.append((codes, values))
-        (m, months), (f, forces), (c, crimes) = columns
-        assert c is not None  # crime types are always grouped
+            columns.append((codes, values, counts))
+        (m, months, _), (f, forces, _), (c, crimes, per_crime) = columns
         groups: Counter = Counter()
         if m is None and f is None:  # the usual block: one month, one force
-            for ci, count in enumerate(np.bincount(c).tolist()):
-                groups[(months[0], forces[0], crimes[ci])] += count
+            for crime, count in zip(crimes, per_crime.tolist()):
+                groups[(months[0], forces[0], crime)] += count
             return groups, rows
+        assert c is not None  # crime types are always grouped
         nm, nf, nc = len(months), len(forces), len(crimes)
         combined = c + nc * ((0 if f is None else f) + nf * (0 if m is None else m))
         if nm * nf * nc <= 1 << 20:
@@ -662,24 +676,43 @@ class _FastBlocks:
         return groups, rows
 
 
-def _constant(words: np.ndarray, first: np.ndarray, last: np.ndarray) -> bool:
+def _words(aligned: np.ndarray, first: np.ndarray, n: int) -> Iterator[np.ndarray]:
+    """The 8-byte words at ``first``, ``first + 8``, ... (``n`` of them), each as one integer per row.
+
+    Read as two aligned words shifted together: numpy gathers aligned 8-byte integers several times
+    faster than unaligned ones. The high word is shifted in two steps, since shifting by the full 64
+    bits (a field that starts on a word boundary) is not defined in C.
+    """
+    at = first >> 3
+    right = ((first & 7) << 3).astype(np.uint64)
+    left = np.uint64(63) - right
+    low = aligned.take(at)
+    for k in range(1, n + 1):
+        high = aligned.take(at + k)
+        yield (low >> right) | ((high << _ONE) << left)
+        low = high
+
+
+def _constant(aligned: np.ndarray, first: np.ndarray, last: np.ndarray) -> bool:
     """Whether every row's field, with the separator after it, has exactly the bytes of the first row's.
 
     The first row's field holds no separator and ends at one; a row with the same bytes from its field's
     start therefore has the same field, ending at the same separator.
     """
     span = int(last[0] - first[0]) + 1
-    for k in range(0, span, 8):
-        w = words[first + k]
-        if span - k < 8:
-            w &= _LOW[span - k]
-        if not (w == w[0]).all():
+    if span > 65:  # not a month or a force: let _group (and then the careful path) have it
+        return False
+    for k, word in enumerate(_words(aligned, first, -(-span // 8))):
+        if span - 8 * k < 8:
+            word &= _LOW[span - 8 * k]
+        if not (word == word[0]).all():
             return False
     return True
 
 
-def _group(words: np.ndarray, first: np.ndarray, last: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """Dense codes (one per distinct value, exact) for a column's fields, and a row holding each code's value.
+def _group(aligned: np.ndarray, first: np.ndarray, last: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Dense codes (one per distinct value, exact) for a column's fields, a row holding each code's value
+    and each code's count.
 
     A field is its length and the 8-byte words that cover it (bytes past its end masked off), so two
     fields are equal exactly when these are. Rows are bucketed by a hash of them, and every row is
@@ -690,36 +723,26 @@ def _group(words: np.ndarray, first: np.ndarray, last: np.ndarray) -> tuple[np.n
     longest = int(length.max())
     if longest > 64:
         return None
-    w = max(1, -(-longest // 8))
-    covering = words[first[:, None] + _OFFSETS[w]]
-    covering &= _WINDOW_MASKS[w][length]
-    hashed = covering @ _MULTIPLIERS[:w] + length.astype(np.uint64) * _MULTIPLIERS[8]
+    covering = []
+    hashed = length.astype(np.uint64) * _MULTIPLIERS[8]
+    for k, word in enumerate(_words(aligned, first, max(1, -(-longest // 8)))):
+        word &= _WINDOW_MASKS[k].take(length)
+        hashed += word * _MULTIPLIERS[k]
+        covering.append(word)
     bucket = (hashed >> np.uint64(64 - _BUCKET_BITS)).astype(np.intp)
     rep = np.empty(1 << _BUCKET_BITS, np.intp)
     rep[bucket] = np.arange(len(bucket))
-    mine = rep[bucket]
-    if (length == length[mine]).all() and (covering == covering[mine]).all():
-        used = np.flatnonzero(np.bincount(bucket, minlength=1 << _BUCKET_BITS))
+    mine = rep.take(bucket)
+    if (length == length.take(mine)).all() and all((word == word.take(mine)).all() for word in covering):
+        per_bucket = np.bincount(bucket, minlength=1 << _BUCKET_BITS)
+        used = np.flatnonzero(per_bucket)
         dense = np.empty(1 << _BUCKET_BITS, np.intp)
         dense[used] = np.arange(len(used))
-        return dense[bucket], rep[used]
+        return dense.take(bucket), rep.take(used), per_bucket.take(used)
     # Two values share a bucket: group by sorting their words exactly instead.
-    keys = np.column_stack([length.astype(np.uint64), covering])
-    _, firsts, codes = np.unique(keys, axis=0, return_index=True, return_inverse=True)
-    return codes.reshape(-1), firsts
-
-
-_CODES: dict[str, str | None] = {}
-
-
-def _registry_code(name: str) -> str | None:
-    """The force code a 'Falls within' label names (labels vary: '&' or 'and', with 'Police' or not)."""
-    if name not in _CODES:
-        from .forces import load_forces
-
-        force = load_forces().find(name)
-        _CODES[name] = force.code if force else None
-    return _CODES[name]
+    keys = np.column_stack([length.astype(np.uint64), *covering])
+    _, firsts, codes, counts = np.unique(keys, axis=0, return_index=True, return_inverse=True, return_counts=True)
+    return codes.reshape(-1), firsts, counts
 
 
 _TYPES: frozenset[str] | None = None
@@ -758,7 +781,7 @@ def count_archive(paths: list[str], registry: Registry, workers: int | None = No
 
     workers = min(workers or os.cpu_count() or 1, len(files))
     if workers > 1:
-        for done, (file, counted) in enumerate(_count_in_pool(files, workers), start=1):
+        for done, (file, counted) in enumerate(_count_in_pool(files, workers, registry), start=1):
             add(file, counted)
             if progress:
                 progress(done, len(files))
@@ -782,7 +805,7 @@ def _count_caught(file: StreetFile, registry: Registry) -> FileCounts:
         return FileCounts(files=1, problems=[Problem(file.name, str(exc))])
 
 
-def _count_in_pool(files: list[StreetFile], workers: int) -> Iterator[tuple[StreetFile, FileCounts]]:
+def _count_in_pool(files: list[StreetFile], workers: int, registry: Registry) -> Iterator[tuple[StreetFile, FileCounts]]:
     """Count files on ``workers`` processes, in order, a few batches in flight per worker.
 
     Files go to the workers in small batches (enough to keep inter-process traffic well below the
@@ -800,7 +823,8 @@ def _count_in_pool(files: list[StreetFile], workers: int) -> Iterator[tuple[Stre
     _crime_types()
     size = max(1, min(16, len(files) // (workers * 8)))
     batches = [files[i:i + size] for i in range(0, len(files), size)]
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method)) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
+                             initializer=_start_worker, initargs=(registry,)) as pool:
         queue: deque = deque()
         batch: list[StreetFile] = []
         try:
@@ -820,12 +844,13 @@ def _count_in_pool(files: list[StreetFile], workers: int) -> Iterator[tuple[Stre
                 + " (killed, or out of memory?); nothing was written. Run again, or with --workers 1") from None
 
 
-def _count_in_worker(files: list[StreetFile]) -> list[FileCounts]:
-    from .forces import load_forces
-
+def _start_worker(registry: Registry) -> None:
     global _REGISTRY
-    if _REGISTRY is None:
-        _REGISTRY = load_forces()
+    _REGISTRY = registry  # with fork, the parent's own object: nothing loaded or sent
+
+
+def _count_in_worker(files: list[StreetFile]) -> list[FileCounts]:
+    assert _REGISTRY is not None
     return [_count_caught(file, _REGISTRY) for file in files]
 
 
