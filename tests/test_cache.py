@@ -228,3 +228,22 @@ def test_a_status_by_period_is_stored_as_two_lists_and_read_back_equal():
     body["$ds"][1].pop()
     with pytest.raises(ValueError, match="bad date map"):
         module._from_json(body, memoryview(b""))
+
+
+def test_populations_and_coverage_are_stored_in_bulk_and_read_back_as_they_were():
+    """Maps keyed by (area, year) and sets of dates are written as lists; other shapes keep the general form."""
+    from datetime import date
+
+    from crimestat.loaders import cache as module
+
+    value = {"people": {("E23000017", 2014): 548729, ("E23000001", 2015): 8673713},
+             "quarters": {"E23000017": {date(2014, 3, 31), date(2014, 6, 30)}},
+             "flags": {("E23000017", 2014): True}, "ragged": {("a", 1): 1, ("b",): 2}, "empty": set()}
+    raw = module.encode(value)
+    assert b'"$tm"' in raw and b'"$sd"' in raw
+    back = module.decode(raw)
+    assert back == value and type(back["flags"][("E23000017", 2014)]) is bool
+    body = module._to_json(value["people"], [])
+    body["$tm"][0].pop()
+    with pytest.raises(ValueError, match="bad tuple map"):
+        module._from_json(body, memoryview(b""))

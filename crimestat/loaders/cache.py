@@ -300,11 +300,16 @@ def _to_json(value: Any, arrays: list[bytes]) -> Any:
     if isinstance(value, tuple):
         return {"$t": [_to_json(v, arrays) for v in value]}
     if isinstance(value, (set, frozenset)):
+        if value and all(type(v) is date for v in value):
+            return {"$sd": [v.isoformat() for v in value]}  # the quarters a force has: read in bulk
         return {"$s": [_to_json(v, arrays) for v in value]}
     if isinstance(value, dict):
         if value and all(type(k) is date for k in value) and all(type(v) is str for v in value.values()):
             # A lifetime's status by period (thousands of them): dates and texts as two lists, read in bulk.
             return {"$ds": [[k.isoformat() for k in value], list(value.values())]}
+        if value and _plain_keys(value) and all(type(v) in _PLAIN for v in value.values()):
+            # Populations and households by (area, year): the keys' parts and the values as lists.
+            return {"$tm": [*map(list, zip(*value)), list(value.values())]}
         return {"$m": [[_to_json(k, arrays), _to_json(v, arrays)] for k, v in value.items()]}
     if isinstance(value, np.ndarray):
         dtype = value.dtype.newbyteorder("<") if value.dtype.byteorder == ">" else value.dtype
@@ -339,6 +344,14 @@ def _from_json(value: Any, arrays: memoryview) -> Any:
         return {_hashable(_from_json(v, arrays)) for v in inner}
     if tag == "$m":
         return {_hashable(_from_json(k, arrays)): _from_json(v, arrays) for k, v in inner}
+    if tag == "$sd":
+        return set(map(_date, inner))
+    if tag == "$tm":
+        *parts, values = inner
+        if not parts or any(len(part) != len(values) for part in parts) or \
+                not all(type(v) in _PLAIN for column in inner for v in column):
+            raise ValueError("bad tuple map")
+        return dict(zip(zip(*parts), values))
     if tag == "$ds":
         keys, texts = inner
         if len(keys) != len(texts) or not all(type(t) is str for t in texts):
@@ -351,6 +364,15 @@ def _from_json(value: Any, arrays: memoryview) -> Any:
         array = np.frombuffer(arrays[offset:offset + length], dtype=np.dtype(dtype)).copy()
         return array.reshape([int(n) for n in shape])
     raise ValueError(f"unknown tag {tag}")
+
+
+_PLAIN = (str, int)  # what a bulk map's keys and values may be (JSON reads them back as they were)
+
+
+def _plain_keys(value: dict) -> bool:
+    """Whether every key is a tuple of texts and whole numbers, all of one length."""
+    lengths = {len(k) if type(k) is tuple and all(type(part) in _PLAIN for part in k) else -1 for k in value}
+    return len(lengths) == 1 and min(lengths) > 0
 
 
 @functools.lru_cache(maxsize=4096)

@@ -287,6 +287,8 @@ def plain(value: Any) -> Any:
     """A value as CSV/JSON carry it: ISO dates, full-precision floats, None for missing."""
     if value is None:
         return None
+    if type(value) is date:
+        return value.isoformat()
     if isinstance(value, date):
         return value.strftime("%Y-%m-%d")
     if isinstance(value, float):
@@ -357,6 +359,10 @@ def safe_text(text: str) -> str:
 
 
 def _csv_cell(column: str, value: Any, record: dict[str, Any] | None = None) -> str:
+    if value is None:
+        return ""
+    if type(value) is str:  # most cells: labels, codes, notes (what contract_value would return as they are)
+        return safe_text(value)
     value = contract_value(column, value, record)
     if value is None:
         return ""
