@@ -413,3 +413,62 @@ def test_a_force_short_of_codes_is_found_by_the_grid_and_by_sorting(tmp_path, mo
     assert "Hampshire, 2019/20 quarter 1 lacks 1 offence code that every other force has" in str(err.value)
     path.write_text(lines[0] + "".join(quarter))
     assert len(load_home_office_crime(path, load_forces())) == len(quarter)
+
+
+_MUTATIONS = [  # damage a line of the real fixture the ways hand-edited and re-saved files are damaged
+    lambda line: line.replace(",", ", ", 1),
+    lambda line: line.replace("Warwickshire", '"Warwickshire"'),
+    lambda line: line.replace("Warwickshire", ' "Warwickshire"'),
+    lambda line: line.replace("\n", "\r\n"),
+    lambda line: line.replace("\n", "\r"),
+    lambda line: line[:5] + "\x00" + line[5:],
+    lambda line: line.rstrip("\n") + ",\n",
+    lambda line: line.rsplit(",", 1)[0] + "\n",
+    lambda line: "\n",
+    lambda line: "   \n",
+    lambda line: ",,,,,,,\n",
+    lambda line: line.replace(",", ',"', 1),
+    lambda line: line.replace("2014/15", '"2014/15"'),
+    lambda line: line.rsplit(",", 1)[0] + ',"1,234"\n',
+    lambda line: line.rsplit(",", 1)[0] + ", 12 \n",
+    lambda line: line.rsplit(",", 1)[0] + ",\n",
+    lambda line: line.replace(",", '","', 2),
+    lambda line: '"' + line,
+    lambda line: line.rstrip("\n") + '"\n',
+    lambda line: line.replace("a", "\u00e9"),
+]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_damaged_files_give_the_same_counts_or_the_same_errors_from_both_readers(registry, tmp_path, monkeypatch,
+                                                                                   seed):
+    """Differential test of the Arrow reader against the pandas one: the real fixture with one to three lines
+    damaged at random (a fixed seed), twenty files a seed; both must give equal counts or the same message."""
+    import random
+
+    from crimestat.errors import CrimestatError
+    from crimestat.loaders import home_office
+
+    lines = gzip.decompress((HERE / "prc-pfa-sample.csv.gz").read_bytes()).decode().splitlines(True)
+    fast_reader = home_office._read_arrow
+    rng = random.Random(seed)
+
+    def outcome(path, reader):
+        monkeypatch.setattr(home_office, "_read_arrow", reader)
+        try:
+            return load_home_office_crime(path, registry)
+        except CrimestatError as exc:
+            return str(exc)
+
+    for trial in range(20):
+        damaged = list(lines)
+        for _ in range(rng.randint(1, 3)):
+            i = rng.randrange(len(damaged))
+            damaged[i] = rng.choice(_MUTATIONS)(damaged[i])
+        path = tmp_path / f"damaged-{trial}.csv"
+        path.write_bytes("".join(damaged).encode("utf-8"))
+        fast, careful = outcome(path, fast_reader), outcome(path, lambda *args: None)
+        if isinstance(careful, str):
+            assert fast == careful, f"trial {trial}"
+        else:
+            pd.testing.assert_frame_equal(fast, careful)
