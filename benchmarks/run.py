@@ -75,6 +75,7 @@ ROWS = [
     Row("first_xlsx", "pandas", None, ""),
     Row("first_ods", "pandas", None, ""),
     Row("compare_all", "compare", 2.0, ""),
+    Row("compare_all", "rank", None, "39"),  # issue 17's row: 43 single-force compare calls against one rank
     Row("report_html", "pandas", 1.5, "2.2"),
     Row("report_html_drawn", "pandas", None, ""),
 ]
@@ -204,7 +205,10 @@ def main() -> None:
     parser.add_argument("--pythonpath", help="Import crimestat from this folder (another checkout).")
     parser.add_argument("--workbook", action="store_true", help="Also time the first read from .xlsx and .ods.")
     parser.add_argument("--keep", help="Folder for the built workbook release (reused when present).")
-    parser.add_argument("--no-ingest", action="store_true", help="Skip benchmarks/ingest.py at 1M rows.")
+    parser.add_argument("--no-ingest", action="store_true", help="Skip benchmarks/ingest.py.")
+    parser.add_argument("--ingest-sizes", default="1000000",
+                        help="Rows for benchmarks/ingest.py, comma-separated (issue 17's table: 1000000,20000000; "
+                             "the 1 GB member is timed too when 20M is asked for).")
     parser.add_argument("--before", help="Also time the checkout in this folder, in the same rounds (its own "
                                          "data cache), and show its ratios beside the new ones.")
     args = parser.parse_args()
@@ -328,10 +332,13 @@ def main() -> None:
     shutil.rmtree(pycache, ignore_errors=True)
 
     if not args.no_ingest:
-        print("\npolice.uk ingest (benchmarks/ingest.py --sizes 1000000 --repeats 3 --no-huge):", flush=True)
+        sizes = [s.strip() for s in args.ingest_sizes.split(",") if s.strip()]
+        huge = [] if "20000000" in sizes else ["--no-huge"]
+        print(f"\npolice.uk ingest (benchmarks/ingest.py --sizes {','.join(sizes)} --repeats 3 {' '.join(huge)}):",
+              flush=True)
         env = dict(os.environ, **({"PYTHONPATH": args.pythonpath} if args.pythonpath else {}))
-        done = subprocess.run([py, str(ROOT / "benchmarks" / "ingest.py"), "--sizes", "1000000", "--repeats", "3",
-                               "--no-huge"], env=env)
+        done = subprocess.run([py, str(ROOT / "benchmarks" / "ingest.py"), "--sizes", ",".join(sizes), "--repeats",
+                               "3", *huge], env=env)
         if done.returncode != 0:
             print(f"  benchmarks/ingest.py failed (exit {done.returncode})")
 
