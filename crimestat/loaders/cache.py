@@ -389,23 +389,21 @@ def _hashable(value: Any) -> Any:
     return value
 
 
-def _types() -> dict[str, type]:
-    from ..breaks import Lifetime
-    from ..measures import CountTable
-    from ..outcome_measures import OutcomeCube
-
-    return {"CountTable": CountTable, "Lifetime": Lifetime, "OutcomeCube": OutcomeCube}
+_TYPE_HOMES = {"CountTable": "..measures", "Lifetime": "..breaks", "OutcomeCube": "..outcome_measures"}
 
 
 class _Types(dict):
-    """The dataclasses an entry may hold, imported when first needed (measures imports numpy only)."""
+    """The dataclasses an entry may hold, each imported when first needed (a trend never reads an outcomes
+    cube, so it need not import the outcome measures)."""
 
     def __missing__(self, key: str) -> type:
-        if not super().__len__():
-            self.update(_types())
-            if key in self:
-                return self[key]
-        raise KeyError(key)
+        if key not in _TYPE_HOMES:
+            raise KeyError(key)
+        import importlib
+
+        kind = getattr(importlib.import_module(_TYPE_HOMES[key], __package__), key)
+        self[key] = kind
+        return kind
 
     def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
         try:

@@ -7,6 +7,7 @@ Markdown.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from .. import periods
@@ -35,14 +36,14 @@ def view(result: Any) -> Result:
     """The laid-out form of any analysis result (a Result is already laid out)."""
     if isinstance(result, Result):
         return result
-    from ..analyses.compare import Comparison
-
-    if isinstance(result, Comparison):
-        return compare_view(result)
     to_view = getattr(result, "view", None)
-    if to_view is None:
-        raise TypeError(f"cannot render a {type(result).__name__}")
-    return to_view()
+    if to_view is not None:
+        return to_view()
+    # A comparison is laid out here; asked by its module only if it is loaded (trend and rank need not load it).
+    compare = sys.modules.get("crimestat.analyses.compare")
+    if compare is not None and isinstance(result, compare.Comparison):
+        return compare_view(result)
+    raise TypeError(f"cannot render a {type(result).__name__}")
 
 
 # -- compare -----------------------------------------------------------------------------------------------
