@@ -6,6 +6,7 @@ Matching is case-insensitive and forgiving about punctuation ("Devon & Cornwall"
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -34,6 +35,7 @@ class Force:
         return self.kind == "territorial"
 
 
+@functools.lru_cache(maxsize=4096)  # the registry and its loader normalise each of ~280 names: once each
 def normalise(name: str) -> str:
     """The key names are compared by: lower case, '&' as 'and', punctuation as single spaces."""
     text = name.lower().replace("&", " and ")

@@ -6,10 +6,9 @@ only read cached figures need not import pandas).
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from .errors import NoCompletePeriodError, PeriodNotCoveredError
 
@@ -56,7 +55,9 @@ def parse_month(text: str, parameter: str = "to") -> date:
 
 
 def month_end(year: int, month: int) -> date:
-    return date(year, month, calendar.monthrange(year, month)[1])
+    if month == 12:
+        return date(year, 12, 31)
+    return date(year, month + 1, 1) - timedelta(days=1)
 
 
 def years_before(period_end: date, years: int) -> date:
@@ -83,7 +84,7 @@ def parse_period_end(text: str) -> tuple[date | None, str | None]:
         value = date(year, month, day)
     except ValueError:
         return None, f"'{text}' is not a real date; expected DD-MM-YYYY, such as 30-06-2014"
-    last = calendar.monthrange(year, month)[1]
+    last = month_end(year, month).day
     if day != last:
         if last - day <= 2:
             return date(year, month, last), None

@@ -66,3 +66,13 @@ def test_parse_month_refuses_impossible_months_naming_the_parameter(text):
     with pytest.raises(UsageError) as err:
         periods.parse_month(text, "baseline")
     assert err.value.parameter == "baseline"
+
+
+def test_month_end_is_the_calendar_month_end_in_every_month_including_leap_februaries():
+    import calendar
+
+    from crimestat.periods import month_end
+
+    for year in (1, 1900, 2000, 2023, 2024, 9999):
+        for month in range(1, 13):
+            assert month_end(year, month).day == calendar.monthrange(year, month)[1], (year, month)
