@@ -137,8 +137,8 @@ def main() -> None:
             assert sum(found["crimestat"].values()) == rows
         median = {tool: statistics.median(t) for tool, t in times.items()}
         table.append((rows, median, peaks))
-        print(f"{rows:,} rows ({sum(f.stat().st_size for f in files) / 1e9:.2f} GB): counts agree; medians "
-              + ", ".join(f"{tool} {t:.2f} s" for tool, t in median.items()))
+        print(f"{rows:,} rows ({sum(f.stat().st_size for f in files) / 1e9:.2f} GB): counts agree; runs "
+              + ", ".join(f"{tool} {' '.join(f'{t:.2f}' for t in times[tool])} s" for tool in commands))
     print(f"\n{'rows':>12} {'crimestat':>10} {'polars':>8} {'duckdb':>8} {'÷polars':>8} {'÷duckdb':>8} "
           f"{'peak MiB':>9} (medians of {args.repeats} alternating runs; peak of crimestat's process tree)")
     for rows, median, peaks in table:
