@@ -604,7 +604,7 @@ _MULTIPLIERS = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E377
                          0x87C37B91114253D5], dtype=np.uint64)
 _BUCKET_BITS = 12
 _ONE = np.uint64(1)
-_STEPS = np.arange(10)[:, None]  # word offsets, in words, of the (up to 9) words covering a field
+_STEPS = np.arange(14)[:, None]  # offsets, in words, of the (up to 13) words read for a field
 
 
 class _FastBlocks:
@@ -635,35 +635,43 @@ class _FastBlocks:
         seps = found.reshape(rows, self.width)
         if not newline.take(seps[:, -1]).all():
             return None
-        columns = []
-        for k, i in enumerate(self.index):
+        fields = []
+        for i in self.index:
             if i:
                 first = seps[:, i - 1] + (start + 1)  # offsets in the buffer
             else:
                 first = np.empty(rows, seps.dtype)
                 first[0], first[1:] = start, seps[:-1, -1] + (start + 1)
-            last = seps[:, i] + start
-            # Month and force are the same in every row of a well-formed file: checked as such, cheaply.
-            if k < 2 and _constant(buffer.aligned, first, last):
-                grouped: tuple[np.ndarray | None, np.ndarray, np.ndarray] | None = \
-                    (None, np.zeros(1, np.intp), np.array([rows]))
-            else:
-                grouped = _group(buffer.aligned, first, last)
-            if grouped is None:
+            fields.append((first, seps[:, i] + start))
+        (month_first, month_last), (force_first, force_last), (crime_first, crime_last) = fields
+        aligned, data = buffer.aligned, buffer.data
+        # Month and force are the same in every row of a well-formed file, and so usually is 'Reported
+        # by' between them: one check of the stretch from the month to the force, else each on its own.
+        if (self.index[0] < self.index[1] and _constant(aligned, month_first, force_last)) or \
+                (_constant(aligned, month_first, month_last) and _constant(aligned, force_first, force_last)):
+            crimes = _group(aligned, crime_first, crime_last)
+            if crimes is None:
                 return None
-            codes, firsts, counts = grouped
-            values = [bytes(buffer.data[s:e]).decode("utf-8", "replace").strip() or None
-                      for s, e in zip(first[firsts].tolist(), last[firsts].tolist())]
-            columns.append((codes, values, counts))
-        (m, months, _), (f, forces, _), (c, crimes, per_crime) = columns
-        groups: Counter = Counter()
-        if m is None and f is None:  # the usual block: one month, one force
-            for crime, count in zip(crimes, per_crime.tolist()):
-                groups[(months[0], forces[0], crime)] += count
+            month, force = (_text(data, int(first[0]), int(last[0])) for first, last in fields[:2])
+            groups: Counter = Counter()
+            for s, e, count in zip(crime_first[crimes[0]].tolist(), crime_last[crimes[0]].tolist(), crimes[1].tolist()):
+                groups[(month, force, _text(data, s, e))] += count
             return groups, rows
-        assert c is not None  # crime types are always grouped
-        nm, nf, nc = len(months), len(forces), len(crimes)
-        combined = c + nc * ((0 if f is None else f) + nf * (0 if m is None else m))
+        columns = []
+        for k, (first, last) in enumerate(fields):
+            if k < 2 and _constant(aligned, first, last):
+                codes: np.ndarray = np.zeros(rows, np.intp)
+                firsts = np.zeros(1, np.intp)
+            else:
+                grouped = _group(aligned, first, last, codes=True)
+                if grouped is None or grouped[2] is None:
+                    return None
+                firsts, codes = grouped[0], grouped[2]
+            columns.append((codes, [_text(data, s, e) for s, e in zip(first[firsts].tolist(), last[firsts].tolist())]))
+        (m, months), (f, forces), (c, crimes_) = columns
+        groups = Counter()
+        nm, nf, nc = len(months), len(forces), len(crimes_)
+        combined = c + nc * (f + nf * m)
         if nm * nf * nc <= 1 << 20:
             per_key = np.bincount(combined, minlength=nm * nf * nc)
             keys = np.flatnonzero(per_key)
@@ -673,8 +681,13 @@ class _FastBlocks:
         for key, count in zip(keys.tolist(), ns.tolist()):
             mi, rest = divmod(key, nf * nc)
             fi, ci = divmod(rest, nc)
-            groups[(months[mi], forces[fi], crimes[ci])] += count
+            groups[(months[mi], forces[fi], crimes_[ci])] += count
         return groups, rows
+
+
+def _text(data: bytearray, start: int, end: int) -> str | None:
+    """A field's value as the careful path reads it: decoded, stripped, None if empty."""
+    return bytes(data[start:end]).decode("utf-8", "replace").strip() or None
 
 
 def _words(aligned: np.ndarray, first: np.ndarray, n: int) -> np.ndarray:
@@ -697,16 +710,17 @@ def _constant(aligned: np.ndarray, first: np.ndarray, last: np.ndarray) -> bool:
     start therefore has the same field, ending at the same separator.
     """
     span = int(last[0] - first[0]) + 1
-    if span > 65:  # not a month or a force: let _group (and then the careful path) have it
+    if span > 96:  # not a month or a force: let _group (and then the careful path) have it
         return False
     words = _words(aligned, first, -(-span // 8))
     words[-1] &= _LOW[span - 8 * (len(words) - 1)]
     return bool((words == words[:, :1]).all())
 
 
-def _group(aligned: np.ndarray, first: np.ndarray, last: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """Dense codes (one per distinct value, exact) for a column's fields, a row holding each code's value
-    and each code's count.
+def _group(aligned: np.ndarray, first: np.ndarray, last: np.ndarray, codes: bool = False) \
+        -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
+    """For each distinct value (exactly) of a column's fields: a row holding it and its count; with
+    ``codes``, also each row's value as a dense code (an index into those).
 
     A field is its length and the 8-byte words that cover it (bytes past its end masked off), so two
     fields are equal exactly when these are. Rows are bucketed by a hash of them, and every row is
@@ -728,13 +742,16 @@ def _group(aligned: np.ndarray, first: np.ndarray, last: np.ndarray) -> tuple[np
     if (length == length.take(mine)).all() and (covering == covering.take(mine, axis=1)).all():
         per_bucket = np.bincount(bucket, minlength=1 << _BUCKET_BITS)
         used = np.flatnonzero(per_bucket)
-        dense = np.empty(1 << _BUCKET_BITS, np.intp)
-        dense[used] = np.arange(len(used))
-        return dense.take(bucket), rep.take(used), per_bucket.take(used)
+        dense = None
+        if codes:
+            dense = np.empty(1 << _BUCKET_BITS, np.intp)
+            dense[used] = np.arange(len(used))
+            dense = dense.take(bucket)
+        return rep.take(used), per_bucket.take(used), dense
     # Two values share a bucket: group by sorting their words exactly instead.
     keys = np.vstack([length.astype(np.uint64), covering]).T
-    _, firsts, codes, counts = np.unique(keys, axis=0, return_index=True, return_inverse=True, return_counts=True)
-    return codes.reshape(-1), firsts, counts
+    _, firsts, inverse, counts = np.unique(keys, axis=0, return_index=True, return_inverse=True, return_counts=True)
+    return firsts, counts, inverse.reshape(-1)
 
 
 _TYPES: frozenset[str] | None = None
