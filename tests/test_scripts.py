@@ -203,3 +203,13 @@ def test_a_run_without_warnings_does_not_import_logging_and_a_warning_still_show
                             env=env)
     assert "crimestat: warning: " in warned.stderr and "'30-12-2017' is not a month end" in warned.stderr
     assert warned.stderr.split()[-1] == "True"
+
+
+def test_the_command_line_runs_numpy_single_threaded_unless_the_user_says_otherwise():
+    """Start-up (issue 17): OpenBLAS's thread pool costs a warm run 50 ms and crimestat does no linear algebra."""
+    script = "import os, crimestat.cli, numpy; print(os.environ['OPENBLAS_NUM_THREADS'])"
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    ours = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
+    theirs = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                            env=dict(env, OPENBLAS_NUM_THREADS="4"))
+    assert (ours.stdout.strip(), theirs.stdout.strip()) == ("1", "4")
