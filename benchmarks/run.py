@@ -69,6 +69,11 @@ ROWS = [
     Row("trend", "pandas", 0.6, ""),
     Row("rank", "pandas", 0.6, ""),
     Row("compare", "pass", None, "16.4"),
+    # The same warm runs against pandas imported as crimestat runs numpy (OpenBLAS on one thread): how much of
+    # the gain is that setting.
+    Row("compare", "pandas_1", None, ""),
+    Row("trend", "pandas_1", None, ""),
+    Row("rank", "pandas_1", None, ""),
     Row("help", "pass", 2.0, "3.4"),
     Row("forces", "pass", 2.0, ""),
     Row("first", "pandas", 3.0, "2.2"),
@@ -83,6 +88,7 @@ ROWS = [
 LABELS = {
     "pass": 'python -c pass',
     "pandas": 'python -c "import pandas"',
+    "pandas_1": "the same, OPENBLAS_NUM_THREADS=1",
     "compare": "compare --force warwickshire (warm)",
     "trend": "trend --force warwickshire (warm)",
     "rank": "rank (warm)",
@@ -220,7 +226,7 @@ def main() -> None:
     # machine, where every run would otherwise compile crimestat's modules from source, some 30-50 ms).
     pycache = Path(tempfile.mkdtemp(prefix="crimestat-run-pyc-"))
     base_env = dict(os.environ, CRIMESTAT_CACHE_DIR=str(cache), PYTHONPYCACHEPREFIX=str(pycache))
-    for name in ("CRIMESTAT_NO_CACHE", "PYTHONDONTWRITEBYTECODE"):
+    for name in ("CRIMESTAT_NO_CACHE", "PYTHONDONTWRITEBYTECODE", "OPENBLAS_NUM_THREADS"):
         base_env.pop(name, None)
     if args.pythonpath:
         base_env["PYTHONPATH"] = args.pythonpath
@@ -233,6 +239,7 @@ def main() -> None:
     works = {
         "pass": Work("pass", [py, "-c", "pass"]),
         "pandas": Work("pandas", [py, "-c", "import pandas"]),
+        "pandas_1": Work("pandas_1", [py, "-c", "import pandas"], env={"OPENBLAS_NUM_THREADS": "1"}),
         "help": Work("help", cs + ["--help"]),
         "forces": Work("forces", cs + ["forces", "--format", "csv"]),
         "compare": Work("compare", cs + ["compare", "--force", "warwickshire", "--format", "csv"]),
@@ -265,7 +272,7 @@ def main() -> None:
                 entry.unlink()
 
         for name, work in list(works.items()):
-            if name in ("pass", "pandas") or not work.available:
+            if name in ("pass", "pandas", "pandas_1") or not work.available:
                 continue
             works[f"{name}@before"] = Work(f"{name}@before", work.command, dict(
                 work.env, PYTHONPATH=args.before, CRIMESTAT_CACHE_DIR=str(cache_before)),
