@@ -355,9 +355,19 @@ class _Buffer:
         self.data = bytearray(size + _TAIL)
         self.view = memoryview(self.data)
         self.bytes = np.frombuffer(self.data, np.uint8)
-        self.aligned = np.frombuffer(self.data, "<u8", count=len(self.data) // 8)
         self.newline = np.empty(size, bool)
         self.separator = np.empty(size, bool)
+        self._spans: dict[int, np.ndarray] = {}
+
+    def words(self, first: np.ndarray, n: int) -> np.ndarray:
+        """The ``n`` 8-byte words from each offset of ``first``, as one little-endian integer each: (rows, n).
+
+        Gathered as one ``8n``-byte item a row (numpy copies each with one memcpy, whatever its alignment),
+        then read as integers: several times faster than gathering unaligned integers one by one.
+        """
+        if n not in self._spans:
+            self._spans[n] = np.ndarray((len(self.data) - 8 * n + 1,), f"V{8 * n}", buffer=self.data, strides=(1,))
+        return self._spans[n][first].view("<u8").reshape(len(first), n)  # (not take: slow on these items)
 
 
 _SPARE: list[_Buffer] = []  # at most one, kept for the next file
@@ -595,16 +605,14 @@ def _count_source(source: _Source, file: StreetFile, registry: Registry, result:
 
 # _LOW[n]: keeps the first n bytes of an 8-byte word (little-endian: its low bytes).
 _LOW = np.array([(1 << (8 * n)) - 1 for n in range(9)], dtype=np.uint64)
-# _WINDOW_MASKS[k][n]: keeps the bytes of the word at offset 8k that lie inside a field of n bytes.
-_WINDOW_MASKS = np.array([[(1 << (8 * min(max(n - 8 * k, 0), 8))) - 1 for n in range(65)] for k in range(8)],
-                         dtype=np.uint64)
+# _FIELD_MASKS[w][n, k]: keeps the bytes of a field's k-th word (of w) that lie inside a field of n bytes.
+_FIELD_MASKS = {w: np.array([[(1 << (8 * min(max(n - 8 * k, 0), 8))) - 1 for k in range(w)] for n in range(65)],
+                            dtype=np.uint64) for w in range(1, 9)}
 # Odd multipliers, one per word and one for the length: the top bits of the sum of products bucket a value.
 _MULTIPLIERS = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93,
                          0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53, 0x94D049BB133111EB, 0xBF58476D1CE4E5B9,
                          0x87C37B91114253D5], dtype=np.uint64)
 _BUCKET_BITS = 12
-_ONE = np.uint64(1)
-_STEPS = np.arange(14)[:, None]  # offsets, in words, of the (up to 13) words read for a field
 
 
 class _FastBlocks:
@@ -644,12 +652,12 @@ class _FastBlocks:
                 first[0], first[1:] = start, seps[:-1, -1] + (start + 1)
             fields.append((first, seps[:, i] + start))
         (month_first, month_last), (force_first, force_last), (crime_first, crime_last) = fields
-        aligned, data = buffer.aligned, buffer.data
+        data = buffer.data
         # Month and force are the same in every row of a well-formed file, and so usually is 'Reported
         # by' between them: one check of the stretch from the month to the force, else each on its own.
-        if (self.index[0] < self.index[1] and _constant(aligned, month_first, force_last)) or \
-                (_constant(aligned, month_first, month_last) and _constant(aligned, force_first, force_last)):
-            crimes = _group(aligned, crime_first, crime_last)
+        if (self.index[0] < self.index[1] and _constant(buffer, month_first, force_last)) or \
+                (_constant(buffer, month_first, month_last) and _constant(buffer, force_first, force_last)):
+            crimes = _group(buffer, crime_first, crime_last)
             if crimes is None:
                 return None
             month, force = (_text(data, int(first[0]), int(last[0])) for first, last in fields[:2])
@@ -659,11 +667,11 @@ class _FastBlocks:
             return groups, rows
         columns = []
         for k, (first, last) in enumerate(fields):
-            if k < 2 and _constant(aligned, first, last):
+            if k < 2 and _constant(buffer, first, last):
                 codes: np.ndarray = np.zeros(rows, np.intp)
                 firsts = np.zeros(1, np.intp)
             else:
-                grouped = _group(aligned, first, last, codes=True)
+                grouped = _group(buffer, first, last, codes=True)
                 if grouped is None or grouped[2] is None:
                     return None
                 firsts, codes = grouped[0], grouped[2]
@@ -690,20 +698,7 @@ def _text(data: bytearray, start: int, end: int) -> str | None:
     return bytes(data[start:end]).decode("utf-8", "replace").strip() or None
 
 
-def _words(aligned: np.ndarray, first: np.ndarray, n: int) -> np.ndarray:
-    """The 8-byte words at ``first``, ``first + 8``, ... (``n`` of them): row k holds each field's k-th word.
-
-    Read as two aligned words shifted together: numpy gathers aligned 8-byte integers several times
-    faster than unaligned ones. The high word is shifted in two steps, since shifting by the full 64
-    bits (a field that starts on a word boundary) is not defined in C.
-    """
-    right = ((first & 7) << 3).astype(np.uint64)
-    left = np.uint64(63) - right
-    read = aligned.take((first >> 3) + _STEPS[:n + 1])
-    return (read[:-1] >> right) | ((read[1:] << _ONE) << left)
-
-
-def _constant(aligned: np.ndarray, first: np.ndarray, last: np.ndarray) -> bool:
+def _constant(buffer: _Buffer, first: np.ndarray, last: np.ndarray) -> bool:
     """Whether every row's field, with the separator after it, has exactly the bytes of the first row's.
 
     The first row's field holds no separator and ends at one; a row with the same bytes from its field's
@@ -712,12 +707,13 @@ def _constant(aligned: np.ndarray, first: np.ndarray, last: np.ndarray) -> bool:
     span = int(last[0] - first[0]) + 1
     if span > 96:  # not a month or a force: let _group (and then the careful path) have it
         return False
-    words = _words(aligned, first, -(-span // 8))
-    words[-1] &= _LOW[span - 8 * (len(words) - 1)]
-    return bool((words == words[:, :1]).all())
+    n = -(-span // 8)
+    words = buffer.words(first, n)
+    words[:, -1] &= _LOW[span - 8 * (n - 1)]
+    return bool((words == words[0]).all())
 
 
-def _group(aligned: np.ndarray, first: np.ndarray, last: np.ndarray, codes: bool = False) \
+def _group(buffer: _Buffer, first: np.ndarray, last: np.ndarray, codes: bool = False) \
         -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
     """For each distinct value (exactly) of a column's fields: a row holding it and its count; with
     ``codes``, also each row's value as a dense code (an index into those).
@@ -732,14 +728,14 @@ def _group(aligned: np.ndarray, first: np.ndarray, last: np.ndarray, codes: bool
     if longest > 64:
         return None
     n = max(1, -(-longest // 8))
-    covering = _words(aligned, first, n)
-    covering &= _WINDOW_MASKS[:n].take(length, axis=1)
-    hashed = _MULTIPLIERS[:n] @ covering + length.astype(np.uint64) * _MULTIPLIERS[8]
+    covering = buffer.words(first, n)
+    covering &= _FIELD_MASKS[n].take(length, axis=0)
+    hashed = covering @ _MULTIPLIERS[:n] + length.astype(np.uint64) * _MULTIPLIERS[8]
     bucket = (hashed >> np.uint64(64 - _BUCKET_BITS)).astype(np.intp)
     rep = np.empty(1 << _BUCKET_BITS, np.intp)
     rep[bucket] = np.arange(len(bucket))
     mine = rep.take(bucket)
-    if (length == length.take(mine)).all() and (covering == covering.take(mine, axis=1)).all():
+    if (length == length.take(mine)).all() and (covering == covering.take(mine, axis=0)).all():
         per_bucket = np.bincount(bucket, minlength=1 << _BUCKET_BITS)
         used = np.flatnonzero(per_bucket)
         dense = None
@@ -749,7 +745,7 @@ def _group(aligned: np.ndarray, first: np.ndarray, last: np.ndarray, codes: bool
             dense = dense.take(bucket)
         return rep.take(used), per_bucket.take(used), dense
     # Two values share a bucket: group by sorting their words exactly instead.
-    keys = np.vstack([length.astype(np.uint64), covering]).T
+    keys = np.column_stack([length.astype(np.uint64), covering])
     _, firsts, inverse, counts = np.unique(keys, axis=0, return_index=True, return_inverse=True, return_counts=True)
     return firsts, counts, inverse.reshape(-1)
 
