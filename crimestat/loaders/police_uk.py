@@ -730,14 +730,16 @@ def _group(buffer: _Buffer, first: np.ndarray, last: np.ndarray, codes: bool = F
     n = max(1, -(-longest // 8))
     covering = buffer.words(first, n)
     covering &= _FIELD_MASKS[n].take(length, axis=0)
-    hashed = covering @ _MULTIPLIERS[:n] + length.astype(np.uint64) * _MULTIPLIERS[8]
+    # The first and last words and the length only bucket the rows; every word is compared below.
+    hashed = covering[:, 0] * _MULTIPLIERS[0] + covering[:, -1] * _MULTIPLIERS[1] + \
+        length.astype(np.uint64) * _MULTIPLIERS[8]
     bucket = (hashed >> np.uint64(64 - _BUCKET_BITS)).astype(np.intp)
     rep = np.empty(1 << _BUCKET_BITS, np.intp)
     rep[bucket] = np.arange(len(bucket))
     mine = rep.take(bucket)
     if (length == length.take(mine)).all() and (covering == covering.take(mine, axis=0)).all():
         per_bucket = np.bincount(bucket, minlength=1 << _BUCKET_BITS)
-        used = np.flatnonzero(per_bucket)
+        used = np.flatnonzero(per_bucket != 0)
         dense = None
         if codes:
             dense = np.empty(1 << _BUCKET_BITS, np.intp)
