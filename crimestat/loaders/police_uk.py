@@ -7,18 +7,21 @@ then summed.
 
 How a file is read, and why:
 
-- **Streamed in blocks** of 512 KiB, never whole: memory stays bounded whatever the size of a file or
+- **Streamed in blocks** of 1 MiB, never whole: memory stays bounded whatever the size of a file or
   archive member (a 1 GB member costs the same as a 1 MB one). A line longer than ``MAX_LINE`` bytes
-  is an error, not a reason to buffer the rest of the file.
+  is an error, not a reason to buffer the rest of the file. Blocks are read straight into one buffer
+  kept from file to file (``readinto``: the bytes are copied once, from the system), and the processes
+  that count keep the memory numpy frees for the next block (``_keep_freed_memory``).
 - **Counted at the byte level with numpy** (our own parser, not pyarrow's or pandas'): a street file
   has no quotes in practice, so a block of whole lines is split at its commas and newlines in a few
   vectorised passes, every row is checked to have exactly the header's number of fields, and the three
   columns needed (Month, Falls within, Crime type) are grouped by their exact bytes. This is about
   twice as fast per core as pyarrow's CSV reader (which tokenises and converts every column), and it
   needs only numpy, which crimestat imports anyway, so a worker starts in milliseconds instead of
-  importing pyarrow's compute engine and pandas. Grouping is exact: values are bucketed by a hash,
-  and every row is then compared byte for byte with its bucket's representative; a collision falls
-  back to an exact sort.
+  importing pyarrow's compute engine and pandas. Grouping is exact: a field is read as the 8-byte
+  words that cover it (gathered as one fixed-size item a row), month and force are checked to be the
+  same in every row of the block, crime types are bucketed by a hash and every row is then compared
+  word for word with its bucket's representative; a collision falls back to an exact sort.
 - **Anything irregular goes through the careful path**, line by line with the ``csv`` module: a block
   with a quote character, a blank line, a row with the wrong number of fields, or any value that
   would not simply be counted. That path knows line numbers, so every skipped row and every error
@@ -608,10 +611,9 @@ _LOW = np.array([(1 << (8 * n)) - 1 for n in range(9)], dtype=np.uint64)
 # _FIELD_MASKS[w][n, k]: keeps the bytes of a field's k-th word (of w) that lie inside a field of n bytes.
 _FIELD_MASKS = {w: np.array([[(1 << (8 * min(max(n - 8 * k, 0), 8))) - 1 for k in range(w)] for n in range(65)],
                             dtype=np.uint64) for w in range(1, 9)}
-# Odd multipliers, one per word and one for the length: the top bits of the sum of products bucket a value.
-_MULTIPLIERS = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93,
-                         0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53, 0x94D049BB133111EB, 0xBF58476D1CE4E5B9,
-                         0x87C37B91114253D5], dtype=np.uint64)
+# Odd multipliers (for a field's first and last words, and for its length): the top bits of the sum of
+# products bucket a value.
+_MULTIPLIERS = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x87C37B91114253D5], dtype=np.uint64)
 _BUCKET_BITS = 12
 
 
@@ -732,7 +734,7 @@ def _group(buffer: _Buffer, first: np.ndarray, last: np.ndarray, codes: bool = F
     covering &= _FIELD_MASKS[n].take(length, axis=0)
     # The first and last words and the length only bucket the rows; every word is compared below.
     hashed = covering[:, 0] * _MULTIPLIERS[0] + covering[:, -1] * _MULTIPLIERS[1] + \
-        length.astype(np.uint64) * _MULTIPLIERS[8]
+        length.astype(np.uint64) * _MULTIPLIERS[2]
     bucket = (hashed >> np.uint64(64 - _BUCKET_BITS)).astype(np.intp)
     rep = np.empty(1 << _BUCKET_BITS, np.intp)
     rep[bucket] = np.arange(len(bucket))
