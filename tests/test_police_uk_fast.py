@@ -200,3 +200,11 @@ def test_fast_and_careful_paths_agree_on_made_up_rows(rows, named, block):
             made.append(",".join(row) + tail)
         fast, careful = both(text(made), NAMED if named else RENAMED, fast_needed=False)
         assert fast == careful
+
+
+def test_keeping_freed_memory_is_harmless_where_it_applies_and_where_it_does_not(monkeypatch):
+    police_uk._keep_freed_memory()  # glibc's mallopt on this machine
+    import ctypes
+
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: (_ for _ in ()).throw(OSError("no C library")))
+    police_uk._keep_freed_memory()  # elsewhere: nothing happens, nothing fails
