@@ -411,9 +411,14 @@ class _LongLine(Exception):
     """A line longer than MAX_LINE; the reader knows its number and makes it a DataFileError."""
 
 
-_VERDICTS: dict[tuple[str | None, ...], tuple[str, str, str]] = {}  # the same few keys, in every file
+# Verdicts on the same few values, in every file (a file of made-up values must not fill memory: each
+# is cleared past _MAX_ANSWERS). By month: (file name's month, Month) -> why a row is not counted, or None.
+_BY_MONTH: dict[tuple[str, str | None], tuple[str, str, str] | None] = {}
+# By force: (file name's force code, Falls within) -> ("count", force code, "") or why a row is not counted.
+_BY_FORCE: dict[tuple[str | None, str | None], tuple[str, str, str]] = {}
 _CODES: dict[str, str | None] = {}  # 'Falls within' label -> force code
-_ANSWERS_FOR: list[Registry] = []  # the registry whose answers _VERDICTS and _CODES hold
+_ANSWERS_FOR: list[Registry] = []  # the registry whose answers _BY_FORCE and _CODES hold
+_MAX_ANSWERS = 100_000
 
 
 class _Counter:
@@ -422,7 +427,7 @@ class _Counter:
     def __init__(self, file: StreetFile, registry: Registry, result: FileCounts, header: list[str]):
         self.file, self.result, self.registry = file, result, registry
         if not _ANSWERS_FOR or _ANSWERS_FOR[0] is not registry:
-            _VERDICTS.clear()
+            _BY_FORCE.clear()
             _CODES.clear()
             _ANSWERS_FOR[:] = [registry]
         self.expected: Force | None = registry.find(file.force_id) if file.force_id else None
@@ -433,21 +438,38 @@ class _Counter:
         self.hidden = 0  # errors beyond MAX_PROBLEMS
 
     def verdict(self, month: str | None, falls: str | None, crime: str | None) -> tuple[str, str, str]:
-        """("count", force code, "") or ("skip", reason, detail) or ("error", message, column)."""
-        key = (self.file.month, self.expected.code if self.expected else None, month, falls, crime)
-        if key not in _VERDICTS:
-            if len(_VERDICTS) > 100_000:  # a file of made-up values must not fill memory
-                _VERDICTS.clear()
-            _VERDICTS[key] = self._verdict(month, falls, crime)
-        return _VERDICTS[key]
+        """("count", force code, "") or ("skip", reason, detail) or ("error", message, column).
 
-    def _verdict(self, month: str | None, falls: str | None, crime: str | None) -> tuple[str, str, str]:
+        The month is judged first, then the force, then the crime type: the first reason found is the row's.
+        """
+        key = (self.file.month, month)
+        if key not in _BY_MONTH:
+            if len(_BY_MONTH) > _MAX_ANSWERS:
+                _BY_MONTH.clear()
+            _BY_MONTH[key] = self._by_month(month)
+        by_month = _BY_MONTH[key]
+        if by_month is not None:
+            return by_month
+        place = (self.expected.code if self.expected else None, falls)
+        if place not in _BY_FORCE:
+            if len(_BY_FORCE) > _MAX_ANSWERS:
+                _BY_FORCE.clear()
+            _BY_FORCE[place] = self._by_force(falls)
+        by_force = _BY_FORCE[place]
+        if by_force[0] == "count" and crime not in self.known:
+            return "skip", "unknown crime type", crime or ""
+        return by_force
+
+    def _by_month(self, month: str | None) -> tuple[str, str, str] | None:
         if not month:
             return "skip", "missing month", ""
         if not _MONTH.match(month):
             return "error", f"{_short(month)} is not a month; expected YYYY-MM (month 01 to 12)", "Month"
         if self.file.month and month != self.file.month:
             return "skip", "month differs from the file name's", month
+        return None
+
+    def _by_force(self, falls: str | None) -> tuple[str, str, str]:
         if self.expected is not None and falls and self._code(falls) != self.expected.code:
             return "skip", "force differs from the file name's", falls
         # A file whose name gives no force (renamed, or read from stdin) is counted by its 'Falls within'.
@@ -456,8 +478,6 @@ class _Counter:
             if not falls:
                 return "skip", "no force in the file name or 'Falls within'", ""
             return "skip", "unknown force in 'Falls within'", falls
-        if crime not in self.known:
-            return "skip", "unknown crime type", crime or ""
         return "count", code, ""
 
     def _code(self, falls: str) -> str | None:
@@ -469,11 +489,15 @@ class _Counter:
 
     def add_groups(self, groups: Counter) -> bool:
         """Count a block's groups if every one is simply counted; False (nothing counted) otherwise."""
-        verdicts = {key: self.verdict(*key) for key in groups}  # a handful of keys per block
-        if any(v[0] != "count" for v in verdicts.values()):
-            return False
-        for (month, _falls, crime), n in groups.items():
-            self.result.counts[(verdicts[(month, _falls, crime)][1], month, crime)] += n
+        counted = []  # a handful of keys per block
+        for (month, falls, crime), n in groups.items():
+            kind, code, _ = self.verdict(month, falls, crime)
+            if kind != "count":
+                return False
+            counted.append(((code, month, crime), n))
+        counts = self.result.counts
+        for key, n in counted:
+            counts[key] = counts.get(key, 0) + n
             self.result.rows_read += n
         return True
 
