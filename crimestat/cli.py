@@ -618,9 +618,6 @@ def ingest_police_uk(paths, workers, fmt, output, quiet):
 
     Example: crimestat ingest police-uk sample_data/police-uk --output counts.csv
     """
-    # Before numpy is first imported: OpenBLAS would start a helper thread per core that spins for about
-    # 0.1 s on the cores the counting processes need. Counting does no linear algebra.
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from .ingest import counts_result
     from .loaders.forces import load_forces
     from .loaders.police_uk import count_archive
