@@ -472,3 +472,13 @@ def test_damaged_files_give_the_same_counts_or_the_same_errors_from_both_readers
             assert fast == careful, f"trial {trial}"
         else:
             pd.testing.assert_frame_equal(fast, careful)
+
+
+@pytest.mark.parametrize("encoding,mark", [("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff"),
+                                           ("utf-32-le", b"\xff\xfe\x00\x00"), ("utf-32-be", b"\x00\x00\xfe\xff")])
+def test_utf16_and_utf32_files_are_read_by_their_byte_order_mark(registry, counts, tmp_path, encoding, mark):
+    """A hostile test found UTF-32 refused as 'does not end with a newline' (its mark begins with UTF-16's)."""
+    text = gzip.decompress((HERE / "prc-pfa-sample.csv.gz").read_bytes()).decode()
+    path = tmp_path / f"{encoding}.csv"
+    path.write_bytes(mark + text.encode(encoding))
+    pd.testing.assert_frame_equal(load_home_office_crime(path, registry), counts)

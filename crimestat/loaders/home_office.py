@@ -36,7 +36,7 @@ from ..errors import BadValueError, DataFileError, MissingColumnError, Problem
 from ..forces import Registry
 from ..log import warn
 from ._complete import any_force_short
-from ._csv import CsvTable, Source, _check_header, gunzip, parse_number, read_bytes, source_name
+from ._csv import _MARKS, CsvTable, Source, _check_header, decode_bytes, gunzip, parse_number, read_bytes, source_name
 from .spreadsheet import SheetProblem, SheetTable, is_spreadsheet, read_sheet_tables
 
 YEAR = "Financial Year"
@@ -226,12 +226,8 @@ def _read_csv(source: Source) -> _Raw:
     if not re.search(rb"\S", data):
         raise DataFileError.single(name, f"file is empty; expected a header line with the columns "
                                          f"{', '.join(repr(c) for c in (*REQUIRED, COUNT))}")
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16, recognised by its byte-order mark
-        try:
-            data = data.decode("utf-16").encode("utf-8")
-        except UnicodeDecodeError:
-            raise DataFileError.single(name, "starts with a UTF-16 byte-order mark but is not UTF-16 text; "
-                                             "expected UTF-8 or UTF-16") from None
+    if any(data.startswith(mark) for mark, _ in _MARKS):  # UTF-16 or UTF-32, by its byte-order mark
+        data = decode_bytes(data, name).encode("utf-8")
     if not _is_utf8(data):
         try:
             data.decode("utf-8-sig")
