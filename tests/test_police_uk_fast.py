@@ -176,6 +176,21 @@ def test_a_long_line_after_some_rows_names_its_own_line(monkeypatch):
         count_bytes(data, NAMED, REGISTRY)
 
 
+@pytest.mark.parametrize("before", [0, 3, 40])
+@pytest.mark.parametrize("block", [1000, 5000, 12000])
+def test_a_line_just_over_the_limit_is_an_error_wherever_it_lies_in_a_block(monkeypatch, before, block):
+    """A hostile test found a 2 MB line inside one 1 MiB block skipped as a bad row (exit 0) where one spanning
+    two reads was an error: every line over MAX_LINE is now an error naming its line, one at the limit is a row."""
+    monkeypatch.setattr(police_uk, "MAX_LINE", 5000)
+    monkeypatch.setattr(police_uk, "BLOCK", block)
+    rows = list(ROWS)
+    over = text(rows[:before] + ["y" * 5001] + rows[before:])
+    with pytest.raises(DataFileError, match=rf"line {before + 2}: longer than 5,000 bytes with no newline"):
+        count_bytes(over, NAMED, REGISTRY)
+    at_limit = summary(count_bytes(text(rows[:before] + ["y" * 5000] + rows[before:]), NAMED, REGISTRY))
+    assert at_limit == summary(count_bytes(text(rows[:before] + ["y"] + rows[before:]), NAMED, REGISTRY))
+
+
 ROW = st.tuples(
     st.integers(0, len(ROWS) - 1),
     st.sampled_from(["", "x" * 64, "abc"]),  # crime ID

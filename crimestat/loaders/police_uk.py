@@ -399,6 +399,7 @@ def _blocks(source: _Source, buffer: _Buffer) -> Iterator[tuple[int, bool]]:
         if cut < 0:
             carry = end
         else:
+            _check_lengths(data, cut + 1)
             yield cut + 1, True
             carry = end - cut - 1
             view[:carry] = view[cut + 1:end]
@@ -407,8 +408,27 @@ def _blocks(source: _Source, buffer: _Buffer) -> Iterator[tuple[int, bool]]:
     yield carry, False
 
 
+def _check_lengths(data: bytearray, end: int) -> None:
+    """Raise ``_LongLine`` if a line of ``data[:end]`` (whole lines) is longer than ``MAX_LINE``.
+
+    A block holds up to ``MAX_LINE + BLOCK`` bytes, so a long line can lie wholly inside one. Each step
+    looks for the last newline within ``MAX_LINE`` bytes of a line's start: two or three searches a block.
+    """
+    start = 0
+    while end - start > MAX_LINE:
+        newline = data.rfind(b"\n", start, start + MAX_LINE + 1)
+        if newline < 0:
+            raise _LongLine(bytes(data[start:start + MAX_QUOTED + 1]).decode("utf-8", "replace"),
+                            data.count(b"\n", 0, start))
+        start = newline + 1
+
+
 class _LongLine(Exception):
     """A line longer than MAX_LINE; the reader knows its number and makes it a DataFileError."""
+
+    def __init__(self, start: str, newlines_before: int = 0):
+        super().__init__(start)
+        self.newlines_before = newlines_before  # in the block: the line is this many lines after its first
 
 
 # Verdicts on the same few values, in every file (a file of made-up values must not fill memory: each
@@ -620,7 +640,8 @@ def _count_source(source: _Source, file: StreetFile, registry: Registry, result:
                     counter.line(number, text.rstrip("\r"))
         except _LongLine as exc:
             raise DataFileError.single(file.name, f"longer than {MAX_LINE:,} bytes with no newline, so not "
-                                       f"a street-level row (it starts {_short(str(exc))})", number + 1) from None
+                                       f"a street-level row (it starts {_short(str(exc))})",
+                                       number + exc.newlines_before + 1) from None
     assert counter is not None
     if cut_short:
         counter.error("the file ends without a newline, so it may be cut short (an interrupted download or "
