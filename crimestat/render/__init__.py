@@ -363,6 +363,8 @@ def _csv_cell(column: str, value: Any, record: dict[str, Any] | None = None) -> 
         return ""
     if type(value) is str:  # most cells: labels, codes, notes (what contract_value would return as they are)
         return safe_text(value)
+    if type(value) is int:  # counts (ingest writes 17,000 rows of them): digits, as number_text writes them
+        return str(value)
     value = contract_value(column, value, record)
     if value is None:
         return ""
