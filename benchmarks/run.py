@@ -313,13 +313,15 @@ def main() -> None:
     spread = {name: (min(w.times), max(w.times)) for name, w in works.items() if w.times}
     if args.before:
         print(f"before: {args.before}, timed in the same rounds")
-    print(f"{'work':48} {'compared with':28} {'median':>8} {'ratio':>6} {'target':>7} {'before':>7}"
+    wide = max(len(LABELS[row.work]) for row in ROWS)
+    floor_wide = max(len(LABELS[row.floor]) for row in ROWS)
+    print(f"{'work':{wide}} {'compared with':{floor_wide}} {'median':>8} {'ratio':>6} {'target':>7} {'issue':>7}"
           + (f" {'measured before':>16}" if args.before else ""))
     for row in ROWS:
         work, floor = works[row.work], works[row.floor]
         target = f"<= {row.target:g}" if row.target is not None else "report"
         if not work.available:
-            print(f"{LABELS[row.work]:48} {LABELS[row.floor]:28} {'':>8} {'':>6} {target:>7} {row.before:>7}  "
+            print(f"{LABELS[row.work]:{wide}} {LABELS[row.floor]:{floor_wide}} {'':>8} {'':>6} {target:>7} {row.before:>7}  "
                   f"{work.why}")
             continue
         ratio = work.median / floor.median
@@ -330,7 +332,7 @@ def main() -> None:
             base = works.get(f"{row.floor}@before", floor)
             old = f" {earlier.median / base.median:16.2f}" if earlier is not None and earlier.available and \
                 base.available else f" {'not available':>16}"
-        print(f"{LABELS[row.work]:48} {LABELS[row.floor]:28} {work.median:7.3f}s {ratio:6.2f} {target:>7} "
+        print(f"{LABELS[row.work]:{wide}} {LABELS[row.floor]:{floor_wide}} {work.median:7.3f}s {ratio:6.2f} {target:>7} "
               f"{row.before:>7}{old}{met}")
     print()
     print("floors and spread (min-max of the runs): " + "; ".join(
