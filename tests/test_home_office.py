@@ -482,3 +482,17 @@ def test_utf16_and_utf32_files_are_read_by_their_byte_order_mark(registry, count
     path = tmp_path / f"{encoding}.csv"
     path.write_bytes(mark + text.encode(encoding))
     pd.testing.assert_frame_equal(load_home_office_crime(path, registry), counts)
+
+
+def test_a_cell_with_a_control_character_is_quoted_with_escapes(registry, tmp_path):
+    """A hostile test found a NUL after '2014/15' reported as "'2014/15' is not a financial year" (the NUL
+    invisible on a terminal); the cell is now shown with the escape."""
+    from crimestat.errors import BadValueError
+
+    lines = gzip.decompress((HERE / "prc-pfa-sample.csv.gz").read_bytes()).decode().splitlines(True)
+    row = next(i for i, line in enumerate(lines) if line.startswith("2014/15,"))
+    lines[row] = "2014/15\x00" + lines[row][7:]
+    (tmp_path / "nul.csv").write_text("".join(lines))
+    with pytest.raises(BadValueError) as err:
+        load_home_office_crime(tmp_path / "nul.csv", registry)
+    assert f"line {row + 1}, column 'Financial Year': '2014/15\\x00' is not a financial year" in str(err.value)

@@ -477,6 +477,12 @@ def _tidy(raw: _Raw, registry: Registry) -> pd.DataFrame:
     )
 
 
+def _quoted(text: str) -> str:
+    """A cell quoted in a message: as written, or with escapes where it holds a NUL or another control
+    character (which a terminal would show as nothing, so '2012/13' would seem to be refused)."""
+    return f"'{text}'" if text.isprintable() else repr(text)
+
+
 def _kept(rows: np.ndarray, keep: np.ndarray | None) -> np.ndarray:
     return rows if keep is None else np.intersect1d(rows, keep)
 
@@ -501,15 +507,15 @@ def _financial_years(raw: _Raw, years: _Column, keep: np.ndarray | None) -> np.n
                 FIRST_YEAR <= int(match.group(1)) <= date.today().year:
             starts[i] = float(match.group(1))
         elif match and (int(match.group(1)) + 1) % 100 == int(match.group(2)):
-            reasons[i] = (f"'{text}' is outside the years police recorded crime can cover; expected a financial "
+            reasons[i] = (f"{_quoted(text)} is outside the years police recorded crime can cover; expected a financial "
                           f"year from {FIRST_YEAR}/{(FIRST_YEAR + 1) % 100:02d} to this year's")
         elif not text:
             reasons[i] = "empty value; expected a financial year such as 2013/14"
         elif match:
-            reasons[i] = (f"'{text}' is not a financial year: the years are not consecutive; expected a "
+            reasons[i] = (f"{_quoted(text)} is not a financial year: the years are not consecutive; expected a "
                           "financial year such as 2013/14")
         else:
-            reasons[i] = f"'{text}' is not a financial year; expected YYYY/YY, such as 2013/14"
+            reasons[i] = f"{_quoted(text)} is not a financial year; expected YYYY/YY, such as 2013/14"
     if reasons:
         for row in _kept(years.rows_where(set(reasons)), keep):
             raw.problem(int(row), reasons[int(years.codes[row])], YEAR)
@@ -522,7 +528,7 @@ def _quarters(raw: _Raw, quarters: _Column, keep: np.ndarray | None) -> np.ndarr
     if bad:
         for row in _kept(quarters.rows_where(bad), keep):
             text = quarters.text(row)
-            found = f"'{text}' is not a quarter" if text else "empty value"
+            found = f"{_quoted(text)} is not a quarter" if text else "empty value"
             raw.problem(int(row), f"{found}; expected a financial quarter 1, 2, 3 or 4 (1 = April to June)",
                         QUARTER)
     return numbers[quarters.codes]
@@ -543,7 +549,7 @@ def _forces(raw: _Raw, names: _Column, registry: Registry, keep: np.ndarray | No
         else:
             near = registry.suggest(name)
             hint = f" (did you mean '{near[0]}'?)" if near else ""
-            reasons[i] = (f"'{name}' is not a known police force{hint}; expected a name or code from "
+            reasons[i] = (f"{_quoted(name)} is not a known police force{hint}; expected a name or code from "
                           "`crimestat forces`")
     if reasons:
         for row in _kept(names.rows_where(set(reasons)), keep):
@@ -579,7 +585,7 @@ def _counts(raw: _Raw) -> np.ndarray:
             raw.problem(int(i), stub.problems[0].message, raw.count_column)
         elif not re.fullmatch(r"[+-]?[0-9]{1,3}(,[0-9]{3})+|[+-]?[0-9]+(\.0+)?", cell.strip()):
             # '0x10', '1_000', '١٢': Python reads them as numbers, but no release writes a count so.
-            raw.problem(int(i), f"'{cell.strip()}' is not written as a whole number of offences; expected digits "
+            raw.problem(int(i), f"{_quoted(cell.strip())} is not written as a whole number of offences; expected digits "
                                 "only, such as 129", raw.count_column)
         else:
             values[i] = int(parsed)
