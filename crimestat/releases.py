@@ -15,19 +15,12 @@ given with ``--data-dir``, is read as a single unnamed release.
 
 from __future__ import annotations
 
-import json
 import os
-import re
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from .errors import DataFileError, UsageError
-
-MANIFEST = "release.json"
-ROLES = ("crime", "population", "households", "indicators", "outcomes", "geography")
-SINGLE_ROLES = ("crime", "population", "indicators", "outcomes", "geography")
-_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+from .loaders.manifest import MANIFEST, Release, ReleaseFile, read_manifest
 
 # The flat layout of earlier versions of crimestat, read as one release.
 FLAT_FILES = {
@@ -36,36 +29,6 @@ FLAT_FILES = {
     "households": "households/pfa-households-census-2011.csv",
     "indicators": "indicators/hmic-2014-published.csv",
 }
-
-
-@dataclass(frozen=True)
-class ReleaseFile:
-    role: str
-    path: Path
-    sha256: str | None = None
-    description: str = ""
-
-
-@dataclass(frozen=True)
-class Release:
-    """One named release and its files."""
-
-    name: str
-    title: str
-    publisher: str
-    published: date | None
-    url: str = ""
-    licence: str = ""
-    population: str = ""  # what the population series is, for notes ("ONS mid-year estimates revised ...")
-    folder: Path | None = None
-    files: tuple[ReleaseFile, ...] = field(default_factory=tuple)
-
-    def paths(self, role: str) -> list[ReleaseFile]:
-        return [f for f in self.files if f.role == role]
-
-    def path(self, role: str) -> ReleaseFile | None:
-        found = self.paths(role)
-        return found[0] if found else None
 
 
 def default_data_dir() -> Path:
@@ -87,63 +50,6 @@ def user_data_dir() -> Path:
     """Where a user or a scheduled job adds releases of its own."""
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "crimestat"
-
-
-def read_manifest(path: Path) -> Release:
-    """A release from its ``release.json``; every problem is a DataFileError naming the file."""
-    name = str(path)
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise DataFileError.single(name, f"cannot be read ({exc.strerror or exc})") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        line = getattr(exc, "lineno", None)
-        raise DataFileError.single(name, f"is not a JSON manifest ({exc}); expected crimestat's release.json",
-                                   line) from None
-    if not isinstance(document, dict):
-        raise DataFileError.single(name, "expected a JSON object with 'name' and 'files'")
-    problems = []
-    release_name = str(document.get("name", "")).strip()
-    if not _NAME.match(release_name):
-        problems.append(f"'name' is '{release_name}'; expected lower-case letters, digits, '.', '_' or '-'")
-    published = None
-    text = str(document.get("published", "")).strip()
-    try:
-        published = date.fromisoformat(text) if text else None
-    except ValueError:
-        problems.append(f"'published' is '{text}'; expected a date as YYYY-MM-DD")
-    files = []
-    entries = document.get("files")
-    if not isinstance(entries, list) or not entries:
-        problems.append("'files' is missing or empty; expected a list of {role, path, sha256}")
-        entries = []
-    for i, entry in enumerate(entries, 1):
-        if not isinstance(entry, dict):
-            problems.append(f"file {i}: expected an object with 'role' and 'path'")
-            continue
-        role, relative = str(entry.get("role", "")), str(entry.get("path", ""))
-        if role not in ROLES:
-            problems.append(f"file {i}: role '{role}'; expected one of {', '.join(ROLES)}")
-        if not relative or Path(relative).is_absolute() or ".." in Path(relative).parts or \
-                any(not c.isprintable() for c in relative):
-            problems.append(f"file {i}: path '{relative}'; expected a file name inside the release folder")
-            continue
-        digest = entry.get("sha256")
-        if digest is not None and not re.fullmatch(r"[0-9a-f]{64}", str(digest)):
-            problems.append(f"file {i}: sha256 '{digest}' is not 64 hexadecimal digits")
-            digest = None
-        files.append(ReleaseFile(role, path.parent / relative, digest, str(entry.get("description", ""))))
-    for role in SINGLE_ROLES:
-        if sum(f.role == role for f in files) > 1:
-            problems.append(f"more than one file has the role '{role}'; a release has one (households may "
-                            "have several, one per Census)")
-    if not any(f.role == "crime" for f in files) and entries:
-        problems.append("no file has the role 'crime'; a release needs its crime counts")
-    if problems:
-        raise DataFileError([DataFileError.single(name, p).problems[0] for p in problems])
-    return Release(release_name, str(document.get("title", release_name)), str(document.get("publisher", "")),
-                   published, str(document.get("url", "")), str(document.get("licence", "")),
-                   str(document.get("population", "")), path.parent, tuple(files))
 
 
 def flat_release(folder: Path) -> Release:
