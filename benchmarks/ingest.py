@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -109,6 +110,15 @@ def main() -> None:
     args = parser.parse_args()
     base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="crimestat-bench-"))
     base.mkdir(parents=True, exist_ok=True)
+    try:
+        run(args, base)
+    finally:  # the archives are gigabytes: kept only when asked (--keep)
+        if not args.keep:
+            shutil.rmtree(base, ignore_errors=True)
+        shutil.rmtree(ENV["PYTHONPYCACHEPREFIX"], ignore_errors=True)
+
+
+def run(args: argparse.Namespace, base: Path) -> None:
     script = Path(sys.executable).parent / "crimestat"
     crimestat = [str(script)] if script.exists() else [sys.executable, "-m", "crimestat"]
     import duckdb

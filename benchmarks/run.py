@@ -20,6 +20,7 @@ Home Office CSV.gz (321,893 rows) and the other files are parsed and checked on 
 from __future__ import annotations
 
 import argparse
+import atexit
 import hashlib
 import json
 import os
@@ -38,6 +39,16 @@ ROOT = Path(__file__).resolve().parents[1]
 # Commands run from an empty folder: `python -m` puts the working folder first on sys.path, which would
 # shadow --pythonpath with the checkout the script was started from.
 NEUTRAL = tempfile.mkdtemp(prefix="crimestat-run-cwd-")
+SCRATCH = [Path(NEUTRAL)]  # temporary folders, removed when the script ends (however it ends)
+
+
+def scratch(prefix: str) -> Path:
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    SCRATCH.append(folder)
+    return folder
+
+
+atexit.register(lambda: [shutil.rmtree(folder, ignore_errors=True) for folder in SCRATCH])
 RELEASE = "home-office-2026-04"
 
 
@@ -220,11 +231,11 @@ def main() -> None:
     args = parser.parse_args()
 
     py = sys.executable
-    cache = Path(tempfile.mkdtemp(prefix="crimestat-run-cache-"))
+    cache = scratch("crimestat-run-cache-")
     # Bytecode as an installed package has it (pip compiles .pyc files on install): a private cache
     # folder, filled by the warming runs, even where PYTHONDONTWRITEBYTECODE is set (as on this project's
     # machine, where every run would otherwise compile crimestat's modules from source, some 30-50 ms).
-    pycache = Path(tempfile.mkdtemp(prefix="crimestat-run-pyc-"))
+    pycache = scratch("crimestat-run-pyc-")
     base_env = dict(os.environ, CRIMESTAT_CACHE_DIR=str(cache), PYTHONPYCACHEPREFIX=str(pycache))
     for name in ("CRIMESTAT_NO_CACHE", "PYTHONDONTWRITEBYTECODE", "OPENBLAS_NUM_THREADS"):
         base_env.pop(name, None)
@@ -252,9 +263,9 @@ def main() -> None:
         "first": Work("first", cs + ["compare", "--force", "warwickshire", "--format", "csv"],
                       env={"CRIMESTAT_NO_CACHE": "1"}),
     }
+    keep = (Path(args.keep) if args.keep else scratch("crimestat-run-workbooks-")) if args.workbook else None
     for kind in ("xlsx", "ods"):
-        if args.workbook:
-            keep = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="crimestat-run-workbooks-"))
+        if keep is not None:
             print(f"building the .{kind} release ...", file=sys.stderr, flush=True)
             data = build_workbook_release(keep, kind)
             works[f"first_{kind}"] = Work(f"first_{kind}", cs + [
@@ -265,7 +276,7 @@ def main() -> None:
                                           why="not measured (run with --workbook)")
 
     if args.before:
-        cache_before = Path(tempfile.mkdtemp(prefix="crimestat-run-cache-before-"))
+        cache_before = scratch("crimestat-run-cache-before-")
 
         def forget_charts_before() -> None:
             for entry in cache_before.glob("trend-svg-*"):
@@ -337,8 +348,6 @@ def main() -> None:
     print()
     print("floors and spread (min-max of the runs): " + "; ".join(
         f"{name} {low:.3f}-{high:.3f}s" for name, (low, high) in spread.items()))
-    shutil.rmtree(cache, ignore_errors=True)
-    shutil.rmtree(pycache, ignore_errors=True)
 
     if not args.no_ingest:
         sizes = [s.strip() for s in args.ingest_sizes.split(",") if s.strip()]
