@@ -76,12 +76,14 @@ class Problem:
     column: str | None = None
 
     def __str__(self) -> str:
-        where = self.file
-        if self.line is not None:
-            where += f", line {self.line}"
+        where = self.file + self._place()
         if self.column is not None:
             where += f", column '{self.column}'"
         return f"{where}: {self.message}"
+
+    def _place(self) -> str:
+        """Where in the file, after its name: the line (a workbook's problems say sheet and row)."""
+        return f", line {self.line}" if self.line is not None else ""
 
 
 class DataFileError(CrimestatError):

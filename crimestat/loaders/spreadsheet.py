@@ -41,15 +41,10 @@ class SheetProblem(Problem):
 
     sheet: str | None = None
 
-    def __str__(self) -> str:
-        where = self.file
-        if self.sheet is not None:
-            where += f", sheet {self.sheet}"
-        if self.line is not None:
-            where += f", row {self.line}" if self.sheet is not None else f", line {self.line}"
-        if self.column is not None:
-            where += f", column '{self.column}'"
-        return f"{where}: {self.message}"
+    def _place(self) -> str:
+        if self.sheet is None:
+            return super()._place()
+        return f", sheet {self.sheet}" + (f", row {self.line}" if self.line is not None else "")
 
 
 @dataclass
