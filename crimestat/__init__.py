@@ -15,13 +15,15 @@ The heavy modules are imported on first use, so ``import crimestat`` stays light
 
 from __future__ import annotations
 
-from datetime import date
-from pathlib import Path
-from typing import TYPE_CHECKING
-
 __version__ = "0.2.0"
 
+# Nothing is imported at run time here: the command line's entry point (crimestat.__main__.run) installs its
+# signal handlers before anything heavier than the standard library's smallest modules is loaded.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from datetime import date
+    from pathlib import Path
+
     from .analyses.compare import Comparison
     from .analyses.rank import Ranking
     from .analyses.trend import Trend
@@ -36,6 +38,8 @@ def load(release: str | None = None, data_dir: str | Path | None = None, **files
     ``files`` may name single files that replace the release's: ``crime=``, ``population=``,
     ``households=``, ``indicators=``, ``classification=``, ``forces=``.
     """
+    from pathlib import Path
+
     from .dataset import DataPaths, load_dataset
 
     return load_dataset(DataPaths(Path(data_dir) if data_dir is not None else None, release=release,

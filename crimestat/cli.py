@@ -16,6 +16,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import click
 
+from . import signals
 from .errors import CrimestatError
 from .output import write_output
 from .render import FORMATS, choose_format, render
@@ -91,8 +92,7 @@ class Group(click.Group):
             click.echo(f"crimestat: error: {exc.format_message()}", err=True)
             sys.exit(exc.exit_code)
         except click.Abort:
-            click.echo("crimestat: interrupted", err=True)
-            sys.exit(130)
+            sys.exit(signals.tell(2))
         sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx):
@@ -100,42 +100,20 @@ class Group(click.Group):
         try:
             return super().invoke(ctx)
         except CrimestatError as exc:
-            if _SIGNALLED:
+            if signals.signalled():
                 # A signal arriving inside a parser (pandas turns it into a read error) is still a signal:
                 # report it as one, not as bad data in the file being read.
-                click.echo("crimestat: terminated" if _SIGNALLED[-1] == 15 else "crimestat: interrupted", err=True)
-                ctx.exit(143 if _SIGNALLED[-1] == 15 else 130)
+                ctx.exit(signals.tell())
             for line in _error_lines(exc):
                 click.echo(f"crimestat: error: {line}", err=True)
             ctx.exit(exc.exit_code)
-        except _Terminated:
-            click.echo("crimestat: terminated", err=True)
-            ctx.exit(143)
-        except KeyboardInterrupt:
-            click.echo("crimestat: interrupted", err=True)
-            ctx.exit(130)
+        except (signals.Stopped, KeyboardInterrupt):
+            ctx.exit(signals.tell())
         except BrokenPipeError:
             # `crimestat ... | head`: the reader left; stop quietly, as shell tools do.
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
             ctx.exit(0)
-
-
-class _Terminated(BaseException):
-    """SIGTERM, raised where the program is so that temporary files are removed on the way out."""
-
-
-_SIGNALLED: list[int] = []  # the signals received, so an error they caused is reported as the signal
-
-
-def _on_sigterm(signum, frame) -> None:
-    _SIGNALLED.append(15)
-    raise _Terminated()
-
-
-def _on_sigint(signum, frame) -> None:
-    _SIGNALLED.append(2)
-    raise KeyboardInterrupt()
 
 
 def _error_lines(exc: CrimestatError) -> list[str]:
@@ -325,6 +303,7 @@ def output_options(func):
     @click.option("--verbose", "-v", is_flag=True, help="Also repeat warnings already shown for the same file.")
     @functools.wraps(func)
     def wrapper(*args, fmt, output, quiet, verbose, **kwargs):
+        signals.ready("options")
         if quiet or verbose:
             _setup_logging(quiet, verbose)
         fmt = choose_format(fmt, output, _stdout_is_terminal())
@@ -342,15 +321,9 @@ def main(quiet: bool, verbose: bool) -> None:
 
     Example: crimestat compare --force warwickshire --to 2014-06
     """
+    signals.install()  # already done by the entry point; here too for programs that call this group directly
+    signals.ready("group")
     _setup_logging(quiet, verbose)
-    import signal
-    import threading
-
-    if threading.current_thread() is threading.main_thread():
-        # SIGTERM (a scheduler stopping the job) unwinds like Ctrl-C, so temporary files are removed;
-        # the exit code is 143 (128 + 15), Ctrl-C's 130.
-        signal.signal(signal.SIGTERM, _on_sigterm)
-        signal.signal(signal.SIGINT, _on_sigint)
     if sys.stderr is not None and hasattr(sys.stderr, "reconfigure"):
         sys.stderr.reconfigure(errors="backslashreplace")  # a message never fails on a narrow encoding
 

@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import releases, sources
+from . import releases, signals, sources
 from .classification import Classification
 from .classified import check_classified
 from .denominators import Denominators
@@ -318,4 +318,5 @@ class Dataset:
 
 def load_dataset(paths: DataPaths | None = None) -> Dataset:
     """The dataset the paths describe; files are read when first needed."""
+    signals.ready("loading")
     return Dataset(paths)

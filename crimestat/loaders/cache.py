@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import __version__
+from .. import __version__, signals
 from ..errors import DataFileError
 from ..log import collecting, remind, showing_warnings, warn
 from ..output import note_input
@@ -82,6 +82,7 @@ def cached(kind: str, source: Any, load: Callable[[], Any], sha256: str | None =
     ``load_bytes``: parses the file from the bytes that were hashed (one read of the file); without it,
     ``load()`` reads the file again and the file is re-hashed before its result is stored.
     """
+    signals.ready("reading")
     is_file = isinstance(source, (str, os.PathLike)) and str(source) != "-"
     if is_file:
         note_input(source)
@@ -96,7 +97,9 @@ def cached(kind: str, source: Any, load: Callable[[], Any], sha256: str | None =
         return load_bytes(data) if load_bytes is not None and data is not None else load()
 
     if os.environ.get("CRIMESTAT_NO_CACHE") or not is_file:
-        return fresh()
+        result = fresh()
+        signals.ready("parsed")
+        return result
     path = Path(source)
     try:
         code = code_digest()
@@ -112,9 +115,11 @@ def cached(kind: str, source: Any, load: Callable[[], Any], sha256: str | None =
     if found is not None:
         result, warnings = found
         _replay(warnings, entry)
+        signals.ready("parsed")
         return result
     with collecting() as warnings:
         result = fresh()
+    signals.ready("parsed")
     if load_bytes is None and _sha256(path) != content:
         return result  # the file changed while it was parsed: its figures belong to no key we can name
     try:

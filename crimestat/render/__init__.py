@@ -101,8 +101,10 @@ def _percent_ci(value: float, low: float | None, high: float | None) -> str:
 def render(result: Any, fmt: str) -> str | bytes:
     """The result (an analysis's typed result, or a laid-out Result) in one of ``FORMATS``: text ending with
     a newline, or for ``xlsx`` the workbook's bytes."""
+    from .. import signals
     from .views import view
 
+    signals.ready("computed")
     result = view(result)
     if fmt == "xlsx":
         from .xlsx import to_xlsx
