@@ -44,6 +44,22 @@ class YearMonth(click.ParamType):
 YEAR_MONTH = YearMonth()
 
 
+class PeriodOrRelease(click.ParamType):
+    """``--if-newer-than``: a month (YYYY-MM, a 12-month period's end) or a release's name, as a job stored it."""
+
+    name = "YYYY-MM|RELEASE"
+
+    def convert(self, value, param, ctx):
+        import re
+
+        if isinstance(value, date) or re.fullmatch(r"\s*\d{1,4}-\d{1,2}(-\d{1,2})?\s*", str(value)):
+            return YEAR_MONTH.convert(value, param, ctx)
+        return str(value).strip()
+
+
+PERIOD_OR_RELEASE = PeriodOrRelease()
+
+
 # The library names parameters; the command line shows them as the options that set them.
 OPTION_NAMES = {"group": "--group", "to": "--to", "baseline": "--baseline", "start": "--from", "population_year": "--population-year",
                 "force": "--force", "measure": "--measure", "release": "--release"}
@@ -183,9 +199,10 @@ def data_options(func):
     @click.option("--forces", "forces_file", metavar="FILE", help="Forces registry CSV (default: the packaged one).")
     @click.option("--indicators", metavar="FILE", help="Victim satisfaction, detection and anti-social behaviour "
                   "figures (default: the data folder's, if any).")
-    @click.option("--if-newer-than", "if_newer_than", type=YEAR_MONTH, metavar="YYYY-MM",
+    @click.option("--if-newer-than", "if_newer_than", type=PERIOD_OR_RELEASE, metavar="YYYY-MM|RELEASE",
                   help="For jobs: write nothing and exit 3 unless the data have a 12-month period ending after this "
-                       "month.")
+                       "month, or (given a release's name, from `crimestat releases --latest`) unless a release "
+                       "published after that one is found; a release that only revises figures counts.")
     @click.option("--outcomes", metavar="FILE", help="Home Office crime outcomes data (default: the release's, if any).")
     @click.option("--release", metavar="NAME", help="Data release to use (default: the newest; `crimestat releases` "
                   "lists them).")
@@ -202,7 +219,7 @@ def data_options(func):
         paths = DataPaths(data_dir, crime, population, households, list(la_lookups), classification, forces_file,
                           indicators, list(police_uk), release, outcomes)
         if if_newer_than is not None:
-            _exit_unless_newer(paths, if_newer_than)
+            _exit_unless_newer(paths, if_newer_than, bool(kwargs.get("quiet")))
         return func(*args, paths=paths, **kwargs)
 
     return wrapper
@@ -225,18 +242,35 @@ def peer_options(func):
 NOTHING_NEWER = 3  # the exit code of --if-newer-than when the data have nothing newer
 
 
-def _exit_unless_newer(paths, month) -> None:
-    """Exit 3, writing nothing on stdout, when the data's newest 12-month period ends in or before ``month``."""
-    from .dataset import load_dataset
+def _exit_unless_newer(paths, since, quiet: bool = False) -> None:
+    """Exit 3, writing nothing on stdout (nor on stderr with ``--quiet``), when there is nothing newer than
+    ``since``: a month (the data's newest 12-month period ends in or before it) or a release's name (no release
+    was published after it)."""
+    from .log import is_quiet
 
-    data = load_dataset(paths)
-    newest = max(data.counts.periods, default=None)
-    if newest is None or newest <= month:
+    if isinstance(since, str):
+        from .releases import newer_than
+
+        newer, named = newer_than(since, paths.data_dir)
+        if newer:
+            return
+        said = f"crimestat: nothing newer than release {named.name}" + \
+            (f" (published {named.published:%Y-%m-%d}): no release was published after it" if named.published
+             else ": no release was published after it")
+    else:
+        from .dataset import load_dataset
+
+        data = load_dataset(paths)
+        newest = max(data.counts.periods, default=None)
+        if newest is not None and newest > since:
+            return
         where = f"release {data.release.name}" if data.release is not None else "the data"
         last = f"{newest:%B %Y}" if newest else "no period"
-        click.echo(f"crimestat: nothing newer than {month:%Y-%m}: the newest 12-month period in {where} ends in "
-                   f"{last}", err=True)
-        raise SystemExit(NOTHING_NEWER)
+        said = (f"crimestat: nothing newer than {since:%Y-%m}: the newest 12-month period in {where} ends in "
+                f"{last}")
+    if not (quiet or is_quiet()):
+        click.echo(said, err=True)
+    raise SystemExit(NOTHING_NEWER)
 
 
 def resolve_forces(registry, names) -> list:

@@ -99,3 +99,14 @@ def choose(name: str | None, data_dir: Path | None = None) -> Release:
     near = difflib.get_close_matches(name, names, n=2, cutoff=0.4)
     hint = f"; did you mean {' or '.join(repr(n) for n in near)}?" if near else ""
     raise UsageError(f"unknown release '{name}'{hint} (releases: {', '.join(names)})")
+
+
+def newer_than(name: str, data_dir: Path | None = None) -> tuple[list[Release], Release]:
+    """The releases published after the one called ``name`` (for ``--if-newer-than NAME``), and that release.
+
+    Publication dates are compared, not the periods the data cover: a release that only revises figures
+    already published is newer. An unknown name is a usage error naming the releases found.
+    """
+    named = choose(name, data_dir)
+    when = named.published or date.min
+    return [r for r in discover(data_dir) if (r.published or date.min) > when], named
