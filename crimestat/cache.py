@@ -90,8 +90,10 @@ def cached(kind: str, source: Any, load: Callable[[], Any], sha256: str | None =
     content = hashlib.sha256(data).hexdigest() if data is not None else None
     if sha256 is not None and content is not None and content != sha256:
         raise DataFileError.single(
-            str(source), f"differs from its release's manifest (SHA-256 {content[:12]}..., the manifest says "
-                         f"{sha256[:12]}...): a truncated or changed file; download the release again")
+            str(source), f"differs from its release's manifest: the manifest ({Path(source).parent / 'release.json'}) "
+                         f"expects SHA-256 {sha256}, the file has {content}. The file was changed or cut short "
+                         "after the release was written: put back the file as published, or, if the change is "
+                         "meant, add the files as a new release (`crimestat releases add FILE... --name NAME`)")
 
     def fresh() -> Any:
         return load_bytes(data) if load_bytes is not None and data is not None else load()

@@ -564,16 +564,21 @@ def outcomes(force, to, group, paths, fmt, output):
     write_output(render(run(data, resolved, to, group), fmt), output)
 
 
-@main.command()
+@main.group(invoke_without_command=True)
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Data folder whose releases/ to list (default: the shipped sample_data and the user's releases).")
-@click.option("--latest", is_flag=True, help="Print only the newest release and its last period (for jobs).")
+@click.option("--latest", is_flag=True, help="Print only the newest release's name and its last period (for jobs: "
+              "the name is what --if-newer-than takes).")
 @output_options
-def releases(data_dir, latest, fmt, output):
-    """List the data releases with the periods they cover; the newest is the default.
+@click.pass_context
+def releases(ctx, data_dir, latest, fmt, output):
+    """List the data releases with the periods they cover; the newest is the default. `releases add` adds one
+    from the files as published, `releases remove` removes one you added.
 
     Example: crimestat releases --latest
     """
+    if ctx.invoked_subcommand is not None:
+        return
     from .analyses.revisions import coverage, releases_result
 
     found = coverage(data_dir, newest_only=latest)
@@ -585,6 +590,58 @@ def releases(data_dir, latest, fmt, output):
             return
         found = [newest]
     write_output(render(releases_result(found), fmt), output)
+
+
+def _iso_date(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date; expected YYYY-MM-DD", ctx, param) from None
+
+
+@releases.command("add")
+@click.argument("sources", nargs=-1, required=True, metavar="FILE_OR_URL...")
+@click.option("--name", required=True, help="The release's name: lower-case letters, digits, '.', '_', '-' "
+              "(such as home-office-2026-07).")
+@click.option("--publisher", default="", help='Who published the files, such as "Home Office".')
+@click.option("--published", callback=_iso_date, metavar="YYYY-MM-DD", help="Publication date (default: today); "
+              "the newest release by this date is the default one.")
+@click.option("--title", help="A title for the release (default: its name).")
+@click.option("--licence", default="", help='The files\' licence, such as "Open Government Licence v3.0".')
+@click.option("--timeout", type=click.FloatRange(min=1), default=60, show_default=True,
+              help="Seconds a download may go without receiving anything.")
+@click.option("--max-size", "max_size", type=click.IntRange(min=1), default=1024, show_default=True,
+              help="Largest file to download, in MB.")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing when the release is added, only errors.")
+def releases_add(sources, name, publisher, published, title, licence, timeout, max_size, quiet):
+    """Add a data release from the files as published (paths or http(s) addresses), each recognised by its
+    header and checked as every command reads it; written with its manifest (release.json, SHA-256 per file)
+    in $XDG_DATA_HOME/crimestat/releases/NAME, whole or not at all.
+
+    Example: crimestat releases add prc-pfa-tables.ods pfa-population.csv pfa-households.csv --name home-office-2026-07
+    """
+    from . import releases as store
+
+    added = store.add(list(sources), name, publisher=publisher, published=published, title=title, licence=licence,
+                      timeout=timeout, max_bytes=max_size * 1024 * 1024)
+    if not quiet:
+        roles = ", ".join(f"{f.role} ({f.path.name})" for f in added.files)
+        click.echo(f"crimestat: added release {added.name} in {added.folder}: {roles}", err=True)
+
+
+@releases.command("remove")
+@click.argument("name")
+def releases_remove(name):
+    """Remove a release you added (the releases shipped with crimestat stay).
+
+    Example: crimestat releases remove home-office-2026-07
+    """
+    from . import releases as store
+
+    folder = store.remove(name)
+    click.echo(f"crimestat: removed release {name} ({folder})", err=True)
 
 
 @main.command()
