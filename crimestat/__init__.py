@@ -15,7 +15,7 @@ The heavy modules are imported on first use, so ``import crimestat`` stays light
 
 from __future__ import annotations
 
-__version__ = "0.2.0"
+from .version import __version__
 
 # Nothing is imported at run time here: the command line's entry point (crimestat.__main__.run) installs its
 # signal handlers before anything heavier than the standard library's smallest modules is loaded.

@@ -167,9 +167,9 @@ def add(sources: list[str], name: str, *, publisher: str = "", published: date |
     import shutil
     import tempfile
 
-    from . import download
+    from .loaders import download
     from .errors import CrimestatError
-    from .inputs import validate
+    from .sources.kinds import validate
     from .loaders.manifest import _NAME
 
     if not _NAME.match(name or ""):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..inputs import LABELS, LOADERS, Checked, detect, validate  # noqa: F401 (validate's API, kept here)
+from ..sources.kinds import LABELS, LOADERS, Checked, detect, validate  # noqa: F401 (validate's API, kept here)
 from ..results import Cell, Result, Section
 
 

@@ -12,16 +12,17 @@ from pathlib import Path
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from .errors import CrimestatError, DataFileError, Problem
-from .model.forces import Registry
-from .loaders._csv import read_csv, read_header, stdin_bytes
-from .loaders.classification import load_classification
-from .loaders.denominators import load_households, load_la_lookup, load_population
-from .loaders.forces import load_forces
-from .loaders.indicators import load_indicators
-from .sources.ons.parser import load_ons_crime
-from .loaders.peers import load_peer_groups
-from .sources.police_uk.parser import load_counts_csv
+from . import keys
+from ..errors import CrimestatError, DataFileError, Problem
+from ..model.forces import Registry
+from ..loaders._csv import read_csv, read_header, stdin_bytes
+from ..loaders.classification import load_classification
+from ..loaders.denominators import load_households, load_la_lookup, load_population
+from ..loaders.forces import load_forces
+from ..loaders.indicators import load_indicators
+from .ons.parser import load_ons_crime
+from ..loaders.peers import load_peer_groups
+from .police_uk.parser import load_counts_csv
 
 
 @dataclass
@@ -112,7 +113,7 @@ def validate(files: Sequence[str], registry: Registry | None = None, la_lookups:
 
 def _workbook_header(name: str) -> list[str]:
     """A workbook is the Home Office crime tables or the outcomes data: which, by its sheets' names."""
-    from .loaders.spreadsheet import read_sheet_tables  # noqa: F401 (reports an unreadable workbook below)
+    from ..loaders.spreadsheet import read_sheet_tables  # noqa: F401 (reports an unreadable workbook below)
 
     try:
         from python_calamine import CalamineWorkbook
@@ -130,7 +131,7 @@ class _Named(io.BytesIO):
 
 
 def _home_office(name, registry, lookups):
-    from .sources.home_office.parser import load_home_office_crime
+    from .home_office.parser import load_home_office_crime
 
     return _classified(load_home_office_crime(name, registry), "home_office", name)
 
@@ -141,7 +142,7 @@ def _ons_crime(name, registry, lookups):
 
 def _classified(frame, source: str, name):
     """The loaded counts, once every category is known to the classification (what `compare` checks)."""
-    from .model.classified import check_classified
+    from ..model.classified import check_classified
 
     shown = name if isinstance(name, str) else "<stdin>"
     check_classified(frame["category"].unique(), load_classification(), source, shown)
@@ -149,7 +150,7 @@ def _classified(frame, source: str, name):
 
 
 def _outcomes(name, registry, lookups):
-    from .sources.outcomes import load_outcomes
+    from .outcomes import load_outcomes
 
     return load_outcomes(name, registry)
 
@@ -162,7 +163,7 @@ LOADERS: dict[str, Callable] = {
     "households": lambda name, registry, lookups: load_households(name, registry),
     "indicators": lambda name, registry, lookups: load_indicators(name, registry),
     "peers": lambda name, registry, lookups: load_peer_groups(name, registry),
-    "classification": lambda name, registry, lookups: load_classification(name),
+    "classification": lambda name, registry, lookups: load_classification(name, known_sources=keys()),
     "forces": lambda name, registry, lookups: load_forces(name),
     "la_lookup": lambda name, registry, lookups: load_la_lookup([name]),
     "police_uk": lambda name, registry, lookups: _police_uk(name, registry),
@@ -185,7 +186,7 @@ def _rows(loaded) -> int | None:
 
 def _police_uk(source: str | io.BytesIO, registry: Registry):
     """A street-level file's rows, each counted or skipped; a skipped row is a problem to report."""
-    from .sources.police_uk.parser import StreetFile, count_bytes, count_file
+    from .police_uk.parser import StreetFile, count_bytes, count_file
 
     if isinstance(source, io.BytesIO):  # stdin: no file name, so the force comes from 'Falls within'
         summary = count_bytes(source.getvalue(), StreetFile("<stdin>", "<stdin>"), registry)

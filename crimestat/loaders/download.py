@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from .errors import CrimestatError
+from ..errors import CrimestatError
 
 DEFAULT_TIMEOUT = 60.0  # seconds without a byte before a download is given up
 DEFAULT_LIMIT = 1024 * 1024 * 1024  # 1 GiB: the largest Home Office table is a few hundred MB unpacked
