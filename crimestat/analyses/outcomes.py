@@ -96,7 +96,7 @@ def outcome_row(data: Dataset, measure: str, area_code: str, period_end: date, g
     found = outcomes.rate(category, area_code, period_end, group)  # type: ignore[arg-type]
     return Row(area_code, area_name(data, area_code), measure, "percent", period_end, value=found.value_percent,
                numerator=found.numerator, denominator=found.denominator, note=found.note,
-               comparator=group or "")
+               comparator=group or "", label=OUTCOME_MEASURES[measure][1])
 
 
 @dataclass
@@ -270,6 +270,6 @@ def rank_outcomes(data: Dataset, measure: str, to: date | str | None = None, gro
             rate.verdict = proportion_position(rate.numerator, rate.denominator, whole.value)  # type: ignore[arg-type]
             rate.comparator = ENGLAND_AND_WALES
         position = Row(code, rate.area, measure, "rank", end, value=ranks.get(code), denominator=len(ranks),
-                       note="" if code in ranks else rate.note)
+                       note="" if code in ranks else rate.note, label=OUTCOME_MEASURES[measure][1])
         entries.append((ranks.get(code), rate, position))
     return OutcomeRanking(measure, end, group, entries, whole, data.release.name if data.release is not None else None)
