@@ -137,6 +137,8 @@ class Section:
     rows: list[list[Cell]]
     align: list[str] = field(default_factory=list)
     group: str = ""  # whose table this is, when one result holds several forces' tables
+    chart: str = ""  # "line": a series by its first column (a spreadsheet draws it beside the table)
+    unit: str = ""  # what the table's numbers are, for a chart's axis ("rate per 1,000 population")
 
 
 @dataclass
@@ -179,6 +181,6 @@ def merge(results: list[Result], title: str, meta: dict[str, Any]) -> Result:
     for result in results:
         force = result.meta.get("force", {}).get("name", "") if isinstance(result.meta.get("force"), dict) else ""
         for section in result.sections:
-            sections.append(Section(section.headers, section.rows, section.align, force))
+            sections.append(Section(section.headers, section.rows, section.align, force, section.chart, section.unit))
     notes = list(dict.fromkeys(note for result in results for note in result.notes))
     return Result(title, rows, sections, notes, meta, list(results[0].columns) if results else list(COLUMNS))

@@ -86,7 +86,8 @@ class Trend:
             for i, p in enumerate(self.period_ends)
         ]
         spark = [Cell("trend")] + [Cell(sparkline([r.value for r in rows])) for rows in series.values()]
-        sections = [Section(["12 months to", self.force.name, ENGLAND_AND_WALES], table + [spark])]
+        sections = [Section(["12 months to", self.force.name, ENGLAND_AND_WALES], table + [spark], chart="line",
+                            unit=f"{info.label}, rate {info.unit}")]
         first, last = self.period_ends[0], self.period_ends[-1]
         title = (f"{info.label}: rate {info.unit}, {self.force.name} and England and Wales, "
                  f"{periods.label(first)} to {last:%B %Y}")
