@@ -13,7 +13,7 @@ RECIPE = (ROOT / "docs" / "automation.md").read_text()
 
 
 def test_the_documented_nightly_job_runs_and_then_skips(tmp_path):
-    script = RECIPE.split("## A nightly job", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    script = RECIPE.split("## Scheduled jobs", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
     job = tmp_path / "crimestat-nightly.sh"
     job.write_text(script)
     bin_dir = Path(sys.executable).parent

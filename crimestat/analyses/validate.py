@@ -3,7 +3,26 @@
 from __future__ import annotations
 
 from ..sources.kinds import LABELS, LOADERS, Checked, detect, validate  # noqa: F401 (validate's API, kept here)
+from dataclasses import dataclass
+
 from ..results import Cell, Result, Section
+
+
+@dataclass
+class Validation:
+    """Every file checked, with its problems (none when the file is good)."""
+
+    checked: list[Checked]
+
+    @property
+    def ok(self) -> bool:
+        return not any(c.problems for c in self.checked)
+
+    def view(self) -> Result:
+        return result(self.checked)
+
+    def to_frame(self):
+        return self.view().to_frame()
 
 
 def result(checked: list[Checked]) -> Result:
