@@ -54,9 +54,13 @@ def test_counts_and_denominators_by_hand(warwickshire):
     assert (whole.numerator, whole.denominator) == (3460860, 56948229)
 
 
-def test_every_force_and_period(dataset):
-    for force in dataset.registry.territorial:
-        for period in dataset.counts.periods:
+@pytest.mark.parametrize("first", range(0, 43, 6))
+def test_every_force_and_period(dataset, first):
+    # Every force at every third period (and the last): the invariants below hold row by row, and the
+    # forces are spread over the test workers in groups of six.
+    ends = sorted(dataset.counts.periods)
+    for force in dataset.registry.territorial[first:first + 6]:
+        for period in sorted(set(ends[::3] + ends[-1:])):
             result = compare(dataset, force.code, period)
             assert len(result.rows) == 16
             for row in result.rows:
