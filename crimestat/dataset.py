@@ -54,7 +54,7 @@ class DataPaths:
     forces: str | None = None
     indicators: str | None = None
     police_uk: list[str] = field(default_factory=list)
-    release: str | None = None
+    release: str | Release | None = None  # a name, or a release already found
     outcomes: str | None = None
 
 
@@ -220,6 +220,8 @@ class Dataset:
         paths = self.paths
         if paths.crime and paths.population and paths.households and paths.release is None:
             return None
+        if isinstance(paths.release, releases.Release):
+            return paths.release  # already found (revisions walks every release without reading them again)
         return releases.choose(paths.release, paths.data_dir)
 
     def _release_files(self, role: str) -> list[releases.ReleaseFile]:
