@@ -18,6 +18,7 @@ from ..rows import Row
 from .base import Periods, choose_periods, release_note, resolve_force
 from .changes import change_tests
 from ..metrics.rates import default_per, per_label
+from .changes import SMALL_NUMBERS, by_chance, estimator_name
 from .figures import change_row, differs_from_england_and_wales, rate_row, small_denominator, small_population_note
 from .indicators import IndicatorOptions, IndicatorPart, IndicatorSet, indicator_part
 
@@ -246,8 +247,8 @@ def _change_notes(data: Dataset, result: Comparison) -> list[Note]:
         else:
             untested.setdefault(tests.reason, []).append(what)
     notes = []
-    spread = ("the spread between the 43 forces' changes allowed for (tau, on the log scale: " + "; ".join(tested)
-              + ")")
+    spread = ("the spread between the 43 forces' changes allowed for (tau, on the log scale, by " + estimator_name()
+              + ": " + "; ".join(tested) + "); " + by_chance())
     if tested and result.any_differs:
         notes.append(Note("chance", "† the force's change differs from England and Wales's by more than forces' "
                                     f"changes usually do: |z| > 1.96, z comparing the two changes with {spread}. "
@@ -257,6 +258,12 @@ def _change_notes(data: Dataset, result: Comparison) -> list[Note]:
         notes.append(Note("chance", "No change differs from England and Wales's by more than forces' changes usually "
                                     f"do: |z| > 1.96 would be marked †, z comparing the two changes with {spread}. "
                                     "See the README on what this test does and does not show."))
+    small = [line for line in result.changes if line.force.value is not None and line.force.note.startswith("small")]
+    if small:
+        listed = "; ".join(f"{line.measure.label.lower()} from {line.base:%B %Y} ({line.force.numerator:,.0f} and "
+                           f"{line.force.denominator:,.0f} crimes)" for line in small)
+        notes.append(Note("small_numbers", f"Small numbers: {result.force.name}'s {listed}: fewer than {SMALL_NUMBERS} "
+                                           "crimes in a period, so the change is not judged (never marked †)."))
     for reason, whats in untested.items():
         listed = ", ".join(whats)
         notes.append(Note("chance", f"{listed[0].upper()}{listed[1:]}: change {reason}."))

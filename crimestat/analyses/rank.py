@@ -12,7 +12,7 @@ import numpy as np
 from .. import periods
 from ..classification import MeasureInfo
 from .base import Periods, choose_periods
-from .changes import ChangeTests, change_tests
+from .changes import SMALL_NUMBERS, ChangeTests, by_chance, change_tests, estimator_name
 from .figures import (SMALL_MARK, change_row, differs_from_england_and_wales, rate_row, small_denominator,
                       small_population_note)
 from ..forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE
@@ -122,9 +122,10 @@ class Ranking:
             "Funnel position: the force's rate against 95% and 99.8% control limits around England and Wales's rate "
             "for its population (Spiegelhalter 2005); 'within' means within the 95% limits. " + {
                 "additive": f"The limits allow for the spread between forces (additive overdispersion, tau = "
-                            f"{round_half_up(funnel.tau or 0.0, 3)} on the log rate, DerSimonian-Laird from the "
-                            "10%-Winsorised z-scores of all 43 forces), so a force outside them stands out from the "
-                            "spread forces normally show; CSV carries each force's z and tau.",
+                            f"{round_half_up(funnel.tau or 0.0, 3)} on the log rate, {estimator_name()} from all 43 "
+                            "forces), so a force outside them stands out from the spread forces normally show; by "
+                            "chance alone about 2 of the 43 would lie outside the 95% limits. CSV carries each "
+                            "force's z and tau.",
                 "multiplicative": f"Limits widened for overdispersion: phi = {round_half_up(funnel.phi or 0.0, 1)} "
                                   "(Winsorised 10%, all 43 forces), so the spread between forces is that many times "
                                   "the Poisson variance.",
@@ -157,8 +158,15 @@ class Ranking:
         if taus:
             notes.append("† the force's change differs from England and Wales's by more than forces' changes "
                          "usually do: |z| > 1.96, z comparing the two changes with the spread between the 43 forces' "
-                         f"changes allowed for (tau, on the log scale: {'; '.join(taus)}). CSV carries z, p_value "
-                         "and tau, and the exact Poisson test of each change as p_value_poisson.")
+                         f"changes allowed for (tau, on the log scale, by {estimator_name()}: {'; '.join(taus)}); "
+                         f"{by_chance()}. CSV and JSON say differs in verdict and carry z, p_value and tau, and the "
+                         "exact Poisson test of each change as p_value_poisson.")
+        small = [e for e in self.entries for row in (e.year, e.base)
+                 if row.value is not None and row.note.startswith("small")]
+        if small:
+            names = ", ".join(dict.fromkeys(e.rate.area for e in small))
+            notes.append(f"Small numbers: {names} had fewer than {SMALL_NUMBERS} crimes in a period compared, so "
+                         "those changes are not judged (never marked †).")
         return notes + reasons
 
 
