@@ -174,7 +174,9 @@ def data_used(data: Dataset, period_end: date, population_year: int | None = Non
     used = ["ONS mid-year population estimates"]
     if households and data.denominators.years["households"]:
         homes = data.denominators.get("households", ENGLAND_AND_WALES_CODE, period_end, population_year)
-        if homes.year is not None:
+        if homes.at is not None:
+            used.append("2011 and 2021 Census households")
+        elif homes.year is not None:
             used.append(f"{homes.year} Census households")
     return used
 
