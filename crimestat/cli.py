@@ -469,7 +469,8 @@ def trend(force, start, to, measure, population_year, plot, paths, fmt, output):
 @click.option("--plot", metavar="FILE.png|FILE.svg", help="Also draw the funnel plot to this file.")
 @click.option("--funnel", "funnel_method", type=click.Choice(["additive", "multiplicative", "poisson"]),
               default="additive", show_default=True, help="How the funnel limits allow for the spread between forces "
-              "(Spiegelhalter 2005): additive overdispersion, the multiplicative factor phi, or plain Poisson limits.")
+              "(Spiegelhalter 2005): additive overdispersion, the multiplicative factor phi, or plain Poisson limits "
+              "(for outcome rates: on the logit scale, phi on the binomial variance, or binomial limits).")
 @click.option("--overdispersion", is_flag=True, help="The same as --funnel multiplicative.")
 @click.option("--per", type=click.Choice(["1000", "100000", "1000000"]), help="Rate per 1,000, 100,000 or "
               "1,000,000 (default: per 1,000; homicide per million, as ONS).")
@@ -495,11 +496,11 @@ def rank(measure, to, baseline, population_year, force, plot, funnel_method, ove
     from .analyses.outcomes import is_outcome_measure, rank_outcomes
 
     if measure and is_outcome_measure(measure):  # outcome rates rank from the release's outcomes data
-        if plot or baseline or population_year or overdispersion or per or funnel_method != "additive":
+        if plot or baseline or population_year or per:
             raise click.UsageError(f"--measure {measure} is an outcome rate (a percentage of offences): --plot, "
-                                   "--baseline, --population-year, --per, --funnel and --overdispersion apply to "
-                                   "crime rates")
-        write_output(render(rank_outcomes(data, measure, to, None, codes), fmt), output)
+                                   "--baseline, --population-year and --per apply to crime rates")
+        method = "multiplicative" if overdispersion else funnel_method
+        write_output(render(rank_outcomes(data, measure, to, None, codes, funnel=method), fmt), output)
         return
     result = run(data, measure, to, baseline, population_year, codes, overdispersion, funnel=funnel_method,
                  force=data.registry.get(force).code if force else None, per=int(per) if per else None)
