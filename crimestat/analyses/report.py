@@ -173,6 +173,17 @@ def _rates_table(result: Comparison, police: str) -> tuple[Section, list[str]]:
     return Section(headers, body, ["left", "right", "right"]), notes
 
 
+def _maturity(part: IndicatorPart) -> str:
+    """", as at 23 April 2026, when 1.3 percent of those offences had no outcome yet (England and Wales 2.5)"."""
+    if not part.pending or part.pending[0].value is None:
+        return ""
+    mine, other = part.pending
+    as_at = f" as at {part.as_at.day} {part.as_at:%B %Y}," if part.as_at else ""
+    whole = f" (England and Wales {round_half_up(other.value, 1)})" if other.value is not None else ""
+    return (f",{as_at} when {round_half_up(mine.value, 1)} percent of those offences had not yet been assigned an "
+            f"outcome{whole}")
+
+
 def _indicator_blocks(part: IndicatorPart | None, force: Force, police: str, name: str) -> list[Block]:
     blocks: list[Block] = []
     if part is None:
@@ -184,7 +195,7 @@ def _indicator_blocks(part: IndicatorPart | None, force: Force, police: str, nam
                 f"{name}'s charge/summons rate (for crimes excluding fraud) for the 12 months to the end of "
                 f"{mine.period_end:%B %Y} was {round_half_up(mine.value, 1)} percent which was "
                 f"{_compare_tenths(mine.value, other.value)} the {round_half_up(other.value, 1)} percent for "
-                "England and Wales.")))
+                "England and Wales" + _maturity(part) + ".")))
         else:
             blocks.append(Block("p", f"The charge/summons rate for {name} is not available: "
                                      f"{mine.note or other.note}."))
