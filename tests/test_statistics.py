@@ -281,3 +281,19 @@ def test_funnel_chart_labels_round_half_up(tmp_path):
     text = " ".join(t.text for t in ET.parse(svg).iter("{http://www.w3.org/2000/svg}text") if t.text)
     assert "England and Wales (60.3)" in text
     assert "Tiny‡ (800.3 on 6,000 residents, off the scale)" in text
+
+
+def test_a_change_on_small_numbers_is_never_marked():
+    # The issue: City of London burglary +73% (22 -> 38) was marked †. Whatever its z, a change on fewer than 50
+    # crimes in either period is not marked; 50 and more is.
+    from crimestat.analyses.changes import ChangeTests, ForceChange, apply, differs
+
+    tests = ChangeTests("residential_burglary", JUNE_2014, JUNE_2013, 0.1, {"E23000034": ForceChange(2.5, 0.012)})
+    small = Row("E23000034", "City of London", "residential_burglary", "pct_change", JUNE_2014, JUNE_2013,
+                value=72.7, numerator=38, denominator=22)
+    apply(small, tests)
+    assert small.z == 2.5 and small.verdict == "" and not differs(small)
+    enough = Row("E23000034", "City of London", "residential_burglary", "pct_change", JUNE_2014, JUNE_2013,
+                 value=72.7, numerator=95, denominator=55)
+    apply(enough, tests)
+    assert enough.verdict == "differs" and differs(enough)

@@ -260,12 +260,15 @@ def _change_notes(data: Dataset, result: Comparison) -> list[Note]:
         notes.append(Note("chance", "No change differs from England and Wales's by more than forces' changes usually "
                                     f"do: |z| > 1.96 would be marked †, z comparing the two changes with {spread}. "
                                     "See the README on what this test does and does not show."))
-    small = [line for line in result.changes if line.force.value is not None and line.force.note.startswith("small")]
-    if small:
-        listed = "; ".join(f"{line.measure.label.lower()} from {line.base:%B %Y} ({line.force.numerator:,.0f} and "
-                           f"{line.force.denominator:,.0f} crimes)" for line in small)
-        notes.append(Note("small_numbers", f"Small numbers: {result.force.name}'s {listed}: fewer than {SMALL_NUMBERS} "
-                                           "crimes in a period, so the change is not judged (never marked †)."))
+    small_rates = [f"{line.measure.label.lower()} rate ({line.force.numerator:,.0f} crimes)" for line in result.rates
+                   if line.force.value is not None and line.force.note.startswith("small numbers")]
+    small = [f"{line.measure.label.lower()} from {line.base:%B %Y} ({line.force.numerator:,.0f} and "
+             f"{line.force.denominator:,.0f} crimes)" for line in result.changes
+             if line.force.value is not None and line.force.note.startswith("small numbers")]
+    if small or small_rates:
+        notes.append(Note("small_numbers", f"Small numbers: {result.force.name}'s {'; '.join(small_rates + small)}: "
+                                           f"fewer than {SMALL_NUMBERS} crimes in a period, so chance moves these "
+                                           "figures a long way; changes on them are not judged (never marked †)."))
     for reason, whats in untested.items():
         listed = ", ".join(whats)
         notes.append(Note("chance", f"{listed[0].upper()}{listed[1:]}: change {reason}."))
