@@ -76,3 +76,45 @@ def test_one_census_serves_every_period(dataset):
     # The 2014 reproduction (ons-2019) has the 2011 Census only: it serves every period, as in HMIC's report.
     got = dataset.denominators.get("households", WARWICKSHIRE, date(2014, 6, 30))
     assert got.value == 231005 and got.at is None and got.description == "2011 Census"
+
+
+# -- population editions, named from the release's manifest ----------------------------------------------------
+
+def test_manifest_names_the_edition_of_each_population_year():
+    from crimestat.loaders.manifest import read_manifest
+
+    release = read_manifest(RELEASE / "release.json")
+    population = release.path("population")
+    # SOURCES.md: mid-2011 to mid-2023 from ONS MYE23 (July 2024), mid-2024 from the mid-2024 estimates (July 2025).
+    assert population.edition(2011) == population.edition(2023) == "MYE23 edition, published July 2024"
+    assert population.edition(2024) == "mid-2024 edition, published July 2025"
+    assert population.edition(2030) == ""
+
+
+def test_a_bad_edition_entry_is_refused(tmp_path):
+    import json
+
+    from crimestat.errors import DataFileError
+    from crimestat.loaders.manifest import read_manifest
+
+    manifest = json.loads((RELEASE / "release.json").read_text())
+    manifest["files"][1]["editions"] = [{"from": 2024, "to": 2011, "edition": "x"}]
+    path = tmp_path / "release.json"
+    path.write_text(json.dumps(manifest))
+    with pytest.raises(DataFileError, match="file 2: edition .*expected a list of"):
+        read_manifest(path)
+
+
+def test_notes_name_the_edition_and_a_trend_across_editions_says_so(current):
+    from crimestat.analyses.compare import compare
+    from crimestat.analyses.trend import trend
+
+    mid_2022 = current.denominators.get("population", WARWICKSHIRE, date(2023, 6, 30))
+    assert (mid_2022.year, mid_2022.edition) == (2022, "MYE23 edition, published July 2024")
+    notes = " ".join(n.text for n in compare(current, "warwickshire", date(2023, 6, 30)).notes)
+    assert "Population: ONS mid-2022 estimates (MYE23 edition, published July 2024)" in notes
+    shown = " ".join(trend(current, "warwickshire").notes())
+    assert ("Population editions: mid-2021 to mid-2023 from the MYE23 edition, published July 2024; mid-2024 from "
+            "the mid-2024 edition, published July 2025.") in shown
+    within = " ".join(trend(current, "warwickshire", date(2020, 3, 31), date(2023, 12, 31)).notes())
+    assert "Population editions" not in within

@@ -29,6 +29,7 @@ class Denominator:
     note: str = ""
     wanted: int | None = None  # the year the rule asks for, when the data stop earlier and ``year`` is the latest
     at: date | None = None  # households interpolated between two Censuses: the date taken (``year`` is None)
+    edition: str = ""  # the ONS edition the estimate comes from, when the release's manifest names it
 
     @property
     def ok(self) -> bool:
@@ -43,10 +44,10 @@ class Denominator:
             if self.year == 2021 and self.note == AFTER_CENSUS:
                 return "2021 Census (the 2021 count from Census day, 21 March 2021)"
             return f"{self.year} Census" if self.year in (2001, 2011, 2021) else f"{self.year} figures"
-        text = f"ONS mid-{self.year} estimates"
+        said = [self.edition] if self.edition else []
         if self.wanted is not None:
-            text += f" (the latest in the data; the period would use mid-{self.wanted})"
-        return text
+            said.append(f"the latest in the data; the period would use mid-{self.wanted}")
+        return f"ONS mid-{self.year} estimates" + (f" ({'; '.join(said)})" if said else "")
 
 
 Values = dict[tuple[str, int], int]  # (force code, year) -> people or households
@@ -69,9 +70,12 @@ def interpolation_weight(when: date, first: date = CENSUS_DAYS[2011], second: da
 class Denominators:
     """Population (by mid-year) and households (by year) for every force."""
 
-    def __init__(self, population: Values, households: Values | None, registry: Registry, series: str = ""):
+    def __init__(self, population: Values, households: Values | None, registry: Registry, series: str = "",
+                 editions: dict[str, dict[int, str]] | None = None):
         self.registry = registry
         self.series = series  # what the population series is ("ONS mid-year estimates revised after ..."), if known
+        # kind -> year -> the ONS edition of that year's figures (from the release's manifest), where known
+        self.editions = {"population": {}, "households": {}, **(editions or {})}
         self._values = {"population": dict(population), "households": dict(households or {})}
         self.years = {kind: sorted({y for _, y in values}) for kind, values in self._values.items()}
 
@@ -145,4 +149,10 @@ class Denominators:
         if missing:
             names = ", ".join(self.registry.by_code(c).name for c in missing[:3])
             return Denominator(None, kind, year, f"no {year} {kind} figure for {names}")
-        return Denominator(sum(values[(c, year)] for c in codes), kind, year, wanted=wanted)
+        return Denominator(sum(values[(c, year)] for c in codes), kind, year, wanted=wanted,
+                           edition=self.editions[kind].get(year, ""))
+
+    def edition(self, kind: str, period_end: date, population_year: int | None = None) -> str:
+        """The ONS edition of the denominator a period uses ("" where the release does not say)."""
+        found = self.get(kind, ENGLAND_AND_WALES_CODE, period_end, population_year)
+        return found.edition
