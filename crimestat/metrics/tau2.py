@@ -49,10 +49,10 @@ def winsorise(z: npt.ArrayLike, fraction: float = 0.1) -> np.ndarray:
 
 #: Between-force variance estimators ``additive_tau2`` knows. The default, Paule-Mandel made robust in
 #: Huber's way (each force's squared z-score capped at ``ROBUST_CLIP**2`` with the matching consistency
-#: factor), marks 4.2-4.4% of 43 ordinary forces at |z| > 1.96 under the random-effects model whatever the
+#: factor), marks 4.2-4.3% of 43 ordinary forces at |z| > 1.96 under the random-effects model whatever the
 #: spread, and one or two wildly outlying forces (City of London's rate per resident) barely move it. Plain
-#: Paule-Mandel holds the rate as well but one outlier can treble tau; DerSimonian-Laird drifts to 6% as tau
-#: grows; the 10%-Winsorised moment estimate marks 12-23% (its ``phi`` of z-scores with unequal variances is
+#: Paule-Mandel holds the rate as well but one outlier can more than double tau; DerSimonian-Laird drifts to 6% as tau
+#: grows; the 10%-Winsorised moment estimate marks 11-15% (its ``phi`` of z-scores with unequal variances is
 #: no consistent estimate, with or without the normal consistency factor 0.679). See docs/statistics.md and
 #: tests/test_metrics_overdispersion.py.
 TAU2_METHODS = ("robust-paule-mandel", "paule-mandel", "dersimonian-laird", "winsorised")
