@@ -133,6 +133,9 @@ def build_report(data: Dataset, force: Force | str, to: date | str | None = None
     for note in notes:
         blocks.append(Block("note", note))
 
+    placed = _place(data, result, force, name)
+    if placed:
+        blocks.append(Block("p", placed))
     blocks += _indicator_blocks(result.indicators, force, police, name)
     blocks.append(Block("h2", "Method and sources"))
     blocks.append(Block("list", items=_method(data, result, options)))
@@ -171,6 +174,28 @@ def _rates_table(result: Comparison, police: str) -> tuple[Section, list[str]]:
     headers = [periods.label(current), f"{police} rate (per 1,000 population)",
                "England and Wales total rate (per 1,000 population)"]
     return Section(headers, body, ["left", "right", "right"]), notes
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+def _place(data: Dataset, result: Comparison, force: Force, name: str) -> str:
+    """Where the force's rate of crime excluding fraud ranks among the 43 forces, with its 95% interval."""
+    from .rank import rank
+
+    if not force.territorial or result.rate("crime_excl_fraud") is None:
+        return ""
+    ranking = rank(data, "crime_excl_fraud", chosen=result.periods)
+    entry = next((e for e in ranking.entries if e.code == force.code), None)
+    if entry is None or entry.rank is None or entry.position.ci_low is None or entry.position.ci_high is None:
+        return ""
+    low, high = int(entry.position.ci_low), int(entry.position.ci_high)
+    interval = (f"{_ordinal(low)} to {_ordinal(high)}" if low != high else f"{_ordinal(low)} only")
+    return (f"Among the {ranking.forces} forces of England and Wales, {name}'s rate of recorded crime (excluding "
+            f"fraud) is the {_ordinal(entry.rank)} highest; allowing for chance and for the spread between forces, "
+            f"its place could be anywhere from {interval} (a 95% interval by simulation), so forces a few places "
+            "apart are not reliably different.")
 
 
 def _maturity(part: IndicatorPart) -> str:
