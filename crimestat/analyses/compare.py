@@ -254,12 +254,12 @@ def _change_notes(data: Dataset, result: Comparison) -> list[Note]:
     if tested and result.any_differs:
         notes.append(Note("chance", "† the force's change differs from England and Wales's by more than forces' "
                                     f"changes usually do: |z| > 1.96, z comparing the two changes with {spread}. "
-                                    "England and Wales is the reference and is not marked; see the README on what "
+                                    "England and Wales is the reference and is not marked; see docs/statistics.md on what "
                                     "this test does and does not show."))
     elif tested:
         notes.append(Note("chance", "No change differs from England and Wales's by more than forces' changes usually "
                                     f"do: |z| > 1.96 would be marked †, z comparing the two changes with {spread}. "
-                                    "See the README on what this test does and does not show."))
+                                    "See docs/statistics.md on what this test does and does not show."))
     small_rates = [f"{line.measure.label.lower()} rate ({line.force.numerator:,.0f} crimes)" for line in result.rates
                    if line.force.value is not None and line.force.note.startswith("small numbers")]
     small = [f"{line.measure.label.lower()} from {line.base:%B %Y} ({line.force.numerator:,.0f} and "
