@@ -8,7 +8,6 @@ crimestat's loaders and metrics, and pinned as printed by that calculation.
 
 import csv
 import math
-import statistics
 from datetime import date
 from pathlib import Path
 
