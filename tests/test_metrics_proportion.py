@@ -157,3 +157,19 @@ def test_proportion_funnel_limits_by_hand():
     assert proportion_funnel_position(3237, 39544, 0.087, "poisson") == "below 99.8%"
     with pytest.raises(ValueError, match="method must be one of"):
         proportion_funnel_limit(0.087, 40000, 0.975, "logit")
+
+
+def test_proportion_funnel_z_agrees_with_the_limits():
+    from scipy import stats
+
+    from crimestat.metrics.proportion import proportion_funnel_position, proportion_funnel_z
+
+    # By hand: logit(3237/39544) = ln(3237/36307) = -2.417364; logit(0.087) = -2.350828; the difference
+    # -0.066536 over sqrt(1/(39544*0.087*0.913) + 0.0625) = sqrt(0.00031837 + 0.0625) = 0.250636 gives
+    # z = -0.265468.
+    assert proportion_funnel_z(3237, 39544, 0.087, 0.0625) == pytest.approx(-0.265468, abs=2e-6)
+    assert proportion_funnel_z(0, 100, 0.087) is None
+    for count in (3000, 3237, 3700, 5600, 6200, 2000, 1700):
+        z = proportion_funnel_z(count, 39544, 0.087, 0.0625)
+        outside = proportion_funnel_position(count, 39544, 0.087, "additive", 0.0625) != "within"
+        assert outside == (abs(z) > stats.norm.ppf(0.975))

@@ -334,7 +334,7 @@ def rank_outcomes(data: Dataset, measure: str, to: date | str | None = None, gro
     the logit scale, tau from all 43 forces), ``"multiplicative"`` (phi on the binomial variance) or
     ``"poisson"`` (no allowance: binomial limits).
     """
-    from ..metrics.proportion import FUNNEL_METHODS, logit, proportion_funnel_position
+    from ..metrics.proportion import FUNNEL_METHODS, proportion_funnel_position, proportion_funnel_z
     from .rank import competition_ranks
 
     if funnel not in FUNNEL_METHODS:
@@ -359,12 +359,11 @@ def rank_outcomes(data: Dataset, measure: str, to: date | str | None = None, gro
     for code in order:
         rate = rates[code]
         if target is not None and 0 < target < 1 and rate.value is not None and rate.denominator:
-            rate.verdict = proportion_position_of(rate, target, shape, proportion_funnel_position)
+            rate.verdict = proportion_funnel_position(rate.numerator, rate.denominator, target, shape.method,  # type: ignore[arg-type]
+                                                      tau2, shape.phi or 1.0)
             rate.comparator = ENGLAND_AND_WALES
-            if shape.method == "additive" and 0 < rate.numerator < rate.denominator:  # type: ignore[operator]
-                p0 = target
-                rate.z = (float(logit(rate.numerator / rate.denominator)) - float(logit(p0))) / (  # type: ignore[operator]
-                    1 / (rate.denominator * p0 * (1 - p0)) + tau2) ** 0.5
+            if shape.method == "additive":
+                rate.z = proportion_funnel_z(rate.numerator, rate.denominator, target, tau2)  # type: ignore[arg-type]
                 rate.tau = shape.tau
         position = Row(code, rate.area, measure, "rank", end, value=ranks.get(code), denominator=len(ranks),
                        note="" if code in ranks else rate.note)
@@ -373,7 +372,3 @@ def rank_outcomes(data: Dataset, measure: str, to: date | str | None = None, gro
     return OutcomeRanking(measure, end, group, entries, whole, release.name if release is not None else None,
                           shape, pending, release.published if release is not None else None)
 
-
-def proportion_position_of(rate: Row, target: float, shape: ProportionFunnel, position) -> str:
-    """A rate row's funnel position under ``shape`` (target 0-1)."""
-    return position(rate.numerator, rate.denominator, target, shape.method, (shape.tau or 0.0) ** 2, shape.phi or 1.0)

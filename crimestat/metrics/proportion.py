@@ -294,3 +294,14 @@ def proportion_funnel_position(count: float, total: float, target: float, method
         if value < proportion_funnel_limit(target, total, low_p, method, tau2, phi):
             return f"below {level}"
     return "within"
+
+
+def proportion_funnel_z(count: float, total: float, target: float, tau2: float = 0.0) -> float | None:
+    """A proportion's z-score on the additive funnel: ``(logit(count/total) - logit(p0)) / sqrt(1/(total p0 (1 - p0))
+    + tau2)``; outside the ``Phi^-1(p)`` limits of :func:`proportion_funnel_limit` exactly when ``|z|`` exceeds
+    it. None for a proportion of 0 or 1 (no logit)."""
+    _check_target(target)
+    if not 0 < count < total:
+        return None
+    return (math.log(count / (total - count)) - math.log(target / (1 - target))) / math.sqrt(
+        1 / (total * target * (1 - target)) + tau2)
