@@ -152,7 +152,7 @@ def test_proportion_funnel_limits_by_hand():
     # Multiplicative, phi = 100: 0.087 + 10 * 0.002762 = 0.114616.
     assert proportion_funnel_limit(0.087, 40000, 0.975, "multiplicative", phi=100) == pytest.approx(0.11462, abs=2e-5)
     # Warwickshire's 8.2% is within the additive limits and far outside the binomial ones (below 99.8%:
-    # 0.087 - 3.090232 * 0.001409 = 0.082645 > 3237 / 39544 = 0.081858).
+    # 0.087 - 3.090232 * sqrt(0.087 * 0.913 / 39544) = 0.087 - 3.090232 * 0.0014173 = 0.082620 > 3237 / 39544 = 0.081858).
     assert proportion_funnel_position(3237, 39544, 0.087, "additive", 0.0625) == "within"
     assert proportion_funnel_position(3237, 39544, 0.087, "poisson") == "below 99.8%"
     with pytest.raises(ValueError, match="method must be one of"):
