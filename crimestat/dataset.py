@@ -382,7 +382,14 @@ class Dataset:
                                                  "file of this release already gives that year")
             homes.update(part)
         description = self.release.population if self.release is not None and not self.paths.population else ""
-        return Denominators(people, homes, self.registry, description)
+        editions: dict[str, dict[int, str]] = {"population": {}, "households": {}}
+        for kind in editions:
+            if getattr(self.paths, kind):
+                continue  # the user's own file: its edition is not known
+            for file in self._release_files(kind):
+                for first, last, text in file.editions:
+                    editions[kind].update({year: text for year in range(first, last + 1)})
+        return Denominators(people, homes, self.registry, description, editions)
 
 
 def load_dataset(paths: DataPaths | None = None) -> Dataset:
