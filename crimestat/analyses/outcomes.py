@@ -321,7 +321,7 @@ class OutcomeRanking:
                 "offence_group": self.group, "funnel": self.funnel.method, "tau": self.funnel.tau,
                 "overdispersion": self.funnel.phi, "as_at": self.as_at}
         return Result(f"{what}: forces ranked, {periods.label(self.period_end)}", self.rows,
-                      [Section(["Rank", "Force", "Percent", "Outcomes", "Offences", "Not yet assigned %",
+                      [Section(["Rank", "Force", "Rate", "Outcomes", "Offences", "Not yet assigned %",
                                 "Funnel position"], table,
                                ["right", "left", "right", "right", "right", "right", "left"])], notes, meta)
 
