@@ -130,6 +130,8 @@ def compare(force: Forces, to: date | str | None = None, baseline: date | str | 
     data = _data(data, release)
     forces = data.forces(force)
     if (peers or peer_groups) and len(forces) > 1:
+        from .errors import UsageError
+
         raise UsageError("peers go with one force", parameter="peers")
     groups = data.peers(forces[0], peers, peer_groups)
     chosen = data.periods(to, baseline)
@@ -164,6 +166,7 @@ def rank(measure: str | None = None, to: date | str | None = None, baseline: dat
     ``overdispersion`` is the older name for "multiplicative". ``force`` is marked in the table and plot."""
     from .analyses.outcomes import is_outcome_measure, rank_outcomes
     from .analyses.rank import rank as run
+    from .errors import UsageError
 
     data = _data(data, release)
     marked = data.force(force) if force is not None else None
@@ -194,7 +197,8 @@ def outcomes(force: str | Force, to: date | str | None = None, group: str | None
     return run(data, data.force(force), to, group)
 
 
-def report(force: str | Force, to: date | str | None = None, *, confidence: float = 0.95, interval: str = "wilson",
+def report(force: str | Force, to: date | str | None = None, *, peers: str | Sequence[str] | None = None,
+           peer_groups: str | None = None, confidence: float = 0.95, interval: str = "wilson",
            verdict: str = "overlap", data: Dataset | None = None, release: str | None = None) -> Report:
     """HMIC's "Crime" section for a force: sentences, the rates table, the trend it is drawn from, method.
     Render it with ``crimestat.render.report_markdown`` or ``report_html``."""
@@ -203,7 +207,9 @@ def report(force: str | Force, to: date | str | None = None, *, confidence: floa
 
     data = _data(data, release)
     indicators = IndicatorSet(data.indicators) if data.indicators is not None else None
-    return build_report(data, data.force(force), to, indicators, IndicatorOptions(confidence, interval, verdict))
+    resolved = data.force(force)
+    return build_report(data, resolved, to, indicators, IndicatorOptions(confidence, interval, verdict),
+                        peers=data.peers(resolved, peers, peer_groups))
 
 
 def revisions(force: str | Force, to: date | str, measure: str = "crime_excl_fraud", *,

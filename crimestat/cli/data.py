@@ -10,7 +10,7 @@ import click
 
 from ..files import write_output
 from ..render import choose_format, render
-from .base import (YEAR_MONTH, _setup_logging, data_options, main, output_options,
+from .base import (YEAR_MONTH, _peer_groups, _setup_logging, data_options, main, output_options, peer_options,
                    resolve_forces)
 
 @main.command()
@@ -196,11 +196,13 @@ def _progress_bar(done: int, total: int) -> None:
 @click.option("--chart", metavar="FILE.png|FILE.svg", help="Markdown: write the chart here (default: beside --output; "
               "none when the report goes to stdout).")
 @click.option("--quiet", "-q", is_flag=True, help="Print no warnings, only errors.")
+@peer_options
 @data_options
-def report(force, to, fmt, output, output_dir, chart, quiet, paths):
-    """Write HMIC's "Crime" section for a force: sentences, rates table, trend chart, method.
+def report(force, to, fmt, output, output_dir, chart, quiet, peers, peer_groups, paths):
+    """Write a force's crime report for a board: the headline rates beside England and Wales (and the peers,
+    with --peers or --peer-groups), what changed, the trend, its place among the forces, outcomes, method.
 
-    Example: crimestat report --force warwickshire --to 2014-06 --format html --output warwickshire.html
+    Example: crimestat report --force warwickshire --peers "West Mercia,Staffordshire" --output board.html
     """
     from ..analyses.indicators import IndicatorSet
     from ..dataset import load_dataset
@@ -212,6 +214,8 @@ def report(force, to, fmt, output, output_dir, chart, quiet, paths):
     forces = resolve_forces(data.registry, force)
     if len(forces) > 1 and output_dir is None:
         raise click.UsageError("several forces write several reports: give --output-dir DIR")
+    if (peers or peer_groups) and len(forces) > 1 and peers:
+        raise click.UsageError("--peers goes with one --force (give --peer-groups FILE for several)")
     if output_dir is not None and (output or chart):
         raise click.UsageError("--output-dir names each report itself; leave out --output and --chart")
     indicators = IndicatorSet(data.indicators) if data.indicators is not None else None
@@ -220,26 +224,34 @@ def report(force, to, fmt, output, output_dir, chart, quiet, paths):
             raise click.UsageError(f"--output-dir {output_dir}: no such folder")
         for one in forces:
             name = output_dir / f"{one.police_uk_id or one.code}-{{period}}.{'html' if fmt == 'html' else 'md'}"
-            _write_report(data, one, to, indicators, fmt, str(name), None, quiet)
+            groups = _peer_groups(data.registry, one.code, peers, peer_groups)
+            _write_report(data, one, to, indicators, fmt, str(name), None, quiet, groups)
         return
-    _write_report(data, forces[0], to, indicators, fmt, output, chart, quiet)
+    groups = _peer_groups(data.registry, forces[0].code, peers, peer_groups)
+    _write_report(data, forces[0], to, indicators, fmt, output, chart, quiet, groups)
 
 
 def _report_format(fmt: str | None, output: str | None) -> str:
     """markdown or html: as asked, else as --output's extension says; a contradiction is a usage error."""
-    implied = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}.get(
-        Path(output).suffix.lower()) if output and output != "-" else None
+    written = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}
+    suffix = Path(output).suffix.lower() if output and output != "-" else ""
+    if suffix and suffix not in written:
+        # A .pdf or .docx would be Markdown under another name: refused, naming what can be written.
+        raise click.UsageError(f"--output {output}: a report is written as Markdown (.md, .markdown) or one "
+                               f"self-contained HTML page (.html, .htm), not {suffix}; for PDF or Word, write "
+                               ".html and print or open it from a browser or word processor")
+    implied = written.get(suffix)
     if fmt is not None and implied is not None and fmt != implied:
         raise click.UsageError(f"--format {fmt} does not match --output {output}, whose extension means {implied}")
     return fmt or implied or "markdown"
 
 
-def _write_report(data, force, to, indicators, fmt, output, chart, quiet) -> None:
+def _write_report(data, force, to, indicators, fmt, output, chart, quiet, peers=None) -> None:
     """One force's report to ``output`` (stdout when None); ``{period}`` in the name becomes YYYY-MM."""
     from ..analyses.report import build_report
     from ..render import report_html, report_markdown
 
-    built = build_report(data, force, to, indicators)
+    built = build_report(data, force, to, indicators, peers=peers)
     if output is not None:
         output = output.replace("{period}", f"{built.chart.period_ends[-1]:%Y-%m}")
     if fmt == "html":
