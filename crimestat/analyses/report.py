@@ -149,6 +149,7 @@ def build_report(data: Dataset, force: Force | str, to: date | str | None = None
     if placed:
         blocks.append(Block("p", placed))
     blocks += _indicator_blocks(result.indicators, force, police, name)
+    blocks += _outcome_mix(data, force, result.indicators)
     blocks.append(Block("h2", "Method and sources"))
     blocks.append(Block("list", items=_method(data, result, options)))
     return Report(f"{police}: crime, {periods.label(current)}", blocks, chart, [n.text for n in result.notes])
@@ -252,6 +253,25 @@ def _what_changed(data: Dataset, force: Force, name: str, current: date, base: d
         blocks.append(Block("note", f"Counting rules changed between the two periods: {event}; figures either side "
                                     "of the change are not like for like."))
     return blocks
+
+
+def _outcome_mix(data: Dataset, force: Force, part: IndicatorPart | None) -> list[Block]:
+    """The outcome mix beside England and Wales for the charge/summons rate's period (where the release has
+    outcomes): the same table as ``crimestat outcomes`` shows first."""
+    if part is None or not part.charge or part.charge[0].period_end is None or data.outcomes is None:
+        return []
+    from ..errors import CrimestatError
+    from .outcomes import outcomes
+
+    try:
+        mix = outcomes(data, force, part.charge[0].period_end)
+    except CrimestatError:
+        return []
+    table = mix.view().sections[0]
+    return [Block("p", "The table below shows what happened to the offences recorded in the period, as a "
+                       "percentage of them, beside England and Wales. Offences recorded late in the period have "
+                       "had less time to reach an outcome, so some are still waiting for one."),
+            Block("table", section=table)]
 
 
 def _ordinal(n: int) -> str:
