@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,9 +24,11 @@ from .forces import Registry
 from .loaders._csv import header_of, read_header, stdin_bytes
 from .loaders.cache import cached, digest
 from .loaders.classification import load_classification
+from .loaders.recording_changes import load_recording_changes
 from .loaders.forces import load_forces
 from .loaders.indicators import Indicator, load_indicators
 from .measures import MeasureCounts, prepare
+from .recording_changes import RecordingChange, Register
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -190,6 +193,24 @@ class Dataset:
     @cached_property
     def classification(self) -> Classification:
         return load_classification(self.paths.classification)
+
+    @cached_property
+    def recording_changes(self) -> Register:
+        """The register of counting-rule and classification changes (the packaged one)."""
+        return load_recording_changes()
+
+    def measure(self, name: str) -> str:
+        """A measure named as people write it (identifier or label, any case, a unique prefix or word),
+        resolved once for every command; the data's own source decides between several candidates."""
+        return self.classification.resolve(name, self.source.key)
+
+    def straddled(self, measure: str, base: date, current: date) -> list[RecordingChange]:
+        """The registered recording changes that a change in ``measure`` from the 12 months to ``base`` to
+        those to ``current`` straddles."""
+        key = self.source.key
+        return self.recording_changes.straddled(
+            self.classification.categories(measure, key), lambda m: self.classification.members.get((key, m), set()),
+            base, current)
 
     @cached_property
     def source(self) -> Source:

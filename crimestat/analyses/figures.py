@@ -78,6 +78,7 @@ def change_row(data: Dataset, measure: str, area_code: str, period_end: date,
             if row.z is None:
                 found = tests.of(area_code)
                 row.note = tests.reason or (found.note if found is not None else "")
+    row.recording_change = "; ".join(c.note() for c in data.straddled(measure, base_end, period_end))
     return row
 
 

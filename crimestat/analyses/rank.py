@@ -177,8 +177,7 @@ def rank(data: Dataset, measure: str | None = None, to: date | str | None = None
     table and the plot. ``per``: the rate's base (default: 1,000, or the measure's ONS base, homicide per
     million).
     """
-    measure = measure or data.source.trend_measure
-    data.classification.check(measure)
+    measure = data.measure(measure) if measure else data.source.trend_measure
     if adjust_overdispersion:
         funnel = "multiplicative"
     if funnel not in FUNNEL_METHODS:

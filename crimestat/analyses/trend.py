@@ -10,6 +10,7 @@ from .. import periods
 from ..classification import MeasureInfo
 from ..errors import PeriodNotCoveredError
 from ..forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE, Force
+from ..recording_changes import RecordingChange
 from ..rows import Cell, Result, Row, Section
 from .base import release_note, resolve_force
 from .figures import rate_row
@@ -49,10 +50,11 @@ class Trend:
     force_rates: list[Row]
     england_and_wales_rates: list[Row]
     source: Source
-    breaks: list[tuple[date, str]] = field(default_factory=list)  # series breaks inside the span, for charts
+    breaks: list[tuple[date, str]] = field(default_factory=list)  # recording changes inside the span, for charts
     files: dict[str, str] = field(default_factory=dict)
     release: str | None = None
     release_note: str = ""  # which release and population series the figures come from
+    recording_changes: list[RecordingChange] = field(default_factory=list)  # registered changes inside the span
 
     @property
     def rows(self) -> list[Row]:
@@ -72,7 +74,8 @@ class Trend:
             f"Rolling 12-month totals at each period end ({points} points), per 1,000 households.",
             "CSV and JSON carry each rate's exact 95% Poisson interval (ci_low, ci_high).",
         ]
-        notes += [f"Series break ({when:%B %Y}): {text}." for when, text in self.breaks]
+        notes += [f"Recording change within these periods, so the series is not like for like across it: "
+                  f"{change.describe()}" for change in self.recording_changes]
         notes.append(self.source.cite())
         if self.release_note:
             notes.append(self.release_note)
@@ -102,8 +105,7 @@ def trend(data: Dataset, force: Force | str, start: date | str | None = None, en
           measure: str | None = None, population_year: int | None = None) -> Trend:
     """Rates for every period end from ``start`` to ``end`` (default: the four years to the latest)."""
     force = resolve_force(data, force)
-    measure = measure or data.source.trend_measure
-    data.classification.check(measure)
+    measure = data.measure(measure) if measure else data.source.trend_measure
     last = periods.resolve(end, data.counts.periods, "to", data.counts.explain)
     if start is None:
         first = periods.years_before(last, 4)
@@ -116,18 +118,22 @@ def trend(data: Dataset, force: Force | str, start: date | str | None = None, en
     info = data.classification.describe(measure)
     mine = [rate_row(data, measure, force.code, p, population_year) for p in chosen]
     whole = [rate_row(data, measure, ENGLAND_AND_WALES_CODE, p, population_year) for p in chosen]
-    return Trend(force, info, chosen, mine, whole, data.source, _events(data, measure, chosen),
+    changes = _recording_changes(data, measure, chosen)
+    return Trend(force, info, chosen, mine, whole, data.source,
+                 [(c.start, f"recording change: {c.title}") for c in changes],
                  dict(data.files), data.release.name if data.release is not None else None,
-                 release_note(data))
+                 release_note(data), changes)
 
 
-def _events(data: Dataset, measure: str, chosen: list[date]) -> list[tuple[date, str]]:
-    """The source's recording changes inside the span that concern the measure's categories."""
+def _recording_changes(data: Dataset, measure: str, chosen: list[date]) -> list[RecordingChange]:
+    """The registered recording changes that fall between the first and the last period shown and concern
+    the measure's categories (a point after one is not like for like with a point before it)."""
+    if not chosen:
+        return []
     key = data.source.key
-    mine = data.classification.categories(measure, key)
-    return [(when, text) for when, text, touched in data.source.events
-            if chosen and chosen[0] < when <= chosen[-1]
-            and any(mine & data.classification.categories(m, key) for m in touched)]
+    return data.recording_changes.within(data.classification.categories(measure, key),
+                                         lambda m: data.classification.members.get((key, m), set()),
+                                         chosen[0], chosen[-1])
 
 
 def _note(row: Row, label: str) -> str:
