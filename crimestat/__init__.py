@@ -8,7 +8,8 @@ The library behind the command line, for notebooks and other programs::
     old = crimestat.compare("warwickshire", "2014-06", release="ons-2019")
     frame = result.to_frame()                                       # the rows of `--format csv`
 
-``compare``, ``trend`` and ``rank`` return typed results (``Comparison``, ``Trend``, ``Ranking``) with
+``compare``, ``trend``, ``rank`` and ``breakdown`` return typed results (``Comparison``, ``Trend``, ``Ranking``,
+``Breakdown``) with
 ``.to_frame()``; errors are :class:`crimestat.errors.CrimestatError` with the message the command line prints.
 The heavy modules are imported on first use, so ``import crimestat`` stays light.
 """
@@ -22,12 +23,13 @@ from typing import TYPE_CHECKING
 __version__ = "0.2.0"
 
 if TYPE_CHECKING:
+    from .analyses.breakdown import Breakdown
     from .analyses.compare import Comparison
     from .analyses.rank import Ranking
     from .analyses.trend import Trend
     from .dataset import Dataset
 
-__all__ = ["__version__", "compare", "trend", "rank", "load"]
+__all__ = ["__version__", "compare", "trend", "rank", "breakdown", "load"]
 
 
 def load(release: str | None = None, data_dir: str | Path | None = None, **files: str) -> Dataset:
@@ -70,15 +72,31 @@ def trend(force: str, start: date | str | None = None, end: date | str | None = 
 
 def rank(measure: str | None = None, to: date | str | None = None, baseline: date | str | None = None, *,
          release: str | None = None, data: Dataset | None = None, population_year: int | None = None,
-         overdispersion: bool = False) -> Ranking:
-    """Every territorial force ranked by its rate for ``measure``, with changes and funnel positions."""
+         overdispersion: bool = False, by: str = "rate") -> Ranking:
+    """Every territorial force ranked by its rate for ``measure`` (``by="rate"``), or by its percentage change
+    from ``baseline`` (``by="change"``; default one year before ``to``; rank 1 the largest rise), with changes
+    and funnel positions. ``measure`` may be an identifier or a label, in any case (``"Shoplifting"``)."""
     from .analyses.outcomes import is_outcome_measure, rank_outcomes
     from .analyses.rank import rank as run
 
     data = data if data is not None else load(release)
     if measure is not None and is_outcome_measure(measure):
         return rank_outcomes(data, measure, _period(to))  # type: ignore[return-value]
-    return run(data, measure, _period(to), _period(baseline), population_year, None, overdispersion)
+    return run(data, measure, _period(to), _period(baseline), population_year, None, overdispersion, by=by)
+
+
+def breakdown(force: str, to: date | str | None = None, baseline: date | str | None = None, *,
+              level: str | None = None, measure: str | None = None, release: str | None = None,
+              data: Dataset | None = None, population_year: int | None = None) -> Breakdown:
+    """What drove a force's change: the change in ``measure`` (default crime excluding fraud) from the 12 months
+    to ``baseline`` (default four years before ``to``) taken apart by offence ``level`` ("group", "subgroup"
+    or "offence"; default subgroups where the data have them), each part with its counts, change, contribution (percentage points of the base total;
+    they add up to the total's change), rate, England and Wales's change and the change test."""
+    from .analyses.breakdown import breakdown as run
+
+    data = data if data is not None else load(release)
+    return run(data, force, _period(to), _period(baseline), level=level, measure=measure,
+               population_year=population_year)
 
 
 def _period(value: date | str | None) -> date | str | None:

@@ -98,6 +98,7 @@ class Classification:
             mine = [m for m in candidates if (source, m) in self.members]
             if len(mine) == 1:
                 return mine[0]
+            candidates = mine or candidates  # only the candidates these data have
         if candidates:
             listed = ", ".join(f"{m} ({self.describe(m).label})" for m in candidates[:8])
             more = f" and {len(candidates) - 8} more" if len(candidates) > 8 else ""
@@ -124,6 +125,12 @@ class Classification:
         if source == "home_office":
             found.append(CATEGORY_LEVEL)  # offence codes: the Home Office tables' own categories
         return sorted(set(found), key=lambda level: order.index(level) if level in order else len(order))
+
+    def default_level(self, source: str) -> str:
+        """Subgroups where the source has them (they name what drove a change: shoplifting, not theft), else
+        the source's broadest level."""
+        levels = self.levels_of(source)
+        return "subgroup" if "subgroup" in levels else levels[0] if levels else CATEGORY_LEVEL
 
     def parts(self, measure: str, source: str, level: str) -> list[str]:
         """The measures (or ``offence:CODE`` categories) that ``measure`` is made of at ``level``, each

@@ -45,7 +45,8 @@ YEAR_MONTH = YearMonth()
 
 # The library names parameters; the command line shows them as the options that set them.
 OPTION_NAMES = {"group": "--group", "to": "--to", "baseline": "--baseline", "start": "--from", "population_year": "--population-year",
-                "force": "--force", "measure": "--measure", "release": "--release"}
+                "force": "--force", "measure": "--measure", "release": "--release", "level": "--level",
+                "by": "--by"}
 
 
 class Command(click.Command):
@@ -510,6 +511,51 @@ def rank(measure, to, baseline, population_year, force, plot, funnel_method, ove
         funnel_chart(funnel.points, funnel.limits, funnel.target, result.funnel_title(), result.unit, plot,
                      result.source.short_citation)
     write_output(render(result, fmt), output)
+
+
+@main.command()
+@click.option("--force", "-f", "force", required=True, multiple=True,
+              help="Force name, alias or ONS code, any case; repeat for several, or 'all' for the 43 forces.")
+@click.option("--to", type=YEAR_MONTH, help="End of the 12 months, YYYY-MM (default: the latest in the data).")
+@click.option("--baseline", type=YEAR_MONTH, help="Period to compare with, YYYY-MM (default: four years before).")
+@click.option("--level", type=click.Choice(["group", "subgroup", "offence"]),
+              help="Take the change apart by offence group, subgroup or offence code (default: subgroup where the "
+                   "data have subgroups, else group).")
+@click.option("--measure", help="Measure to take apart (default: crime excluding fraud); a name or label, any case.")
+@click.option("--population-year", type=int, help="Mid-year population estimate for the rates.")
+@data_options
+@output_options
+def breakdown(force, to, baseline, level, measure, population_year, paths, fmt, output):
+    """Show what drove a force's change: each offence group's or subgroup's part in it, beside England and Wales.
+
+    Example: crimestat breakdown --force warwickshire --baseline 2021-12 --level subgroup
+    """
+    from .analyses.base import choose_periods
+    from .analyses.breakdown import breakdown as run
+    from .dataset import load_dataset
+
+    data = load_dataset(paths)
+    forces = resolve_forces(data.registry, force)
+    chosen = choose_periods(data, to, baseline)
+    results = [run(data, one, level=level, measure=measure, chosen=chosen, population_year=population_year)
+               for one in forces]
+    write_output(render(_breakdowns(results), fmt), output)
+
+
+def _breakdowns(results):
+    """One breakdown as it is; several (one per force) as one result, each force's table in turn."""
+    if len(results) == 1:
+        return results[0]
+    from . import periods as period_rules
+    from .render.views import view
+    from .rows import merge
+
+    first = results[0]
+    return merge([view(r) for r in results], f"{len(results)} forces: {first.measure.label.lower()} by "
+                 f"{first.level}, {period_rules.label(first.periods.baseline)} to {first.periods.current:%B %Y}",
+                 {"command": "breakdown", "forces": [r.force.code for r in results], "measure": first.measure.measure,
+                  "level": first.level, "period_end": first.periods.current,
+                  "baseline_period_end": first.periods.baseline})
 
 
 @main.command()

@@ -157,6 +157,30 @@ class MeasureCounts:
                 return Count(None, f"no '{life.category}' row for {name} in the 12 months to {period:%B %Y}")
         return Count(total)
 
+    def part_count(self, measure: str, area_code: str, period: date) -> Count:
+        """A part of a measure (a group, subgroup or offence code) counted so that the parts of a measure add
+        up to it: where quarters are summed into complete windows (``break_level == "measure"``), the sum of
+        the part's own columns whenever the area has counts for the period, a category with no row counting
+        zero, even across the part's own start or end (the measure's count holds it there too); otherwise
+        the part's count as any measure's."""
+        if self.break_level != "measure":
+            return self.count(measure, area_code, period)
+        table = self._table
+        p = table._period.get(period)
+        if p is None:
+            return Count(None, f"the data have no 12 months to {period:%B %Y}")
+        columns = self._measure_columns(measure, sorted(self.classification.categories(measure, self.source)))
+        codes = self.territorial if area_code == ENGLAND_AND_WALES_CODE else [area_code]
+        total = 0
+        for code in codes:
+            a = table._area.get(code)
+            cells = table.cube[a, p, :] if a is not None else None
+            if cells is None or bool((cells == MISSING).all()):
+                return self.count(measure, code, period)  # no counts at all: its reason
+            values = cells[columns]
+            total += int(np.where(values == MISSING, 0, values).sum())
+        return Count(total)
+
     def measure_lifetime(self, measure: str) -> Lifetime | None:
         """When the measure as a whole is recorded, judged on its England and Wales totals (None: no data)."""
         if measure not in self._measure_lives:

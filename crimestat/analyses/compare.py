@@ -237,7 +237,7 @@ def _notes(data: Dataset, result: Comparison, population_year: int | None) -> li
 RECORDING_MARK = "§"
 
 
-def recording_change_notes(data: Dataset, lines: list[ChangeLine]) -> list[str]:
+def recording_change_notes(data: Dataset | None, lines: list[ChangeLine]) -> list[str]:
     """One note per registered recording change that a change shown straddles, naming the changes marked §."""
     found: dict[str, tuple[RecordingChange, list[str]]] = {}
     for line in lines:

@@ -16,7 +16,10 @@ from ..rows import Row
 from .changes import apply, change_tests, differs, months_shared
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ..dataset import Dataset
+    from ..measures import Count
 
 
 def area_name(data: Dataset, area_code: str) -> str:
@@ -49,18 +52,20 @@ def rate_row(data: Dataset, measure: str, area_code: str, period_end: date,
 
 
 def change_row(data: Dataset, measure: str, area_code: str, period_end: date,
-               base_end: date) -> Row:
+               base_end: date, count: Callable[[str, str, date], Count] | None = None) -> Row:
     """The percentage change in the measure's count from the 12 months to ``base_end``.
 
-    ``numerator`` holds the current count and ``denominator`` the base count.
+    ``numerator`` holds the current count and ``denominator`` the base count. ``count`` counts the measure
+    (default: ``data.counts.count``; a breakdown counts its parts with ``data.counts.part_count``).
     """
+    count = count or data.counts.count
     row = Row(area_code, area_name(data, area_code), measure, "pct_change", period_end, base_end)
-    current = data.counts.count(measure, area_code, period_end)
+    current = count(measure, area_code, period_end)
     if base_end not in data.counts.periods:
         row.numerator = current.value
         row.note = f"the data have no 12 months to {base_end:%B %Y} to compare with"
         return row
-    base = data.counts.count(measure, area_code, base_end)
+    base = count(measure, area_code, base_end)
     row.numerator, row.denominator = current.value, base.value
     if not current.ok:
         row.note = current.note
