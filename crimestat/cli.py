@@ -472,13 +472,16 @@ def trend(force, start, to, measure, population_year, plot, paths, fmt, output):
               default="additive", show_default=True, help="How the funnel limits allow for the spread between forces "
               "(Spiegelhalter 2005): additive overdispersion, the multiplicative factor phi, or plain Poisson limits.")
 @click.option("--overdispersion", is_flag=True, help="The same as --funnel multiplicative.")
+@click.option("--by", "by", type=click.Choice(["rate", "change"]), default="rate", show_default=True,
+              help="Rank by rate, or by % change from --baseline (default with --by change: the year before); "
+                   "rank 1 the highest rate or the largest rise.")
 @click.option("--per", type=click.Choice(["1000", "100000", "1000000"]), help="Rate per 1,000, 100,000 or "
               "1,000,000 (default: per 1,000; homicide per million, as ONS).")
 @peer_options
 @data_options
 @output_options
-def rank(measure, to, baseline, population_year, force, plot, funnel_method, overdispersion, per, peers, peer_groups,
-         paths, fmt, output):
+def rank(measure, to, baseline, population_year, force, plot, funnel_method, overdispersion, by, per, peers,
+         peer_groups, paths, fmt, output):
     """Rank all 43 forces by rate, with changes and funnel-plot positions.
 
     Example: crimestat rank --measure crime_excl_fraud --to 2014-06 --plot funnel.png
@@ -503,7 +506,7 @@ def rank(measure, to, baseline, population_year, force, plot, funnel_method, ove
         write_output(render(rank_outcomes(data, measure, to, None, codes), fmt), output)
         return
     result = run(data, measure, to, baseline, population_year, codes, overdispersion, funnel=funnel_method,
-                 force=data.registry.get(force).code if force else None, per=int(per) if per else None)
+                 force=data.registry.get(force).code if force else None, per=int(per) if per else None, by=by)
     if plot:
         from .render.charts import funnel_chart
 
