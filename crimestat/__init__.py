@@ -102,7 +102,7 @@ def breakdown(force: str, to: date | str | None = None, baseline: date | str | N
 def _period(value: date | str | None) -> date | str | None:
     """A month given as 'YYYY-MM' (or 'YYYY-M') becomes its last day; other forms pass through."""
     if isinstance(value, str):
-        from .periods import parse_month
+        from .model.periods import parse_month
 
         return parse_month(value, "period")
     return value

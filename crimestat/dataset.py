@@ -16,24 +16,24 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import releases, sources
-from .classification import Classification
-from .classified import check_classified
-from .denominators import Denominators
+from .model.classification import Classification
+from .model.classified import check_classified
+from .model.denominators import Denominators
 from .errors import DataFileError, MissingFileError, UsageError
-from .forces import Registry
+from .model.forces import Registry
 from .loaders._csv import header_of, read_header, stdin_bytes
-from .loaders.cache import cached, digest
+from .cache import cached, digest
 from .loaders.classification import load_classification
 from .loaders.recording_changes import load_recording_changes
 from .loaders.forces import load_forces
 from .loaders.indicators import Indicator, load_indicators
-from .measures import MeasureCounts, prepare
-from .recording_changes import RecordingChange, Register
+from .model.measures import MeasureCounts, prepare
+from .model.recording_changes import RecordingChange, Register
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .outcome_measures import OutcomeCounts
+    from .model.outcomes import OutcomeCounts
     from .releases import Release
     from .sources import Source
 
@@ -285,13 +285,13 @@ class Dataset:
         registry = self.registry
 
         def load():
-            from .loaders.outcomes import load_outcomes  # pandas, on a cache miss only
-            from .outcome_measures import prepare_outcomes
+            from .sources.outcomes import load_outcomes  # pandas, on a cache miss only
+            from .model.outcomes import prepare_outcomes
 
             return prepare_outcomes(load_outcomes(path, registry))
 
         from .loaders.outcome_types import load_outcome_types
-        from .outcome_measures import OutcomeCounts
+        from .model.outcomes import OutcomeCounts
 
         cube = cached(f"outcomes-{self._registry_key}", path, load, expected)
         return OutcomeCounts(cube, registry, load_outcome_types())

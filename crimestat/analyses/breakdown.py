@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
-from .. import periods
-from ..classification import CATEGORY_LEVEL, MeasureInfo
+from ..model import periods
+from ..model.classification import CATEGORY_LEVEL, MeasureInfo
 from ..errors import UsageError
-from ..forces import ENGLAND_AND_WALES_CODE, Force
-from ..recording_changes import RecordingChange
-from ..rows import Result, Row
+from ..model.forces import ENGLAND_AND_WALES_CODE, Force
+from ..model.recording_changes import RecordingChange
+from ..results import Result, Row
 from .base import Periods, choose_periods, release_note, resolve_force
 from .figures import change_row, differs_from_england_and_wales, rate_row
 
@@ -85,7 +85,7 @@ class Breakdown:
 
     def to_frame(self) -> pd.DataFrame:
         """The tidy rows as a pandas DataFrame (the columns of ``--format csv``)."""
-        from ..rows import rows_frame
+        from ..results import rows_frame
 
         return rows_frame(self.rows)
 

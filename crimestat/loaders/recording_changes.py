@@ -6,7 +6,7 @@ import functools
 import re
 from importlib import resources
 
-from ..recording_changes import RecordingChange, Register, month_end, month_start
+from ..model.recording_changes import RecordingChange, Register, month_end, month_start
 from ._csv import Source, check_text, read_csv
 
 COLUMNS = ["id", "from", "to", "effect", "measures", "title", "what_changed", "source"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .errors import UnknownMeasureError, UsageError
+from ..errors import UnknownMeasureError, UsageError
 
 #: A breakdown at the level of the source's own categories names each one as a measure with this prefix
 #: (``offence:8L``), so that counts, tests and rows treat a category and a measure alike.
