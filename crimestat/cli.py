@@ -549,7 +549,7 @@ def _breakdowns(results):
     """One breakdown as it is; several (one per force) as one result, each force's table in turn."""
     if len(results) == 1:
         return results[0]
-    from . import periods as period_rules
+    from .model import periods as period_rules
     from .render.views import view
     from .results import merge
 
