@@ -207,10 +207,18 @@ class Dataset:
     def straddled(self, measure: str, base: date, current: date) -> list[RecordingChange]:
         """The registered recording changes that a change in ``measure`` from the 12 months to ``base`` to
         those to ``current`` straddles."""
-        key = self.source.key
-        return self.recording_changes.straddled(
-            self.classification.categories(measure, key), lambda m: self.classification.members.get((key, m), set()),
-            base, current)
+        found = self._straddled.get((measure, base, current))
+        if found is None:
+            key = self.source.key
+            found = self.recording_changes.straddled(
+                self.classification.categories(measure, key),
+                lambda m: self.classification.members.get((key, m), set()), base, current)
+            self._straddled[(measure, base, current)] = found
+        return list(found)
+
+    @cached_property
+    def _straddled(self) -> dict[tuple[str, date, date], list[RecordingChange]]:
+        return {}
 
     @cached_property
     def source(self) -> Source:

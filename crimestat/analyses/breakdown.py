@@ -11,6 +11,7 @@ change (DESIGN.md). Every row whose two periods straddle a registered recording 
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
@@ -147,7 +148,7 @@ def _line(data: Dataset, measure: str, force: Force, current: date, base: date, 
           population_year: int | None) -> BreakdownLine:
     info = data.classification.describe(measure, data.source.key)
     change = change_row(data, measure, force.code, current, base, count)
-    whole = change_row(data, measure, ENGLAND_AND_WALES_CODE, current, base, count)
+    whole = _england_and_wales(data, measure, current, base, count)
     line = BreakdownLine(info, change, Row(force.code, force.name, measure, "contribution", current, base),
                          rate_row(data, measure, force.code, current, population_year), whole,
                          data.straddled(measure, base, current))
@@ -159,6 +160,18 @@ def _line(data: Dataset, measure: str, force: Force, current: date, base: date, 
         if contribution.value is None:
             contribution.note = change.note or "no count in one of the two periods"
     return line
+
+
+_WHOLE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _england_and_wales(data: Dataset, measure: str, current: date, base: date, count) -> Row:
+    """England and Wales's change in a part, computed once per dataset: every force's breakdown shows it."""
+    cache = _WHOLE.setdefault(data, {})
+    key = (measure, current, base)
+    if key not in cache:
+        cache[key] = change_row(data, measure, ENGLAND_AND_WALES_CODE, current, base, count)
+    return cache[key]
 
 
 def _contribution(difference: int | None, base_total: float | None) -> float | None:

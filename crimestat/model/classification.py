@@ -71,11 +71,18 @@ class Classification:
 
     def check(self, measure: str) -> None:
         """Raise unless ``measure`` is a measure's identifier (names people write go through :meth:`resolve`)."""
-        if any(m == measure for (_, m) in self.members):
+        if measure in self._names():
             return
         meant = self.resolve(measure)  # raises, with the candidates or the nearest names
         raise UnknownMeasureError(f"unknown measure '{measure}'; did you mean '{meant}'? (`crimestat measures` lists "
                                   "them all)")
+
+    def _names(self) -> set[str]:
+        # Every command checks measure names many times (each count): a set, rebuilt if members changed.
+        size = len(self.members)
+        if getattr(self, "_known", (None, -1))[1] != size:
+            self._known = ({m for (_, m) in self.members}, size)
+        return self._known[0]
 
     # -- names as people write them ------------------------------------------------------------------------
 
