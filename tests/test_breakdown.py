@@ -166,7 +166,7 @@ def test_compare_four_year_change_names_the_counting_rule_change(home_office):
 
 def test_what_changed_names_contributors_and_the_rule_change(warwickshire):
     text = what_changed(warwickshire)
-    assert text.startswith("Crime excluding fraud in Warwickshire rose by 3% from the 12 months to December 2021")
+    assert text.startswith("Crime excluding fraud in Warwickshire rose by 3 percent from the 12 months to December 2021")
     assert "shoplifting (2,108 to 3,779, +1,671)" in text
     assert "stalking and harassment (5,227 to 4,284, -943)" in text
     assert "the 2023 counting-rule changes for conduct crimes (May 2023)" in text
@@ -213,3 +213,13 @@ def test_trend_names_and_marks_recording_changes(home_office):
     assert result.breaks == [(result.recording_changes[0].start,
                               "recording change: the 2023 counting-rule changes for conduct crimes")]
     assert any("counting-rule changes for conduct crimes (May 2023)" in n for n in result.notes())
+
+
+def test_report_says_what_changed(home_office):
+    from crimestat.analyses.report import build_report
+
+    report = build_report(home_office, "warwickshire")
+    text = [b.text for b in report.blocks if b.kind == "p" and "largest rises" in b.text]
+    assert len(text) == 1
+    assert "shoplifting (2,108 to 3,779, +1,671)" in text[0]  # the raw tables, as above
+    assert "the 2023 counting-rule changes for conduct crimes (May 2023)" in text[0]

@@ -205,7 +205,7 @@ def what_changed(result: Breakdown, n: int = 3) -> str:
 
     pct = round_half_up(total.change.value, 0)
     direction = "rose" if total.change.value > 0 else "fell" if total.change.value < 0 else "did not change"
-    text = (f"{result.measure.label} in {result.force.name} {direction} by {abs(pct)}% {span} "
+    text = (f"{result.measure.label} in {result.force.name} {direction} by {abs(pct)} percent {span} "
             f"({int(total.change.denominator):,} to {int(total.change.numerator):,} crimes)."  # type: ignore[arg-type]
             if total.change.value else f"{result.measure.label} in {result.force.name} did not change {span}.")
     rises, falls = result.largest(n)
