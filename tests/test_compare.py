@@ -104,7 +104,7 @@ def test_chosen_measures(dataset):
         ("robbery", "pct_change")] * 4
     with pytest.raises(UnknownMeasureError) as err:
         compare(dataset, "kent", T("2014-06-30"), measures=["robery"])
-    assert str(err.value).startswith("unknown measure 'robery'; did you mean 'robbery' or")
+    assert str(err.value).startswith("unknown measure 'robery'; did you mean 'robbery'?")
 
 
 def test_negative_single_group_total_is_not_a_rate(dataset):

@@ -21,7 +21,7 @@ from ..model.classification import CATEGORY_LEVEL, MeasureInfo
 from ..errors import UsageError
 from ..model.forces import ENGLAND_AND_WALES_CODE, Force
 from ..model.recording_changes import RecordingChange
-from ..results import Result, Row
+from ..results import Row
 from .base import Periods, choose_periods, release_note, resolve_force
 from .figures import change_row, differs_from_england_and_wales, rate_row
 
@@ -102,11 +102,6 @@ class Breakdown:
         """Every registered recording change any row straddles, once, in date order."""
         found = {c.id: c for line in [self.total, *self.lines] for c in line.recording_changes}
         return sorted(found.values(), key=lambda c: (c.start, c.id))
-
-    def view(self) -> Result:
-        from ..render.views import breakdown_view
-
-        return breakdown_view(self)
 
 
 def breakdown(data: Dataset, force: Force | str, to: date | str | None = None,

@@ -118,7 +118,10 @@ class Classification:
             for word in {w for k in ks for w in k.split()}:  # a misspelt word of a name ('stalkng') finds it too
                 words.setdefault(word, []).append(m)
         near = [whole[k] for k in difflib.get_close_matches(query, list(whole), n=3, cutoff=0.75)]
-        near += [m for k in difflib.get_close_matches(query, list(words), n=3, cutoff=0.75) for m in sorted(words[k])]
+        if not near:  # no whole name is close: a misspelt word of one
+            near = [m for k in difflib.get_close_matches(query, list(words), n=3, cutoff=0.75) for m in sorted(words[k])]
+        if source is not None and any((source, m) in self.members for m in near):
+            near = [m for m in near if (source, m) in self.members]  # the data's own measures
         near = list(dict.fromkeys(near))[:3]
         hint = f"; did you mean {' or '.join(repr(n) for n in near)}?" if near else ""
         raise UnknownMeasureError(f"unknown measure '{name}'{hint} (`crimestat measures` lists them all)")

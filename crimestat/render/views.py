@@ -43,6 +43,9 @@ def view(result: Any) -> Result:
     compare = sys.modules.get("crimestat.analyses.compare")
     if compare is not None and isinstance(result, compare.Comparison):
         return compare_view(result)
+    breakdown = sys.modules.get("crimestat.analyses.breakdown")
+    if breakdown is not None and isinstance(result, breakdown.Breakdown):
+        return breakdown_view(result)
     raise TypeError(f"cannot render a {type(result).__name__}")
 
 
