@@ -89,6 +89,8 @@ def test_warwickshire_by_subgroup(warwickshire, raw):
                                                                                   abs=1e-9)
     # Largest contributions first: shoplifting leads the rises, stalking and harassment the falls.
     assert warwickshire.lines[0] is shop
+    frame = warwickshire.to_frame()
+    assert set(frame["statistic"]) == {"pct_change", "contribution", "rate_per_1000"}
     rises, falls = warwickshire.largest(1)
     assert rises == [shop] and falls == [stalking]
 
@@ -213,6 +215,9 @@ def test_trend_names_and_marks_recording_changes(home_office):
     assert result.breaks == [(result.recording_changes[0].start,
                               "recording change: the 2023 counting-rule changes for conduct crimes")]
     assert any("counting-rule changes for conduct crimes (May 2023)" in n for n in result.notes())
+    marked = [r.period_end.isoformat() for r in result.force_rates if r.recording_change]
+    assert marked[0] == "2023-06-30" and marked[-1] == "2025-12-31"  # the first point after May 2023, onwards
+    assert not result.force_rates[0].recording_change
 
 
 def test_report_says_what_changed(home_office):

@@ -10,7 +10,7 @@ from ..model import periods
 from ..model.classification import MeasureInfo
 from ..errors import PeriodNotCoveredError
 from ..model.forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE, Force
-from ..model.recording_changes import RecordingChange
+from ..model.recording_changes import RecordingChange, straddles
 from ..results import Cell, Result, Row, Section
 from .base import release_note, resolve_force
 from .figures import rate_row
@@ -74,8 +74,8 @@ class Trend:
             f"Rolling 12-month totals at each period end ({points} points), per 1,000 households.",
             "CSV and JSON carry each rate's exact 95% Poisson interval (ci_low, ci_high).",
         ]
-        notes += [f"Recording change within these periods, so the series is not like for like across it: "
-                  f"{change.describe()}" for change in self.recording_changes]
+        notes += [f"§ Points after a recording change within these periods, which the series is not like for like "
+                  f"across: {change.describe()}" for change in self.recording_changes]
         notes.append(self.source.cite())
         if self.release_note:
             notes.append(self.release_note)
@@ -85,7 +85,8 @@ class Trend:
         info = self.measure
         series = {self.force.code: self.force_rates, ENGLAND_AND_WALES_CODE: self.england_and_wales_rates}
         table = [
-            [Cell(f"{p:%b %Y}")] + [Cell(rows[i].value, "rate", _note(rows[i], info.label)) for rows in series.values()]
+            [Cell(f"{p:%b %Y}", marker=" §" if self.force_rates[i].recording_change else "")]
+            + [Cell(rows[i].value, "rate", _note(rows[i], info.label)) for rows in series.values()]
             for i, p in enumerate(self.period_ends)
         ]
         spark = [Cell("trend")] + [Cell(sparkline([r.value for r in rows])) for rows in series.values()]
@@ -119,6 +120,9 @@ def trend(data: Dataset, force: Force | str, start: date | str | None = None, en
     mine = [rate_row(data, measure, force.code, p, population_year) for p in chosen]
     whole = [rate_row(data, measure, ENGLAND_AND_WALES_CODE, p, population_year) for p in chosen]
     changes = _recording_changes(data, measure, chosen)
+    for rows in (mine, whole):
+        for row in rows:  # a point measured against the first straddles the changes between them
+            row.recording_change = "; ".join(c.note() for c in changes if straddles(c, chosen[0], row.period_end))
     return Trend(force, info, chosen, mine, whole, data.source,
                  [(c.start, f"recording change: {c.title}") for c in changes],
                  dict(data.files), data.release.name if data.release is not None else None,
