@@ -171,6 +171,16 @@ def indicator_section(part, force_name: str) -> Section | None:
 
 # -- breakdown ---------------------------------------------------------------------------------------------
 
+def _unadded(b) -> str:
+    """Why the contributions shown do not add up: parts without one (a series break in the data)."""
+    from ..metrics.rounding import round_half_up
+
+    shown = sum(line.contribution.value for line in b.lines if line.contribution.value is not None)
+    missing = [line.measure.label.lower() for line in b.lines if line.contribution.value is None]
+    return (f", less the parts that have no count in one of the periods ({', '.join(missing)}): those shown add "
+            f"up to {round_half_up(shown, 1)} points")
+
+
 def breakdown_view(b) -> Result:
     """A breakdown as a table: the total, then each part, largest contributions first."""
     from ..analyses.breakdown import LEVEL_NAMES
@@ -190,8 +200,7 @@ def breakdown_view(b) -> Result:
         what = line.measure.label
         return [
             Cell(name),
-            Cell(change.denominator, "count", "" if change.denominator is not None else f"{what}, {current_label}: "
-                 f"{change.note}"),
+            Cell(change.denominator, "count", "" if change.denominator is not None else f"{what}: {change.note}"),
             Cell(change.numerator, "count", "" if change.numerator is not None else f"{what}: {change.note}"),
             Cell(line.difference, "signed_count", ""),
             Cell(change.value, "change", "" if change.value is not None or change.numerator is None
@@ -214,7 +223,9 @@ def breakdown_view(b) -> Result:
                      f"Contrib.: the contribution, a part's change as percentage points of {b.force.name}'s "
                      f"{b.measure.label.lower()} in the {periods.label(chosen.baseline)} "
                      f"({int(total.change.denominator):,}); the contributions add up to the total's change "
-                     f"({round_half_up(total.change.value, 1)}%). Largest rises first, then the largest falls.")
+                     f"({round_half_up(total.change.value, 1)}%)" + (_unadded(b) if any(
+                         line.contribution.value is None for line in b.lines) else "")
+                     + ". Largest rises first, then the largest falls.")
     if any(line.marked for line in [total, *b.lines]):
         notes.append(f"{CHANCE_MARK} the force's change differs from England and Wales's by more than forces' changes "
                      "usually do: |z| > 1.96, z comparing the two changes with the spread between the 43 forces' "
