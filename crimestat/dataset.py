@@ -146,7 +146,7 @@ class Dataset:
         return data
 
     def _code(self, name: str) -> str:
-        return self.registry.get(str(name)).code
+        return self.registry.get(str(name), partial=False).code  # a name in data is matched whole
 
     # -- what is read ----------------------------------------------------------------------------------
 

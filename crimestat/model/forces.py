@@ -72,13 +72,14 @@ class Registry:
         key = normalise(name)
         return self._by_key.get(key) or self._by_key.get(_without_suffix(key))
 
-    def get(self, name: str) -> Force:
-        """The force called ``name``: any alias or code, or a unique prefix or word of one (``Avon``,
-        ``Thames``); an ambiguous name raises listing only its candidates, an unknown one the nearest names."""
+    def get(self, name: str, partial: bool = True) -> Force:
+        """The force called ``name``: any alias or code, or (``partial``, for names people type) a unique prefix
+        or word of one (``Avon``, ``Thames``); an ambiguous name raises listing only its candidates, an unknown
+        one the nearest names. Names in data are matched whole (``partial=False``)."""
         force = self.find(name)
         if force is not None:
             return force
-        candidates = self.candidates(name)
+        candidates = self.candidates(name) if partial else []
         if len(candidates) == 1:
             return candidates[0]
         if candidates:
