@@ -118,6 +118,8 @@ def breakdown(data: Dataset, force: Force | str, to: date | str | None = None,
     if base >= current:
         raise UsageError(f"is not before the period compared ({current:%Y-%m}); expected an earlier month",
                          parameter="baseline", value=f"{base:%Y-%m}")
+    if population_year is not None:
+        data.denominators.check_year(population_year)
     key = data.source.key
     level = level or data.classification.default_level(key)
     parts = data.classification.parts(measure, key, level)
