@@ -145,7 +145,7 @@ def test_breakdown_all_forces(run):
     (["--level", "subgroup", "--release", "ons-2019", "--to", "2014-06"],
      "--level subgroup: the data (ons) have no 'subgroup' level; expected one of group"),
     (["--measure", "Shoplifting", "--level", "subgroup"], "--level subgroup: 'Shoplifting' is not made of subgroups"),
-    (["--to", "2024-12", "--baseline", "2025-06"], "--baseline 2025-06: is not before the period compared (2024-12)"),
+    (["--to", "2024-12", "--baseline", "2025-06"], "--baseline 2025-06: the baseline must end before the period compared (2024-12)"),
     (["--measure", "violence"], "measure 'violence' could be violence_against_the_person (Violence against the "
                                 "person), violence_with_injury"),
 ])

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 
 from ..model import periods
 from ..model.classification import CATEGORY_LEVEL, MeasureInfo
-from ..errors import UsageError
 from ..model.forces import ENGLAND_AND_WALES_CODE, Force
 from ..model.recording_changes import RecordingChange
 from ..results import Row
@@ -114,10 +113,7 @@ def breakdown(data: Dataset, force: Force | str, to: date | str | None = None,
     force = resolve_force(data, force)
     measure = data.measure(measure) if measure else data.source.trend_measure
     chosen = chosen or choose_periods(data, to, baseline)
-    current, base = chosen.current, chosen.baseline
-    if base >= current:
-        raise UsageError(f"is not before the period compared ({current:%Y-%m}); expected an earlier month",
-                         parameter="baseline", value=f"{base:%Y-%m}")
+    current, base = chosen.current, chosen.baseline  # the dataset has checked that the baseline is earlier
     if population_year is not None:
         data.denominators.check_year(population_year)
     key = data.source.key
