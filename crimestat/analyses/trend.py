@@ -54,6 +54,7 @@ class Trend:
     files: dict[str, str] = field(default_factory=dict)
     release: str | None = None
     release_note: str = ""  # which release and population series the figures come from
+    editions: list[tuple[str, list[int]]] = field(default_factory=list)  # population edition -> mid-years used
     recording_changes: list[RecordingChange] = field(default_factory=list)  # registered changes inside the span
 
     @property
@@ -76,6 +77,12 @@ class Trend:
         ]
         notes += [f"§ Points after a recording change within these periods, which the series is not like for like "
                   f"across: {change.describe()}" for change in self.recording_changes]
+        if len(self.editions) > 1:
+            used = "; ".join(f"mid-{years[0]}" + (f" to mid-{years[-1]}" if len(years) > 1 else "") + f" from the {text}"
+                             for text, years in self.editions)
+            notes.append(f"Population editions: {used}. The later edition revised the years before it too, so a "
+                         "change in rate from a period using one edition to a period using the other is partly the "
+                         "revision, not a change in crime.")
         notes.append(self.source.cite())
         if self.release_note:
             notes.append(self.release_note)
@@ -119,6 +126,12 @@ def trend(data: Dataset, force: Force | str, start: date | str | None = None, en
     info = data.classification.describe(measure)
     mine = [rate_row(data, measure, force.code, p, population_year) for p in chosen]
     whole = [rate_row(data, measure, ENGLAND_AND_WALES_CODE, p, population_year) for p in chosen]
+    editions: dict[str, list[int]] = {}
+    if info.denominator == "population":
+        for p in chosen:
+            used = data.denominators.get("population", ENGLAND_AND_WALES_CODE, p, population_year)
+            if used.ok and used.edition and used.year not in editions.get(used.edition, []):
+                editions.setdefault(used.edition, []).append(used.year)  # type: ignore[arg-type]
     changes = _recording_changes(data, measure, chosen)
     for rows in (mine, whole):
         for row in rows:  # a point measured against the first straddles the changes between them
@@ -126,7 +139,7 @@ def trend(data: Dataset, force: Force | str, start: date | str | None = None, en
     return Trend(force, info, chosen, mine, whole, data.source,
                  [(c.start, f"recording change: {c.title}") for c in changes],
                  dict(data.files), data.release.name if data.release is not None else None,
-                 release_note(data), changes)
+                 release_note(data), list(editions.items()), changes)
 
 
 def _recording_changes(data: Dataset, measure: str, chosen: list[date]) -> list[RecordingChange]:
