@@ -389,7 +389,8 @@ def _hashable(value: Any) -> Any:
     return value
 
 
-_TYPE_HOMES = {"CountTable": "..measures", "Lifetime": "..breaks", "OutcomeCube": "..outcome_measures"}
+_TYPE_HOMES = {"CountTable": "..measures", "Lifetime": "..breaks", "OutcomeCube": "..outcome_measures",
+               "SeriesTable": "..outcome_series", "GroupTable": "..outcome_series"}
 
 
 class _Types(dict):
