@@ -41,7 +41,10 @@ CITATION = ("Source: Home Office, crime outcomes open data (outcomes for offence
 
 
 def is_outcome_measure(measure: str) -> bool:
-    return measure in OUTCOME_MEASURES
+    """An outcome rate: of the release's outcomes by type, or of the outcomes series (``charge_rate_closed`` ...)."""
+    from ..outcome_series import is_series_measure
+
+    return measure in OUTCOME_MEASURES or is_series_measure(measure)
 
 
 def label(measure: str, group: str | None = None) -> str:
@@ -210,6 +213,9 @@ class OutcomeRanking:
     entries: list[tuple[int | None, Row, Row]]  # rank, the rate row, the rank row
     england_and_wales: Row
     release: str | None = None
+    label: str = ""  # the measure's label, when it is not one of OUTCOME_MEASURES (the outcomes series')
+    headers: tuple[str, str] = ("Outcomes", "Offences")  # what the numerator and denominator count
+    notes: list[str] | None = None  # replaces the notes below (the outcomes series says its own)
 
     @property
     def rows(self) -> list[Row]:
@@ -227,11 +233,11 @@ class OutcomeRanking:
                   Cell(rate.numerator, "count"), Cell(rate.denominator, "count"), Cell(rate.verdict)]
                  for rank, rate, _ in self.entries]
         whole = self.england_and_wales
-        table.append([Cell(""), Cell(whole.area), Cell(whole.value, "percent", "" if whole.value is not None else
-                                                      f"{whole.area}: {whole.note}"),
+        table.append([Cell(""), Cell(whole.area), Cell(whole.value, "percent", f"{whole.area}: {whole.note}"
+                                                      if whole.value is None or "left out" in whole.note else ""),
                       Cell(whole.numerator, "count"), Cell(whole.denominator, "count"), Cell("")])
-        what = label(self.measure, self.group)
-        notes = [
+        what = self.label or label(self.measure, self.group)
+        notes = self.notes if self.notes is not None else [
             f"{periods.label(self.period_end)}. Rank 1 is the highest rate; equal rates share a rank. Offences: "
             "every offence recorded in the period (each has one outcome row, 'not yet assigned' included).",
             "Funnel position: the force's percentage against 95% and 99.8% limits around England and Wales's for "
@@ -239,10 +245,10 @@ class OutcomeRanking:
             "positions outside the limits as a prompt to look, not a finding).",
             CITATION,
         ]
-        if self.release:
+        if self.release and self.notes is None:
             notes.append(f"Release: {self.release}.")
         return Result(f"{what}: forces ranked, {periods.label(self.period_end)}", self.rows,
-                      [Section(["Rank", "Force", "Percent", "Outcomes", "Offences", "Funnel position"], table,
+                      [Section(["Rank", "Force", "Percent", *self.headers, "Funnel position"], table,
                                ["right", "left", "right", "right", "right", "left"])], notes,
                       {"command": "rank", "measure": self.measure, "period_end": self.period_end,
                        "offence_group": self.group})
@@ -251,8 +257,16 @@ class OutcomeRanking:
 def rank_outcomes(data: Dataset, measure: str, to: date | str | None = None, group: str | None = None,
                   force_codes: list[str] | None = None) -> OutcomeRanking:
     """Rank forces by an outcome measure (``charge_rate`` ...), highest first; equal rates share a rank."""
+    from ..outcome_series import is_series_measure
     from .rank import competition_ranks
 
+    if is_series_measure(measure):
+        if group is not None:
+            raise UsageError(f"{measure} is for crimes excluding fraud; offence groups are in `crimestat outcomes "
+                             "--by-year` and `breakdown`", parameter="group")
+        from .outcome_series import rank_series
+
+        return rank_series(data, measure, to, force_codes)
     found = require_outcomes(data)
     group = check_group(found, group)
     end = resolve_period(found, to)
