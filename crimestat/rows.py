@@ -16,7 +16,8 @@ COLUMNS = [
 ]
 
 #: What ``value`` is measured in, by statistic (rates are named for their base: see :func:`unit_of`).
-UNITS = {"pct_change": "percent", "percent": "percent", "verdict": "percentage_points", "rank": "rank"}
+UNITS = {"pct_change": "percent", "percent": "percent", "verdict": "percentage_points", "rank": "rank",
+         "change_points": "percentage_points", "count": "count"}
 
 
 def unit_of(statistic: str, measure: str) -> str:

@@ -396,7 +396,7 @@ def charge_indicator(data: Dataset, areas: list[str], to: date) -> ChargeIndicat
             rows.append(row)
         changes.append((base, rows))
     latest = series.periods[-1]
-    note = (f"The closed-basis charge rate ({BASIS_WORDS['closed']}) is from the outcomes series, which runs to "
-            f"{latest:%B %Y}" + (", later than the crime tables" if latest > to else "") +
-            "; its changes are in percentage points.")
+    note = (f"Indicators: the charge/summons rate of investigations closed (outcomes assigned in the 12 months, "
+            f"whenever the crime was recorded) is from the outcomes series, which runs to the 12 months to {latest:%B %Y}"
+            + (", later than the crime tables" if latest > to else "") + "; its changes are in percentage points.")
     return ChargeIndicator(period, rates, changes, note)

@@ -74,6 +74,9 @@ def format_cell(cell: Cell) -> str:
         text = f"{round_half_up(value, 1)}%"
     elif cell.kind == "percent0":
         text = f"{round_half_up(value, 0)}%"
+    elif cell.kind == "points":
+        rounded = round_half_up(value, 1)
+        text = f"{'+' if rounded > 0 else ''}{rounded} pts"
     elif cell.kind == "percent_ci":
         text = _percent_ci(*value)
     elif cell.kind == "verdict":

@@ -113,6 +113,7 @@ LABELS = {
     "asb_incidents_change": "Anti-social behaviour, change on the previous 12 months",
     "victim_satisfaction": "Victim satisfaction",
     "charge_rate": "Charge/summons rate (crimes excluding fraud)",
+    "charge_rate_closed": "Charge/summons rate of investigations closed (crimes excluding fraud)",
 }
 
 
@@ -158,6 +159,13 @@ def indicator_section(part, force_name: str) -> Section | None:
         if verdict is not None and verdict.verdict:
             table.append([Cell(label), when(part.satisfaction_period), Cell(verdict.verdict, "verdict"), Cell("")])
     add(LABELS["charge_rate"], part.charge_period, part.charge, "percent")
+    closed = part.charge_closed
+    if closed is not None and closed.rates and closed.rates[0].value is not None:
+        add(LABELS["charge_rate_closed"], closed.period, closed.rates, "percent")
+        for base, pair in closed.changes:
+            label = "  change, percentage points"
+            table.append([Cell(label), Cell(f"from the 12 months to {base:%B %Y}")]
+                         + [_cell(r, "points", label) for r in pair])
     if not table:
         return None
     return Section(["Other indicators", "Period", force_name, ENGLAND_AND_WALES], table,
