@@ -17,7 +17,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import click
 
 from .errors import CrimestatError
-from .output import write_output
+from .files import write_output
 from .render import FORMATS, choose_format, render
 
 
@@ -29,7 +29,7 @@ class YearMonth(click.ParamType):
     def convert(self, value, param, ctx):
         if isinstance(value, date):
             return value
-        from . import periods  # here: `--help` and `forces` need not import it (calendar, locale)
+        from .model import periods  # here: `--help` and `forces` need not import it (calendar, locale)
 
         option = param.opts[0] if param is not None and param.opts else "--to"
         try:
@@ -157,7 +157,7 @@ def _error_lines(exc: CrimestatError) -> list[str]:
 
 def _note_inputs(arguments: list[str]) -> None:
     """Files named on the command line are inputs: ``--output`` may not write over them."""
-    from .output import note_input
+    from .files import note_input
 
     outputs = ("--output", "-o", "--plot", "--chart")
     for i, argument in enumerate(arguments):
@@ -287,9 +287,9 @@ def _one_or_merged(results, command: str, period):
     """One result as it is; several (one per force) as one result with England and Wales's rows once."""
     if len(results) == 1:
         return results[0]
-    from . import periods as period_rules
+    from .model import periods as period_rules
     from .render.views import view
-    from .rows import merge
+    from .results import merge
 
     return merge([view(r) for r in results], f"{len(results)} forces compared with England and Wales, "
                  f"{period_rules.label(period)}", {"command": command, "forces": [r.force.code for r in results],
@@ -298,7 +298,7 @@ def _one_or_merged(results, command: str, period):
 
 def _peer_groups(registry, code, peers, peer_groups):
     from .loaders.peers import load_peer_groups
-    from .peers import peers_from_names
+    from .model.peers import peers_from_names
 
     if peers:
         return peers_from_names(registry, code, peers)
@@ -618,9 +618,9 @@ def ingest_police_uk(paths, workers, fmt, output, quiet):
 
     Example: crimestat ingest police-uk sample_data/police-uk --output counts.csv
     """
-    from .ingest import counts_result
+    from .analyses.ingest import counts_result
     from .loaders.forces import load_forces
-    from .loaders.police_uk import count_archive
+    from .sources.police_uk.parser import count_archive
 
     if quiet:
         _setup_logging(True)

@@ -17,23 +17,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import releases, sources
-from .classification import Classification
-from .classified import check_classified
-from .denominators import Denominators
+from .model.classification import Classification
+from .model.classified import check_classified
+from .model.denominators import Denominators
 from .errors import DataFileError, MissingFileError, UsageError
-from .forces import Registry
+from .model.forces import Registry
 from .loaders._csv import header_of, read_header, stdin_bytes
-from .loaders.cache import cached, digest
+from .cache import cached, digest
 from .loaders.classification import load_classification
 from .loaders.forces import load_forces
 from .loaders.indicators import Indicator, load_indicators
-from .measures import MeasureCounts, prepare
+from .model.measures import MeasureCounts, prepare
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .outcome_measures import OutcomeCounts
-    from .outcome_series import OutcomeSeries
+    from .model.outcomes import OutcomeCounts
+    from .model.outcome_series import OutcomeSeries
     from .releases import Release
     from .sources import Source
 
@@ -294,13 +294,13 @@ class Dataset:
         registry = self.registry
 
         def load():
-            from .loaders.outcomes import load_outcomes  # pandas, on a cache miss only
-            from .outcome_measures import prepare_outcomes
+            from .sources.outcomes import load_outcomes  # pandas, on a cache miss only
+            from .model.outcomes import prepare_outcomes
 
             return prepare_outcomes(load_outcomes(path, registry))
 
         from .loaders.outcome_types import load_outcome_types
-        from .outcome_measures import OutcomeCounts
+        from .model.outcomes import OutcomeCounts
 
         cube = cached(f"outcomes-{self._registry_key}", path, load, expected)
         return OutcomeCounts(cube, registry, load_outcome_types())
@@ -315,8 +315,8 @@ class Dataset:
         self._show("outcome_series", files)
         registry = self.registry
 
-        from .loaders.outcome_series import load_outcome_groups, load_outcome_series
-        from .outcome_series import OutcomeSeries
+        from .sources.outcome_series import load_outcome_groups, load_outcome_series
+        from .model.outcome_series import OutcomeSeries
 
         table = cached(f"outcome-series-{self._registry_key}", path, lambda: load_outcome_series(path, registry),
                        expected)

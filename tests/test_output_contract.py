@@ -20,7 +20,7 @@ from crimestat.cli import main
 from crimestat.errors import UsageError
 from crimestat.metrics.rounding import round_half_up
 from crimestat.render import choose_format, render, table_width, to_table
-from crimestat.rows import COLUMNS, Cell, Result, Section, unit_of
+from crimestat.results import COLUMNS, Cell, Result, Section, unit_of
 
 COMPARE_2014 = ("compare", "--release", "ons-2019", "--force", "warwickshire", "--to", "2014-06", "-q")
 TREND_2014 = ("trend", "--release", "ons-2019", "--force", "warwickshire", "--from", "2013-06", "--to", "2014-06", "-q")

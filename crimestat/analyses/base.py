@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from .. import periods
-from ..forces import Force
+from ..model import periods
+from ..model.forces import Force
 
 if TYPE_CHECKING:
     from ..dataset import Dataset

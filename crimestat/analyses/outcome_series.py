@@ -1,6 +1,6 @@
 """Outcome rates over time from the outcomes series: trend, rank, the mix by year, compare's indicator rows.
 
-The series (``crimestat.outcome_series``) gives, for every force and quarter from 2014/15, outcomes on two
+The series (``crimestat.model.outcome_series``) gives, for every force and quarter from 2014/15, outcomes on two
 bases: closed (assigned in the period, whenever the crime was recorded) and recorded (so far, of the crimes
 recorded in the period). A rate is outcomes of a kind as a percentage of all outcomes assigned on the same
 basis, crimes excluding fraud. Its release may be newer than the crime tables' (outcomes to March 2026 beside
@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
-from .. import periods
+from ..model import periods
 from ..errors import PeriodNotCoveredError, UsageError
-from ..forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE, Force
-from ..outcome_series import (BASES, BASIS_WORDS, MEASURES, OutcomeSeries, SeriesMeasure, is_series_measure,
+from ..model.forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE, Force
+from ..model.outcome_series import (BASES, BASIS_WORDS, MEASURES, OutcomeSeries, SeriesMeasure, is_series_measure,
                               series_measure, year_label)
-from ..rows import Cell, Result, Row, Section
+from ..results import Cell, Result, Row, Section
 from .base import release_note, resolve_force
 from .figures import area_name
 from .trend import sparkline
@@ -144,7 +144,7 @@ class SeriesTrend:
         return [r for pair in zip(self.force_rates, self.england_and_wales_rates) for r in pair]
 
     def to_frame(self) -> pd.DataFrame:
-        from ..rows import rows_frame
+        from ..results import rows_frame
 
         return rows_frame(self.rows)
 
@@ -282,7 +282,7 @@ class OutcomesByYear:
         return [r for _, mine, whole in self.rows_by_year for rows in (mine, whole) for r in rows.values()]
 
     def to_frame(self):
-        from ..rows import rows_frame
+        from ..results import rows_frame
 
         return rows_frame(self.rows)
 

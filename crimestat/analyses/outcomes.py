@@ -12,16 +12,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
-from .. import periods
+from ..model import periods
 from ..errors import PeriodNotCoveredError, UsageError
-from ..forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE, Force
-from ..rows import Cell, Result, Row, Section
+from ..model.forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE, Force
+from ..results import Cell, Result, Row, Section
 from .base import resolve_force
 from .figures import area_name
 
 if TYPE_CHECKING:
     from ..dataset import Dataset
-    from ..outcome_measures import OutcomeCounts, OutcomeMix
+    from ..model.outcomes import OutcomeCounts, OutcomeMix
 
 # Outcome measures: name -> (outcome category, label). They rank and compare like crime measures.
 OUTCOME_MEASURES = {
@@ -42,7 +42,7 @@ CITATION = ("Source: Home Office, crime outcomes open data (outcomes for offence
 
 def is_outcome_measure(measure: str) -> bool:
     """An outcome rate: of the release's outcomes by type, or of the outcomes series (``charge_rate_closed`` ...)."""
-    from ..outcome_series import is_series_measure
+    from ..model.outcome_series import is_series_measure
 
     return measure in OUTCOME_MEASURES or is_series_measure(measure)
 
@@ -81,7 +81,7 @@ def resolve_period(outcomes: OutcomeCounts, to: date | str | None, parameter: st
     quarters = outcomes.cube.quarters
 
     def explain(period: date | None) -> str:
-        from ..outcome_measures import quarter_label
+        from ..model.outcomes import quarter_label
 
         if not quarters:
             return "the outcomes data hold no quarters"
@@ -129,7 +129,7 @@ class OutcomeComparison:
         return rows
 
     def to_frame(self):
-        from ..rows import rows_frame
+        from ..results import rows_frame
 
         return rows_frame(self.rows)
 
@@ -223,7 +223,7 @@ class OutcomeRanking:
         return rows + [self.england_and_wales]
 
     def to_frame(self):
-        from ..rows import rows_frame
+        from ..results import rows_frame
 
         return rows_frame(self.rows)
 
@@ -257,7 +257,7 @@ class OutcomeRanking:
 def rank_outcomes(data: Dataset, measure: str, to: date | str | None = None, group: str | None = None,
                   force_codes: list[str] | None = None) -> OutcomeRanking:
     """Rank forces by an outcome measure (``charge_rate`` ...), highest first; equal rates share a rank."""
-    from ..outcome_series import is_series_measure
+    from ..model.outcome_series import is_series_measure
     from .rank import competition_ranks
 
     if is_series_measure(measure):

@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
-from .. import periods
-from ..classification import MeasureInfo
+from ..model import periods
+from ..model.classification import MeasureInfo
 from ..errors import PeriodNotCoveredError, UsageError
-from ..forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE, Force
-from ..rows import Cell, Result, Row, Section
+from ..model.forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE, Force
+from ..results import Cell, Result, Row, Section
 from .base import release_note, resolve_force
 from .figures import rate_row
 
@@ -59,7 +59,7 @@ class Trend:
         return [r for pair in zip(self.force_rates, self.england_and_wales_rates) for r in pair]
 
     def to_frame(self) -> pd.DataFrame:
-        from ..rows import rows_frame
+        from ..results import rows_frame
 
         return rows_frame(self.rows)
 
@@ -101,7 +101,7 @@ class Trend:
 def trend(data: Dataset, force: Force | str, start: date | str | None = None, end: date | str | None = None,
           measure: str | None = None, population_year: int | None = None) -> Trend:
     """Rates for every period end from ``start`` to ``end`` (default: the four years to the latest)."""
-    from ..outcome_series import is_series_measure
+    from ..model.outcome_series import is_series_measure
 
     if is_series_measure(measure):
         from .outcome_series import series_trend

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from importlib import resources
 
-from ..classification import Classification, MeasureInfo
+from ..model.classification import Classification, MeasureInfo
 from ._csv import Source, check_text, read_csv
 
 DENOMINATORS = ("population", "households")

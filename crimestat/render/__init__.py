@@ -19,7 +19,7 @@ from datetime import date
 from typing import Any
 
 from ..metrics.rounding import round_half_up  # noqa: F401 (re-exported)
-from ..rows import Cell, Result
+from ..results import Cell, Result
 
 FORMATS = ("table", "csv", "json", "markdown", "xlsx")
 #: Formats an ``--output`` file's extension implies (``.txt`` implies none: tables and CSV both use it).

@@ -2,7 +2,7 @@
 
 Drawing the trend chart needs matplotlib, whose import alone takes about 0.3 s, more than the rest of a
 warm ``report``. The SVG is a pure function of the figures charted, crimestat's code and matplotlib's
-version, so it is kept in the data cache (``loaders.cache``: same folder, same entry format with its
+version, so it is kept in the data cache (``crimestat.cache``: same folder, same entry format with its
 SHA-256, same ownership and no-symbolic-link checks, same ``CRIMESTAT_NO_CACHE``) under a key made of
 all three, and one entry per force, measure and release replaces the earlier one.
 """
@@ -24,7 +24,7 @@ def cached_svg(kind: str, slot_key: str, content_key: str, draw: Callable[[], st
     from importlib.metadata import PackageNotFoundError, version
 
     from .. import __version__
-    from ..loaders import cache
+    from .. import cache
 
     try:
         code = cache.code_digest()

@@ -15,7 +15,7 @@ import zipfile
 from datetime import date
 from typing import Any
 
-from ..rows import Cell, Result, Section
+from ..results import Cell, Result, Section
 from . import MISSING, _missing_notes, contract_value
 
 #: Excel's number formats for the kinds of cell a table holds: what format_cell does, as a format.

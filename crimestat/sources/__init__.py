@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..forces import Registry
+    from ..model.forces import Registry
 
 OGL = "Contains public sector information licensed under the Open Government Licence v3.0."
 PeriodStep = Literal["rolling_year", "quarter", "month"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from . import Loaded, Source, register
+from .. import Loaded, Source, register
 
 
 # The loader's REQUIRED columns, named here so that recognising a file does not import the loader (and pandas).
@@ -17,7 +17,7 @@ def _recognise(header: list[str]) -> bool:
 
 
 def _load(paths: Sequence[str], registry) -> Loaded:
-    from ..loaders.ons_crime import load_ons_crime
+    from .parser import load_ons_crime
 
     (path,) = paths
     return Loaded(load_ons_crime(path, registry))

@@ -19,7 +19,7 @@ computed over the forces that have all four quarters, the others named in the no
 when it left Greater Manchester out of national totals for 2019/20; such a figure is not comparable with
 periods that have all 43 forces, and says so.
 
-Pure computation: no file is read here (``loaders.outcome_series`` reads the files).
+Pure computation: no file is read here (``sources.outcome_series`` reads the files).
 """
 
 from __future__ import annotations
@@ -29,10 +29,10 @@ from datetime import date
 
 import numpy as np
 
-from .errors import UnknownMeasureError
+from ..errors import UnknownMeasureError
 from .forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE, Registry
-from .metrics.plausibility import FRACTION, below_usual
-from .outcome_measures import quarter_label, quarters_of
+from ..metrics.plausibility import FRACTION, below_usual
+from .outcomes import quarter_label, quarters_of
 
 BASES = ("closed", "recorded")
 SCOPES = ("all", "ex_fraud")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import UsageError
+from ..errors import UsageError
 from .forces import Registry
-from .rows import Row
+from ..results import Row
 
 MAX_PEERS = 7
 

@@ -42,10 +42,10 @@ from typing import Any
 
 import numpy as np
 
-from .. import __version__
-from ..errors import DataFileError
-from ..log import collecting, remind, showing_warnings, warn
-from ..output import note_input
+from . import __version__
+from .errors import DataFileError
+from .log import collecting, remind, showing_warnings, warn
+from .files import note_input
 
 _MAGIC = b"crimestat-cache 2\n"
 _SUFFIX = ".entry"
@@ -389,8 +389,8 @@ def _hashable(value: Any) -> Any:
     return value
 
 
-_TYPE_HOMES = {"CountTable": "..measures", "Lifetime": "..breaks", "OutcomeCube": "..outcome_measures",
-               "SeriesTable": "..outcome_series", "GroupTable": "..outcome_series"}
+_TYPE_HOMES = {"CountTable": ".model.measures", "Lifetime": ".model.breaks", "OutcomeCube": ".model.outcomes",
+               "SeriesTable": ".model.outcome_series", "GroupTable": ".model.outcome_series"}
 
 
 class _Types(dict):

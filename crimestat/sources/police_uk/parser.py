@@ -65,9 +65,9 @@ from typing import IO
 
 import numpy as np
 
-from ..errors import CrimestatError, DataFileError, MissingFileError, Problem
-from ..forces import Force, Registry
-from ._csv import Source, parse_number, read_csv, read_header
+from ...errors import CrimestatError, DataFileError, MissingFileError, Problem
+from ...model.forces import Force, Registry
+from ...loaders._csv import Source, parse_number, read_csv, read_header
 
 NAME = re.compile(r"(?:^|/)(\d{4}-\d{2})-([a-z0-9-]+)-street\.csv(?:\.gz)?$")
 # Other files of a police.uk download, which are not street-level crime: left out, and said so.
@@ -805,7 +805,7 @@ _TYPES: frozenset[str] | None = None
 def _crime_types() -> frozenset[str]:
     global _TYPES
     if _TYPES is None:
-        from .classification import load_classification
+        from ...loaders.classification import load_classification
 
         classification = load_classification()
         _TYPES = frozenset(c for (s, _), cats in classification.members.items() if s == "police_uk" for c in cats)

@@ -96,7 +96,7 @@ def write_atomically(output: str, fill: Callable[[IO[bytes]], object], option: s
             mode = os.stat(real).st_mode
         except OSError:
             mode = None
-    from .loaders.cache import remove_stale_temporaries
+    from .cache import remove_stale_temporaries
 
     remove_stale_temporaries(real.parent, f".{glob.escape(real.name)}.*.tmp")
     try:

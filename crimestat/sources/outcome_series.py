@@ -11,7 +11,7 @@ number of 0 or more, an unknown force or year, a force and quarter given twice, 
 (out-of-court not the sum of its types, positive not charges plus out-of-court, assigned below positive),
 a territorial force missing a quarter the others have. A file lacking a column is refused with the columns
 it has. Zeros are read as written: whether a quarter of zeros is a gap is the model's plausibility rule
-(``crimestat.outcome_series``), not the loader's.
+(``crimestat.model.outcome_series``), not the loader's.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from datetime import date
 import numpy as np
 
 from ..errors import BadValueError, DataFileError, Problem
-from ..forces import Registry
-from ..outcome_series import BASES, COUNTS, OUTCOME_TYPES, SCOPES, GroupTable, SeriesTable
-from ._csv import CsvTable, Source, parse_number, read_csv
+from ..model.forces import Registry
+from ..model.outcome_series import BASES, COUNTS, OUTCOME_TYPES, SCOPES, GroupTable, SeriesTable
+from ..loaders._csv import CsvTable, Source, parse_number, read_csv
 
 FORCE, YEAR, QUARTER, GROUP = "force", "fy", "q", "offence_group"
 _YEAR = re.compile(r"^(\d{4})\s*[/-]\s*(\d{2})$")
