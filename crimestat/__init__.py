@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from .analyses.trend import Trend
     from .dataset import Dataset
 
-__all__ = ["__version__", "compare", "trend", "rank", "load"]
+__all__ = ["__version__", "compare", "trend", "rank", "outcomes", "load"]
 
 
 def load(release: str | None = None, data_dir: str | Path | None = None, **files: str) -> Dataset:
@@ -79,6 +79,30 @@ def rank(measure: str | None = None, to: date | str | None = None, baseline: dat
     if measure is not None and is_outcome_measure(measure):
         return rank_outcomes(data, measure, _period(to))  # type: ignore[return-value]
     return run(data, measure, _period(to), _period(baseline), population_year, None, overdispersion)
+
+
+def outcomes(force: str, to: date | str | None = None, group: str | None = None, *, by_year: bool = False,
+             basis: str = "closed", release: str | None = None, data: Dataset | None = None):
+    """A force's outcomes beside England and Wales: the mix of one 12-month period (``to``, an offence
+    ``group``), or with ``by_year`` every financial year of the outcomes series on ``basis`` (``"closed"``:
+    outcomes assigned in the year; ``"recorded"``: so far, for crimes recorded in it).
+
+    Outcome rates over time are ``trend(force, measure="charge_rate_closed")`` and ranked forces
+    ``rank("charge_rate_closed", "2025-03")`` (also ``out_of_court_rate_closed``, ``positive_outcome_rate_closed``
+    and the ``_recorded`` twins).
+    """
+    data = data if data is not None else load(release)
+    if by_year:
+        from .analyses.outcome_series import outcomes_by_year
+
+        if to is not None or group is not None:
+            from .errors import UsageError
+
+            raise UsageError("by_year shows every financial year of crimes excluding fraud; leave out to and group")
+        return outcomes_by_year(data, force, basis)
+    from .analyses.outcomes import outcomes as run
+
+    return run(data, force, _period(to), group)  # type: ignore[arg-type]
 
 
 def _period(value: date | str | None) -> date | str | None:

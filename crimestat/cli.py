@@ -542,18 +542,33 @@ def validate(files, data_dir, release, la_lookups, fmt, output):
 @click.option("--to", type=YEAR_MONTH, help="End of the 12 months, YYYY-MM (default: the latest with outcomes).")
 @click.option("--group", metavar="GROUP", help='One offence group, such as "Violence against the person" '
               "(default: crimes excluding fraud).")
+@click.option("--by-year", is_flag=True, help="The mix in every financial year of the outcomes series (charges, "
+              "out-of-court outcomes by type, positive outcomes), force beside England and Wales.")
+@click.option("--basis", type=click.Choice(["closed", "recorded"]), default="closed", show_default=True,
+              help="With --by-year: outcomes assigned in the year (closed), or so far for crimes recorded in it.")
 @data_options
 @output_options
-def outcomes(force, to, group, paths, fmt, output):
+def outcomes(force, to, group, by_year, basis, paths, fmt, output):
     """Show a force's crime outcomes (charge/summons and the rest of the mix) beside England and Wales.
 
     Example: crimestat outcomes --force warwickshire --group "Violence against the person"
+    (or: crimestat outcomes --force warwickshire --by-year --basis closed)
     """
     from .analyses.outcomes import outcomes as run
     from .dataset import load_dataset
 
     data = load_dataset(paths)
     resolved = data.registry.get(force)
+    if by_year:
+        if to or group:
+            raise click.UsageError("--by-year shows every financial year of crimes excluding fraud; leave out --to "
+                                   "and --group")
+        from .analyses.outcome_series import outcomes_by_year
+
+        write_output(render(outcomes_by_year(data, resolved, basis), fmt), output)
+        return
+    if basis != "closed":
+        raise click.UsageError("--basis goes with --by-year (the one-year outcomes are on the recorded basis)")
     write_output(render(run(data, resolved, to, group), fmt), output)
 
 

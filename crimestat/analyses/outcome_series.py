@@ -299,7 +299,7 @@ class OutcomesByYear:
                              + [Cell(assigned.numerator, "count",
                                      "" if assigned.numerator is not None else
                                      f"{who}, {year_label(entry[0])}: {assigned.note}")])
-            sections.append(Section(["Year", "Charged", "Out-of-court", "Youth caution", "Adult caution",
+            sections.append(Section([f"{who}, year", "Charged", "Out-of-court", "Youth caution", "Adult caution",
                                      "Penalty notice", "Cannabis/khat warning", "Community resolution",
                                      "Type 22", "Positive", "Outcomes assigned"], table,
                                     ["left"] + ["right"] * 10, who))
