@@ -96,7 +96,7 @@ RELEASES = {
             "but 0, not yet assigned). A second file sums charges and out-of-court disposals by force, financial "
             "year and offence group on both bases; its groups add up to the quarter file in every force and year. "
             "Checked against the Home Office's own 2024/25 outcomes file of 23 April 2026. Where a force supplied "
-            "no data the aggregation wrote 0; crimestat treats such quarters as missing (see docs/data.md)."),
+            "no data the aggregation wrote 0; crimestat treats such quarters as missing (see docs/outcomes.md)."),
         "sources": [{"financial_year": year, "path": name, "sha256": digest, "size_bytes": size,
                      "url": f"https://assets.publishing.service.gov.uk/media/{media}/{name}"}
                     for year, name, media, digest, size in OUTCOME_WORKBOOKS],
