@@ -529,8 +529,11 @@ def validate(files, data_dir, release, la_lookups, fmt, output):
     from .analyses.validate import result, validate as run
 
     if not files:
-        chosen = releases.choose(release, data_dir)
-        files = [str(f.path) for f in chosen.files if f.role != "geography"]
+        chosen = [releases.choose(release, data_dir)]
+        if release is None:  # the releases a command uses by default: each kind's newest
+            series = releases.newest("outcome_series", data_dir)
+            chosen += [series] if series is not None and series.name != chosen[0].name else []
+        files = [str(f.path) for one in chosen for f in one.files if f.role != "geography"]
     checked = run(files, la_lookups=la_lookups)
     write_output(render(result(checked), fmt), output)
     if any(c.problems for c in checked):

@@ -350,3 +350,15 @@ def test_bad_file_through_the_command_line(tmp_path, run):
     assert result.exit_code == 1
     assert result.stderr.startswith("crimestat: error: ") and "line 4, column 'q': a second row" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_validate_knows_the_series_files(run, tmp_path):
+    result = run("validate", QUARTERS, GROUPS, "--format", "csv", "-q")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert result.exit_code == 0
+    assert [(r["kind"], r["rows"], r["status"]) for r in rows] == [
+        ("Home Office outcomes by force and quarter", "2112", "ok"),  # 44 forces x 48 quarters
+        ("Home Office outcomes by force, year and offence group", "5280", "ok")]  # 44 x 12 years x 10 groups
+    bad = _write(tmp_path, lambda rows: rows[:3] + [rows[2]] + rows[3:])
+    refused = run("validate", bad, "--format", "csv", "-q")
+    assert refused.exit_code == 1 and "line 4, column 'q': a second row" in refused.stdout
