@@ -327,7 +327,12 @@ class Dataset:
             self._show("outcome_groups", group_files)
             groups = cached(f"outcome-groups-{self._registry_key}", group_path,
                             lambda: load_outcome_groups(group_path, registry), group_expected)
-        return OutcomeSeries(table, registry, groups)
+        series = OutcomeSeries(table, registry, groups)
+        mismatches = series.group_mismatches()
+        if mismatches:
+            (group_path, _), = group_files
+            raise DataFileError([DataFileError.single(group_path, m).problems[0] for m in mismatches[:20]])
+        return series
 
     @cached_property
     def denominators(self) -> Denominators:

@@ -362,3 +362,16 @@ def test_validate_knows_the_series_files(run, tmp_path):
     bad = _write(tmp_path, lambda rows: rows[:3] + [rows[2]] + rows[3:])
     refused = run("validate", bad, "--format", "csv", "-q")
     assert refused.exit_code == 1 and "line 4, column 'q': a second row" in refused.stdout
+
+
+def test_row_median_is_numpys():
+    from crimestat.metrics.plausibility import row_median
+
+    values = np.array([[3, 1, 2, 10], [5, 5, 0, 1], [7, 1, 4, 2]], dtype=float)
+    assert row_median(values).tolist() == np.median(values, axis=1).tolist()
+    assert row_median(values[:, :3]).tolist() == np.median(values[:, :3], axis=1).tolist()
+
+
+def test_the_two_files_of_the_release_agree(series):
+    # SOURCES: the offence groups add up to the quarter file in all 528 force-years.
+    assert series.group_mismatches() == []

@@ -31,7 +31,7 @@ import numpy as np
 
 from ..errors import UnknownMeasureError
 from .forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE, Registry
-from ..metrics.plausibility import FRACTION, below_usual
+from ..metrics.plausibility import FRACTION, below_usual, row_median
 from .outcomes import quarter_label, quarters_of
 
 BASES = ("closed", "recorded")
@@ -147,7 +147,7 @@ class OutcomeSeries:
         assigned = self.table.counts[:, :, :, _EX_FRAUD, _COUNT["assigned"]]
         # gaps[area, quarter, basis]: the plausibility rule, basis by basis, on outcomes assigned.
         self.gaps = np.stack([below_usual(assigned[:, :, b]) for b in range(len(BASES))], axis=-1)
-        self.usual = np.median(assigned, axis=1)  # [area, basis]
+        self.usual = np.stack([row_median(assigned[:, :, b]) for b in range(len(BASES))], axis=-1)  # [area, basis]
         self.territorial = [f.code for f in self.registry.territorial]
 
     # -- what the series covers ------------------------------------------------------------------------
@@ -269,6 +269,32 @@ class OutcomeSeries:
             areas = [self._area[area_code]]
         block = self.table.counts[np.ix_(areas, quarters)][:, :, b, _EX_FRAUD].sum(axis=(0, 1))
         return {c: int(block[i]) for i, c in enumerate(COUNTS)}, found.note, found.left_out
+
+    def group_mismatches(self) -> list[str]:
+        """Where the year file's offence groups (fraud left out) do not add up to the quarter file's year: the
+        two files of a release must agree, or a breakdown would not explain the rate it breaks down."""
+        table = self.groups
+        if table is None:
+            return []
+        found = []
+        fraud = [i for i, g in enumerate(table.groups) if g.lower().startswith("fraud")]
+        kept = [i for i in range(len(table.groups)) if i not in fraud]
+        quarter_of = {c: COUNTS.index(c) for c in ("t1", "oocd")}
+        for a, code in enumerate(table.areas):
+            q_area = self._area.get(code)
+            for y, year in enumerate(table.years):
+                quarters = [self._quarter.get(q) for q in quarters_of(date(year + 1, 3, 31))]
+                if q_area is None or None in quarters or not table.present[a, y]:
+                    continue
+                for b, basis in enumerate(BASES):
+                    for k, (kind, count) in enumerate((("charges", "t1"), ("out-of-court outcomes", "oocd"))):
+                        groups = int(table.counts[a, y, kept, b, k].sum())
+                        quarter = int(self.table.counts[q_area, quarters, b, _EX_FRAUD, quarter_of[count]].sum())
+                        if groups != quarter:
+                            found.append(f"{self.registry.by_code(code).name}, {year_label(year)}: the offence groups' "
+                                         f"{basis}-basis {kind} sum to {groups:,} but the quarter file's four quarters "
+                                         f"to {quarter:,}; expected the two files of one release to agree")
+        return found
 
     def group_counts(self, area_code: str, year: int, basis: str, areas: list[str] | None = None
                      ) -> dict[str, tuple[int, int]] | None:
