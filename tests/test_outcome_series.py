@@ -375,3 +375,14 @@ def test_row_median_is_numpys():
 def test_the_two_files_of_the_release_agree(series):
     # SOURCES: the offence groups add up to the quarter file in all 528 force-years.
     assert series.group_mismatches() == []
+
+
+def test_files_that_disagree_are_named(series):
+    import dataclasses
+
+    groups = dataclasses.replace(series.groups, counts=series.groups.counts.copy())
+    year = groups.years.index(2019)
+    area = groups.areas.index(WARWICKSHIRE)
+    groups.counts[area, year, 0, 0, 0] += 5  # one group's closed-basis charges, 5 more
+    found = OutcomeSeries(series.table, series.registry, groups).group_mismatches()
+    assert len(found) == 1 and found[0].startswith("Warwickshire, 2019/20: the offence groups' closed-basis charges")
