@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 from ..model import periods
 from ..errors import PeriodNotCoveredError, UsageError
 from ..model.forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE, Force
-from ..model.outcome_series import (BASES, BASIS_WORDS, MEASURES, OutcomeSeries, SeriesMeasure, is_series_measure,
-                              series_measure, year_label)
+from ..model.outcome_series import (BASES, BASIS_WORDS, MEASURES, OutcomeSeries, SeriesMeasure, SeriesValue,
+                                    is_series_measure, series_measure, year_label)
 from ..results import Cell, Result, Row, Section
 from .base import release_note, resolve_force
 from .figures import area_name
@@ -65,28 +65,32 @@ def resolve_period(series: OutcomeSeries, to: date | str | None, parameter: str 
                            "outcomes series")
 
 
-def series_row(data: Dataset, measure: str, area_code: str, period_end: date) -> Row:
-    """A series measure as a tidy row: the percentage, outcomes of the kind and outcomes assigned beside it."""
+def series_point(data: Dataset, measure: str, area_code: str, period_end: date) -> tuple[Row, str]:
+    """A series measure as a tidy row (the percentage, outcomes of the kind and outcomes assigned beside it) and
+    its mark for tables: ``PARTIAL`` for England and Wales without some forces, ``IMMATURE_MARK`` for a
+    recorded-basis figure still filling in."""
     found = require_series(data).value(measure, area_code, period_end)
-    return Row(area_code, area_name(data, area_code), measure, "percent", period_end, value=found.value_percent,
-               numerator=found.numerator, denominator=found.denominator, note=found.note)
+    row = Row(area_code, area_name(data, area_code), measure, "percent", period_end, value=found.value_percent,
+              numerator=found.numerator, denominator=found.denominator, note=found.note)
+    return row, mark_of(found)
 
 
-def _marker(row: Row) -> str:
-    marks = ""
-    if row.value is not None and row.area_code == ENGLAND_AND_WALES_CODE and "left out" in row.note:
-        marks += PARTIAL
-    if row.value is not None and (row.note.startswith("recorded basis") or "; recorded basis" in row.note):
-        marks += IMMATURE_MARK
-    return marks
+def series_row(data: Dataset, measure: str, area_code: str, period_end: date) -> Row:
+    """A series measure as a tidy row (see :func:`series_point`)."""
+    return series_point(data, measure, area_code, period_end)[0]
 
 
-def percent_cell(row: Row, label: str) -> Cell:
+def mark_of(found: SeriesValue) -> str:
+    if not found.ok:
+        return ""
+    return (PARTIAL if found.left_out else "") + (IMMATURE_MARK if found.immature else "")
+
+
+def percent_cell(row: Row, label: str, mark: str = "") -> Cell:
     """A percentage, marked and explained under the table when England and Wales lacks forces or the figure is
     immature; its reason when missing."""
     if row.value is None:
         return Cell(None, "percent", f"{label}, {row.area}, {periods.label(row.period_end)}: {row.note}")
-    mark = _marker(row)
     # Said once for every period it applies to (the notes under a table are shown once each).
     return Cell(row.value, "percent", f"{mark} {row.area}: {row.note}" if mark else "", mark)
 
@@ -136,6 +140,7 @@ class SeriesTrend:
     files: dict[str, str] = field(default_factory=dict)
     release: str | None = None
     release_note: str = ""
+    marks: dict[tuple[str, date], str] = field(default_factory=dict)  # (area code, period end) -> table mark
     short_citation: str = SHORT_CITATION
     y_label: str = "Percent of outcomes assigned"
 
@@ -158,7 +163,7 @@ class SeriesTrend:
 
     def view(self) -> Result:
         label = self.measure.label
-        table = [[Cell(f"{p:%b %Y}")] + [percent_cell(rows[i], label)
+        table = [[Cell(f"{p:%b %Y}")] + [percent_cell(rows[i], label, self.marks.get((rows[i].area_code, p), ""))
                                           for rows in (self.force_rates, self.england_and_wales_rates)]
                  for i, p in enumerate(self.period_ends)]
         spark = [Cell("trend")] + [Cell(sparkline([r.value for r in rows]))
@@ -187,8 +192,12 @@ def series_trend(data: Dataset, force: Force | str, start: date | str | None = N
         raise PeriodNotCoveredError(f"is after the last period end, {last:%Y-%m}", parameter="start",
                                     value=f"{first:%Y-%m}")
     chosen = [p for p in series.periods if first <= p <= last]
-    mine = [series_row(data, measure, force.code, p) for p in chosen]
-    whole = [series_row(data, measure, ENGLAND_AND_WALES_CODE, p) for p in chosen]
+    marks: dict[tuple[str, date], str] = {}
+    mine, whole = [], []
+    for code, rows in ((force.code, mine), (ENGLAND_AND_WALES_CODE, whole)):
+        for p in chosen:
+            row, marks[(code, p)] = series_point(data, measure, code, p)
+            rows.append(row)
     notes = basis_notes(info, series)
     crime_last = _crime_last(data)
     if crime_last is not None and last > crime_last:
@@ -196,7 +205,8 @@ def series_trend(data: Dataset, force: Force | str, start: date | str | None = N
                      f"(to {crime_last:%B %Y}).")
     release = data.used.get("outcome_series")
     return SeriesTrend(force, SeriesInfo(measure, info.label), chosen, mine, whole, _events(info, chosen[0], chosen[-1]),
-                       notes, dict(data.files), release.name if release is not None else None, release_note(data))
+                       notes, dict(data.files), release.name if release is not None else None, release_note(data),
+                       marks)
 
 
 def _crime_last(data: Dataset) -> date | None:
@@ -274,6 +284,7 @@ class OutcomesByYear:
     years: list[int]
     rows_by_year: list[tuple[int, dict[str, Row], dict[str, Row]]]  # year, force's rows, E&W's rows, by count
     extra_notes: list[str]
+    marks: dict[tuple[str, int], str] = field(default_factory=dict)  # (area code, year) -> table mark
     release_note: str = ""
     files: dict[str, str] = field(default_factory=dict)
 
@@ -294,8 +305,9 @@ class OutcomesByYear:
                 rows = entry[pick]
                 assigned = rows["assigned"]
                 table.append([Cell(year_label(entry[0]))]
-                             + [percent_cell(rows[c], COUNT_LABELS[c]) for c in ("t1", "oocd", "t2", "t3", "t6", "t7",
-                                                                                 "t8", "t22", "positive")]
+                             + [percent_cell(rows[c], COUNT_LABELS[c],
+                                             self.marks.get((rows[c].area_code, entry[0]), ""))
+                                for c in ("t1", "oocd", "t2", "t3", "t6", "t7", "t8", "t22", "positive")]
                              + [Cell(assigned.numerator, "count",
                                      "" if assigned.numerator is not None else
                                      f"{who}, {year_label(entry[0])}: {assigned.note}")])
@@ -322,11 +334,13 @@ def outcomes_by_year(data: Dataset, force: Force | str, basis: str = "closed") -
     force = resolve_force(data, force)
     series = require_series(data)
     entries = []
+    marks: dict[tuple[str, int], str] = {}
     for year in series.years:
         end = date(year + 1, 3, 31)
         pair = []
         for code in (force.code, ENGLAND_AND_WALES_CODE):
-            counts, note, _ = series.year_counts(code, year, basis)
+            counts, found = series.year_counts(code, year, basis)
+            note, marks[(code, year)] = found.note, mark_of(found)
             rows = {}
             for count in YEAR_COUNTS:
                 measure = f"outcome_{count}_{basis}" if count != "assigned" else f"outcomes_assigned_{basis}"
@@ -342,8 +356,8 @@ def outcomes_by_year(data: Dataset, force: Force | str, basis: str = "closed") -
             pair.append(rows)
         entries.append((year, pair[0], pair[1]))
     info = MEASURES[f"charge_rate_{basis}"]
-    return OutcomesByYear(force, basis, series.years, entries, basis_notes(info, series)[1:], release_note(data),
-                          dict(data.files))
+    return OutcomesByYear(force, basis, series.years, entries, basis_notes(info, series)[1:], marks,
+                          release_note(data), dict(data.files))
 
 
 # -- compare's indicator rows ---------------------------------------------------------------------------------
@@ -385,13 +399,13 @@ def charge_indicator(data: Dataset, areas: list[str], to: date) -> ChargeIndicat
             if base not in series.periods:
                 row.note = f"the outcomes series starts with the 12 months to {series.periods[0]:%B %Y}"
             else:
-                before = series_row(data, measure, area, base)
-                if rate.value is None or before.value is None:
-                    row.note = rate.note if rate.value is None else before.note
+                now, before = series.value(measure, area, period), series.value(measure, area, base)
+                if not now.ok or not before.ok:
+                    row.note = now.note if not now.ok else before.note
                 else:
-                    row.value = rate.value - before.value
-                    row.numerator, row.denominator = rate.numerator, before.numerator
-                    partial = [r.note for r in (rate, before) if "left out" in r.note]
+                    row.value = now.value_percent - before.value_percent  # type: ignore[operator]
+                    row.numerator, row.denominator = now.numerator, before.numerator
+                    partial = [v.note for v in (now, before) if v.left_out]  # England and Wales without a force
                     row.note = partial[0] if partial else ""
             rows.append(row)
         changes.append((base, rows))

@@ -234,7 +234,7 @@ class OutcomeRanking:
                  for rank, rate, _ in self.entries]
         whole = self.england_and_wales
         table.append([Cell(""), Cell(whole.area), Cell(whole.value, "percent", f"{whole.area}: {whole.note}"
-                                                      if whole.value is None or "left out" in whole.note else ""),
+                                                      if whole.value is None or whole.note else ""),
                       Cell(whole.numerator, "count"), Cell(whole.denominator, "count"), Cell("")])
         what = self.label or label(self.measure, self.group)
         notes = self.notes if self.notes is not None else [

@@ -253,13 +253,14 @@ class OutcomeSeries:
         """Financial years (by their starting calendar year) the series has all four quarters of."""
         return [financial_year(p) for p in self.periods if p.month == 3]
 
-    def year_counts(self, area_code: str, year: int, basis: str) -> tuple[dict[str, int] | None, str, tuple[str, ...]]:
-        """The counts (``COUNTS``) of a financial year, excluding fraud; None with the reason when a quarter
-        is missing. England and Wales: the forces with all four quarters, and the names of those left out."""
+    def year_counts(self, area_code: str, year: int, basis: str) -> tuple[dict[str, int] | None, SeriesValue]:
+        """The counts (``COUNTS``) of a financial year, excluding fraud, and the year's charge rate (whose
+        ``note``, ``left_out`` and ``immature`` apply to every count); None for the counts when a quarter is
+        missing. England and Wales: the forces with all four quarters."""
         end = date(year + 1, 3, 31)
         found = self.value(f"charge_rate_{basis}", area_code, end)
         if not found.ok:
-            return None, found.note, ()
+            return None, found
         b = BASES.index(basis)
         quarters = [self._quarter[q] for q in quarters_of(end)]
         if area_code == ENGLAND_AND_WALES_CODE:
@@ -268,7 +269,7 @@ class OutcomeSeries:
         else:
             areas = [self._area[area_code]]
         block = self.table.counts[np.ix_(areas, quarters)][:, :, b, _EX_FRAUD].sum(axis=(0, 1))
-        return {c: int(block[i]) for i, c in enumerate(COUNTS)}, found.note, found.left_out
+        return {c: int(block[i]) for i, c in enumerate(COUNTS)}, found
 
     def group_mismatches(self) -> list[str]:
         """Where the year file's offence groups (fraud left out) do not add up to the quarter file's year: the
