@@ -277,24 +277,27 @@ class OutcomeSeries:
         table = self.groups
         if table is None:
             return []
+        kept = [i for i, g in enumerate(table.groups) if not g.lower().startswith("fraud")]
+        # The quarter file summed to financial years: [area, year, basis, (t1, oocd)], for the year file's areas
+        # and years; a year without its four quarters, or an area missing from either file, is not compared.
+        quarter_years = np.array([financial_year(q) for q in self.table.quarters])
+        whole = np.array([(quarter_years == y).sum() == 4 for y in table.years])
+        areas = [self._area.get(a) for a in table.areas]
+        known = np.array([a is not None for a in areas])
+        picked = self.table.counts[[a or 0 for a in areas]][..., _EX_FRAUD, :][..., [_COUNT["t1"], _COUNT["oocd"]]]
+        by_year = np.stack([picked[:, quarter_years == y].sum(axis=1) for y in table.years], axis=1)
+        groups = table.counts[:, :, kept].sum(axis=2)
+        compared = known[:, None] & whole[None, :] & table.present
+        differ = (groups != by_year).any(axis=(2, 3)) & compared
         found = []
-        fraud = [i for i, g in enumerate(table.groups) if g.lower().startswith("fraud")]
-        kept = [i for i in range(len(table.groups)) if i not in fraud]
-        quarter_of = {c: COUNTS.index(c) for c in ("t1", "oocd")}
-        for a, code in enumerate(table.areas):
-            q_area = self._area.get(code)
-            for y, year in enumerate(table.years):
-                quarters = [self._quarter.get(q) for q in quarters_of(date(year + 1, 3, 31))]
-                if q_area is None or None in quarters or not table.present[a, y]:
-                    continue
-                for b, basis in enumerate(BASES):
-                    for k, (kind, count) in enumerate((("charges", "t1"), ("out-of-court outcomes", "oocd"))):
-                        groups = int(table.counts[a, y, kept, b, k].sum())
-                        quarter = int(self.table.counts[q_area, quarters, b, _EX_FRAUD, quarter_of[count]].sum())
-                        if groups != quarter:
-                            found.append(f"{self.registry.by_code(code).name}, {year_label(year)}: the offence groups' "
-                                         f"{basis}-basis {kind} sum to {groups:,} but the quarter file's four quarters "
-                                         f"to {quarter:,}; expected the two files of one release to agree")
+        for a, y in zip(*np.nonzero(differ)):
+            for b, basis in enumerate(BASES):
+                for k, kind in enumerate(("charges", "out-of-court outcomes")):
+                    if groups[a, y, b, k] != by_year[a, y, b, k]:
+                        found.append(f"{self.registry.by_code(table.areas[a]).name}, {year_label(table.years[y])}: the "
+                                     f"offence groups' {basis}-basis {kind} sum to {int(groups[a, y, b, k]):,} but the "
+                                     f"quarter file's four quarters to {int(by_year[a, y, b, k]):,}; expected the two "
+                                     "files of one release to agree")
         return found
 
     def group_counts(self, area_code: str, year: int, basis: str, areas: list[str] | None = None
