@@ -16,6 +16,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import crimestat
 from conftest import SAMPLE
@@ -386,3 +388,23 @@ def test_files_that_disagree_are_named(series):
     groups.counts[area, year, 0, 0, 0] += 5  # one group's closed-basis charges, 5 more
     found = OutcomeSeries(series.table, series.registry, groups).group_mismatches()
     assert len(found) == 1 and found[0].startswith("Warwickshire, 2019/20: the offence groups' closed-basis charges")
+
+
+def test_units_of_the_new_statistics():
+    from crimestat.results import unit_of
+
+    assert unit_of("change_points", "charge_rate_closed") == "percentage_points"
+    assert unit_of("percent", "charge_rate_closed") == "percent"
+    assert unit_of("count", "outcomes_assigned_closed") == "count"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(2_000, 200_000), min_size=8, max_size=48), st.integers(0, 47), st.integers(2, 50))
+def test_below_usual_flags_a_zero_and_ignores_the_scale(values, where, scale):
+    """A quarter written as 0 in a series that is usually thousands is always flagged, and the rule does not
+    depend on the unit (scaling every value by the same factor flags the same quarters)."""
+    row = np.array(values, dtype=float)
+    row[where % len(row)] = 0
+    flagged = below_usual(row[None, :])[0]
+    assert flagged[where % len(row)]
+    assert (below_usual(row[None, :] * scale)[0] == flagged).all()
