@@ -19,7 +19,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-__version__ = "0.2.0"
+from .version import __version__
 
 if TYPE_CHECKING:
     from .analyses.compare import Comparison
@@ -62,7 +62,7 @@ def trend(force: str, start: date | str | None = None, end: date | str | None = 
           measure: str | None = None, release: str | None = None, data: Dataset | None = None,
           population_year: int | None = None) -> Trend:
     """A measure's rate at every period end from ``start`` to ``end``, force beside England and Wales."""
-    from .analyses.trend import trend as run
+    from .analyses.by_measure import trend as run
 
     data = data if data is not None else load(release)
     return run(data, force, _period(start), _period(end), measure, population_year)
@@ -72,7 +72,8 @@ def rank(measure: str | None = None, to: date | str | None = None, baseline: dat
          release: str | None = None, data: Dataset | None = None, population_year: int | None = None,
          overdispersion: bool = False) -> Ranking:
     """Every territorial force ranked by its rate for ``measure``, with changes and funnel positions."""
-    from .analyses.outcomes import is_outcome_measure, rank_outcomes
+    from .analyses.by_measure import rank_outcomes
+    from .analyses.outcomes import is_outcome_measure
     from .analyses.rank import rank as run
 
     data = data if data is not None else load(release)

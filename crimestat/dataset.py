@@ -125,7 +125,7 @@ class Dataset:
 
         data = cls(DataPaths())
         data.__dict__["registry"] = registry or load_forces()
-        data.__dict__["classification"] = classification or load_classification()
+        data.__dict__["classification"] = classification or load_classification(known_sources=sources.keys())
         record = source if not isinstance(source, str) else sources.get(source)
         data.__dict__["source"] = record
         data.__dict__["release"] = None
@@ -219,7 +219,7 @@ class Dataset:
 
     @cached_property
     def classification(self) -> Classification:
-        return load_classification(self.paths.classification)
+        return load_classification(self.paths.classification, known_sources=sources.keys())
 
     @cached_property
     def source(self) -> Source:
@@ -250,7 +250,7 @@ class Dataset:
         territorial = [f.code for f in registry.territorial]
         if self.paths.police_uk:
             self.files["crime"] = ", ".join(self.paths.police_uk)
-            loaded = source.load(self.paths.police_uk, registry)
+            loaded = source.load(self.paths.police_uk, registry, self.classification)
             prepared, coverage = prepare(loaded.counts, territorial), loaded.coverage
         else:
             files = self._given("crime")
@@ -259,7 +259,7 @@ class Dataset:
 
             def load():
                 # Parsing needs pandas; a cached table does not, so pandas is imported only here.
-                loaded = source.load([self._stdin if path == "-" else path], registry)
+                loaded = source.load([self._stdin if path == "-" else path], registry, self.classification)
                 return prepare(loaded.counts, territorial), loaded.coverage
 
             # Names become codes through the registry, and lifetimes use the territorial forces.

@@ -324,7 +324,7 @@ def test_xlsx_is_reproducible_and_text_is_never_a_formula():
 
 
 def test_xlsx_is_refused_on_a_terminal(run, monkeypatch):
-    monkeypatch.setattr("crimestat.cli._stdout_is_terminal", lambda: True)
+    monkeypatch.setattr("crimestat.cli.base._stdout_is_terminal", lambda: True)
     result = run(*COMPARE_2014, "--format", "xlsx")
     assert result.exit_code == 2 and "binary workbook" in result.stderr and result.stdout == ""
 

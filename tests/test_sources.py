@@ -30,7 +30,7 @@ def toy(tmp_path):
     path = tmp_path / "toy.csv"
     path.write_text(TOY_CSV)
 
-    def load(paths, registry):
+    def load(paths, registry, classification=None):
         monthly = pd.read_csv(paths[0])
         total = monthly.groupby(["force", "kind"], as_index=False)["n"].sum()
         return Loaded(pd.DataFrame({"area_code": [registry.get(f).code for f in total["force"]],

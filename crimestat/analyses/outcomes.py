@@ -257,16 +257,8 @@ class OutcomeRanking:
 def rank_outcomes(data: Dataset, measure: str, to: date | str | None = None, group: str | None = None,
                   force_codes: list[str] | None = None) -> OutcomeRanking:
     """Rank forces by an outcome measure (``charge_rate`` ...), highest first; equal rates share a rank."""
-    from ..model.outcome_series import is_series_measure
     from .rank import competition_ranks
 
-    if is_series_measure(measure):
-        if group is not None:
-            raise UsageError(f"{measure} is for crimes excluding fraud; offence groups are in `crimestat outcomes "
-                             "--by-year` and `breakdown`", parameter="group")
-        from .outcome_series import rank_series
-
-        return rank_series(data, measure, to, force_codes)
     found = require_outcomes(data)
     group = check_group(found, group)
     end = resolve_period(found, to)

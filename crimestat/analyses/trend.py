@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from ..model import periods
 from ..model.classification import MeasureInfo
-from ..errors import PeriodNotCoveredError, UsageError
+from ..errors import PeriodNotCoveredError
 from ..model.forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE, Force
 from ..results import Cell, Result, Row, Section
 from .base import release_note, resolve_force
@@ -101,15 +101,6 @@ class Trend:
 def trend(data: Dataset, force: Force | str, start: date | str | None = None, end: date | str | None = None,
           measure: str | None = None, population_year: int | None = None) -> Trend:
     """Rates for every period end from ``start`` to ``end`` (default: the four years to the latest)."""
-    from ..model.outcome_series import is_series_measure
-
-    if is_series_measure(measure):
-        from .outcome_series import series_trend
-
-        if population_year is not None:
-            raise UsageError(f"{measure} is a percentage of outcomes, not a rate per population: leave out the "
-                             "population year", parameter="population_year")
-        return series_trend(data, force, start, end, measure)  # type: ignore[return-value,arg-type]
     force = resolve_force(data, force)
     measure = measure or data.source.trend_measure
     data.classification.check(measure)

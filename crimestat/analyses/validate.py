@@ -8,6 +8,7 @@ from pathlib import Path
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from .. import sources
 from ..errors import CrimestatError, DataFileError, Problem
 from ..model.forces import Registry
 from ..loaders._csv import read_csv, read_header, stdin_bytes
@@ -184,7 +185,7 @@ LOADERS: dict[str, Callable] = {
     "households": lambda name, registry, lookups: load_households(name, registry),
     "indicators": lambda name, registry, lookups: load_indicators(name, registry),
     "peers": lambda name, registry, lookups: load_peer_groups(name, registry),
-    "classification": lambda name, registry, lookups: load_classification(name),
+    "classification": lambda name, registry, lookups: load_classification(name, known_sources=sources.keys()),
     "forces": lambda name, registry, lookups: load_forces(name),
     "la_lookup": lambda name, registry, lookups: load_la_lookup([name]),
     "police_uk": lambda name, registry, lookups: _police_uk(name, registry),

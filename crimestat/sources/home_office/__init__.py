@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from .. import Loaded, Source, register
+from ..record import Loaded, Source, register
 
 
 _COLUMNS = {"Financial Year", "Financial Quarter", "Force Name", "Offence Code"}
@@ -17,7 +17,7 @@ def _recognise(header: list[str]) -> bool:
     return _COLUMNS <= columns and bool({"Number of Offences", "Offence Count"} & columns)
 
 
-def _load(paths: Sequence[str], registry) -> Loaded:
+def _load(paths: Sequence[str], registry, classification=None) -> Loaded:
     from .parser import load_home_office_crime
     from ...model.windows import quarter_coverage, quarterly_windows
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from .. import Loaded, Source, register
+from ..record import Loaded, Source, register
 
 
 def _recognise(header: list[str]) -> bool:
@@ -13,8 +13,11 @@ def _recognise(header: list[str]) -> bool:
         all(c in header for c in ("Month", "Falls within", "Crime type"))
 
 
-def _load(paths: Sequence[str], registry) -> Loaded:
-    from .parser import load_monthly_counts
+def _load(paths: Sequence[str], registry, classification=None) -> Loaded:
+    from .parser import load_monthly_counts, use_classification
+
+    if classification is not None:
+        use_classification(classification)  # the user's --classification says which crime types exist
     from ...model.windows import coverage, rolling_windows
 
     monthly = load_monthly_counts(list(paths), registry)

@@ -803,13 +803,19 @@ _TYPES: frozenset[str] | None = None
 
 
 def _crime_types() -> frozenset[str]:
-    global _TYPES
     if _TYPES is None:
         from ...loaders.classification import load_classification
 
-        classification = load_classification()
-        _TYPES = frozenset(c for (s, _), cats in classification.members.items() if s == "police_uk" for c in cats)
+        use_classification(load_classification())
+    assert _TYPES is not None
     return _TYPES
+
+
+def use_classification(classification) -> None:
+    """The crime types a file may hold: the police.uk categories of ``classification`` (the packaged one
+    unless the command was given another). Set before counting; worker processes inherit it."""
+    global _TYPES
+    _TYPES = frozenset(c for (s, _), cats in classification.members.items() if s == "police_uk" for c in cats)
 
 
 def count_archive(paths: list[str], registry: Registry, workers: int | None = None,
