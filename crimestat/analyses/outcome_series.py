@@ -223,8 +223,7 @@ def _crime_last(data: Dataset) -> date | None:
 def rank_series(data: Dataset, measure: str, to: date | str | None = None, force_codes: list[str] | None = None):
     """Every territorial force ranked by a series measure, highest first, with its position on the funnel for
     proportions against England and Wales (``analyses.outcomes.OutcomeRanking``)."""
-    from .outcomes import OutcomeRanking, proportion_position
-    from .rank import competition_ranks
+    from .outcomes import OutcomeRanking, funnel_note, rank_entries
 
     info = series_measure(measure)
     series = require_series(data)
@@ -232,26 +231,12 @@ def rank_series(data: Dataset, measure: str, to: date | str | None = None, force
     codes = force_codes or [f.code for f in data.registry.territorial]
     rates = {c: series_row(data, measure, c, end) for c in codes}
     whole = series_row(data, measure, ENGLAND_AND_WALES_CODE, end)
-    ranks = competition_ranks({c: r.value for c, r in rates.items() if r.value is not None},
-                              {c: r.area for c, r in rates.items()})
-    order = sorted(ranks, key=lambda c: (ranks[c], rates[c].area)) + sorted(
-        (c for c in codes if c not in ranks), key=lambda c: rates[c].area)
-    entries = []
-    for code in order:
-        rate = rates[code]
-        if whole.value is not None and rate.value is not None and rate.denominator:
-            rate.verdict = proportion_position(rate.numerator, rate.denominator, whole.value)  # type: ignore[arg-type]
-            rate.comparator = ENGLAND_AND_WALES
-        position = Row(code, rate.area, measure, "rank", end, value=ranks.get(code), denominator=len(ranks),
-                       note="" if code in ranks else rate.note)
-        entries.append((ranks.get(code), rate, position))
+    entries = rank_entries(measure, end, rates, whole)
     release = data.used.get("outcome_series")
     notes = [
         f"{periods.label(end)}. Rank 1 is the highest rate; equal rates share a rank. Outcomes: all outcomes "
         f"assigned on the {info.basis} basis ({BASIS_WORDS[info.basis]}).",
-        "Funnel position: the force's percentage against 95% and 99.8% limits around England and Wales's for its "
-        "number of outcomes (normal approximation to the binomial; forces vary more than that, so treat positions "
-        "outside the limits as a prompt to look, not a finding).",
+        funnel_note("outcomes"),
         *basis_notes(info, series)[1:],
         CITATION,
     ]

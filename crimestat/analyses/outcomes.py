@@ -240,9 +240,7 @@ class OutcomeRanking:
         notes = self.notes if self.notes is not None else [
             f"{periods.label(self.period_end)}. Rank 1 is the highest rate; equal rates share a rank. Offences: "
             "every offence recorded in the period (each has one outcome row, 'not yet assigned' included).",
-            "Funnel position: the force's percentage against 95% and 99.8% limits around England and Wales's for "
-            "its number of offences (normal approximation to the binomial; forces vary more than that, so treat "
-            "positions outside the limits as a prompt to look, not a finding).",
+            funnel_note("offences"),
             CITATION,
         ]
         if self.release and self.notes is None:
@@ -257,18 +255,33 @@ class OutcomeRanking:
 def rank_outcomes(data: Dataset, measure: str, to: date | str | None = None, group: str | None = None,
                   force_codes: list[str] | None = None) -> OutcomeRanking:
     """Rank forces by an outcome measure (``charge_rate`` ...), highest first; equal rates share a rank."""
-    from .rank import competition_ranks
-
     found = require_outcomes(data)
     group = check_group(found, group)
     end = resolve_period(found, to)
     codes = force_codes or [f.code for f in data.registry.territorial]
     rates = {c: outcome_row(data, measure, c, end, group) for c in codes}
     whole = outcome_row(data, measure, ENGLAND_AND_WALES_CODE, end, group)
+    return OutcomeRanking(measure, end, group, rank_entries(measure, end, rates, whole), whole,
+                          data.release.name if data.release is not None else None)
+
+
+def funnel_note(counted: str) -> str:
+    """How the funnel positions of ``rank_entries`` are judged, for the notes."""
+    return (f"Funnel position: the force's percentage against 95% and 99.8% limits around England and Wales's for "
+            f"its number of {counted} (normal approximation to the binomial; forces vary more than that, so treat "
+            "positions outside the limits as a prompt to look, not a finding).")
+
+
+def rank_entries(measure: str, end: date, rates: dict[str, Row], whole: Row) -> list[tuple[int | None, Row, Row]]:
+    """Forces' outcome rates ranked (highest first; equal rates share a rank; forces without a rate last), each
+    rate with its funnel position against England and Wales's, and a rank row. Shared by the one-year outcome
+    rates and the outcomes series'."""
+    from .rank import competition_ranks
+
     ranks = competition_ranks({c: r.value for c, r in rates.items() if r.value is not None},
                               {c: r.area for c, r in rates.items()})
     order = sorted(ranks, key=lambda c: (ranks[c], rates[c].area)) + sorted(
-        (c for c in codes if c not in ranks), key=lambda c: rates[c].area)
+        (c for c in rates if c not in ranks), key=lambda c: rates[c].area)
     entries = []
     for code in order:
         rate = rates[code]
@@ -278,4 +291,4 @@ def rank_outcomes(data: Dataset, measure: str, to: date | str | None = None, gro
         position = Row(code, rate.area, measure, "rank", end, value=ranks.get(code), denominator=len(ranks),
                        note="" if code in ranks else rate.note)
         entries.append((ranks.get(code), rate, position))
-    return OutcomeRanking(measure, end, group, entries, whole, data.release.name if data.release is not None else None)
+    return entries
