@@ -87,7 +87,8 @@ def trend_svg(result) -> str:
     # Everything _draw_trend reads from the result, as text (reprs of dates, floats and rows are exact).
     content = repr((result.force, result.measure, result.period_ends, result.force_rates,
                     result.england_and_wales_rates, result.breaks,
-                    getattr(result, "short_citation", None) or result.source.short_citation, result.release))
+                    getattr(result, "short_citation", None) or result.source.short_citation, result.release,
+                    getattr(result, "marks", None)))
     return cached_svg("trend-svg", what, content, draw)
 
 
@@ -97,7 +98,15 @@ def _draw_trend(result, target, option: str = "--plot") -> None:
     fig = _figure((8, 4.5))
     ax = fig.subplots()
     for rows in (result.force_rates, result.england_and_wales_rates):
-        ax.plot([r.period_end for r in rows], [r.value for r in rows], marker="o", markersize=3, label=rows[0].area)
+        (line,) = ax.plot([r.period_end for r in rows], [r.value for r in rows], marker="o", markersize=3,
+                          label=rows[0].area)
+        # An outcomes-series point marked in the table (England and Wales without a force, a recorded-basis
+        # figure still filling in) is drawn hollow, so the chart does not show it as like the others.
+        marked = [r for r in rows if getattr(result, "marks", {}).get((r.area_code, r.period_end))]
+        if marked:
+            ax.plot([r.period_end for r in marked], [r.value for r in marked], linestyle="none", marker="o",
+                    markersize=6, markerfacecolor="white", markeredgecolor=line.get_color(),
+                    label=f"{rows[0].area}: see the notes")
     info = result.measure
     ends = result.period_ends
     first, last = ends[0], ends[-1]
