@@ -408,3 +408,21 @@ def test_below_usual_flags_a_zero_and_ignores_the_scale(values, where, scale):
     flagged = below_usual(row[None, :])[0]
     assert flagged[where % len(row)]
     assert (below_usual(row[None, :] * scale)[0] == flagged).all()
+
+
+def test_the_chart_draws_england_and_wales_without_a_force_apart(run, tmp_path):
+    chart = tmp_path / "gm.svg"
+    result = run("trend", "--force", "greater manchester", "--measure", "charge_rate_closed", "--from", "2019-03",
+                 "--to", "2021-03", "--plot", chart, "--format", "csv", "-q")
+    assert result.exit_code == 0
+    text = chart.read_text()
+    assert "England and Wales: see the notes" in text and "Percent of outcomes assigned" in text
+
+
+def test_trend_of_several_forces(run):
+    result = run("trend", "--force", "warwickshire", "--force", "kent", "--measure", "charge_rate_closed",
+                 "--format", "csv", "-q")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert result.exit_code == 0
+    assert {r["area"] for r in rows} == {"Warwickshire", "Kent", "England and Wales"}
+    assert len([r for r in rows if r["area"] == "England and Wales"]) == 17  # four years of quarters, once
