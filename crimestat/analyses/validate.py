@@ -113,6 +113,23 @@ def validate(files: Sequence[str], registry: Registry | None = None, la_lookups:
     return results
 
 
+@dataclass
+class Validation:
+    """Every file checked, with its problems (none when the file is good)."""
+
+    checked: list[Checked]
+
+    @property
+    def ok(self) -> bool:
+        return not any(c.problems for c in self.checked)
+
+    def view(self) -> Result:
+        return result(self.checked)
+
+    def to_frame(self):
+        return self.view().to_frame()
+
+
 def _workbook_header(name: str) -> list[str]:
     """A workbook is the Home Office crime tables or the outcomes data: which, by its sheets' names."""
     from ..loaders.spreadsheet import read_sheet_tables  # noqa: F401 (reports an unreadable workbook below)

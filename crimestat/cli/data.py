@@ -25,18 +25,11 @@ def validate(files, data_dir, release, la_lookups, fmt, output):
 
     Example: crimestat validate sample_data/releases/ons-2019/rec-crime-pfa.csv my-indicators.csv
     """
-    from .. import releases
-    from ..analyses.validate import result, validate as run
+    import crimestat
 
-    if not files:
-        chosen = [releases.choose(release, data_dir)]
-        if release is None:  # the releases a command uses by default: each kind's newest
-            series = releases.newest("outcome_series", data_dir)
-            chosen += [series] if series is not None and series.name != chosen[0].name else []
-        files = [str(f.path) for one in chosen for f in one.files if f.role != "geography"]
-    checked = run(files, la_lookups=la_lookups)
-    write_output(render(result(checked), fmt), output)
-    if any(c.problems for c in checked):
+    checked = crimestat.validate(files, data_dir=data_dir, release=release, la_lookups=la_lookups)
+    write_output(render(checked, fmt), output)
+    if not checked.ok:
         raise SystemExit(1)
 
 
@@ -75,9 +68,9 @@ def revisions(force, to, measure, data_dir, fmt, output):
 
     Example: crimestat revisions --force warwickshire --to 2014-06
     """
-    from ..analyses.revisions import revisions as run
+    import crimestat
 
-    write_output(render(run(force, to, measure, data_dir), fmt), output)
+    write_output(render(crimestat.revisions(force, to, measure, data_dir=data_dir), fmt), output)
 
 
 @main.group()
