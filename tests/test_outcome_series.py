@@ -426,3 +426,14 @@ def test_trend_of_several_forces(run):
     assert result.exit_code == 0
     assert {r["area"] for r in rows} == {"Warwickshire", "Kent", "England and Wales"}
     assert len([r for r in rows if r["area"] == "England and Wales"]) == 17  # four years of quarters, once
+
+
+def test_the_python_example_of_the_outcomes_page_runs():
+    from conftest import ROOT
+
+    text = (ROOT / "docs" / "outcomes.md").read_text()
+    (block,) = [b.split("```", 1)[0] for b in text.split("```python\n")[1:]]
+    namespace: dict = {}
+    exec(compile(block, "outcomes.md", "exec"), namespace)
+    assert len(namespace["trend"].period_ends) == 41
+    assert round(namespace["series"].value("charge_rate_closed", WARWICKSHIRE, date(2025, 3, 31)).value_percent, 2) == 7.84
