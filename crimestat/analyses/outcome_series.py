@@ -199,22 +199,10 @@ def series_trend(data: Dataset, force: Force | str, start: date | str | None = N
             row, marks[(code, p)] = series_point(data, measure, code, p)
             rows.append(row)
     notes = basis_notes(info, series)
-    crime_last = _crime_last(data)
-    if crime_last is not None and last > crime_last:
-        notes.append(f"The outcomes series runs to {series.periods[-1]:%B %Y}, later than the crime tables "
-                     f"(to {crime_last:%B %Y}).")
     release = data.used.get("outcome_series")
     return SeriesTrend(force, SeriesInfo(measure, info.label), chosen, mine, whole, _events(info, chosen[0], chosen[-1]),
                        notes, dict(data.files), release.name if release is not None else None, release_note(data),
                        marks)
-
-
-def _crime_last(data: Dataset) -> date | None:
-    """The crime tables' last period, only where they have already been read (a trend of outcomes does not read them)."""
-    if "counts" not in data.__dict__:
-        return None
-    ends = data.counts.periods
-    return max(ends) if ends else None
 
 
 # -- rank -----------------------------------------------------------------------------------------------------
