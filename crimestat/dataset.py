@@ -235,9 +235,9 @@ class Dataset:
         return releases.choose(paths.release, paths.data_dir)
 
     def release_for(self, kind: str) -> Release | None:
-        """The release a kind of data comes from: the pinned release, else the newest that has the kind;
-        None when single files replace the crime release's."""
-        if kind == "crime" or self.paths.release is not None or self.release is None:
+        """The release a kind of data comes from: the pinned release, else the newest that has the kind (also
+        when single files replace the crime release's: the outcomes series does not depend on them)."""
+        if kind == "crime" or self.paths.release is not None:
             return self.release
         return releases.newest(kind, self.paths.data_dir)
 

@@ -437,3 +437,15 @@ def test_the_python_example_of_the_outcomes_page_runs():
     exec(compile(block, "outcomes.md", "exec"), namespace)
     assert len(namespace["trend"].period_ends) == 41
     assert round(namespace["series"].value("charge_rate_closed", WARWICKSHIRE, date(2025, 3, 31)).value_percent, 2) == 7.84
+
+
+def test_single_crime_files_still_take_the_newest_outcomes_series(run):
+    crime_release = SAMPLE / "releases" / "home-office-2026-04"
+    result = run("compare", "--force", "warwickshire", "--crime", crime_release / "prc-pfa-mar2013-onwards-tables-230426.csv.gz",
+                 "--population", crime_release / "pfa-population-mid2011-mid2024.csv", "--households",
+                 crime_release / "pfa-households-census-2021.csv", "--format", "csv", "-q")
+    assert result.exit_code == 0, result.stderr
+    closed = [r for r in csv.DictReader(io.StringIO(result.stdout)) if r["measure"] == "charge_rate_closed"
+              and r["statistic"] == "percent"]
+    assert [(r["area_code"], r["period_end"]) for r in closed] == [(WARWICKSHIRE, "2025-12-31"),
+                                                                    (ENGLAND_AND_WALES_CODE, "2025-12-31")]
