@@ -32,7 +32,7 @@ from .version import __version__
 
 if TYPE_CHECKING:
     from .analyses.compare import Comparison
-    from .analyses.outcome_series import OutcomesByYear, SeriesTrend
+    from .analyses.outcome_series import OutcomesByYear, SeriesRanking, SeriesTrend
     from .analyses.outcomes import OutcomeComparison, OutcomeRanking
     from .analyses.rank import Ranking
     from .analyses.report import Report
@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 __all__ = [
     "__version__", "load", "compare", "trend", "rank", "outcomes", "report", "revisions", "validate",
     "Dataset", "Comparison", "Trend", "Ranking", "OutcomeComparison", "OutcomeRanking", "SeriesTrend",
-    "OutcomesByYear", "Report", "Revisions",
+    "SeriesRanking", "OutcomesByYear", "Report", "Revisions",
     "Validation", "ForceResults", "Force",
     "CrimestatError", "UsageError", "UnknownForceError", "UnknownMeasureError", "PeriodNotCoveredError",
     "NoCompletePeriodError", "DataFileError", "MissingFileError", "MissingColumnError", "BadValueError",
@@ -58,6 +58,7 @@ _TYPES = {
     "Dataset": ".dataset", "Comparison": ".analyses.compare", "Trend": ".analyses.trend",
     "Ranking": ".analyses.rank", "OutcomeComparison": ".analyses.outcomes", "OutcomeRanking": ".analyses.outcomes",
     "SeriesTrend": ".analyses.outcome_series", "OutcomesByYear": ".analyses.outcome_series",
+    "SeriesRanking": ".analyses.outcome_series",
     "Report": ".analyses.report", "Revisions": ".analyses.revisions", "Validation": ".analyses.validate",
     "ForceResults": ".results", "Force": ".model.forces",
 }
@@ -151,7 +152,7 @@ def rank(measure: str | None = None, to: date | str | None = None, baseline: dat
          force: str | Force | None = None, peers: str | Sequence[str] | None = None, peer_groups: str | None = None,
          funnel: str = "additive", per: int | None = None, population_year: int | None = None,
          overdispersion: bool = False, data: Dataset | None = None,
-         release: str | None = None) -> Ranking | OutcomeRanking:
+         release: str | None = None) -> Ranking | OutcomeRanking | SeriesRanking:
     """Every territorial force (or ``force``'s peer group) ranked by its rate for ``measure``, with changes and
     funnel positions; an outcome measure (``charge_rate`` ...) ranks from the release's outcomes data and gives
     an :class:`OutcomeRanking`. ``funnel``: "additive" (random effects), "multiplicative" or "poisson";
@@ -169,13 +170,12 @@ def rank(measure: str | None = None, to: date | str | None = None, baseline: dat
         codes = data.peers(marked, peers, peer_groups).group(marked.code)  # type: ignore[union-attr]
     if measure is not None and is_outcome_measure(measure):
         given = [name for name, value in (("baseline", baseline), ("population_year", population_year),
-                                          ("per", per), ("overdispersion", overdispersion)) if value]
-        if funnel != "additive":
-            given.append("funnel")
+                                          ("per", per)) if value]
         if given:
             raise UsageError(f"{measure} is an outcome rate (a percentage of offences): {', '.join(given)} "
                              "apply to crime rates", parameter="measure", value=measure)
-        return rank_outcomes(data, measure, to, None, codes)
+        # --funnel means the same for proportions: random effects on the logit scale, phi, or binomial limits.
+        return rank_outcomes(data, measure, to, None, codes, funnel="multiplicative" if overdispersion else funnel)
     return run(data, measure, to, baseline, population_year, codes, overdispersion, funnel=funnel,
                force=marked.code if marked is not None else None, per=int(per) if per else None)
 

@@ -34,15 +34,16 @@ def trend(data: Dataset, force: Force | str, start: date | str | None = None, en
 
 
 def rank_outcomes(data: Dataset, measure: str, to: date | str | None = None, group: str | None = None,
-                  force_codes: list[str] | None = None):
-    """Forces ranked by an outcome rate: the one-year outcomes file's (``charge_rate``) or the series'."""
+                  force_codes: list[str] | None = None, funnel: str = "additive"):
+    """Forces ranked by an outcome rate: the one-year outcomes file's (``charge_rate``) or the series'; ``funnel``
+    as for crime rates (random effects on the logit scale, phi, or binomial limits)."""
     if is_series_measure(measure):
         from .outcome_series import rank_series
 
         if group is not None:
             raise UsageError(f"{measure} is for crimes excluding fraud; offence groups are in `crimestat outcomes`",
                              parameter="group")
-        return rank_series(data, measure, to, force_codes)
+        return rank_series(data, measure, to, force_codes, funnel)
     from .outcomes import rank_outcomes as one_year
 
-    return one_year(data, measure, to, group, force_codes)
+    return one_year(data, measure, to, group, force_codes, funnel)

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from ..dataset import Dataset
+    from .outcomes import ProportionFunnel
 
 __all__ = ["is_series_measure", "require_series", "series_row", "series_trend", "rank_series", "outcomes_by_year",
            "charge_indicator", "MEASURES"]
@@ -51,7 +52,8 @@ def require_series(data: Dataset) -> OutcomeSeries:
     found = data.outcome_series
     if found is None:
         if data.paths.release is not None:
-            raise UsageError(f"the release '{data.paths.release}' has no outcomes series (outcomes by force and "
+            pinned = getattr(data.paths.release, "name", data.paths.release)
+            raise UsageError(f"the release '{pinned}' has no outcomes series (outcomes by force and "
                              "quarter); leave out --release to use the newest release that has one "
                              "(`crimestat releases`)", parameter="release")
         raise UsageError("no release has an outcomes series (outcomes by force and quarter); add one "
@@ -208,31 +210,70 @@ def series_trend(data: Dataset, force: Force | str, start: date | str | None = N
 # -- rank -----------------------------------------------------------------------------------------------------
 
 
-def rank_series(data: Dataset, measure: str, to: date | str | None = None, force_codes: list[str] | None = None):
-    """Every territorial force ranked by a series measure, highest first, with its position on the funnel for
-    proportions against England and Wales (``analyses.outcomes.OutcomeRanking``)."""
-    from .outcomes import OutcomeRanking, funnel_note, rank_entries
+@dataclass
+class SeriesRanking:
+    """Every territorial force ranked by an outcomes-series rate (rank 1 = highest), with funnel positions."""
+
+    measure: SeriesMeasure
+    period_end: date
+    entries: list[tuple[int | None, Row, Row]]  # rank, the rate row, the rank row
+    england_and_wales: Row
+    funnel: ProportionFunnel
+    extra_notes: list[str]
+    release: str | None = None
+    release_note: str = ""
+
+    @property
+    def rows(self) -> list[Row]:
+        return [r for _, rate, position in self.entries for r in (rate, position)] + [self.england_and_wales]
+
+    def to_frame(self):
+        from ..results import rows_frame
+
+        return rows_frame(self.rows)
+
+    def view(self) -> Result:
+        label = self.measure.label
+        table = [[Cell("" if rank is None else str(rank)), Cell(rate.area), percent_cell(rate, label),
+                  Cell(rate.numerator, "count"), Cell(rate.denominator, "count"), Cell(rate.verdict)]
+                 for rank, rate, _ in self.entries]
+        whole = self.england_and_wales
+        table.append([Cell(""), Cell(whole.area), Cell(whole.value, "percent", f"{whole.area}: {whole.note}"
+                                                      if whole.note else ""),
+                      Cell(whole.numerator, "count"), Cell(whole.denominator, "count"), Cell("")])
+        notes = [
+            f"{periods.label(self.period_end)}. Rank 1 is the highest rate; equal rates share a rank. Outcomes "
+            f"assigned: all outcomes on the {self.measure.basis} basis ({BASIS_WORDS[self.measure.basis]}).",
+            "Funnel position: the force's percentage against 95% and 99.8% limits around England and Wales's for "
+            "its number of outcomes assigned (Spiegelhalter 2005). " + self.funnel.describe(),
+            *self.extra_notes, CITATION]
+        if self.release_note:
+            notes.append(self.release_note)
+        meta = {"command": "rank", "measure": self.measure.name, "period_end": self.period_end,
+                "funnel": self.funnel.method, "tau": self.funnel.tau, "overdispersion": self.funnel.phi}
+        return Result(f"{label}: forces ranked, {periods.label(self.period_end)}", self.rows,
+                      [Section(["Rank", "Force", "Percent", "Outcomes", "Assigned", "Funnel position"], table,
+                               ["right", "left", "right", "right", "right", "left"])], notes, meta)
+
+
+def rank_series(data: Dataset, measure: str, to: date | str | None = None, force_codes: list[str] | None = None,
+                funnel: str = "additive") -> SeriesRanking:
+    """Every territorial force (or ``force_codes``) ranked by a series measure, highest first, each with its
+    position on the funnel for proportions around England and Wales (``analyses.outcomes.rank_entries``: the
+    same funnel as every outcome rate)."""
+    from .outcomes import rank_entries
 
     info = series_measure(measure)
     series = require_series(data)
     end = resolve_period(series, to)
-    codes = force_codes or [f.code for f in data.registry.territorial]
-    rates = {c: series_row(data, measure, c, end) for c in codes}
+    territorial = [f.code for f in data.registry.territorial]
+    codes = force_codes or territorial
+    rates = {c: series_row(data, measure, c, end) for c in set(codes) | set(territorial)}
     whole = series_row(data, measure, ENGLAND_AND_WALES_CODE, end)
-    entries = rank_entries(measure, end, rates, whole)
+    entries, shape = rank_entries(measure, end, rates, whole, codes, territorial, funnel)
     release = data.used.get("outcome_series")
-    notes = [
-        f"{periods.label(end)}. Rank 1 is the highest rate; equal rates share a rank. Outcomes: all outcomes "
-        f"assigned on the {info.basis} basis ({BASIS_WORDS[info.basis]}).",
-        funnel_note("outcomes"),
-        *basis_notes(info, series)[1:],
-        CITATION,
-    ]
-    note = release_note(data)
-    if note:
-        notes.append(note)
-    return OutcomeRanking(measure, end, None, entries, whole, release.name if release is not None else None,
-                          label=info.label, headers=("Outcomes", "Assigned"), notes=notes)
+    return SeriesRanking(info, end, entries, whole, shape, basis_notes(info, series)[1:],
+                         release.name if release is not None else None, release_note(data))
 
 
 # -- the mix by year ------------------------------------------------------------------------------------------

@@ -47,7 +47,7 @@ def coverage(data_dir=None, newest_only: bool = False) -> list[ReleaseCoverage]:
     for release in found:
         if newest_only and (not release.has("crime") or release.name not in defaults):
             continue
-        data = load_dataset(DataPaths(data_dir, release=release.name))
+        data = load_dataset(DataPaths(data_dir, release=release))
         if release.has("crime"):
             ends, title = data.counts.periods, data.source.title
         else:
@@ -144,12 +144,12 @@ def revisions(force: Force | str, period_end: date, measure: str = "crime_excl_f
               base: Dataset | None = None) -> Revisions:
     """The measure's count and rate for the force and England and Wales in every release that covers the period."""
     found = discover(data_dir)
-    first = base or load_dataset(DataPaths(data_dir, release=found[-1].name if found else None))
+    first = base or load_dataset(DataPaths(data_dir, release=found[-1] if found else None))
     resolved = force if isinstance(force, Force) else first.registry.get(force)
     first.classification.check(measure)
     result = Revisions(resolved, measure, first.classification.describe(measure).label, period_end)
     for release in found:
-        data = load_dataset(DataPaths(data_dir, release=release.name))
+        data = load_dataset(DataPaths(data_dir, release=release))
         try:
             if period_end not in data.counts.periods:
                 result.skipped.append(f"{release.name}: no 12 months to {period_end:%B %Y} "
