@@ -449,3 +449,16 @@ def test_single_crime_files_still_take_the_newest_outcomes_series(run):
               and r["statistic"] == "percent"]
     assert [(r["area_code"], r["period_end"]) for r in closed] == [(WARWICKSHIRE, "2025-12-31"),
                                                                     (ENGLAND_AND_WALES_CODE, "2025-12-31")]
+
+
+def test_rank_uses_the_funnel_for_proportions_with_the_spread_between_forces(data):
+    additive = crimestat.rank("charge_rate_closed", "2025-03", data=data)
+    assert additive.funnel.method == "additive" and additive.funnel.tau > 0
+    assert all(rate.z is not None for rank, rate, _ in additive.entries)
+    binomial = crimestat.rank("charge_rate_closed", "2025-03", funnel="poisson", data=data)
+    outside = [rate for _, rate, _ in binomial.entries if rate.verdict != "within"]
+    assert len(outside) > len([rate for _, rate, _ in additive.entries if rate.verdict != "within"])
+    # Greater Manchester has no figure to March 2020: the spread is not estimated from 42, and the notes say why.
+    gap = crimestat.rank("charge_rate_closed", "2020-03", data=data)
+    assert gap.funnel.method == "poisson" and "Greater Manchester" in gap.funnel.why
+    assert sum(rank is not None for rank, _, _ in gap.entries) == 42
