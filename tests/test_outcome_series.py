@@ -462,3 +462,28 @@ def test_rank_uses_the_funnel_for_proportions_with_the_spread_between_forces(dat
     gap = crimestat.rank("charge_rate_closed", "2020-03", data=data)
     assert gap.funnel.method == "poisson" and "Greater Manchester" in gap.funnel.why
     assert sum(rank is not None for rank, _, _ in gap.entries) == 42
+
+
+def test_which_offence_groups_moved_the_charge_rate(data, raw):
+    from crimestat.analyses.outcome_series import charge_breakdown
+
+    found = charge_breakdown(data, WARWICKSHIRE, 2025, 2024)
+    # Independently: the year file's groups with pandas, over the quarter file's outcomes assigned.
+    groups = pd.read_csv(GROUPS)
+    mine = groups[(groups["force"] == "Warwickshire") & ~groups["offence_group"].str.startswith("Fraud")]
+    now = mine[mine["fy"] == "2025/26"].set_index("offence_group")["closed_charge"]
+    before = mine[mine["fy"] == "2024/25"].set_index("offence_group")["closed_charge"]
+    assigned_now = _independent(raw, "2026-03-31", forces=["Warwickshire"])[1]
+    assigned_before = _independent(raw, "2025-03-31", forces=["Warwickshire"])[1]
+    assert assigned_before == 41282
+    for line in found.lines:
+        assert (line.numerator, line.denominator) == (now[line.comparator], before[line.comparator])
+        assert line.value == pytest.approx(now[line.comparator] * 100 / assigned_now
+                                           - before[line.comparator] * 100 / assigned_before)
+    assert found.total.value == pytest.approx(now.sum() * 100 / assigned_now - 3236 * 100 / 41282)
+    assert sum(line.value for line in found.lines) == pytest.approx(found.total.value)
+    # England and Wales across Greater Manchester's gap: both years over the same 42 forces.
+    whole = charge_breakdown(data, ENGLAND_AND_WALES_CODE, 2019, 2018)
+    charges_2018 = _independent(raw, "2019-03-31", leave_out=("Greater Manchester",))[0]
+    assert whole.total.denominator == charges_2018 and "Greater Manchester" in whole.total.note
+    assert sum(line.value for line in whole.lines) == pytest.approx(whole.total.value)

@@ -428,3 +428,97 @@ def charge_indicator(data: Dataset, areas: list[str], to: date) -> ChargeIndicat
             f"whenever the crime was recorded) is from the outcomes series, which runs to the 12 months to {latest:%B %Y}"
             + (", later than the crime tables" if latest > to else "") + "; its changes are in percentage points.")
     return ChargeIndicator(period, rates, changes, note)
+
+
+# -- which offence groups moved the charge rate ---------------------------------------------------------------
+
+
+@dataclass
+class ChargeBreakdown:
+    """A force's (or England and Wales's) change in the charge rate between two financial years, taken apart by
+    offence group: each group's charges as points of the year's outcomes assigned, so the groups' contributions
+    add up to the rate's change (in percentage points)."""
+
+    area_code: str
+    area: str
+    basis: str
+    year: int
+    base_year: int
+    total: Row  # change_points: the rate's change
+    lines: list[Row]  # contribution rows, one per offence group, largest first
+    extra_notes: list[str]
+    release_note: str = ""
+
+    @property
+    def rows(self) -> list[Row]:
+        return [self.total, *self.lines]
+
+    def to_frame(self):
+        from ..results import rows_frame
+
+        return rows_frame(self.rows)
+
+    def view(self) -> Result:
+        now, before = year_label(self.year), year_label(self.base_year)
+        table = [[Cell(line.comparator), Cell(line.denominator, "count"), Cell(line.numerator, "count"),
+                  Cell(line.value, "points")] for line in self.lines]
+        table.append([Cell("All offence groups (crimes excluding fraud)"), Cell(self.total.denominator, "count"),
+                      Cell(self.total.numerator, "count"),
+                      Cell(self.total.value, "points", "" if self.total.value is not None else
+                           f"{self.area}: {self.total.note}")])
+        title = (f"{self.area}: which offence groups moved the charge/summons rate "
+                 f"{BASIS_WORDS[self.basis].replace('12 months', 'year')}, {before} to {now}")
+        notes = [f"A group's contribution: its charges as a percentage of all outcomes assigned in {now}, less the same "
+                 f"in {before}; the contributions add up to the change in the rate (percentage points).",
+                 *self.extra_notes, CITATION]
+        if self.release_note:
+            notes.append(self.release_note)
+        meta = {"command": "breakdown", "area": {"code": self.area_code, "name": self.area},
+                "measure": f"charge_rate_{self.basis}", "year": now, "base_year": before}
+        return Result(title, self.rows, [Section(["Offence group", f"Charges {before}", f"Charges {now}",
+                                                  "Contribution"], table, ["left", "right", "right", "right"])],
+                      notes, meta)
+
+
+def charge_breakdown(data: Dataset, area_code: str, year: int, base_year: int, basis: str = "closed"
+                     ) -> ChargeBreakdown:
+    """Which offence groups moved the charge rate of ``area_code`` (a force or England and Wales) between the
+    financial years starting in ``base_year`` and ``year``, from the release's year x offence group file."""
+    series = require_series(data)
+    info = MEASURES[f"charge_rate_{basis}"]
+    name = area_name(data, area_code)
+    end, base_end = date(year + 1, 3, 31), date(base_year + 1, 3, 31)
+    total = Row(area_code, name, info.name, "change_points", end, base_end)
+    lines: list[Row] = []
+    found = {y: series.year_counts(area_code, y, basis) for y in (year, base_year)}
+    missing = [v.note for counts, v in found.values() if counts is None]
+    if missing:
+        total.note = missing[0]
+    else:
+        (now, now_value), (before, before_value) = found[year], found[base_year]
+        codes = None
+        if area_code == ENGLAND_AND_WALES_CODE:
+            # Both years over the same forces: one missing in either year is left out of both.
+            left_out = tuple(sorted(set(now_value.left_out) | set(before_value.left_out)))
+            codes = [f.code for f in data.registry.territorial if f.name not in left_out]
+            if left_out:
+                now = series.year_counts(area_code, year, basis, left_out)[0]
+                before = series.year_counts(area_code, base_year, basis, left_out)[0]
+                total.note = (f"England and Wales is the {len(codes)} forces with figures in both years; left out: "
+                              f"{', '.join(left_out)}")
+        groups_now = series.group_counts(area_code, year, basis, codes)
+        groups_before = series.group_counts(area_code, base_year, basis, codes)
+        if groups_now is None or groups_before is None:
+            total.note = "the release has no offence-group figures for both years"
+        else:
+            assert now is not None and before is not None
+            total.value = (now["t1"] * 100 / now["assigned"]) - (before["t1"] * 100 / before["assigned"])
+            total.numerator, total.denominator = now["t1"], before["t1"]
+            for group in groups_now:
+                c_now, c_before = groups_now[group][0], groups_before.get(group, (0, 0))[0]
+                lines.append(Row(area_code, name, info.name, "contribution", end, base_end,
+                                 value=c_now * 100 / now["assigned"] - c_before * 100 / before["assigned"],
+                                 numerator=c_now, denominator=c_before, comparator=group))
+            lines.sort(key=lambda r: -abs(r.value or 0))
+    return ChargeBreakdown(area_code, name, basis, year, base_year, total, lines, basis_notes(info, series)[1:],
+                           release_note(data))

@@ -253,10 +253,12 @@ class OutcomeSeries:
         """Financial years (by their starting calendar year) the series has all four quarters of."""
         return [financial_year(p) for p in self.periods if p.month == 3]
 
-    def year_counts(self, area_code: str, year: int, basis: str) -> tuple[dict[str, int] | None, SeriesValue]:
+    def year_counts(self, area_code: str, year: int, basis: str, without: tuple[str, ...] = ()
+                    ) -> tuple[dict[str, int] | None, SeriesValue]:
         """The counts (``COUNTS``) of a financial year, excluding fraud, and the year's charge rate (whose
         ``note``, ``left_out`` and ``immature`` apply to every count); None for the counts when a quarter is
-        missing. England and Wales: the forces with all four quarters."""
+        missing. England and Wales: the forces with all four quarters, also leaving out the forces named in
+        ``without`` (to compare two years over the same forces)."""
         end = date(year + 1, 3, 31)
         found = self.value(f"charge_rate_{basis}", area_code, end)
         if not found.ok:
@@ -264,7 +266,7 @@ class OutcomeSeries:
         b = BASES.index(basis)
         quarters = [self._quarter[q] for q in quarters_of(end)]
         if area_code == ENGLAND_AND_WALES_CODE:
-            names = set(found.left_out)
+            names = set(found.left_out) | set(without)
             areas = [self._area[c] for c in self.territorial if self.registry.by_code(c).name not in names]
         else:
             areas = [self._area[area_code]]
