@@ -465,7 +465,7 @@ def test_rank_uses_the_funnel_for_proportions_with_the_spread_between_forces(dat
 
 
 def test_which_offence_groups_moved_the_charge_rate(data, raw):
-    from crimestat.analyses.outcome_series import charge_breakdown
+    from crimestat.analyses.outcome_series import outcome_breakdown as charge_breakdown
 
     found = charge_breakdown(data, WARWICKSHIRE, 2025, 2024)
     # Independently: the year file's groups with pandas, over the quarter file's outcomes assigned.
@@ -487,3 +487,19 @@ def test_which_offence_groups_moved_the_charge_rate(data, raw):
     charges_2018 = _independent(raw, "2019-03-31", leave_out=("Greater Manchester",))[0]
     assert whole.total.denominator == charges_2018 and "Greater Manchester" in whole.total.note
     assert sum(line.value for line in whole.lines) == pytest.approx(whole.total.value)
+
+
+def test_breakdown_takes_a_series_rate_apart_by_offence_group(run):
+    result = run("breakdown", "--force", "warwickshire", "--measure", "charge_rate_closed", "--to", "2026-03",
+                 "--baseline", "2025-03", "--format", "csv", "-q")
+    assert result.exit_code == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    total = next(r for r in rows if r["statistic"] == "change_points")
+    parts = [r for r in rows if r["statistic"] == "contribution"]
+    assert (total["numerator"], total["denominator"]) == ("3859", "3236")  # the year file's charges, both years
+    assert len(parts) == 9 and sum(float(r["value"]) for r in parts) == pytest.approx(float(total["value"]))
+    assert {r["unit"] for r in parts} == {"percentage_points"}
+    refused = run("breakdown", "--force", "warwickshire", "--measure", "charge_rate_closed", "--to", "2025-12")
+    assert refused.exit_code == 2 and "--to 2025-12" in refused.stderr and "March" in refused.stderr
+    refused = run("breakdown", "--force", "warwickshire", "--measure", "charge_rate_closed", "--level", "offence")
+    assert refused.exit_code == 2 and "by offence group only" in refused.stderr

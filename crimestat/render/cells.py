@@ -25,13 +25,13 @@ def format_cell(cell: Cell) -> str:
         text = f"{round_half_up(value, 1)}%"
     elif cell.kind == "percent0":
         text = f"{round_half_up(value, 0)}%"
-    elif cell.kind == "points":
-        rounded = round_half_up(value, 1)
-        text = f"{'+' if rounded > 0 else ''}{rounded} pts"
     elif cell.kind == "percent_ci":
         text = _percent_ci(*value)
     elif cell.kind == "verdict":
         text = str(value)
+    elif cell.kind == "points":
+        points = round_half_up(value, 1)
+        text = f"{points:+}" if points else f"{points}"
     elif cell.kind == "signed_count":
         text = f"{int(value):+,}"
     elif cell.kind == "count":
