@@ -40,7 +40,7 @@ YEAR_MONTH = YearMonth()
 OPTION_NAMES = {"group": "--group", "to": "--to", "baseline": "--baseline", "start": "--from", "population_year": "--population-year",
                 "force": "--force", "measure": "--measure", "release": "--release", "measures": "--measure",
                 "peers": "--peers", "per": "--per", "funnel": "--funnel", "end": "--to",
-                "level": "--level", "by": "--by"}
+                "level": "--level", "by": "--by", "basis": "--basis"}
 
 
 class Command(click.Command):
