@@ -395,7 +395,8 @@ def _hashable(value: Any) -> Any:
     return value
 
 
-_TYPE_HOMES = {"CountTable": ".model.measures", "Lifetime": ".model.breaks", "OutcomeCube": ".model.outcomes"}
+_TYPE_HOMES = {"CountTable": ".model.measures", "Lifetime": ".model.breaks", "OutcomeCube": ".model.outcomes",
+               "SeriesTable": ".model.outcome_series", "GroupTable": ".model.outcome_series"}
 
 
 class _Types(dict):

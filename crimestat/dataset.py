@@ -1,7 +1,9 @@
 """The dataset a command works on: crime counts, denominators, classification, forces and indicators, joined.
 
-A dataset comes from one data release (the newest by default, or ``release=NAME``), from single files that
-override the release's (``crime=``, ``population=`` ...), or from in-memory tables (:meth:`Dataset.from_frames`)
+A dataset comes from data releases: crime counts (with their population and households, indicators and the
+outcomes of one year) from one release (the newest that has crime counts, or ``release=NAME``), the outcomes
+series from the newest release that has one (or the same ``release=NAME``); single files override a
+release's (``crime=``, ``population=`` ...); or from in-memory tables (:meth:`Dataset.from_frames`)
 so the library can be used, and tested, without files. Files are read when first needed, so a bad force
 name fails before any large file is read and a command reads only what it uses.
 """
@@ -10,8 +12,8 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from datetime import date
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,14 +28,17 @@ from .model.periods import Periods
 from .loaders._csv import header_of, read_header, stdin_bytes
 from .cache import cached, digest
 from .loaders.classification import load_classification
+from .loaders.recording_changes import load_recording_changes
 from .loaders.forces import load_forces
 from .loaders.indicators import Indicator, load_indicators
 from .model.measures import MeasureCounts, prepare
+from .model.recording_changes import RecordingChange, Register
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from .model.outcomes import OutcomeCounts
+    from .model.outcome_series import OutcomeSeries
     from .model.peers import PeerGroups
     from .releases import Release
     from .sources import Source
@@ -56,6 +61,13 @@ class DataPaths:
     police_uk: list[str] = field(default_factory=list)
     release: str | Release | None = None  # a name, or a release already found
     outcomes: str | None = None
+    outcome_series: str | None = None
+    outcome_groups: str | None = None
+
+
+# Which kind of data (``loaders.manifest.KINDS``) each file role belongs to. Indicators and the one-year
+# outcomes file stay with the crime release: they describe its periods.
+_KIND_OF_ROLE = {"outcome_series": "outcome_series", "outcome_groups": "outcome_series"}
 
 
 def _header(path: str) -> list[str]:
@@ -100,6 +112,7 @@ class Dataset:
     def __init__(self, paths: DataPaths | None = None):
         self.paths = paths or DataPaths()
         self.files: dict[str, str] = {}  # role -> the file read, as shown in output
+        self.used: dict[str, Release] = {}  # kind of data -> the release its files were read from
 
     # -- building without files ------------------------------------------------------------------------
 
@@ -143,11 +156,12 @@ class Dataset:
                                                      values(households, "households"), data.registry)
         data.__dict__["indicators"] = indicators
         data.__dict__["outcomes"] = None
+        data.__dict__["outcome_series"] = None
         data.files = {"crime": "<in memory>"}
         return data
 
     def _code(self, name: str) -> str:
-        return self.registry.get(str(name)).code
+        return self.registry.get(str(name), partial=False).code  # a name in data is matched whole
 
     # -- resolution: every command resolves its force, periods and peers here, once, the same way ------------
 
@@ -224,8 +238,22 @@ class Dataset:
             return paths.release  # already found (revisions walks every release without reading them again)
         return releases.choose(paths.release, paths.data_dir)
 
+    def release_for(self, kind: str) -> Release | None:
+        """The release a kind of data comes from: the pinned release, else the newest that has the kind (also
+        when single files replace the crime release's: the outcomes series does not depend on them)."""
+        if kind == "crime" or self.paths.release is not None:
+            return self.release
+        return releases.newest(kind, self.paths.data_dir)
+
     def _release_files(self, role: str) -> list[releases.ReleaseFile]:
-        return self.release.paths(role) if self.release is not None else []
+        kind = _KIND_OF_ROLE.get(role, "crime")
+        release = self.release_for(kind)
+        if release is None:
+            return []
+        found = release.paths(role)
+        if found:
+            self.used.setdefault(kind, release)
+        return found
 
     def _given(self, role: str) -> list[tuple[str, str | None]]:
         """The files for a role: the one the user named, or the release's, as (path, expected SHA-256)."""
@@ -235,6 +263,10 @@ class Dataset:
         found = self._release_files(role)
         if not found and role in ("crime", "population"):
             name = self.release.name if self.release is not None else "the data"
+            if self.release is not None and not self.release.has("crime"):
+                raise UsageError(f"the release '{name}' has no crime counts (it holds "
+                                 f"{', '.join(sorted({f.role for f in self.release.files}))}); use a release that "
+                                 "has (`crimestat releases`), or leave out --release")
             raise UsageError(f"the release '{name}' has no {role} file; pass --{role} FILE")
         return [(str(f.path), f.sha256) for f in found]
 
@@ -259,6 +291,32 @@ class Dataset:
     @cached_property
     def classification(self) -> Classification:
         return load_classification(self.paths.classification, known_sources=sources.keys())
+
+    @cached_property
+    def recording_changes(self) -> Register:
+        """The register of counting-rule and classification changes (the packaged one)."""
+        return load_recording_changes()
+
+    def measure(self, name: str) -> str:
+        """A measure named as people write it (identifier or label, any case, a unique prefix or word),
+        resolved once for every command; the data's own source decides between several candidates."""
+        return self.classification.resolve(name, self.source.key)
+
+    def straddled(self, measure: str, base: date, current: date) -> list[RecordingChange]:
+        """The registered recording changes that a change in ``measure`` from the 12 months to ``base`` to
+        those to ``current`` straddles."""
+        found = self._straddled.get((measure, base, current))
+        if found is None:
+            key = self.source.key
+            found = self.recording_changes.straddled(
+                self.classification.categories(measure, key),
+                lambda m: self.classification.members.get((key, m), set()), base, current)
+            self._straddled[(measure, base, current)] = found
+        return list(found)
+
+    @cached_property
+    def _straddled(self) -> dict[tuple[str, date, date], list[RecordingChange]]:
+        return {}
 
     @cached_property
     def source(self) -> Source:
@@ -343,6 +401,35 @@ class Dataset:
 
         cube = cached(f"outcomes-{self._registry_key}", path, load, expected)
         return OutcomeCounts(cube, registry, load_outcome_types())
+
+    @cached_property
+    def outcome_series(self) -> OutcomeSeries | None:
+        """The outcomes series (force x quarter, both bases) given, or the newest release's; None when none."""
+        files = self._given("outcome_series")
+        if not files:
+            return None
+        ((path, expected),) = files
+        self._show("outcome_series", files)
+        registry = self.registry
+
+        from .sources.outcome_series import load_outcome_groups, load_outcome_series
+        from .model.outcome_series import OutcomeSeries
+
+        table = cached(f"outcome-series-{self._registry_key}", path, lambda: load_outcome_series(path, registry),
+                       expected)
+        groups = None
+        group_files = self._given("outcome_groups")
+        if group_files:
+            ((group_path, group_expected),) = group_files
+            self._show("outcome_groups", group_files)
+            groups = cached(f"outcome-groups-{self._registry_key}", group_path,
+                            lambda: load_outcome_groups(group_path, registry), group_expected)
+        series = OutcomeSeries(table, registry, groups)
+        mismatches = series.group_mismatches()
+        if mismatches:
+            (group_path, _), = group_files
+            raise DataFileError([DataFileError.single(group_path, m).problems[0] for m in mismatches[:20]])
+        return series
 
     @cached_property
     def denominators(self) -> Denominators:

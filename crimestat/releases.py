@@ -6,8 +6,11 @@ households, indicators, outcomes) and SHA-256. Releases are found in the data fo
 (``sample_data/releases`` by default, or ``$CRIMESTAT_DATA_DIR``) and in the user's data folder
 (``$XDG_DATA_HOME/crimestat/releases``, by default ``~/.local/share/crimestat/releases``), so a job that
 drops a new release's folder there makes it the default: the newest by publication date wins, and
-``--release NAME`` picks another. Figures from two releases are never mixed: every file a command reads
-comes from the one release it uses.
+``--release NAME`` picks another. A release may hold one kind of data only (the outcomes series of July
+2026 has no crime counts): each kind - crime counts with their population and households, the outcomes
+series - is then taken from the newest release that has it, and the notes name every release used. Figures
+from two releases are never mixed inside one rate: each kind's files come from one release, and
+``--release NAME`` takes every kind from that one release.
 
 A data folder in the older flat layout (``ons-recorded-crime/rec-crime-pfa.csv``, ``population/...``),
 given with ``--data-dir``, is read as a single unnamed release.
@@ -20,7 +23,7 @@ from datetime import date
 from pathlib import Path
 
 from .errors import DataFileError, OutputError, Problem, UsageError
-from .loaders.manifest import MANIFEST, Release, ReleaseFile, read_manifest
+from .loaders.manifest import KINDS, MANIFEST, Release, ReleaseFile, read_manifest
 
 # The flat layout of earlier versions of crimestat, read as one release.
 FLAT_FILES = {
@@ -109,15 +112,24 @@ def _suggested_name(text: str) -> str:
     return name or "NAME"
 
 
-def choose(name: str | None, data_dir: Path | None = None) -> Release:
-    """The release called ``name``, or the newest; an unknown name suggests the nearest."""
+def newest(kind: str, data_dir: Path | None = None, found: list[Release] | None = None) -> Release | None:
+    """The newest release holding ``kind`` of data (``crime``, ``outcome_series`` ...), or None."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind of data '{kind}'; expected one of {', '.join(KINDS)}")
+    having = [r for r in (found if found is not None else discover(data_dir)) if r.has(kind)]
+    return having[-1] if having else None
+
+
+def choose(name: str | None, data_dir: Path | None = None, kind: str = "crime") -> Release:
+    """The release called ``name``, or the newest that holds ``kind`` of data (by default crime counts); an
+    unknown name suggests the nearest."""
     releases = discover(data_dir)
     if not releases:
         folder = Path(data_dir) if data_dir is not None else default_data_dir()
         raise UsageError(f"no data releases found in '{folder}' (expected releases/NAME/{MANIFEST}); pass "
                          "--data-dir DIR, --crime FILE, or set CRIMESTAT_DATA_DIR")
     if name is None:
-        return releases[-1]
+        return newest(kind, found=releases) or releases[-1]
     for release in releases:
         if release.name == name:
             return release
@@ -143,7 +155,7 @@ def newer_than(name: str, data_dir: Path | None = None) -> tuple[list[Release], 
 # What each kind of file is in a release (crimestat.inputs.detect's names -> manifest roles).
 ROLE_OF_KIND = {"home_office_crime": "crime", "ons_crime": "crime", "police_uk_counts": "crime",
                 "population": "population", "households": "households", "outcomes": "outcomes",
-                "indicators": "indicators"}
+                "indicators": "indicators", "outcome_series": "outcome_series", "outcome_groups": "outcome_groups"}
 
 
 def user_releases() -> Path:
@@ -215,7 +227,8 @@ def add(sources: list[str], name: str, *, publisher: str = "", published: date |
             role = ROLE_OF_KIND.get(check.key or "")
             if role is None:
                 problems.append(Problem(given, f"is a {check.kind} file, not a file of a data release; expected crime "
-                                               "counts, population, households, outcomes or indicators"))
+                                               "counts, population, households, outcomes, the outcomes series or "
+                                               "indicators"))
                 continue
             roles.setdefault(role, []).append(given)
             entries.append({"role": role, "path": copy.name, "sha256": _sha256_of(copy),
@@ -224,10 +237,11 @@ def add(sources: list[str], name: str, *, publisher: str = "", published: date |
             if role != "households" and len(files) > 1:
                 problems.append(Problem(files[1], f"is a second {role} file ({files[0]} is the first); a release "
                                                   f"has one"))
-        for role in ("crime", "population"):
-            if role not in roles and not any(p for p in problems):
-                problems.append(Problem(name, f"has no {role} file; a release needs its crime counts and the "
-                                              "population they are rated by"))
+        if not problems and "outcome_series" not in roles:  # a release of the outcomes series needs no crime
+            for role in ("crime", "population"):
+                if role not in roles:
+                    problems.append(Problem(name, f"has no {role} file; a release needs its crime counts and the "
+                                                  "population they are rated by (or the outcomes series)"))
         if problems:
             raise DataFileError(problems)
         manifest = {"name": name, "title": title or name, "publisher": publisher,

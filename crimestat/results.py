@@ -12,7 +12,9 @@ COLUMNS = [
     "area_code", "area", "measure", "statistic", "period_end", "base_period_end", "value",
     "numerator", "denominator", "ci_low", "ci_high", "p_value", "verdict", "comparator", "note",
     "z", "tau", "p_value_poisson", "per",
-    "unit", "measure_label", "count", "base_count",
+    "unit",
+    "recording_change",
+    "measure_label", "count", "base_count",
 ]
 
 #: Columns that hold whole numbers (counts, populations, ranks): written as integers, ``Int64`` in frames.
@@ -20,7 +22,8 @@ INTEGER_COLUMNS = frozenset({"numerator", "denominator", "per", "rank", "rows", 
                              "count_change"})
 
 #: What ``value`` is measured in, by statistic (rates are named for their base: see :func:`unit_of`).
-UNITS = {"pct_change": "percent", "percent": "percent", "verdict": "percentage_points", "rank": "rank"}
+UNITS = {"pct_change": "percent", "percent": "percent", "verdict": "percentage_points", "rank": "rank",
+         "change_points": "percentage_points", "count": "count", "contribution": "percentage_points"}
 
 
 def unit_of(statistic: str, measure: str) -> str:
@@ -70,6 +73,7 @@ class Row:
     tau: float | None = None  # the between-force spread (additive overdispersion) that z allows for
     p_value_poisson: float | None = None  # pct_change: the exact Poisson test of no change in counts
     per: int | None = None  # rates: per how many people (or households)
+    recording_change: str = ""  # changes: the registered recording changes the two periods straddle, named
     label: str = ""  # the measure's label where the analysis knows better than the packaged lists
 
     @property

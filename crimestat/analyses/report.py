@@ -123,6 +123,8 @@ def build_report(data: Dataset, force: Force | str, to: date | str | None = None
             f"{name} {change_words(one_year.force.value)}. This is compared with "
             f"{change_adjective(one_year.england_and_wales.value)} across England and Wales.")))
 
+    blocks += _what_changed(data, force, result)
+
     start = periods.years_before(current, 4)
     chart = trend(data, force, start if start in data.counts.periods else None, current)
     first = chart.period_ends[0]
@@ -153,6 +155,22 @@ def build_report(data: Dataset, force: Force | str, to: date | str | None = None
     blocks.append(Block("h2", "Method and sources"))
     blocks.append(Block("list", items=_method(data, result, options)))
     return Report(f"{police}: crime, {periods.label(current)}", blocks, chart, [n.text for n in result.notes])
+
+
+def _what_changed(data: Dataset, force: Force, result: Comparison) -> list[Block]:
+    """What drove the change since the baseline: the largest contributions up and down, and the registered
+    counting-rule changes the two periods straddle (``analyses.breakdown``); nothing where the data cannot
+    take the change apart."""
+    from ..errors import UsageError
+    from .breakdown import breakdown, what_changed
+
+    try:
+        drivers = breakdown(data, force, chosen=result.periods)
+    except UsageError:
+        return []
+    if drivers.total.change.value is None or not drivers.lines:
+        return []
+    return [Block("p", what_changed(drivers))]
 
 
 def police_name(force: Force) -> str:
@@ -322,6 +340,21 @@ def _indicator_blocks(part: IndicatorPart | None, force: Force, police: str, nam
         else:
             blocks.append(Block("p", f"The charge/summons rate for {name} is not available: "
                                      f"{mine.note or other.note}."))
+    closed = part.charge_closed
+    if closed is not None and closed.rates and closed.rates[0].value is not None and closed.rates[1].value is not None:
+        mine, other = closed.rates
+        sentence = (f"Of the investigations {name} closed in the 12 months to the end of {mine.period_end:%B %Y}, "
+                    f"{round_half_up(mine.value, 1)} percent ended in a charge or summons, "
+                    f"{_compare_tenths(mine.value, other.value)} the {round_half_up(other.value, 1)} percent for "
+                    "England and Wales")
+        moves = []
+        for base, (change, _) in closed.changes:
+            if change.value is not None:
+                rounded = round_half_up(change.value, 1)
+                moves.append(f"{'up' if rounded > 0 else 'down' if rounded < 0 else 'unchanged'}"
+                             f"{'' if rounded == 0 else f' {abs(rounded)} percentage points'} on the 12 months to "
+                             f"{base:%B %Y}")
+        blocks.append(Block("p", sentence + (f" ({'; '.join(moves)})" if moves else "") + "."))
     if not part.has_file:
         return blocks  # the report shows what the data have; it does not list what they lack
     mine, other = part.detection
@@ -399,6 +432,12 @@ def _method(data: Dataset, result: Comparison, options: IndicatorOptions) -> lis
         items.append("Charge/summons rate: Home Office crime outcomes open data, outcomes of type 1 (charged or "
                      "summonsed) as a percentage of all outcomes for offences recorded in the 12 months (every "
                      "offence has one outcome row, 'not yet assigned' included), crimes excluding fraud.")
+    if part is not None and part.charge_closed is not None and part.charge_closed.rates:
+        items.append("Charge/summons rate of investigations closed: outcomes of type 1 as a percentage of all outcomes "
+                     "assigned in the 12 months, whenever the crime was recorded (crimes excluding fraud), from the "
+                     "Home Office outcomes open data summed by force and quarter; changes in percentage points."
+                     + (f" Release: {data.used['outcome_series'].name}, {data.used['outcome_series'].title}."
+                        if "outcome_series" in data.used else ""))
     if part is not None and part.has_file:
         items.append(
             "Victim satisfaction: 95% intervals as published, or Wilson intervals from respondent counts; "

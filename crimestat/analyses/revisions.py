@@ -35,18 +35,30 @@ class ReleaseCoverage:
 
 
 def coverage(data_dir=None, newest_only: bool = False) -> list[ReleaseCoverage]:
-    """Every release found (or only the newest: a job asking for it must not fail on an older release's
-    damaged file), with the 12-month periods its crime data cover (newest last)."""
+    """Every release found (or only the newest with crime counts: a job asking for it must not fail on an
+    older release's damaged file), with the 12-month periods its crime data cover (newest last). A release
+    holding only an outcomes series is listed with the periods the series covers; each kind's newest is a
+    default."""
+    from ..releases import newest
+
     found = discover(data_dir)
+    defaults = {r.name for r in (newest(kind, found=found) for kind in ("crime", "outcome_series")) if r is not None}
     result = []
-    for i, release in enumerate(found):
-        if newest_only and i != len(found) - 1:
+    for release in found:
+        if newest_only and (not release.has("crime") or release.name not in defaults):
             continue
         data = load_dataset(DataPaths(data_dir, release=release))
-        ends = data.counts.periods
-        result.append(ReleaseCoverage(release, data.source.title, min(ends) if ends else None,
-                                      max(ends) if ends else None, len(ends), i == len(found) - 1))
+        if release.has("crime"):
+            ends, title = data.counts.periods, data.source.title
+        else:
+            series = data.outcome_series
+            ends, title = (series.periods if series is not None else []), SERIES_TITLE
+        result.append(ReleaseCoverage(release, title, min(ends) if ends else None,
+                                      max(ends) if ends else None, len(ends), release.name in defaults))
     return result
+
+
+SERIES_TITLE = "Home Office crime outcomes series by police force area and quarter"
 
 
 def releases_result(found: list[ReleaseCoverage]) -> Result:
@@ -134,7 +146,7 @@ def revisions(force: Force | str, period_end: date, measure: str = "crime_excl_f
     found = discover(data_dir)
     first = base or load_dataset(DataPaths(data_dir, release=found[-1] if found else None))
     resolved = force if isinstance(force, Force) else first.registry.get(force)
-    first.classification.check(measure)
+    measure = first.classification.resolve(measure)
     result = Revisions(resolved, measure, first.classification.describe(measure).label, period_end)
     for release in found:
         data = load_dataset(DataPaths(data_dir, release=release))

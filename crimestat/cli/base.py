@@ -56,7 +56,8 @@ PERIOD_OR_RELEASE = PeriodOrRelease()
 # The library names parameters; the command line shows them as the options that set them.
 OPTION_NAMES = {"group": "--group", "to": "--to", "baseline": "--baseline", "start": "--from", "population_year": "--population-year",
                 "force": "--force", "measure": "--measure", "release": "--release", "measures": "--measure",
-                "peers": "--peers", "per": "--per", "funnel": "--funnel", "end": "--to"}
+                "peers": "--peers", "per": "--per", "funnel": "--funnel", "end": "--to",
+                "level": "--level", "by": "--by", "basis": "--basis"}
 
 
 class Command(click.Command):

@@ -86,7 +86,9 @@ def trend_svg(result) -> str:
     what = f"{result.force.code}|{result.measure.measure}|{result.release}"
     # Everything _draw_trend reads from the result, as text (reprs of dates, floats and rows are exact).
     content = repr((result.force, result.measure, result.period_ends, result.force_rates,
-                    result.england_and_wales_rates, result.breaks, result.source.short_citation, result.release))
+                    result.england_and_wales_rates, result.breaks,
+                    getattr(result, "short_citation", None) or result.source.short_citation, result.release,
+                    getattr(result, "marks", None)))
     return cached_svg("trend-svg", what, content, draw)
 
 
@@ -96,25 +98,35 @@ def _draw_trend(result, target, option: str = "--plot") -> None:
     fig = _figure((8, 4.5))
     ax = fig.subplots()
     for rows in (result.force_rates, result.england_and_wales_rates):
-        ax.plot([r.period_end for r in rows], [r.value for r in rows], marker="o", markersize=3, label=rows[0].area)
+        (line,) = ax.plot([r.period_end for r in rows], [r.value for r in rows], marker="o", markersize=3,
+                          label=rows[0].area)
+        # An outcomes-series point marked in the table (England and Wales without a force, a recorded-basis
+        # figure still filling in) is drawn hollow, so the chart does not show it as like the others.
+        marked = [r for r in rows if getattr(result, "marks", {}).get((r.area_code, r.period_end))]
+        if marked:
+            ax.plot([r.period_end for r in marked], [r.value for r in marked], linestyle="none", marker="o",
+                    markersize=6, markerfacecolor="white", markeredgecolor=line.get_color(),
+                    label=f"{rows[0].area}: see the notes")
     info = result.measure
     ends = result.period_ends
     first, last = ends[0], ends[-1]
-    title = (f"{info.label}, rate {info.unit}\n"
+    percent = info.unit == "percent"  # an outcome rate, not a rate per population
+    title = (f"{info.label}{'' if percent else ', rate ' + info.unit}\n"
              f"{result.force.name} and England and Wales, 12 months to {first:%B %Y} to {last:%B %Y}")
     ax.set_title(title, fontsize=10)
     for when, text in result.breaks:
         ax.axvline(when, color="#888888", linestyle=":", linewidth=1)
-        ax.annotate(f"series break: {text.split(' (')[0]}", (when, 0), xycoords=("data", "axes fraction"),
+        ax.annotate(text.split(' (')[0], (when, 0), xycoords=("data", "axes fraction"),
                     xytext=(3, 4), textcoords="offset points", fontsize=6, color="#555555", rotation=90, va="bottom")
     step = max(1, len(ends) // 8)
     ax.set_xticks(ends[::step], [f"{e:%b %Y}" for e in ends[::step]], fontsize=8)
     ax.set_xlabel("End of 12-month period")
-    ax.set_ylabel(f"Rate {info.unit}")
+    ax.set_ylabel(result.y_label if percent else f"Rate {info.unit}")
     ax.set_ylim(bottom=0)
     ax.grid(True, alpha=0.3)
     ax.legend()
-    footer = result.source.short_citation + (f"; release {result.release}" if result.release else "")
+    citation = result.short_citation if percent else result.source.short_citation
+    footer = citation + (f"; release {result.release}" if result.release else "")
     fig.text(0.01, 0.01, footer, fontsize=7, color="#555555")
     fig.tight_layout(rect=(0, 0.04, 1, 1))
     _save(fig, target, title.replace("\n", ". "), option)

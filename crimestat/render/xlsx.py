@@ -28,6 +28,7 @@ NUMBER_FORMATS = {
     "percent_ci": "0.0%",
     "count": "#,##0",
     "signed_count": "+#,##0;-#,##0;0",
+    "points": "+0.0;-0.0;0.0",
 }
 #: Kinds whose values are percentages (8.65 meaning 8.65%): stored as the fraction (0.0865) under a percent
 #: format, so that a formula on the cell computes with the right number.

@@ -39,6 +39,10 @@ def detect(header: Sequence[str]) -> str | None:
     columns = set(header)
     if {"Financial Year", "Force Name", "Outcome Type"} <= columns:
         return "outcomes"
+    if {"force", "fy", "q"} <= columns and any(c.startswith(("closed_", "recorded_")) for c in columns):
+        return "outcome_series"
+    if {"force", "fy", "offence_group"} <= columns:
+        return "outcome_groups"
     if {"Financial Year", "Financial Quarter", "Force Name", "Offence Code"} <= columns:
         return "home_office_crime"
     if "12 months ending" in columns or "Rolling year total number of offences" in columns:
@@ -66,6 +70,8 @@ def detect(header: Sequence[str]) -> str | None:
 
 LABELS = {
     "home_office_crime": "Home Office recorded crime tables", "outcomes": "Home Office crime outcomes",
+    "outcome_series": "Home Office outcomes by force and quarter",
+    "outcome_groups": "Home Office outcomes by force, year and offence group",
     "ons_crime": "ONS recorded crime", "police_uk": "police.uk street-level crime",
     "police_uk_counts": "police.uk monthly counts", "classification":
     "offence classification", "indicators": "indicators", "peers": "peer groups", "forces": "forces registry",
@@ -155,7 +161,27 @@ def _outcomes(name, registry, lookups):
     return load_outcomes(name, registry)
 
 
+def _outcome_series(name, registry, lookups):
+    from types import SimpleNamespace
+
+    from .outcome_series import load_outcome_series
+
+    table = load_outcome_series(name, registry)
+    return SimpleNamespace(rows_read=int(table.counts.shape[0] * table.counts.shape[1]))
+
+
+def _outcome_groups(name, registry, lookups):
+    from types import SimpleNamespace
+
+    from .outcome_series import load_outcome_groups
+
+    table = load_outcome_groups(name, registry)
+    return SimpleNamespace(rows_read=int(table.present.sum()) * len(table.groups))
+
+
 LOADERS: dict[str, Callable] = {
+    "outcome_series": _outcome_series,
+    "outcome_groups": _outcome_groups,
     "home_office_crime": _home_office,
     "outcomes": _outcomes,
     "ons_crime": _ons_crime,
