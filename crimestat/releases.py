@@ -145,11 +145,14 @@ def newer_than(name: str, data_dir: Path | None = None) -> tuple[list[Release], 
     """The releases published after the one called ``name`` (for ``--if-newer-than NAME``), and that release.
 
     Publication dates are compared, not the periods the data cover: a release that only revises figures
-    already published is newer. An unknown name is a usage error naming the releases found.
+    already published is newer. Only releases holding a kind of data the named one holds count (crime counts,
+    outcomes, indicators, the outcomes series). An unknown name is a usage error naming the releases found.
     """
     named = choose(name, data_dir)
     when = named.published or date.min
-    return [r for r in discover(data_dir) if (r.published or date.min) > when], named
+    kinds = [k for k in KINDS if named.has(k)]  # a job on crime counts is not woken by an outcomes series
+    return [r for r in discover(data_dir) if (r.published or date.min) > when and any(r.has(k) for k in kinds)], named
+
 
 
 # What each kind of file is in a release (crimestat.inputs.detect's names -> manifest roles).

@@ -123,8 +123,6 @@ def build_report(data: Dataset, force: Force | str, to: date | str | None = None
             f"{name} {change_words(one_year.force.value)}. This is compared with "
             f"{change_adjective(one_year.england_and_wales.value)} across England and Wales.")))
 
-    blocks += _what_changed(data, force, result)
-
     start = periods.years_before(current, 4)
     chart = trend(data, force, start if start in data.counts.periods else None, current)
     first = chart.period_ends[0]
@@ -145,7 +143,7 @@ def build_report(data: Dataset, force: Force | str, to: date | str | None = None
     blocks.append(Block("table", section=table))
     for note in notes:
         blocks.append(Block("note", note))
-    blocks += _what_changed(data, force, name, current, base)
+    blocks += _what_changed(data, force, result)
 
     placed = _place(data, result, force, name)
     if placed:
@@ -155,22 +153,6 @@ def build_report(data: Dataset, force: Force | str, to: date | str | None = None
     blocks.append(Block("h2", "Method and sources"))
     blocks.append(Block("list", items=_method(data, result, options)))
     return Report(f"{police}: crime, {periods.label(current)}", blocks, chart, [n.text for n in result.notes])
-
-
-def _what_changed(data: Dataset, force: Force, result: Comparison) -> list[Block]:
-    """What drove the change since the baseline: the largest contributions up and down, and the registered
-    counting-rule changes the two periods straddle (``analyses.breakdown``); nothing where the data cannot
-    take the change apart."""
-    from ..errors import UsageError
-    from .breakdown import breakdown, what_changed
-
-    try:
-        drivers = breakdown(data, force, chosen=result.periods)
-    except UsageError:
-        return []
-    if drivers.total.change.value is None or not drivers.lines:
-        return []
-    return [Block("p", what_changed(drivers))]
 
 
 def police_name(force: Force) -> str:
@@ -233,44 +215,29 @@ def _peer_table(data: Dataset, result: Comparison, force: Force, group: list[str
     return Section(headers, body, ["left"] + ["right"] * len(lines)), notes
 
 
-def _what_changed(data: Dataset, force: Force, name: str, current: date, base: date) -> list[Block]:
-    """The offence groups that contributed most to the change since ``base``, up and down, as a paragraph and
-    a table; registered counting-rule changes between the periods are named."""
-    from .contributions import contributions
+def _what_changed(data: Dataset, force: Force, result: Comparison) -> list[Block]:
+    """What drove the change since the baseline (``analyses.breakdown``): a heading, the paragraph naming the
+    largest contributions up and down and the registered counting-rule changes the two periods straddle, and
+    a table of those contributions; nothing where the data cannot take the change apart."""
+    from ..errors import UsageError
+    from .breakdown import breakdown, what_changed
 
-    found = contributions(data, force, current, base)
-    total = found.total_change
-    if total is None:
+    try:
+        drivers = breakdown(data, force, chosen=result.periods)
+    except UsageError:
         return []
-    rises, falls = found.largest(3, rises=True), found.largest(3, rises=False)
-    blocks = [Block("h2", "What changed")]
-
-    def named(parts: list) -> str:
-        words = [f"{p.label.lower()} ({'+' if (p.change or 0) > 0 else ''}{p.change:,} crimes, "
-                 f"{'+' if (p.points or 0) > 0 else ''}{round_half_up(p.points, 1)} points)" for p in parts]
-        return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
-
-    text = (f"Between the {periods.label(base)} and the {periods.label(current)}, recorded crime (excluding fraud) "
-            f"in {name} went from {found.total_base:,} to {found.total_current:,} offences, "
-            f"{change_noun(total)}.")
-    if rises:
-        text += f" The largest rises were in {named(rises)}."
-    if falls:
-        text += f" The largest falls were in {named(falls)}."
-    text += (" Each figure in points is the group's change as a share of all crime (excluding fraud) in the "
-             "earlier period, so the points of all groups add up to the total's change in percent.")
-    blocks.append(Block("p", text))
-    shown = rises + falls + ([found.remainder] if found.remainder is not None else [])
-    body = [[Cell(p.label), Cell(p.base, "count"), Cell(p.current, "count"), Cell(p.change, "signed_count"),
-             Cell(p.points, "rate")] for p in shown]
-    blocks.append(Block("table", section=Section(
-        ["Offence group", f"{base:%b %Y}", f"{current:%b %Y}", "Change", "Points of the total's change"], body,
-        ["left", "right", "right", "right", "right"])))
-    events = sorted({e for p in found.parts + ([found.remainder] if found.remainder else []) for e in p.events})
-    for event in events:
-        blocks.append(Block("note", f"Counting rules changed between the two periods: {event}; figures either side "
-                                    "of the change are not like for like."))
-    return blocks
+    if drivers.total.change.value is None or not drivers.lines:
+        return []
+    rises, falls = drivers.largest(3)
+    base, current = result.periods.baseline, result.periods.current
+    body = [[Cell(line.measure.label), Cell(line.change.denominator, "count"), Cell(line.change.numerator, "count"),
+             Cell(line.difference, "signed_count"), Cell(line.contribution.value, "rate")] for line in rises + falls]
+    note = ("Points: each offence group's change in count as a share of all the force's crime (excluding fraud) in "
+            f"the {periods.label(base)}; the points of all groups add up to the total's change in percent.")
+    return [Block("h2", "What changed"), Block("p", what_changed(drivers)),
+            Block("table", section=Section(["Offence group", f"{base:%b %Y}", f"{current:%b %Y}", "Change",
+                                            "Points"], body, ["left", "right", "right", "right", "right"])),
+            Block("note", note)]
 
 
 def _outcome_mix(data: Dataset, force: Force, part: IndicatorPart | None) -> list[Block]:
