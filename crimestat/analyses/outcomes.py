@@ -382,6 +382,6 @@ def rank_entries(measure: str, end: date, rates: dict[str, Row], whole: Row, cod
                 rate.z = proportion_funnel_z(rate.numerator, rate.denominator, target, tau2)  # type: ignore[arg-type]
                 rate.tau = shape.tau
         position = Row(code, rate.area, measure, "rank", end, value=ranks.get(code), denominator=len(ranks),
-                       note="" if code in ranks else rate.note, label=OUTCOME_MEASURES[measure][1])
+                       note="" if code in ranks else rate.note, label=rate.label)
         entries.append((ranks.get(code), rate, position))
     return entries, shape
