@@ -126,6 +126,7 @@ def compare(data: Dataset, force: Force | str, to: date | str | None = None,
     if population_year is not None:
         data.denominators.check_year(population_year)
     source = data.source
+    measures = list(dict.fromkeys(measures)) if measures else measures  # a measure asked for twice is shown once
     rate_measures = measures or [source.rate_measure(m, chosen.current) for m in source.rates]
     change_specs: list[tuple[str, ChangeSpan]] = (
         [(m, k) for m in measures for k in ("baseline", "year")] if measures else list(source.changes))
@@ -205,8 +206,8 @@ def _notes(data: Dataset, result: Comparison, population_year: int | None) -> li
         whole = data.denominators.get(kind, ENGLAND_AND_WALES_CODE, chosen.current, population_year)
         if here.ok and whole.ok:
             notes.append(Note(kind, f"{kind.capitalize()}: {here.description}, {force.name} {here.value:,}; "  # type: ignore[arg-type]
-                                    f"England and Wales {whole.value:,} (the sum of the 43 forces)."))
-    notes.append(Note("scope", "England and Wales: the 43 territorial police forces (not British Transport Police "
+                                    f"England and Wales {whole.value:,} (the sum of the {len(data.registry.territorial)} forces)."))
+    notes.append(Note("scope", f"England and Wales: the {len(data.registry.territorial)} territorial police forces (not British Transport Police "
                                "or the national fraud bodies)."))
     source = result.source
     for measure, (when, successor) in source.successors.items():
@@ -246,7 +247,7 @@ def _change_notes(data: Dataset, result: Comparison) -> list[Note]:
         else:
             untested.setdefault(tests.reason, []).append(what)
     notes = []
-    spread = ("the spread between the 43 forces' changes allowed for (tau, on the log scale: " + "; ".join(tested)
+    spread = (f"the spread between the {len(data.registry.territorial)} forces' changes allowed for (tau, on the log scale: " + "; ".join(tested)
               + ")")
     if tested and result.any_differs:
         notes.append(Note("chance", "† the force's change differs from England and Wales's by more than forces' "

@@ -10,6 +10,7 @@ from .. import periods
 from ..classification import MeasureInfo
 from ..errors import PeriodNotCoveredError
 from ..forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE, Force
+from ..metrics.rates import default_per, per_label
 from ..rows import Cell, Result, Row, Section
 from .base import release_note, resolve_force
 from .figures import rate_row
@@ -53,6 +54,11 @@ class Trend:
     files: dict[str, str] = field(default_factory=dict)
     release: str | None = None
     release_note: str = ""  # which release and population series the figures come from
+    per: int = 1000  # every rate's base, from one place (homicide: per million, as ONS)
+
+    @property
+    def unit(self) -> str:
+        return f"per {per_label(self.per)} {self.measure.denominator}"
 
     @property
     def rows(self) -> list[Row]:
@@ -69,7 +75,7 @@ class Trend:
         notes = [
             f"Rolling 12-month totals at each period end ({points} points); denominators: the latest "
             f"mid-year {info.denominator} estimate before each period ends" if info.denominator == "population" else
-            f"Rolling 12-month totals at each period end ({points} points), per 1,000 households.",
+            f"Rolling 12-month totals at each period end ({points} points), per {per_label(self.per)} households.",
             "CSV and JSON carry each rate's exact 95% Poisson interval (ci_low, ci_high).",
         ]
         notes += [f"Series break ({when:%B %Y}): {text}." for when, text in self.breaks]
@@ -88,10 +94,11 @@ class Trend:
         spark = [Cell("trend")] + [Cell(sparkline([r.value for r in rows])) for rows in series.values()]
         sections = [Section(["12 months to", self.force.name, ENGLAND_AND_WALES], table + [spark])]
         first, last = self.period_ends[0], self.period_ends[-1]
-        title = (f"{info.label}: rate {info.unit}, {self.force.name} and England and Wales, "
+        title = (f"{info.label}: rate {self.unit}, {self.force.name} and England and Wales, "
                  f"{periods.label(first)} to {last:%B %Y}")
         meta = {"command": "trend", "force": {"code": self.force.code, "name": self.force.name},
-                "measure": info.measure, "measure_label": info.label, "unit": info.unit,
+                "measure": info.measure, "measure_label": info.label,
+                "unit": self.unit,
                 "from": first, "to": last, "points": len(self.period_ends), "sources": self.files}
         if self.release is not None:
             meta["release"] = self.release
@@ -99,8 +106,10 @@ class Trend:
 
 
 def trend(data: Dataset, force: Force | str, start: date | str | None = None, end: date | str | None = None,
-          measure: str | None = None, population_year: int | None = None) -> Trend:
-    """Rates for every period end from ``start`` to ``end`` (default: the four years to the latest)."""
+          measure: str | None = None, population_year: int | None = None, per: int | None = None) -> Trend:
+    """Rates for every period end from ``start`` to ``end`` (default: the four years to the latest).
+
+    ``per``: the rates' base (default: per 1,000, or the measure's ONS base: homicide per million)."""
     force = resolve_force(data, force)
     measure = measure or data.source.trend_measure
     data.classification.check(measure)
@@ -114,11 +123,12 @@ def trend(data: Dataset, force: Force | str, start: date | str | None = None, en
                                     value=f"{first:%Y-%m}")
     chosen = [p for p in data.counts.periods if first <= p <= last]
     info = data.classification.describe(measure)
-    mine = [rate_row(data, measure, force.code, p, population_year) for p in chosen]
-    whole = [rate_row(data, measure, ENGLAND_AND_WALES_CODE, p, population_year) for p in chosen]
+    base_of = per or default_per(measure)
+    mine = [rate_row(data, measure, force.code, p, population_year, base_of) for p in chosen]
+    whole = [rate_row(data, measure, ENGLAND_AND_WALES_CODE, p, population_year, base_of) for p in chosen]
     return Trend(force, info, chosen, mine, whole, data.source, _events(data, measure, chosen),
                  dict(data.files), data.release.name if data.release is not None else None,
-                 release_note(data))
+                 release_note(data), base_of)
 
 
 def _events(data: Dataset, measure: str, chosen: list[date]) -> list[tuple[date, str]]:

@@ -100,7 +100,7 @@ def _draw_trend(result, target, option: str = "--plot") -> None:
     info = result.measure
     ends = result.period_ends
     first, last = ends[0], ends[-1]
-    title = (f"{info.label}, rate {info.unit}\n"
+    title = (f"{info.label}, rate {result.unit}\n"
              f"{result.force.name} and England and Wales, 12 months to {first:%B %Y} to {last:%B %Y}")
     ax.set_title(title, fontsize=10)
     for when, text in result.breaks:
@@ -110,7 +110,7 @@ def _draw_trend(result, target, option: str = "--plot") -> None:
     step = max(1, len(ends) // 8)
     ax.set_xticks(ends[::step], [f"{e:%b %Y}" for e in ends[::step]], fontsize=8)
     ax.set_xlabel("End of 12-month period")
-    ax.set_ylabel(f"Rate {info.unit}")
+    ax.set_ylabel(f"Rate {result.unit}")
     ax.set_ylim(bottom=0)
     ax.grid(True, alpha=0.3)
     ax.legend()
