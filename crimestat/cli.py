@@ -526,12 +526,18 @@ def validate(files, data_dir, release, la_lookups, fmt, output):
     Example: crimestat validate sample_data/releases/ons-2019/rec-crime-pfa.csv my-indicators.csv
     """
     from . import releases
-    from .analyses.validate import result, validate as run
+    from .analyses.validate import manifest_digests, result, validate as run
 
     if not files:
         chosen = releases.choose(release, data_dir)
         files = [str(f.path) for f in chosen.files if f.role != "geography"]
-    checked = run(files, la_lookups=la_lookups)
+        known = [chosen]
+    else:
+        try:
+            known = releases.discover(data_dir)
+        except CrimestatError:
+            known = []  # a damaged manifest elsewhere does not stop the files named from being checked
+    checked = run(files, la_lookups=la_lookups, expected=manifest_digests(known))
     write_output(render(result(checked), fmt), output)
     if any(c.problems for c in checked):
         raise SystemExit(1)

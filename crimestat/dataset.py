@@ -155,6 +155,42 @@ class Dataset:
             return None
         return releases.choose(paths.release, paths.data_dir)
 
+    @cached_property
+    def named_files(self) -> list[tuple[str, str, str | None]]:
+        """The files the user named in place of the release's, as (role, path, the release whose manifest
+        lists the same bytes, or None): a crime file copied from another release is labelled as that
+        release's, never as the one chosen."""
+        named = [(role, str(getattr(self.paths, role))) for role in ("crime", "population", "households",
+                                                                      "outcomes", "indicators")
+                 if getattr(self.paths, role) and str(getattr(self.paths, role)) != "-"]
+        if not named:
+            return []
+        try:
+            known = releases.discover(self.paths.data_dir)
+        except DataFileError:
+            known = []
+        by_digest: dict[str, list[str]] = {}
+        for r in known:
+            for f in r.files:
+                if f.sha256:
+                    by_digest.setdefault(f.sha256, []).append(r.name)
+        chosen = self.release.name if self.release is not None else None
+        out: list[tuple[str, str, str | None]] = []
+        for role, path in named:
+            owners: list[str] = []
+            try:
+                if Path(path).is_file() and Path(path).stat().st_size <= 512 * 1024 * 1024:
+                    from .loaders.cache import file_digest
+
+                    owners = by_digest.get(file_digest(path), [])
+            except OSError:
+                pass
+            # The same bytes in several releases (a Census households file): the chosen release's, else
+            # the crime file's release, else the newest.
+            prefer = [chosen] + [o for _, _, o in out]
+            out.append((role, path, next((p for p in prefer if p in owners), owners[-1] if owners else None)))
+        return out
+
     def _release_files(self, role: str) -> list[releases.ReleaseFile]:
         return self.release.paths(role) if self.release is not None else []
 
@@ -302,6 +338,8 @@ class Dataset:
         people: dict[tuple[str, int], int] = {}
         for path, expected in population_files:
             # The lookups are other files, so a population read through them is not cached on one file's key.
+            if lookups and expected is not None:  # read through other files, not cached, but checked all the same
+                cached("population-check", path, lambda: None, expected)
             people.update(population(path)() if lookups else
                           cached(f"population-{key}", path, population(path), expected))
         homes: dict[tuple[str, int], int] = {}

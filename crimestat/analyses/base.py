@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -42,7 +43,14 @@ def resolve_force(data: Dataset, force: Force | str) -> Force:
 def release_note(data: Dataset) -> str:
     """Which release the figures come from, and its population series, for the notes ('' without one)."""
     release = data.release
-    if release is None or release.published is None:
-        return ""
-    return (f"Release: {release.name} ({release.publisher}, published {release.published:%d %B %Y})"
-            + (f"; population: {release.population}." if release.population else "."))
+    text = ""
+    if release is not None and release.published is not None:
+        text = (f"Release: {release.name} ({release.publisher}, published {release.published:%d %B %Y})"
+                + (f"; population: {release.population}." if release.population else "."))
+    # A file named in place of the release's is labelled as what it is, never as the release's own.
+    for role, path, owner in data.named_files:
+        what = f"a file of release {owner}" if owner else "not a file of any release"
+        if release is not None and owner != release.name:
+            what += f", not of {release.name}"
+        text += f" {role.capitalize()}: {Path(path).name} ({what})."
+    return text.strip()

@@ -158,6 +158,12 @@ def _read(path: Path) -> bytes | None:
         return None
 
 
+def file_digest(path: str | os.PathLike) -> str:
+    """A file's SHA-256, read in blocks (memory bounded whatever its size); OSError when it cannot be read."""
+    with open(path, "rb") as stream:
+        return hashlib.file_digest(stream, "sha256").hexdigest()
+
+
 def _sha256(path: Path) -> str | None:
     data = _read(path)
     return hashlib.sha256(data).hexdigest() if data is not None else None
