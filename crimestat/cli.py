@@ -17,6 +17,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import click
 
 from .errors import CrimestatError
+from .text import file_name, printable
 from .output import write_output
 from .render import FORMATS, choose_format, render
 
@@ -143,7 +144,7 @@ def _error_lines(exc: CrimestatError) -> list[str]:
     from .errors import DataFileError
 
     def one_line(text: str) -> str:
-        return text.replace("\r", "\\r").replace("\n", "\\n")
+        return printable(text)  # a newline is '\n', an escape sequence from a file '\x1b': never raw
 
     if isinstance(exc, DataFileError) and exc.parameter is None:
         shown = exc.problems[: exc.max_shown]
@@ -691,7 +692,8 @@ def report(force, to, fmt, output, output_dir, chart, quiet, paths):
         if not output_dir.is_dir():
             raise click.UsageError(f"--output-dir {output_dir}: no such folder")
         for one in forces:
-            name = output_dir / f"{one.police_uk_id or one.code}-{{period}}.{'html' if fmt == 'html' else 'md'}"
+            # The name comes from the forces registry, a data file: made safe as one file name in the folder.
+            name = output_dir / f"{file_name(one.police_uk_id or one.code)}-{{period}}.{'html' if fmt == 'html' else 'md'}"
             _write_report(data, one, to, indicators, fmt, str(name), None, quiet)
         return
     _write_report(data, forces[0], to, indicators, fmt, output, chart, quiet)

@@ -42,7 +42,9 @@ def _apply() -> None:
     class Formatter(logging.Formatter):
         def format(self, record: logging.LogRecord) -> str:
             seen = " (shown before for this file)" if record.levelno < WARNING else ""
-            return f"crimestat: warning{seen}: {record.getMessage()}"
+            from .text import printable  # text from data never reaches the terminal raw
+
+            return f"crimestat: warning{seen}: {printable(record.getMessage())}"
 
     assert _logger is not None and _wanted is not None
     _logger.handlers.clear()

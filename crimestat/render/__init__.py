@@ -20,6 +20,7 @@ from typing import Any
 
 from ..metrics.rounding import round_half_up  # noqa: F401 (re-exported)
 from ..rows import Cell, Result
+from ..text import markdown, printable
 
 FORMATS = ("table", "csv", "json", "markdown", "xlsx")
 #: Formats an ``--output`` file's extension implies (``.txt`` implies none: tables and CSV both use it).
@@ -251,35 +252,40 @@ def to_table(result: Result, width: int | None = None) -> str:
     from tabulate import tabulate  # only people's formats need it: keeps CSV start-up fast
 
     width = width or table_width()
-    parts = [_wrap(result.title, width), ""]
+    parts = [_wrap(printable(result.title), width), ""]
     for section in result.sections:
-        headers, body = _fit(list(section.headers), _body(section), _aligns(section), width)
+        # Text from data never reaches a terminal raw: an escape sequence in a name is shown as '\x1b'.
+        body = [[printable(c) for c in row] for row in _body(section)]
+        headers, body = _fit([printable(h) for h in section.headers], body, _aligns(section), width)
         parts.append(tabulate(body, headers=headers, tablefmt="simple", colalign=_aligns(section),
                               disable_numparse=True))
         parts.append("")
     missing = _missing_notes(result)
     if missing:
         parts.append(f"{MISSING}: not available.")
-        parts += [_wrap(f"  {note}", width, "  ") for note in missing]
-    parts += [_wrap(note, width, "  ") for note in result.notes]
+        parts += [_wrap(f"  {printable(note)}", width, "  ") for note in missing]
+    parts += [_wrap(printable(note), width, "  ") for note in result.notes]
     return "\n".join(parts).rstrip("\n") + "\n"
 
 
 def to_markdown(result: Result) -> str:
     from tabulate import tabulate
 
-    parts = [f"## {result.title}", ""]
+    # Every field is data: escaped so that no name or note can add a link, an image, HTML or a table cell.
+    parts = [f"## {markdown(result.title)}", ""]
     for section in result.sections:
-        parts.append(tabulate(_body(section), headers=section.headers, tablefmt="pipe",
+        parts.append(tabulate([[markdown(c) for c in row] for row in _body(section)],
+                              headers=[markdown(h) for h in section.headers], tablefmt="pipe",
                               colalign=_aligns(section), disable_numparse=True))
         parts.append("")
     missing = _missing_notes(result)
     if missing:
         parts.append(f"{MISSING}: not available.")
         parts.append("")
-        parts += [f"- {note}" for note in missing]
+        parts += [f"- {markdown(note)}" for note in missing]
         parts.append("")
-    parts += [f"{note}  " if i < len(result.notes) - 1 else note for i, note in enumerate(result.notes)]
+    notes = [markdown(note) for note in result.notes]
+    parts += [f"{note}  " if i < len(notes) - 1 else note for i, note in enumerate(notes)]
     return "\n".join(parts).rstrip("\n") + "\n"
 
 
@@ -382,8 +388,20 @@ def to_csv(result: Result) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(result.columns)
     for record in result.records():
-        writer.writerow([_csv_cell(c, record.get(c), record) for c in result.columns])
+        cells = [_csv_cell(c, record.get(c), record) for c in result.columns]
+        if any("\r" in cell for cell in cells):
+            # Python's writer quotes a field holding '\n' but not one holding a lone '\r', which a reader
+            # takes for a line end: such a row is quoted here, as RFC 4180 asks.
+            out.write(",".join(_quoted(cell) for cell in cells) + "\n")
+        else:
+            writer.writerow(cells)
     return out.getvalue()
+
+
+def _quoted(cell: str) -> str:
+    if any(c in cell for c in ',"\r\n'):
+        return '"' + cell.replace('"', '""') + '"'
+    return cell
 
 
 def _json_ready(value: Any, column: str = "", record: dict[str, Any] | None = None) -> Any:
@@ -423,14 +441,12 @@ def _escaped_block(block, escape):
 
 def report_markdown(report, image: str | None = None) -> str:
     """The report as Markdown; ``image`` is the chart file's name beside it."""
-    from html import escape as _escape
-
     from tabulate import tabulate
 
     def escape(text: str) -> str:
-        # Text from data files (indicator sources, names) is text, not HTML: a renderer that passes HTML
-        # through would otherwise run a planted <script>. Markdown shows the entities as the characters.
-        return _escape(str(text), quote=False)
+        # Text from data files (indicator sources, names, the release's title) is text, neither HTML nor
+        # Markdown: no planted <script>, remote image, javascript: link, heading or table cell break.
+        return markdown(str(text))
 
     parts = []
     for block in report.blocks:

@@ -19,6 +19,7 @@ def _pyplot():
     matplotlib.use("Agg")
     matplotlib.rcParams["svg.fonttype"] = "none"
     matplotlib.rcParams["svg.hashsalt"] = "crimestat"  # the same chart gives the same file
+    matplotlib.rcParams["text.parse_math"] = False  # names are plain text: '$x$' or '$\\foo' is no formula
     import matplotlib.pyplot as plt
 
     return plt
