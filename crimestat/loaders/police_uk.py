@@ -69,9 +69,10 @@ from ..errors import CrimestatError, DataFileError, MissingFileError, Problem
 from ..forces import Force, Registry
 from ._csv import Source, parse_number, read_csv, read_header
 
-NAME = re.compile(r"(?:^|/)(\d{4}-\d{2})-([a-z0-9-]+)-street\.csv(?:\.gz)?$")
+# File names are matched without regard to case (a download copied through another system arrives as .CSV).
+NAME = re.compile(r"(?:^|/)(\d{4}-\d{2})-([a-z0-9-]+)-street\.csv(?:\.gz)?$", re.IGNORECASE)
 # Other files of a police.uk download, which are not street-level crime: left out, and said so.
-COMPANION = re.compile(r"(?:^|/)\d{4}-\d{2}-[a-z0-9-]+-(?:outcomes|stop-and-search)\.csv(?:\.gz)?$")
+COMPANION = re.compile(r"(?:^|/)\d{4}-\d{2}-[a-z0-9-]+-(?:outcomes|stop-and-search)\.csv(?:\.gz)?$", re.IGNORECASE)
 COLUMNS = ("Month", "Falls within", "Crime type")
 MAX_EXAMPLES = 5
 MAX_PROBLEMS = 20  # per file: the rest are counted, not kept, so a bad 1 GB file cannot fill memory
@@ -109,6 +110,12 @@ class StreetFile:
                     stream = stack.enter_context(open(self.path, "rb"))
             except (OSError, zipfile.BadZipFile, KeyError) as exc:
                 raise DataFileError.single(self.name, f"cannot be read ({_reason(exc)})") from None
+            except RuntimeError as exc:  # zipfile: an encrypted member ("password required")
+                raise DataFileError.single(self.name, f"cannot be read: the archive member is encrypted "
+                                                      f"({_reason(exc)}); expected an archive without a password") from None
+            except NotImplementedError as exc:  # zipfile: Deflate64, say
+                raise DataFileError.single(self.name, f"cannot be read: {_reason(exc)}; expected a zip archive "
+                                                      "compressed with Deflate (unzip it and give the folder)") from None
             yield stream
 
     def chunks(self) -> Iterator[bytes]:
@@ -258,16 +265,47 @@ def find_files(paths: list[str], ignored: list[str] | None = None) -> list[Stree
 
 
 def _walk(folder: Path, given: str, ignored: list[str] | None) -> list[StreetFile]:
+    """The folder's files, depth first in name order. A link to a folder is followed only when it leads to
+    a folder inside the tree not walked yet: a link out of the tree is an error (its files are not the
+    folder's), and a second way into a folder already walked (a link to a parent, two links to one
+    folder) is not walked again, so a loop costs nothing and no file is counted twice."""
     found: list[StreetFile] = []
-
-    def unreadable(exc: OSError) -> None:
-        raise DataFileError.single(str(exc.filename or given), f"is a folder that cannot be listed "
-                                   f"({exc.strerror or _reason(exc)}); its files would be left out") from None
-
-    for root, folders, names in os.walk(folder, onerror=unreadable, followlinks=True):
-        folders.sort()
-        for name in sorted(names):
-            file = Path(root) / name
+    try:
+        top = folder.resolve()
+    except (OSError, RuntimeError) as exc:
+        raise DataFileError.single(given, f"is a folder that cannot be listed ({_reason(exc)})") from None
+    seen = {top}
+    pending = [Path(folder)]
+    while pending:
+        here = pending.pop()
+        try:
+            with os.scandir(here) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as exc:
+            raise DataFileError.single(str(exc.filename or here), f"is a folder that cannot be listed "
+                                       f"({exc.strerror or _reason(exc)}); its files would be left out") from None
+        folders = []
+        for entry in entries:
+            file = Path(here) / entry.name
+            try:
+                is_folder = entry.is_dir(follow_symlinks=True)
+            except OSError:
+                is_folder = False
+            if is_folder:
+                try:
+                    target = file.resolve()
+                except (OSError, RuntimeError):
+                    raise DataFileError.single(str(file), "is a symbolic link that loops") from None
+                if not target.is_relative_to(top):
+                    raise DataFileError.single(str(file), f"is a symbolic link to a folder outside {given} "
+                                                          f"({target}), which is not followed; give that "
+                                                          "folder itself") from None
+                if target in seen:
+                    continue  # a second way into a folder of the tree: walked once
+                seen.add(target)
+                folders.append(file)
+                continue
+            name = entry.name
             if not (NAME.search(name) or COMPANION.search(name) or name.lower().endswith(".zip")):
                 continue
             if not file.exists():
@@ -279,6 +317,7 @@ def _walk(folder: Path, given: str, ignored: list[str] | None) -> list[StreetFil
                     ignored.append(str(file))
             else:
                 found.append(_street(str(file), str(file)))
+        pending += reversed(folders)
     return found
 
 
@@ -299,7 +338,7 @@ def _zip_members(given: str, ignored: list[str] | None) -> list[StreetFile]:
 
 def _street(name: str, path: str, member: str | None = None) -> StreetFile:
     match = NAME.search(member or Path(path).name)
-    month, force_id = (match.group(1), match.group(2)) if match else ("", "")
+    month, force_id = (match.group(1), match.group(2).lower()) if match else ("", "")
     return StreetFile(name, path, member, month, force_id)
 
 
@@ -635,9 +674,7 @@ def _count_source(source: _Source, file: StreetFile, registry: Registry, result:
                     if counted is not None and counter.add_groups(counted[0]):
                         number += counted[1]
                         continue
-                for text in bytes(data[start:end - 1]).decode("utf-8", "replace").split("\n"):
-                    number += 1
-                    counter.line(number, text.rstrip("\r"))
+                number = _feed_lines(counter, data, start, end, number)
         except _LongLine as exc:
             raise DataFileError.single(file.name, f"longer than {MAX_LINE:,} bytes with no newline, so not "
                                        f"a street-level row (it starts {_short(str(exc))})",
@@ -649,6 +686,32 @@ def _count_source(source: _Source, file: StreetFile, registry: Registry, result:
                       "complete", number + 1)
     counter.finish()
     return result
+
+
+# A run of blank lines (64 or more): skipped by the regular expression engine, not line by line in Python,
+# so a file (or a zip member) of nothing but newlines costs what reading it costs.
+_BLANK_RUN = re.compile(rb"(?<=\n)(?:[ \t\r]*\n){64,}")
+
+
+def _feed_lines(counter: _Counter, data: bytearray, start: int, end: int, number: int) -> int:
+    """Feed the whole lines of ``data[start:end]`` (which follows a newline) to ``counter``; returns the last
+    line's number."""
+    pos = start
+    while pos < end:
+        run = None if counter.pending else _BLANK_RUN.search(data, pos, end)
+        stop = run.start() if run is not None else end
+        if stop > pos:
+            for text in bytes(data[pos:stop - 1]).decode("utf-8", "replace").split("\n"):
+                number += 1
+                counter.line(number, text.rstrip("\r"))
+        if run is None:
+            break
+        if counter.pending:  # a quoted field is open: the blank lines go through the counter one by one
+            pos = stop
+            continue
+        number += data.count(b"\n", run.start(), run.end())
+        pos = run.end()
+    return number
 
 
 # _LOW[n]: keeps the first n bytes of an 8-byte word (little-endian: its low bytes).
