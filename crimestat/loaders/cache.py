@@ -73,7 +73,7 @@ _OWN_NAME = re.compile(r"^(?:[a-z0-9_]+(?:-[a-z0-9_]+)*-[0-9a-f]{16}-[0-9a-f]{24
 
 
 #: A temporary file crimestat writes (the cache's, and ``--output``'s beside its target): ``.NAME.PID.RANDOM.tmp``.
-_TEMPORARY = re.compile(r"^\..+\.\d+\.[A-Za-z0-9_]{8}\.tmp$")
+_TEMPORARY = re.compile(r"^\..+\.\d+\.[A-Za-z0-9_]{1,16}\.tmp$")
 
 
 def cache_dir() -> Path:
