@@ -52,7 +52,9 @@ SUMMED = (*COMMON, SUMMED_COUNT)
 
 # What the published sheet writes in the recorded-in-quarter column for an offence code that has expired.
 EXPIRED_MARK = "n/a - offence code expired"
-SHEET_NAME = re.compile(r"outcomes[ _]open[ _]data", re.IGNORECASE)
+# The data sheet: 'Outcomes open data', 'Outcomes_open_data_2019_20', 'Outcomes open data 2024_25' (the whole
+# name: 'Copy of Outcomes open data' or 'Outcomes open data (2)' is not it), one per workbook.
+SHEET_NAME = re.compile(r"^\s*outcomes[ _]+open[ _]+data(?:[ _]+\d{4}[ _-]\d{2})?\s*$", re.IGNORECASE)
 _YEAR = re.compile(r"^(\d{4})\s*[/-]\s*(\d{2})$")
 _INTEGER = re.compile(r"^-?[0-9]{1,15}$")  # ASCII digits only
 # One outcome count above this is refused as implausible (all crime in England and Wales is about 6 million a
@@ -228,7 +230,8 @@ def _read_workbook(path: Path) -> list[tuple[pd.DataFrame, np.ndarray, _Where]]:
         raise DataFileError.single(str(path), "reading .ods/.xlsx workbooks is not available in this installation; "
                                    "save the 'Outcomes open data' sheet as CSV and give that") from None
     tables = read_sheet_tables(path, lambda sheet: bool(SHEET_NAME.search(sheet)), (*COMMON, CODE),
-                               (EXPIRED, PUBLISHED_COUNT, SUMMED_COUNT))
+                               (EXPIRED, PUBLISHED_COUNT, SUMMED_COUNT), sheets_wanted="the outcomes data",
+                               one_per=lambda sheet: "outcomes")
     result = []
     for table in tables:
         where = _Where(table.file, table.sheet)
