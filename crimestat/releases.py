@@ -81,13 +81,18 @@ def discover(data_dir: Path | None = None) -> list[Release]:
     return sorted(found.values(), key=lambda r: (r.published or date.min, r.name))
 
 
+def no_releases(data_dir: Path | None = None) -> UsageError:
+    """The error for a data folder with no release in it."""
+    folder = Path(data_dir) if data_dir is not None else default_data_dir()
+    return UsageError(f"no data releases found in '{folder}' (expected releases/NAME/{MANIFEST}); pass "
+                      "--data-dir DIR, --crime FILE, or set CRIMESTAT_DATA_DIR")
+
+
 def choose(name: str | None, data_dir: Path | None = None) -> Release:
     """The release called ``name``, or the newest; an unknown name suggests the nearest."""
     releases = discover(data_dir)
     if not releases:
-        folder = Path(data_dir) if data_dir is not None else default_data_dir()
-        raise UsageError(f"no data releases found in '{folder}' (expected releases/NAME/{MANIFEST}); pass "
-                         "--data-dir DIR, --crime FILE, or set CRIMESTAT_DATA_DIR")
+        raise no_releases(data_dir)
     if name is None:
         return releases[-1]
     for release in releases:

@@ -688,29 +688,44 @@ def _count_source(source: _Source, file: StreetFile, registry: Registry, result:
     return result
 
 
-# A run of blank lines (64 or more): skipped by the regular expression engine, not line by line in Python,
-# so a file (or a zip member) of nothing but newlines costs what reading it costs.
-_BLANK_RUN = re.compile(rb"(?<=\n)(?:[ \t\r]*\n){64,}")
+# A run of blank lines (whitespace and newlines, 64 bytes or more): found by the regular expression engine's
+# character-class loop and skipped whole, not line by line in Python, so a file (or a zip member) of
+# nothing but newlines costs what reading it costs.
+_BLANK_RUN = re.compile(rb"[\n\r \t]{64,}")
 
 
 def _feed_lines(counter: _Counter, data: bytearray, start: int, end: int, number: int) -> int:
-    """Feed the whole lines of ``data[start:end]`` (which follows a newline) to ``counter``; returns the last
-    line's number."""
+    """Feed the whole lines of ``data[start:end]`` (which ends with a newline) to ``counter``; returns the
+    last line's number."""
+
+    def feed(a: int, b: int) -> None:
+        nonlocal number
+        if b > a:
+            for text in bytes(data[a:b - 1]).decode("utf-8", "replace").split("\n"):
+                number += 1
+                counter.line(number, text.rstrip("\r"))
+
     pos = start
     while pos < end:
         run = None if counter.pending else _BLANK_RUN.search(data, pos, end)
-        stop = run.start() if run is not None else end
-        if stop > pos:
-            for text in bytes(data[pos:stop - 1]).decode("utf-8", "replace").split("\n"):
-                number += 1
-                counter.line(number, text.rstrip("\r"))
         if run is None:
+            feed(pos, end)
             break
-        if counter.pending:  # a quoted field is open: the blank lines go through the counter one by one
+        first = run.start()  # the run's first whole line: after the newline that ends a data line
+        if first > pos and data[first - 1] != 0x0A:
+            first = data.find(b"\n", first, run.end()) + 1 or -1
+        last = data.rfind(b"\n", first, run.end()) + 1 if first > 0 or first == pos else 0
+        if first < 0 or last <= first:  # spaces inside one line: not a run of blank lines
+            stop = (data.find(b"\n", run.end(), end) + 1) or end
+            feed(pos, stop)
             pos = stop
             continue
-        number += data.count(b"\n", run.start(), run.end())
-        pos = run.end()
+        feed(pos, first)
+        if counter.pending:  # a quoted field is open: the blank lines go through the counter one by one
+            pos = first
+            continue
+        number += data.count(b"\n", first, last)
+        pos = last
     return number
 
 

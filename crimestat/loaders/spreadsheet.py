@@ -106,6 +106,10 @@ def read_sheet_tables(
         raise MissingFileError.single(name, "file not found")
     if os.path.isdir(path):
         raise MissingFileError.single(name, "is a folder, expected a spreadsheet (.ods or .xlsx)")
+    from .workbook_size import check_workbook_size
+
+    # Before the reader opens it (an .ods is built whole as it opens): a stray far cell costs gigabytes.
+    check_workbook_size(name, sheet_filter)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
     except (CalamineError, OSError, ValueError) as exc:
@@ -128,9 +132,6 @@ def read_sheet_tables(
                 raise SpreadsheetLayoutError.single(
                     name, f"sheets {_names(twice[0])} both hold {sheets_wanted}; expected one such sheet (delete "
                           "or rename the other: crimestat never adds two sheets of the same data together)")
-        from .workbook_size import check_workbook_size
-
-        check_workbook_size(name, chosen)  # before the reader builds a sheet: a stray far cell costs gigabytes
         tables = []
         for sheet in chosen:
             try:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Callable
 from pathlib import PurePosixPath
 from xml.etree import ElementTree
 from xml.parsers import expat
@@ -37,9 +38,11 @@ class TooLarge(Exception):
         self.sheet, self.rows, self.columns = sheet, rows, columns
 
 
-def check_workbook_size(path: str, sheets: list[str] | None = None) -> None:
-    """Raise a ``DataFileError`` naming the sheet when a sheet (of ``sheets``; default all) would be larger
-    than ``MAX_CELLS`` or wider than ``MAX_COLUMNS``. Files that are not zip workbooks are left to the reader."""
+def check_workbook_size(path: str, sheets: Callable[[str], bool] | None = None) -> None:
+    """Raise a ``DataFileError`` naming the sheet when a sheet would be larger than ``MAX_CELLS`` or wider
+    than ``MAX_COLUMNS``. ``sheets`` picks the sheets that will be read (an ``.xlsx`` is read sheet by sheet;
+    an ``.ods`` is read whole, so all its tables count). Files that are not zip workbooks are left to the
+    reader."""
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError):
@@ -95,7 +98,7 @@ def _column_number(letters: bytes) -> int:
     return n
 
 
-def _xlsx(archive: zipfile.ZipFile, wanted: list[str] | None) -> None:
+def _xlsx(archive: zipfile.ZipFile, wanted: Callable[[str], bool] | None) -> None:
     main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
     rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
     book = ElementTree.fromstring(archive.read("xl/workbook.xml")[:MAX_XML_BYTES])
@@ -106,7 +109,7 @@ def _xlsx(archive: zipfile.ZipFile, wanted: list[str] | None) -> None:
     targets = {r.get("Id"): r.get("Target", "") for r in rels}
     for sheet in book.iter(f"{main}sheet"):
         name = sheet.get("name", "")
-        if wanted is not None and name not in wanted:
+        if wanted is not None and not wanted(name):
             continue
         target = targets.get(sheet.get(f"{rel}id"), "")
         member = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
@@ -131,7 +134,7 @@ def _xlsx(archive: zipfile.ZipFile, wanted: list[str] | None) -> None:
             tail = text[-256:]  # a reference cut between two chunks is seen whole in the next
 
 
-def _ods(archive: zipfile.ZipFile, wanted: list[str] | None) -> None:
+def _ods(archive: zipfile.ZipFile, wanted: Callable[[str], bool] | None) -> None:
     # Only a repeat count can make a small file a large sheet: without one, the XML's own size bounds it.
     largest = 0
     tail = b""
@@ -169,8 +172,7 @@ def _ods(archive: zipfile.ZipFile, wanted: list[str] | None) -> None:
             if state["row_end"]:
                 state["rows"] = state["row"] + state["repeat"]
                 state["columns"] = max(state["columns"], state["row_end"])
-                if wanted is None or state["table"] in wanted:
-                    _check(state["table"], state["rows"], state["columns"])
+                _check(state["table"], state["rows"], state["columns"])
             state["row"] += state["repeat"]
 
     parser = expat.ParserCreate(namespace_separator=" ")
