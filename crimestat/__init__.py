@@ -19,7 +19,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-__version__ = "0.2.0"
+from .version import __version__
 
 if TYPE_CHECKING:
     from .analyses.compare import Comparison
@@ -84,7 +84,7 @@ def rank(measure: str | None = None, to: date | str | None = None, baseline: dat
 def _period(value: date | str | None) -> date | str | None:
     """A month given as 'YYYY-MM' (or 'YYYY-M') becomes its last day; other forms pass through."""
     if isinstance(value, str):
-        from .periods import parse_month
+        from .model.periods import parse_month
 
         return parse_month(value, "period")
     return value

@@ -15,22 +15,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import releases, sources
-from .classification import Classification
-from .classified import check_classified
-from .denominators import Denominators
+from .model.classification import Classification
+from .model.classified import check_classified
+from .model.denominators import Denominators
 from .errors import DataFileError, MissingFileError, UsageError
-from .forces import Registry
+from .model.forces import Registry
 from .loaders._csv import header_of, read_header, stdin_bytes
-from .loaders.cache import cached, digest
+from .cache import cached, digest
 from .loaders.classification import load_classification
 from .loaders.forces import load_forces
 from .loaders.indicators import Indicator, load_indicators
-from .measures import MeasureCounts, prepare
+from .model.measures import MeasureCounts, prepare
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .outcome_measures import OutcomeCounts
+    from .model.outcomes import OutcomeCounts
     from .releases import Release
     from .sources import Source
 
@@ -114,7 +114,7 @@ class Dataset:
 
         data = cls(DataPaths())
         data.__dict__["registry"] = registry or load_forces()
-        data.__dict__["classification"] = classification or load_classification()
+        data.__dict__["classification"] = classification or load_classification(known_sources=sources.keys())
         record = source if not isinstance(source, str) else sources.get(source)
         data.__dict__["source"] = record
         data.__dict__["release"] = None
@@ -180,7 +180,7 @@ class Dataset:
             owners: list[str] = []
             try:
                 if Path(path).is_file() and Path(path).stat().st_size <= 512 * 1024 * 1024:
-                    from .loaders.cache import file_digest
+                    from .cache import file_digest
 
                     owners = by_digest.get(file_digest(path), [])
             except OSError:
@@ -225,7 +225,7 @@ class Dataset:
 
     @cached_property
     def classification(self) -> Classification:
-        return load_classification(self.paths.classification)
+        return load_classification(self.paths.classification, known_sources=sources.keys())
 
     @cached_property
     def source(self) -> Source:
@@ -256,7 +256,7 @@ class Dataset:
         territorial = [f.code for f in registry.territorial]
         if self.paths.police_uk:
             self.files["crime"] = ", ".join(self.paths.police_uk)
-            loaded = source.load(self.paths.police_uk, registry)
+            loaded = source.load(self.paths.police_uk, registry, self.classification)
             prepared, coverage = prepare(loaded.counts, territorial), loaded.coverage
         else:
             files = self._given("crime")
@@ -265,7 +265,7 @@ class Dataset:
 
             def load():
                 # Parsing needs pandas; a cached table does not, so pandas is imported only here.
-                loaded = source.load([self._stdin if path == "-" else path], registry)
+                loaded = source.load([self._stdin if path == "-" else path], registry, self.classification)
                 return prepare(loaded.counts, territorial), loaded.coverage
 
             # Names become codes through the registry, and lifetimes use the territorial forces.
@@ -300,13 +300,13 @@ class Dataset:
         registry = self.registry
 
         def load():
-            from .loaders.outcomes import load_outcomes  # pandas, on a cache miss only
-            from .outcome_measures import prepare_outcomes
+            from .sources.outcomes import load_outcomes  # pandas, on a cache miss only
+            from .model.outcomes import prepare_outcomes
 
             return prepare_outcomes(load_outcomes(path, registry))
 
         from .loaders.outcome_types import load_outcome_types
-        from .outcome_measures import OutcomeCounts
+        from .model.outcomes import OutcomeCounts
 
         cube = cached(f"outcomes-{self._registry_key}", path, load, expected)
         return OutcomeCounts(cube, registry, load_outcome_types())

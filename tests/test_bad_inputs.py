@@ -13,9 +13,9 @@ import pytest
 from conftest import BAD
 from crimestat.loaders.denominators import load_la_lookup
 from crimestat.loaders.forces import load_forces
-from crimestat.loaders.ons_crime import load_ons_crime
+from crimestat.sources.ons.parser import load_ons_crime
 from crimestat.render import safe_text, to_csv
-from crimestat.rows import Result, Row
+from crimestat.results import Result, Row
 
 CORPUS = [
     ('absurdly-large.csv', 1, ["{file}, line 2, column 'Rolling year total number of offences': '99999999999999999999' is too large to be real; expected a whole number of offences"], []),

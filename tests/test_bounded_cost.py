@@ -13,7 +13,7 @@ import pytest
 
 from conftest import DATA, SAMPLE
 from crimestat.errors import DataFileError
-from crimestat.loaders.police_uk import count_archive, find_files
+from crimestat.sources.police_uk.parser import count_archive, find_files
 
 HOME_OFFICE = SAMPLE / "releases" / "home-office-2026-04" / "prc-pfa-mar2013-onwards-tables-230426.csv.gz"
 STREET = SAMPLE / "police-uk" / "2014-01" / "2014-01-warwickshire-street.csv"

@@ -3,9 +3,9 @@
 import pandas as pd
 import pytest
 
-from crimestat.breaks import ENDED, NOT_STARTED, OK, PARTIAL_END, PARTIAL_START, why_unusable
-from crimestat.measures import prepare
-from crimestat.periods import as_period
+from crimestat.model.breaks import ENDED, NOT_STARTED, OK, PARTIAL_END, PARTIAL_START, why_unusable
+from crimestat.model.measures import prepare
+from crimestat.model.periods import as_period
 
 T = as_period  # period ends are plain dates
 

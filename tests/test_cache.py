@@ -7,7 +7,7 @@ import pytest
 
 from conftest import SAMPLE
 from crimestat.dataset import DataPaths, load_dataset
-from crimestat.periods import as_period
+from crimestat.model.periods import as_period
 
 CRIME = SAMPLE / "releases/ons-2019/rec-crime-pfa.csv"
 JUNE_2014 = as_period("2014-06-30")
@@ -97,7 +97,7 @@ def test_a_different_forces_registry_is_not_served_an_earlier_load(cache, tmp_pa
 
 
 def test_changed_code_is_not_served_an_earlier_load(cache, monkeypatch):
-    from crimestat.loaders import cache as cache_module
+    from crimestat import cache as cache_module
 
     assert warwickshire_total(CRIME) == 27651
     entries = set(cache.iterdir())
@@ -142,7 +142,7 @@ def test_entries_are_data_not_pickles_and_private(cache):
 
 
 def test_a_planted_entry_open_to_others_is_not_read(cache):
-    from crimestat.loaders.cache import decode, encode
+    from crimestat.cache import decode, encode
 
     assert warwickshire_total(CRIME) == 27651
     (entry,) = cache.glob("ons-*.entry")
@@ -168,7 +168,7 @@ def test_a_planted_link_is_never_written_through(cache, tmp_path):
 
 
 def test_a_full_disk_leaves_no_temporary_file(cache, monkeypatch):
-    from crimestat.loaders import cache as cache_module
+    from crimestat import cache as cache_module
 
     def full(descriptor, data):
         raise OSError(28, "No space left on device")
@@ -195,7 +195,7 @@ def test_a_full_disk_leaves_no_temporary_file(cache, monkeypatch):
 
 def test_a_file_replaced_during_the_load_is_not_stored_under_the_old_key(cache, tmp_path, monkeypatch):
     """The hash and the parse must see the same bytes: when they may not, nothing is stored."""
-    from crimestat.loaders import cache as cache_module
+    from crimestat import cache as cache_module
 
     crime = tmp_path / "crime.csv"
     shutil.copy(CRIME, crime)
@@ -212,7 +212,7 @@ def test_a_status_by_period_is_stored_as_two_lists_and_read_back_equal():
     """Lifetimes' statuses (dates to texts, thousands of them) are written in bulk; a damaged one is refused."""
     from datetime import date
 
-    from crimestat.loaders.cache import decode, encode
+    from crimestat.cache import decode, encode
 
     status = {date(2014, 3, 31): "ok", date(2014, 6, 30): "partial_end", date(2015, 3, 31): "ended"}
     mixed = {date(2014, 3, 31): "ok", "2014-06-30": "ok"}  # not all dates: the general form
@@ -222,7 +222,7 @@ def test_a_status_by_period_is_stored_as_two_lists_and_read_back_equal():
     damaged = raw.replace(b'"partial_end"', b'1234567890123')
     with pytest.raises(ValueError):
         decode(damaged)  # the checksum
-    from crimestat.loaders import cache as module
+    from crimestat import cache as module
 
     body = module._to_json(status, [])
     body["$ds"][1].pop()
@@ -234,7 +234,7 @@ def test_populations_and_coverage_are_stored_in_bulk_and_read_back_as_they_were(
     """Maps keyed by (area, year) and sets of dates are written as lists; other shapes keep the general form."""
     from datetime import date
 
-    from crimestat.loaders import cache as module
+    from crimestat import cache as module
 
     value = {"people": {("E23000017", 2014): 548729, ("E23000001", 2015): 8673713},
              "quarters": {"E23000017": {date(2014, 3, 31), date(2014, 6, 30)}},

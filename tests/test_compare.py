@@ -7,7 +7,7 @@ import pytest
 from conftest import SAMPLE
 from crimestat.analyses.compare import compare
 from crimestat.errors import PeriodNotCoveredError, UnknownMeasureError
-from crimestat.periods import as_period
+from crimestat.model.periods import as_period
 
 T = as_period  # period ends are plain dates
 PUBLISHED = SAMPLE / "published/hmic-crime-inspection-2014-warwickshire.csv"

@@ -12,10 +12,10 @@ from crimestat.errors import CrimestatError
 from crimestat.loaders.classification import load_classification
 from crimestat.loaders.denominators import load_households, load_la_lookup, load_population
 from crimestat.loaders.forces import load_forces
-from crimestat.loaders.home_office import load_home_office_crime
+from crimestat.sources.home_office.parser import load_home_office_crime
 from crimestat.loaders.indicators import load_indicators
-from crimestat.loaders.outcomes import load_outcomes
-from crimestat.loaders.ons_crime import load_ons_crime
+from crimestat.sources.outcomes import load_outcomes
+from crimestat.sources.ons.parser import load_ons_crime
 from crimestat.loaders.peers import load_peer_groups
 
 REGISTRY = load_forces()

@@ -16,9 +16,9 @@ import pytest
 from crimestat.errors import DataFileError, MissingColumnError
 from crimestat.loaders.classification import load_classification
 from crimestat.loaders.forces import load_forces
-from crimestat.loaders.home_office import is_year_sheet, load_home_office_crime, looks_like_home_office_crime
+from crimestat.sources.home_office.parser import is_year_sheet, load_home_office_crime, looks_like_home_office_crime
 from crimestat.loaders.spreadsheet import SpreadsheetLayoutError, read_sheet_tables
-from crimestat.windows import missing_quarters, quarter_coverage, quarterly_windows
+from crimestat.model.windows import missing_quarters, quarter_coverage, quarterly_windows
 
 HERE = Path(__file__).resolve().parent / "data" / "home-office"
 BAD = HERE / "bad"
@@ -236,7 +236,8 @@ def test_rows_with_more_fields_than_the_header_are_refused_not_shifted(registry)
 def test_source_records_recognise_headers_as_the_loaders_do():
     """The source records name their columns themselves (so recognising a file needs no pandas); they must
     agree with the loaders' own column lists."""
-    from crimestat.loaders import home_office, ons_crime
+    from crimestat.sources.home_office import parser as home_office
+    from crimestat.sources.ons import parser as ons_crime
     from crimestat.sources import home_office as ho_source
     from crimestat.sources import ons as ons_source
 
@@ -261,7 +262,7 @@ def _release_text() -> str:
 def test_a_release_cut_at_a_line_end_is_an_error_naming_the_short_quarter(tmp_path):
     from crimestat.errors import BadValueError
     from crimestat.loaders.forces import load_forces
-    from crimestat.loaders.home_office import load_home_office_crime
+    from crimestat.sources.home_office.parser import load_home_office_crime
 
     lines = _release_text().splitlines(True)
     path = tmp_path / "cut.csv"
@@ -278,7 +279,7 @@ def test_a_repeated_row_with_a_space_is_a_duplicate_and_absurd_counts_are_refuse
 
     from crimestat.errors import BadValueError
     from crimestat.loaders.forces import load_forces
-    from crimestat.loaders.home_office import load_home_office_crime
+    from crimestat.sources.home_office.parser import load_home_office_crime
 
     text = gzip.decompress((HERE / "prc-pfa-sample.csv.gz").read_bytes()).decode()
     row = next(line for line in text.splitlines() if line.startswith("2014/15,1,Warwickshire,") and ",30A," in line)
@@ -301,7 +302,7 @@ def test_a_release_cut_between_two_forces_is_an_error(tmp_path):
     but the last quarter has 18 of the 43 forces (second hostile test pass: exit 0 with every figure n/a)."""
     from crimestat.errors import BadValueError
     from crimestat.loaders.forces import load_forces
-    from crimestat.loaders.home_office import load_home_office_crime
+    from crimestat.sources.home_office.parser import load_home_office_crime
 
     lines = _release_text().splitlines(True)
     cut = next(i for i, line in enumerate(lines) if line.startswith("2025/26,1,Kent,"))
@@ -317,7 +318,7 @@ def test_counts_not_written_as_digits_are_refused(tmp_path, count):
 
     from crimestat.errors import BadValueError
     from crimestat.loaders.forces import load_forces
-    from crimestat.loaders.home_office import load_home_office_crime
+    from crimestat.sources.home_office.parser import load_home_office_crime
 
     text = gzip.decompress((HERE / "prc-pfa-sample.csv.gz").read_bytes()).decode()
     row = next(line for line in text.splitlines() if line.startswith("2014/15,1,Warwickshire,") and ",30A," in line)
@@ -328,13 +329,13 @@ def test_counts_not_written_as_digits_are_refused(tmp_path, count):
 
 def _without_arrow(monkeypatch):
     """Make the pandas reader read every file (the reader for files Arrow does not take as plainly shaped)."""
-    from crimestat.loaders import home_office
+    from crimestat.sources.home_office import parser as home_office
 
     monkeypatch.setattr(home_office, "_read_arrow", lambda *args: None)
 
 
 def test_the_arrow_and_pandas_readers_give_the_same_counts(registry, counts, tmp_path, monkeypatch):
-    from crimestat.loaders import home_office
+    from crimestat.sources.home_office import parser as home_office
 
     text = gzip.decompress((HERE / "prc-pfa-sample.csv.gz").read_bytes()).decode()
     plain = tmp_path / "plain.csv"
@@ -447,7 +448,7 @@ def test_damaged_files_give_the_same_counts_or_the_same_errors_from_both_readers
     import random
 
     from crimestat.errors import CrimestatError
-    from crimestat.loaders import home_office
+    from crimestat.sources.home_office import parser as home_office
 
     lines = gzip.decompress((HERE / "prc-pfa-sample.csv.gz").read_bytes()).decode().splitlines(True)
     fast_reader = home_office._read_arrow

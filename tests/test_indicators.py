@@ -10,7 +10,7 @@ from crimestat.errors import BadValueError
 from crimestat.analyses.indicators import IndicatorOptions, IndicatorSet
 from crimestat.loaders.forces import load_forces
 from crimestat.loaders.indicators import load_indicators
-from crimestat.periods import as_period
+from crimestat.model.periods import as_period
 
 T = as_period  # period ends are plain dates
 IND = DATA / "indicators"

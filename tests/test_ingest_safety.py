@@ -16,9 +16,9 @@ import pytest
 
 from conftest import DATA
 from crimestat.errors import DataFileError
-from crimestat.loaders import police_uk
+from crimestat.sources.police_uk import parser as police_uk
 from crimestat.loaders.forces import load_forces
-from crimestat.loaders.police_uk import count_archive, count_file
+from crimestat.sources.police_uk.parser import count_archive, count_file
 
 STREET = DATA / "police-uk/2014-06/2014-06-warwickshire-street.csv"  # 40 rows
 NAME = "2014-06-warwickshire-street.csv"

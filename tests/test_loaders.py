@@ -10,8 +10,8 @@ from crimestat.errors import BadValueError, DataFileError
 from crimestat.loaders.classification import load_classification
 from crimestat.loaders.denominators import load_households, load_la_lookup, load_population
 from crimestat.loaders.forces import load_forces
-from crimestat.loaders.ons_crime import load_ons_crime
-from crimestat.periods import parse_period_end
+from crimestat.sources.ons.parser import load_ons_crime
+from crimestat.model.periods import parse_period_end
 
 HEADER = "12 months ending,PFA,Region,Offence,Rolling year total number of offences\n"
 

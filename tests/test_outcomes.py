@@ -18,10 +18,10 @@ import pandas as pd
 import pytest
 
 from crimestat.errors import BadValueError, CrimestatError, DataFileError, MissingColumnError, UnknownMeasureError
-from crimestat.forces import ENGLAND_AND_WALES_CODE
+from crimestat.model.forces import ENGLAND_AND_WALES_CODE
 from crimestat.loaders.forces import load_forces
-from crimestat.loaders.outcomes import load_outcome_types, load_outcomes, looks_like_outcomes
-from crimestat.outcome_measures import CATEGORIES, OutcomeCounts, prepare_outcomes
+from crimestat.sources.outcomes import load_outcome_types, load_outcomes, looks_like_outcomes
+from crimestat.model.outcomes import CATEGORIES, OutcomeCounts, prepare_outcomes
 
 HERE = Path(__file__).resolve().parent / "data" / "outcomes"
 REAL = HERE / "prc-outcomes-2024-25-by-force-quarter-group-type.csv.gz"
@@ -406,7 +406,7 @@ def test_prepared_cube_is_picklable_and_needs_no_pandas(real, registry, types, t
     script = (
         "import pickle, sys, datetime\n"
         "from crimestat.loaders.forces import load_forces\n"
-        "from crimestat.outcome_measures import OutcomeCounts, OutcomeTypes, OutcomeType\n"
+        "from crimestat.model.outcomes import OutcomeCounts, OutcomeTypes, OutcomeType\n"
         f"cube = pickle.loads(open({str(path)!r}, 'rb').read())\n"
         f"types = pickle.loads({pickle.dumps(types)!r})\n"
         "rate = OutcomeCounts(cube, load_forces(), types).rate('charge_summons', 'E23000017', "

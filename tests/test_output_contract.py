@@ -20,7 +20,7 @@ from crimestat.cli import main
 from crimestat.errors import UsageError
 from crimestat.metrics.rounding import round_half_up
 from crimestat.render import choose_format, render, table_width, to_table
-from crimestat.rows import COLUMNS, Cell, Result, Section, unit_of
+from crimestat.results import COLUMNS, Cell, Result, Section, unit_of
 
 COMPARE_2014 = ("compare", "--release", "ons-2019", "--force", "warwickshire", "--to", "2014-06", "-q")
 TREND_2014 = ("trend", "--release", "ons-2019", "--force", "warwickshire", "--from", "2013-06", "--to", "2014-06", "-q")
@@ -324,7 +324,7 @@ def test_xlsx_is_reproducible_and_text_is_never_a_formula():
 
 
 def test_xlsx_is_refused_on_a_terminal(run, monkeypatch):
-    monkeypatch.setattr("crimestat.cli._stdout_is_terminal", lambda: True)
+    monkeypatch.setattr("crimestat.cli.base._stdout_is_terminal", lambda: True)
     result = run(*COMPARE_2014, "--format", "xlsx")
     assert result.exit_code == 2 and "binary workbook" in result.stderr and result.stdout == ""
 

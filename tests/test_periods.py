@@ -2,11 +2,11 @@
 
 import pytest
 
-from crimestat import periods
+from crimestat.model import periods
 from datetime import date
 
 from crimestat.errors import PeriodNotCoveredError, UsageError
-from crimestat.periods import as_period
+from crimestat.model.periods import as_period
 
 T = as_period  # period ends are plain dates
 
@@ -71,7 +71,7 @@ def test_parse_month_refuses_impossible_months_naming_the_parameter(text):
 def test_month_end_is_the_calendar_month_end_in_every_month_including_leap_februaries():
     import calendar
 
-    from crimestat.periods import month_end
+    from crimestat.model.periods import month_end
 
     for year in (1, 1900, 2000, 2023, 2024, 9999):
         for month in range(1, 13):

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import DATA, SAMPLE
 from crimestat.loaders.forces import load_forces
-from crimestat.loaders.police_uk import FileCounts, count_archive, count_file, find_files
+from crimestat.sources.police_uk.parser import FileCounts, count_archive, count_file, find_files
 
 ARCHIVE = SAMPLE / "police-uk"
 MALFORMED = DATA / "police-uk/malformed"

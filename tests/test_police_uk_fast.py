@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 
 from conftest import DATA, SAMPLE
 from crimestat.errors import DataFileError
-from crimestat.loaders import police_uk
+from crimestat.sources.police_uk import parser as police_uk
 from crimestat.loaders.forces import load_forces
-from crimestat.loaders.police_uk import StreetFile, count_bytes, count_chunks
+from crimestat.sources.police_uk.parser import StreetFile, count_bytes, count_chunks
 
 REGISTRY = load_forces()
 STREET = DATA / "police-uk/2014-06/2014-06-warwickshire-street.csv"

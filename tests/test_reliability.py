@@ -229,7 +229,7 @@ def test_a_path_with_a_newline_stays_on_one_error_line(tmp_path, run):
 
 
 def test_gzip_and_utf16_files_are_read_by_their_bytes(tmp_path):
-    from crimestat.loaders.ons_crime import load_ons_crime
+    from crimestat.sources.ons.parser import load_ons_crime
 
     text = ("12 months ending,PFA,Region,Offence,Rolling year total number of offences\n"
             "30-06-2014,Ynys Môn,Wales,Robbery,3\n")

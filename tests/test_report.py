@@ -12,7 +12,7 @@ from conftest import DATA
 from crimestat.analyses.indicators import IndicatorSet
 from crimestat.render import report_html, report_markdown
 from crimestat.analyses.report import build_report, change_adjective, change_noun, change_words, comparison_words
-from crimestat.periods import as_period
+from crimestat.model.periods import as_period
 
 T = as_period  # period ends are plain dates
 # The paragraphs of HMIC's "Crime inspection 2014: Warwickshire Police" that crimestat writes

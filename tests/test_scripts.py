@@ -7,9 +7,9 @@ import sys
 import pytest
 
 from conftest import BAD, DATA, SAMPLE
-from crimestat import output as output_module
+from crimestat import files as output_module
 from crimestat.errors import OutputError
-from crimestat.output import write_output
+from crimestat.files import write_output
 
 EXPECTED = DATA / "expected"
 CRIMESTAT = [sys.executable, "-m", "crimestat"]

@@ -9,7 +9,7 @@ import pytest
 
 from crimestat import sources
 from crimestat.analyses.compare import compare
-from crimestat.classification import Classification, MeasureInfo
+from crimestat.model.classification import Classification, MeasureInfo
 from crimestat.dataset import DataPaths, Dataset, load_dataset
 from crimestat.loaders.classification import load_classification
 from crimestat.render import render
@@ -30,7 +30,7 @@ def toy(tmp_path):
     path = tmp_path / "toy.csv"
     path.write_text(TOY_CSV)
 
-    def load(paths, registry):
+    def load(paths, registry, classification=None):
         monthly = pd.read_csv(paths[0])
         total = monthly.groupby(["force", "kind"], as_index=False)["n"].sum()
         return Loaded(pd.DataFrame({"area_code": [registry.get(f).code for f in total["force"]],
@@ -139,7 +139,7 @@ def test_home_office_latest_period_and_revised_denominators(home_office):
 def test_england_and_wales_in_one_step_equals_the_sum_force_by_force(home_office, measure):
     """The whole-measure England and Wales total is summed over the 43 forces in one array step; the loop it
     replaces (still used to word a reason) gives the same count or the same reason at every period."""
-    from crimestat.measures import MeasureCounts
+    from crimestat.model.measures import MeasureCounts
 
     fast = home_office.counts
     slow = MeasureCounts(fast._table, fast.classification, fast.registry, fast.source, fast.explain, fast.break_level)

@@ -21,7 +21,7 @@ from crimestat.analyses.rank import rank
 from crimestat.loaders.indicators import Indicator
 from crimestat.metrics import proportion as prop
 from crimestat.render import render
-from crimestat.rows import COLUMNS, Row
+from crimestat.results import COLUMNS, Row
 
 DATA = Path(__file__).parent / "data" / "overdispersion"
 JUNE_2010, JUNE_2013, JUNE_2014 = date(2010, 6, 30), date(2013, 6, 30), date(2014, 6, 30)

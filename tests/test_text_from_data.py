@@ -75,7 +75,7 @@ def test_a_chart_shows_dollars_as_text(run, forces, tmp_path):
 
 
 def test_markdown_escapes_every_field():
-    from crimestat.text import markdown
+    from crimestat.render.text import markdown
 
     # Each planted construct comes out inert (an independent reading: no unescaped bracket, bar or tag).
     shown = markdown("# [a](javascript:x) | <img src=x> _e_ \x1b")
@@ -84,7 +84,7 @@ def test_markdown_escapes_every_field():
 
 def test_a_carriage_return_in_a_field_is_quoted_in_csv():
     from crimestat.render import to_csv
-    from crimestat.rows import Result
+    from crimestat.results import Result
 
     result = Result("t", [{"area": "Warwick\rshire", "value": 1}, {"area": "Kent", "value": 2}], [], [],
                     columns=["area", "value"])

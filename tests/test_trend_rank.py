@@ -10,10 +10,10 @@ from crimestat.analyses.compare import compare
 from crimestat.errors import BadValueError, PeriodNotCoveredError, UsageError
 from crimestat.loaders.forces import load_forces
 from crimestat.loaders.peers import load_peer_groups
-from crimestat.peers import peers_from_names
+from crimestat.model.peers import peers_from_names
 from crimestat.analyses.rank import competition_ranks, rank
 from crimestat.analyses.trend import sparkline, trend
-from crimestat.periods import as_period
+from crimestat.model.periods import as_period
 
 T = as_period  # period ends are plain dates
 

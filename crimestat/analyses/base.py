@@ -7,8 +7,8 @@ from pathlib import Path
 from datetime import date
 from typing import TYPE_CHECKING
 
-from .. import periods
-from ..forces import Force
+from ..model import periods
+from ..model.forces import Force
 
 if TYPE_CHECKING:
     from ..dataset import Dataset

@@ -22,13 +22,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
-from .. import periods
-from ..forces import ENGLAND_AND_WALES_CODE
+from ..model import periods
+from ..model.forces import ENGLAND_AND_WALES_CODE
 from ..metrics.overdispersion import Z_CRITICAL, relative_change_tau2
 
 if TYPE_CHECKING:
     from ..dataset import Dataset
-    from ..rows import Row
+    from ..results import Row
 
 
 @dataclass(frozen=True)

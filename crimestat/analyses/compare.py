@@ -11,10 +11,10 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING, Literal
 
-from ..classification import MeasureInfo
-from ..forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE, Force
-from ..peers import PeerGroups, peer_average
-from ..rows import Row
+from ..model.classification import MeasureInfo
+from ..model.forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE, Force
+from ..model.peers import PeerGroups, peer_average
+from ..results import Row
 from .base import Periods, choose_periods, release_note, resolve_force
 from .changes import change_tests
 from ..metrics.rates import default_per, per_label
@@ -100,7 +100,7 @@ class Comparison:
 
     def to_frame(self) -> pd.DataFrame:
         """The tidy rows as a pandas DataFrame (the columns of ``--format csv``)."""
-        from ..rows import rows_frame
+        from ..results import rows_frame
 
         return rows_frame(self.rows)
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from ..forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE
+from ..model.forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE
 from ..metrics.poisson import change_test, poisson_bounds
 from ..metrics.rates import percentage_change, rate_per
-from ..rows import Row
+from ..results import Row
 from .changes import apply, change_tests, differs, months_shared
 
 if TYPE_CHECKING:

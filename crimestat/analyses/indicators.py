@@ -10,15 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from .. import periods
+from ..model import periods
 from .figures import area_name
-from ..forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE
+from ..model.forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE
 from ..dataset import Dataset
 from ..loaders.indicators import Indicator
 from ..metrics import proportion as prop
 from ..metrics.rates import percentage_change
 from ..metrics.rates import rate as per_1000
-from ..rows import Row
+from ..results import Row
 
 PUBLISHED_CONFIDENCE = 0.95  # published half-widths are 95% intervals
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..rows import Cell, Result, Section
+from ..results import Cell, Result, Section
 
 if TYPE_CHECKING:
-    from ..classification import Classification
-    from ..forces import Registry
+    from ..model.classification import Classification
+    from ..model.forces import Registry
 
 
 def forces_result(registry: Registry) -> Result:

@@ -12,16 +12,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
-from .. import periods
+from ..model import periods
 from ..errors import PeriodNotCoveredError, UsageError
-from ..forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE, Force
-from ..rows import Cell, Result, Row, Section
+from ..model.forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE, Force
+from ..results import Cell, Result, Row, Section
 from .base import resolve_force
 from .figures import area_name
 
 if TYPE_CHECKING:
     from ..dataset import Dataset
-    from ..outcome_measures import OutcomeCounts, OutcomeMix
+    from ..model.outcomes import OutcomeCounts, OutcomeMix
 
 # Outcome measures: name -> (outcome category, label). They rank and compare like crime measures.
 OUTCOME_MEASURES = {
@@ -78,7 +78,7 @@ def resolve_period(outcomes: OutcomeCounts, to: date | str | None, parameter: st
     quarters = outcomes.cube.quarters
 
     def explain(period: date | None) -> str:
-        from ..outcome_measures import quarter_label
+        from ..model.outcomes import quarter_label
 
         if not quarters:
             return "the outcomes data hold no quarters"
@@ -127,7 +127,7 @@ class OutcomeComparison:
         return rows
 
     def to_frame(self):
-        from ..rows import rows_frame
+        from ..results import rows_frame
 
         return rows_frame(self.rows)
 
@@ -219,7 +219,7 @@ class OutcomeRanking:
         return rows + [self.england_and_wales]
 
     def to_frame(self):
-        from ..rows import rows_frame
+        from ..results import rows_frame
 
         return rows_frame(self.rows)
 

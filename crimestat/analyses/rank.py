@@ -9,18 +9,18 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .. import periods
-from ..classification import MeasureInfo
+from ..model import periods
+from ..model.classification import MeasureInfo
 from .base import Periods, choose_periods
 from .changes import ChangeTests, change_tests
 from .figures import (SMALL_MARK, change_row, differs_from_england_and_wales, rate_row, small_denominator,
                       small_population_note)
-from ..forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE
+from ..model.forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE
 from ..metrics.overdispersion import additive_funnel_limit, additive_funnel_position, rate_tau2
 from ..metrics.poisson import FUNNEL_LEVELS, funnel_limit, funnel_position, overdispersed_limit, overdispersion
 from ..metrics.rates import default_per, per_label
 from ..metrics.rounding import round_half_up
-from ..rows import Cell, Result, Row, Section
+from ..results import Cell, Result, Row, Section
 
 #: How funnel limits allow for the spread between forces: Spiegelhalter's additive (random-effects)
 #: overdispersion (the default), his multiplicative factor phi, or none (plain Poisson limits).
@@ -103,7 +103,7 @@ class Ranking:
         return rows + [whole.rate, whole.year, whole.base]
 
     def to_frame(self):
-        from ..rows import rows_frame
+        from ..results import rows_frame
 
         return rows_frame(self.rows)
 

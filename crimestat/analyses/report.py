@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from .. import periods
+from ..model import periods
 from .base import resolve_force
 from .compare import Comparison, compare
-from ..forces import ENGLAND_AND_WALES_CODE, Force
+from ..model.forces import ENGLAND_AND_WALES_CODE, Force
 from .indicators import IndicatorOptions, IndicatorPart, IndicatorSet
 from ..dataset import Dataset
 from ..metrics.rounding import round_half_up
-from ..rows import Cell, Row, Section
+from ..results import Cell, Row, Section
 from .trend import trend
 
 VICTIM_BASED = ("victim-based crime (i.e., crimes where there is a direct victim such as an individual, a "

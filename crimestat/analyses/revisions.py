@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from .. import periods
+from ..model import periods
 from ..dataset import DataPaths, Dataset, load_dataset
 from ..errors import CrimestatError, DataFileError, PeriodNotCoveredError
-from ..forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE, Force
+from ..model.forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE, Force
 from ..releases import Release, discover
-from ..rows import Cell, Result, Section
+from ..results import Cell, Result, Section
 from .figures import rate_row
 
 RELEASE_COLUMNS = ["release", "title", "publisher", "published", "source", "first_period_end", "last_period_end",

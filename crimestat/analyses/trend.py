@@ -6,12 +6,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
-from .. import periods
-from ..classification import MeasureInfo
+from ..model import periods
+from ..model.classification import MeasureInfo
 from ..errors import PeriodNotCoveredError
-from ..forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE, Force
+from ..model.forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE, Force
 from ..metrics.rates import default_per, per_label
-from ..rows import Cell, Result, Row, Section
+from ..results import Cell, Result, Row, Section
 from .base import release_note, resolve_force
 from .figures import rate_row
 
@@ -65,7 +65,7 @@ class Trend:
         return [r for pair in zip(self.force_rates, self.england_and_wales_rates) for r in pair]
 
     def to_frame(self) -> pd.DataFrame:
-        from ..rows import rows_frame
+        from ..results import rows_frame
 
         return rows_frame(self.rows)
 

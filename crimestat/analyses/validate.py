@@ -8,17 +8,18 @@ from pathlib import Path
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from .. import sources
 from ..errors import CrimestatError, DataFileError, Problem
-from ..forces import Registry
+from ..model.forces import Registry
 from ..loaders._csv import read_csv, read_header, stdin_bytes
 from ..loaders.classification import load_classification
 from ..loaders.denominators import load_households, load_la_lookup, load_population
 from ..loaders.forces import load_forces
 from ..loaders.indicators import load_indicators
-from ..loaders.ons_crime import load_ons_crime
+from ..sources.ons.parser import load_ons_crime
 from ..loaders.peers import load_peer_groups
-from ..loaders.police_uk import load_counts_csv
-from ..rows import Cell, Result, Section
+from ..sources.police_uk.parser import load_counts_csv
+from ..results import Cell, Result, Section
 
 
 @dataclass
@@ -88,7 +89,7 @@ def validate(files: Sequence[str], registry: Registry | None = None, la_lookups:
         try:
             digest = expected.get(_resolved(name)) if stdin is None else None
             if digest is not None:
-                from ..loaders.cache import file_digest
+                from ..cache import file_digest
 
                 try:
                     found = file_digest(name)
@@ -155,7 +156,7 @@ class _Named(io.BytesIO):
 
 
 def _home_office(name, registry, lookups):
-    from ..loaders.home_office import load_home_office_crime
+    from ..sources.home_office.parser import load_home_office_crime
 
     return _classified(load_home_office_crime(name, registry), "home_office", name)
 
@@ -166,7 +167,7 @@ def _ons_crime(name, registry, lookups):
 
 def _classified(frame, source: str, name):
     """The loaded counts, once every category is known to the classification (what `compare` checks)."""
-    from ..classified import check_classified
+    from ..model.classified import check_classified
 
     shown = name if isinstance(name, str) else "<stdin>"
     check_classified(frame["category"].unique(), load_classification(), source, shown)
@@ -174,7 +175,7 @@ def _classified(frame, source: str, name):
 
 
 def _outcomes(name, registry, lookups):
-    from ..loaders.outcomes import load_outcomes
+    from ..sources.outcomes import load_outcomes
 
     return load_outcomes(name, registry)
 
@@ -187,7 +188,7 @@ LOADERS: dict[str, Callable] = {
     "households": lambda name, registry, lookups: load_households(name, registry),
     "indicators": lambda name, registry, lookups: load_indicators(name, registry),
     "peers": lambda name, registry, lookups: load_peer_groups(name, registry),
-    "classification": lambda name, registry, lookups: load_classification(name),
+    "classification": lambda name, registry, lookups: load_classification(name, known_sources=sources.keys()),
     "forces": lambda name, registry, lookups: load_forces(name),
     "la_lookup": lambda name, registry, lookups: load_la_lookup([name]),
     "police_uk": lambda name, registry, lookups: _police_uk(name, registry),
@@ -210,7 +211,7 @@ def _rows(loaded) -> int | None:
 
 def _police_uk(source: str | io.BytesIO, registry: Registry):
     """A street-level file's rows, each counted or skipped; a skipped row is a problem to report."""
-    from ..loaders.police_uk import StreetFile, count_bytes, count_file
+    from ..sources.police_uk.parser import StreetFile, count_bytes, count_file
 
     if isinstance(source, io.BytesIO):  # stdin: no file name, so the force comes from 'Falls within'
         summary = count_bytes(source.getvalue(), StreetFile("<stdin>", "<stdin>"), registry)

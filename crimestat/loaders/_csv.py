@@ -21,7 +21,7 @@ from typing import IO
 
 from ..errors import BadValueError, DataFileError, MissingColumnError, MissingFileError, Problem
 from ..log import warn
-from ..output import note_input
+from ..files import note_input
 
 Source = str | os.PathLike | IO[str] | IO[bytes]
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from importlib import resources
 
-from ..classification import Classification, MeasureInfo
+from ..model.classification import Classification, MeasureInfo
 from ._csv import Source, check_text, read_csv
 
 DENOMINATORS = ("population", "households")
@@ -14,8 +15,12 @@ def _packaged(name: str) -> str:
     return str(resources.files("crimestat") / "data" / name)
 
 
-def load_classification(source: Source | None = None, measures: Source | None = None) -> Classification:
-    """Read ``source,category,measure`` rows (default: the packaged file) and ``measure,label,denominator``."""
+def load_classification(source: Source | None = None, measures: Source | None = None,
+                        known_sources: Collection[str] = ()) -> Classification:
+    """Read ``source,category,measure`` rows (default: the packaged file) and ``measure,label,denominator``.
+
+    ``known_sources``: the keys of the sources crimestat reads (the source registry's); a row naming another
+    is an error. Empty: not checked (the registry lives above the loaders, so it is passed in)."""
     table = read_csv(source if source is not None else _packaged("classification.csv"),
                      ["source", "category", "measure"])
     sources = check_text(table, "source", "a data source such as 'ons' or 'police_uk'")
@@ -30,7 +35,7 @@ def load_classification(source: Source | None = None, measures: Source | None = 
         if key[2] and not key[2].replace("_", "").isalnum():
             table.problem(f"'{key[2]}' is not a measure name; expected letters, digits and '_'", r, "measure")
         members.setdefault((key[0], key[2]), set()).add(key[1])
-    _check_consistent(table, sources, categories, names)
+    _check_consistent(table, sources, categories, names, set(known_sources))
     table.raise_problems()
 
     info_table = read_csv(measures if measures is not None else _packaged("measures.csv"),
@@ -48,17 +53,14 @@ def load_classification(source: Source | None = None, measures: Source | None = 
     return Classification(members, info)
 
 
-def _check_consistent(table, sources: list[str], categories: list[str], names: list[str]) -> None:
+def _check_consistent(table, sources: list[str], categories: list[str], names: list[str], known: set[str]) -> None:
     """Mistakes that would silently move crimes out of a measure: a source crimestat does not know (rows it
     never uses), one category written two ways ('Bicycle theft' and 'bicycle theft': the file's spelling
     matches only one), and a category both declared excluded and counted in a measure."""
-    from .. import sources as registry
-
-    known = {s.key for s in registry.all_sources()}
     spelling: dict[tuple[str, str], tuple[str, int]] = {}
     excluded = {(s, c) for s, c, m in zip(sources, categories, names) if m == "excluded"}
     for r, (source, category, measure) in enumerate(zip(sources, categories, names)):
-        if source and source not in known:
+        if source and known and source not in known:
             table.problem(f"'{source}' is not a source crimestat reads; expected one of {', '.join(sorted(known))}",
                           r, "source")
         key = (source, " ".join(category.lower().split()))

@@ -10,7 +10,7 @@ from typing import cast
 import pandas as pd
 
 from ..errors import CrimestatError, DataFileError
-from ..forces import ENGLAND_AND_WALES_CODE, Registry
+from ..model.forces import ENGLAND_AND_WALES_CODE, Registry
 from ..log import warn
 from ._csv import CsvTable, Source, parse_number, read_csv
 from ._series import outliers

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from importlib import resources
 
-from ..forces import Force, Registry, normalise
+from ..model.forces import Force, Registry, normalise
 from ._csv import Source, check_text, read_csv
 
 KINDS = ("territorial", "national", "fraud", "other")

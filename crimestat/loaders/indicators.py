@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from ..forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE, Registry, normalise
-from ..periods import parse_period_end
+from ..model.forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE, Registry, normalise
+from ..model.periods import parse_period_end
 from ._csv import Source, parse_number, read_csv
 
 PROPORTIONS = ("victim_satisfaction", "detection_rate")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from importlib import resources
 
-from ..outcome_measures import CATEGORIES, OutcomeType, OutcomeTypes
+from ..model.outcomes import CATEGORIES, OutcomeType, OutcomeTypes
 from ._csv import Source, check_text, parse_number, read_csv
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ..errors import BadValueError, Problem
-from ..forces import Registry
-from ..peers import PeerGroups, check_peers
+from ..model.forces import Registry
+from ..model.peers import PeerGroups, check_peers
 from ._csv import Source, read_csv
 
 

@@ -2,14 +2,13 @@
 
 Drawing the trend chart needs matplotlib, whose import alone takes about 0.3 s, more than the rest of a
 warm ``report``. The SVG is a pure function of the figures charted, crimestat's code and matplotlib's
-version, so it is kept in the data cache (``loaders.cache``: same folder, same entry format with its
+version, so it is kept in the data cache (``crimestat.cache``: same folder, same entry format with its
 SHA-256, same ownership and no-symbolic-link checks, same ``CRIMESTAT_NO_CACHE``) under a key made of
 all three, and one entry per force, measure and release replaces the earlier one.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 
 
@@ -19,24 +18,18 @@ def cached_svg(kind: str, slot_key: str, content_key: str, draw: Callable[[], st
     ``slot_key`` names what the chart is of (kept once: a new chart of it replaces the old);
     ``content_key`` must hold everything the drawing depends on besides code.
     """
-    if os.environ.get("CRIMESTAT_NO_CACHE"):
-        return draw()
     from importlib.metadata import PackageNotFoundError, version
 
-    from .. import __version__
-    from ..loaders import cache
+    from .. import cache
 
     try:
-        code = cache.code_digest()
         plotting = version("matplotlib")
-    except (OSError, PackageNotFoundError):
+    except PackageNotFoundError:
         return draw()
-    folder = cache.cache_dir()
-    slot = f"{kind}-{cache.digest(f'{kind}|{slot_key}')[:16]}"
-    entry = folder / f"{slot}-{cache.digest(f'{content_key}|{__version__}|{code}|{plotting}')[:24]}.entry"
-    found = cache._read_entry(entry)
-    if found is not None and isinstance(found[0], str) and found[0].startswith("<svg"):
-        return found[0]
+    key = f"{content_key}|{plotting}"
+    found = cache.lookup(kind, slot_key, key)
+    if isinstance(found, str) and found.startswith("<svg"):
+        return found
     svg = draw()
-    cache._store(folder, entry, slot, cache.encode((svg, [])))
+    cache.store(kind, slot_key, key, svg)
     return svg

@@ -56,7 +56,7 @@ def _save(fig, target, title: str, option: str = "--plot") -> None:
     if not isinstance(target, Path):
         fig.savefig(target, format="svg", metadata={"Title": title, "Date": None})
         return
-    from ..output import write_atomically
+    from ..files import write_atomically
 
     if target.suffix.lower() == ".png":
         options = {"format": "png", "dpi": 150, "metadata": {"Title": title, "Software": "crimestat"}}

@@ -10,9 +10,9 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from .. import periods
-from ..forces import ENGLAND_AND_WALES
-from ..rows import Cell, Result, Row, Section
+from ..model import periods
+from ..model.forces import ENGLAND_AND_WALES
+from ..results import Cell, Result, Row, Section
 
 #: Marks a force's change that differs from England and Wales's by more than forces' changes usually do
 #: (|z| > 1.96 with additive overdispersion; ``analyses.changes``). England and Wales is never marked.

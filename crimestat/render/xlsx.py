@@ -15,9 +15,10 @@ import zipfile
 from datetime import date
 from typing import Any
 
-from ..rows import Cell, Result, Section
-from ..text import spreadsheet_text
-from . import MISSING, _missing_notes, contract_value
+from ..results import Cell, Result, Section
+from .text import spreadsheet_text
+from .cells import MISSING, _missing_notes
+from .contract import contract_value
 
 #: Excel's number formats for the kinds of cell a table holds: what format_cell does, as a format.
 NUMBER_FORMATS = {
@@ -92,7 +93,7 @@ def _section_sheet(sheet, section: Section, bold) -> None:
 
 def _put(sheet, row: int, column: int, cell: Cell) -> str:
     """Write one table cell: a number with its format, or text; returns about what Excel will show."""
-    from . import format_cell
+    from .cells import format_cell
 
     value = cell.value
     if cell.kind in NUMBER_FORMATS and value is not None:

@@ -31,11 +31,11 @@ import numpy as np
 import pandas as pd
 
 from ..errors import BadValueError, DataFileError, MissingColumnError, Problem
-from ..forces import Registry
-from ..outcome_measures import COLUMNS, OutcomeTypes
-from ._complete import any_force_short
-from ._csv import CsvTable, Source, gunzip, parse_number, read_bytes, read_csv, read_text, source_name
-from .outcome_types import load_outcome_types, packaged_outcome_types_path  # noqa: F401 (re-exported)
+from ..model.forces import Registry
+from ..model.outcomes import COLUMNS, OutcomeTypes
+from ..loaders._complete import any_force_short
+from ..loaders._csv import CsvTable, Source, gunzip, parse_number, read_bytes, read_csv, read_text, source_name
+from ..loaders.outcome_types import load_outcome_types, packaged_outcome_types_path  # noqa: F401 (re-exported)
 
 YEAR = "Financial Year"
 QUARTER = "Financial Quarter"
@@ -225,7 +225,7 @@ def _check_header(name: str, header: list[str], line: int) -> None:
 def _read_workbook(path: Path) -> list[tuple[pd.DataFrame, np.ndarray, _Where]]:
     """The outcomes data sheet of a workbook (named like 'Outcomes open data'; Pivot, cover and notes skipped)."""
     try:
-        from .spreadsheet import read_sheet_tables
+        from ..loaders.spreadsheet import read_sheet_tables
     except ImportError:  # the shared workbook reader is newer than this module
         raise DataFileError.single(str(path), "reading .ods/.xlsx workbooks is not available in this installation; "
                                    "save the 'Outcomes open data' sheet as CSV and give that") from None
@@ -261,7 +261,7 @@ class _Where:
     def problem(self, message: str, line: int | None, column: str | None) -> Problem:
         if self.sheet is None:
             return Problem(self.file, message, line, column)
-        from .spreadsheet import SheetProblem  # a sheet was read, so the workbook reader is there
+        from ..loaders.spreadsheet import SheetProblem  # a sheet was read, so the workbook reader is there
 
         return SheetProblem(self.file, message, line, column, sheet=self.sheet)
 

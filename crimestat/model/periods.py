@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-from .errors import NoCompletePeriodError, PeriodNotCoveredError
+from ..errors import NoCompletePeriodError, PeriodNotCoveredError
 
 _DMY = re.compile(r"^(\d{1,2})[-/](\d{1,2})[-/](\d{4})$")
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
@@ -34,7 +34,7 @@ def parse_month(text: str, parameter: str = "to") -> date:
     Anything else, an impossible month ('2014-13') or a day that is not the month's last, is an error
     naming the parameter.
     """
-    from .errors import UsageError
+    from ..errors import UsageError
 
     stripped = str(text).strip()
     match = _MONTH.match(stripped)

@@ -32,12 +32,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..errors import BadValueError, DataFileError, MissingColumnError, Problem
-from ..forces import Registry
-from ..log import warn
-from ._complete import any_force_short
-from ._csv import _MARKS, CsvTable, Source, _check_header, decode_bytes, gunzip, parse_number, read_bytes, source_name
-from .spreadsheet import SheetProblem, SheetTable, is_spreadsheet, read_sheet_tables
+from ...errors import BadValueError, DataFileError, MissingColumnError, Problem
+from ...model.forces import Registry
+from ...log import warn
+from ...loaders._complete import any_force_short
+from ...loaders._csv import _MARKS, CsvTable, Source, _check_header, decode_bytes, gunzip, parse_number, read_bytes, source_name
+from ...loaders.spreadsheet import SheetProblem, SheetTable, is_spreadsheet, read_sheet_tables
 
 YEAR = "Financial Year"
 QUARTER = "Financial Quarter"

@@ -10,7 +10,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 
-from .errors import UnknownForceError
+from ..errors import UnknownForceError
 
 ENGLAND_AND_WALES_CODE = "K04000001"
 ENGLAND_AND_WALES = "England and Wales"

@@ -1,4 +1,5 @@
-"""Text from data is data: how a name, a note or a title read from a file is shown safely.
+"""Text from data is data: how a name, a note or a title read from a file is written into Markdown, a
+spreadsheet cell or a file name (a terminal's rule, :func:`crimestat.log.printable`, is the base of each).
 
 A data file (or a release's ``release.json``) can hold anything: escape sequences that would drive a
 terminal, control characters a spreadsheet refuses, Markdown or HTML that a report reader would run, a
@@ -10,22 +11,7 @@ from __future__ import annotations
 
 import re
 
-# C0 controls, DEL and C1 controls (ESC starts terminal sequences; CSI is U+009B), and the Unicode
-# direction overrides that reorder what a terminal or an editor shows.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-def _escape_control(match: re.Match) -> str:
-    c = match.group(0)
-    return _NAMED.get(c) or (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
-
-
-def printable(text: str) -> str:
-    """``text`` with every control character shown as an escape (``\\x1b``, ``\\n``): safe on a terminal,
-    one line, and still telling the user what the file holds."""
-    return _CONTROL.sub(_escape_control, text) if _CONTROL.search(text) else text
-
+from ..log import printable
 
 # Characters Markdown gives a meaning to inline (emphasis, code, links and images, tables, headings,
 # strike-through, autolinks and raw HTML); each is written backslash-escaped, which CommonMark and GitHub
@@ -50,7 +36,7 @@ _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 def spreadsheet_text(text: str) -> str:
     """A cell's text with the characters XML (and so xlsx) cannot hold, and escape sequences, written as
     escapes."""
-    return printable(text) if _XML_ILLEGAL.search(text) or _CONTROL.search(text) else text
+    return printable(text) if _XML_ILLEGAL.search(text) or printable(text) != text else text
 
 
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .forces import Registry
-from .loaders.police_uk import FileCounts, iter_counts
-from .rows import Result
+from ..model.forces import Registry
+from ..sources.police_uk.parser import FileCounts, iter_counts
+from ..results import Result
 
 COLUMNS = ["area_code", "area", "month", "crime_type", "count"]
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from . import periods
-from .errors import PeriodNotCoveredError
+from ..errors import PeriodNotCoveredError
 from .forces import ENGLAND_AND_WALES_CODE, Registry
 
 

@@ -14,7 +14,7 @@ import difflib
 from collections.abc import Iterable
 
 from .classification import Classification
-from .errors import DataFileError, Problem
+from ..errors import DataFileError, Problem
 
 EXCLUDED = "excluded"
 _KINDS = {"ons": "offence group", "home_office": "offence code", "police_uk": "crime type"}

@@ -65,9 +65,9 @@ from typing import IO
 
 import numpy as np
 
-from ..errors import CrimestatError, DataFileError, MissingFileError, Problem
-from ..forces import Force, Registry
-from ._csv import Source, parse_number, read_csv, read_header
+from ...errors import CrimestatError, DataFileError, MissingFileError, Problem
+from ...model.forces import Force, Registry
+from ...loaders._csv import Source, parse_number, read_csv, read_header
 
 # File names are matched without regard to case (a download copied through another system arrives as .CSV).
 NAME = re.compile(r"(?:^|/)(\d{4}-\d{2})-([a-z0-9-]+)-street\.csv(?:\.gz)?$", re.IGNORECASE)
@@ -881,13 +881,19 @@ _TYPES: frozenset[str] | None = None
 
 
 def _crime_types() -> frozenset[str]:
-    global _TYPES
     if _TYPES is None:
-        from .classification import load_classification
+        from ...loaders.classification import load_classification
 
-        classification = load_classification()
-        _TYPES = frozenset(c for (s, _), cats in classification.members.items() if s == "police_uk" for c in cats)
+        use_classification(load_classification())
+    assert _TYPES is not None
     return _TYPES
+
+
+def use_classification(classification) -> None:
+    """The crime types a file may hold: the police.uk categories of ``classification`` (the packaged one
+    unless the command was given another). Set before counting; worker processes inherit it."""
+    global _TYPES
+    _TYPES = frozenset(c for (s, _), cats in classification.members.items() if s == "police_uk" for c in cats)
 
 
 def count_archive(paths: list[str], registry: Registry, workers: int | None = None,

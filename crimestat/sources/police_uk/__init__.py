@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from . import Loaded, Source, register
+from ..record import Loaded, Source, register
 
 
 def _recognise(header: list[str]) -> bool:
@@ -13,9 +13,12 @@ def _recognise(header: list[str]) -> bool:
         all(c in header for c in ("Month", "Falls within", "Crime type"))
 
 
-def _load(paths: Sequence[str], registry) -> Loaded:
-    from ..loaders.police_uk import load_monthly_counts
-    from ..windows import coverage, rolling_windows
+def _load(paths: Sequence[str], registry, classification=None) -> Loaded:
+    from .parser import load_monthly_counts, use_classification
+
+    if classification is not None:
+        use_classification(classification)  # the user's --classification says which crime types exist
+    from ...model.windows import coverage, rolling_windows
 
     monthly = load_monthly_counts(list(paths), registry)
     return Loaded(rolling_windows(monthly), coverage(monthly))
@@ -23,7 +26,7 @@ def _load(paths: Sequence[str], registry) -> Loaded:
 
 def _explain(have: dict[str, set[int]], registry, period: date | None) -> str:
     """Which months a 12-month period lacks, force by force."""
-    from ..windows import missing_months, month_name
+    from ...model.windows import missing_months, month_name
 
     spans = "; ".join(f"{registry.by_code(a).name} has {month_name(min(m))} to {month_name(max(m))}"
                       for a, m in sorted(have.items()))

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from .errors import UnknownMeasureError
+from ..errors import UnknownMeasureError
 from .forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE, Registry, normalise
 from .periods import as_period, month_end
 

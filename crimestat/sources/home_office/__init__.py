@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from . import Loaded, Source, register
+from ..record import Loaded, Source, register
 
 
 _COLUMNS = {"Financial Year", "Financial Quarter", "Force Name", "Offence Code"}
@@ -17,9 +17,9 @@ def _recognise(header: list[str]) -> bool:
     return _COLUMNS <= columns and bool({"Number of Offences", "Offence Count"} & columns)
 
 
-def _load(paths: Sequence[str], registry) -> Loaded:
-    from ..loaders.home_office import load_home_office_crime
-    from ..windows import quarter_coverage, quarterly_windows
+def _load(paths: Sequence[str], registry, classification=None) -> Loaded:
+    from .parser import load_home_office_crime
+    from ...model.windows import quarter_coverage, quarterly_windows
 
     (path,) = paths
     quarterly = load_home_office_crime(path, registry)
@@ -28,7 +28,7 @@ def _load(paths: Sequence[str], registry) -> Loaded:
 
 def _explain(have: dict, registry, period: date | None) -> str:
     """Which quarters a 12-month period lacks, force by force."""
-    from ..windows import missing_quarters
+    from ...model.windows import missing_quarters
 
     if period is None or not have:
         return "the Home Office tables hold no complete 12-month period (four quarters) for any force"

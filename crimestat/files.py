@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import stat
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO
@@ -21,6 +23,7 @@ from .errors import OutputError, UsageError
 
 
 _inputs: set[str] = set()
+_STALE_SECONDS = 24 * 3600  # a temporary file this old is litter whatever its process id says
 
 
 def note_input(path: str | os.PathLike) -> None:
@@ -96,8 +99,6 @@ def write_atomically(output: str, fill: Callable[[IO[bytes]], object], option: s
             mode = os.stat(real).st_mode
         except OSError:
             mode = None
-    from .loaders.cache import remove_stale_temporaries
-
     remove_stale_temporaries(real.parent, f".{glob.escape(real.name)}.*.tmp")
     try:
         # The process id in the name lets a later run tell a killed run's file from one in progress.
@@ -157,3 +158,44 @@ def _write(target: Path, data: bytes, output: str) -> None:
 
 def _cannot_write(output: str, exc: OSError, option: str = "--output") -> OutputError:
     return OutputError(f"{option} {output}: cannot be written ({exc.strerror or exc})")
+
+
+#: A temporary file crimestat writes (the cache's, and ``--output``'s beside its target): ``.NAME.PID.RANDOM.tmp``.
+_TEMPORARY = re.compile(r"^\..+\.\d+\.[A-Za-z0-9_]{1,16}\.tmp$")
+
+
+def remove_stale_temporaries(folder: Path, pattern: str) -> None:
+    """Remove temporary files (``.NAME.PID.RANDOM.tmp``) left in ``folder`` by runs that were killed.
+
+    A file is litter when the process named in it is gone, or when it is a day old; another run's file
+    in progress is left alone. Only the user's own regular files are touched.
+    """
+    try:
+        candidates = list(folder.glob(pattern))
+    except OSError:
+        return
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    for candidate in candidates:
+        if not _TEMPORARY.match(candidate.name):
+            continue  # not a name crimestat gives its temporary files: the user's, left alone
+        try:
+            info = os.lstat(candidate)
+            if not stat.S_ISREG(info.st_mode) or (uid is not None and info.st_uid != uid):
+                continue
+            parts = candidate.name.split(".")
+            pid = int(parts[-3]) if len(parts) >= 4 and parts[-3].isdigit() else None
+            if (pid is not None and pid != os.getpid() and not _alive(pid)) or \
+                    time.time() - info.st_mtime > _STALE_SECONDS:
+                candidate.unlink(missing_ok=True)
+        except (OSError, ValueError):
+            continue
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # another user's process, or not ours to ask: assume it lives
+    return True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from . import Loaded, Source, register
+from ..record import Loaded, Source, register
 
 
 # The loader's REQUIRED columns, named here so that recognising a file does not import the loader (and pandas).
@@ -16,8 +16,8 @@ def _recognise(header: list[str]) -> bool:
     return any(column in header for column in _COLUMNS)
 
 
-def _load(paths: Sequence[str], registry) -> Loaded:
-    from ..loaders.ons_crime import load_ons_crime
+def _load(paths: Sequence[str], registry, classification=None) -> Loaded:
+    from .parser import load_ons_crime
 
     (path,) = paths
     return Loaded(load_ons_crime(path, registry))

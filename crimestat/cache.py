@@ -34,7 +34,6 @@ import os
 import re
 import secrets
 import stat
-import time
 from collections.abc import Callable
 from dataclasses import fields, is_dataclass
 from datetime import date
@@ -43,16 +42,15 @@ from typing import Any
 
 import numpy as np
 
-from .. import __version__
-from ..errors import DataFileError
-from ..log import collecting, remind, showing_warnings, warn
-from ..output import note_input
+from .version import __version__
+from .errors import DataFileError
+from .log import collecting, remind, showing_warnings, warn
+from .files import note_input, remove_stale_temporaries
 
 _MAGIC = b"crimestat-cache 2\n"
 _SUFFIX = ".entry"
 # Array element types an entry may hold: numbers only, never Python objects.
 _DTYPES = {"<i8", "<i4", "<f8", "|b1", "<u8", "<u4", "|u1", "|i1"}
-_STALE_SECONDS = 24 * 3600  # a temporary file this old is litter whatever its process id says
 
 
 @functools.cache
@@ -72,8 +70,6 @@ _OWN_NAME = re.compile(r"^(?:[a-z0-9_]+(?:-[a-z0-9_]+)*-[0-9a-f]{16}-[0-9a-f]{24
                        r"|\.[a-z0-9_]+(?:-[a-z0-9_]+)*-[0-9a-f]{16}\.\d+\.[0-9a-f]{8}\.tmp)$")
 
 
-#: A temporary file crimestat writes (the cache's, and ``--output``'s beside its target): ``.NAME.PID.RANDOM.tmp``.
-_TEMPORARY = re.compile(r"^\..+\.\d+\.[A-Za-z0-9_]{1,16}\.tmp$")
 
 
 def cache_dir() -> Path:
@@ -156,6 +152,41 @@ def cached(kind: str, source: Any, load: Callable[[], Any], sha256: str | None =
     if warnings and showing_warnings():
         _mark_shown(entry)
     return result
+
+
+def _entry(kind: str, slot_key: str, content_key: str) -> tuple[Path, Path, str]:
+    folder = cache_dir()
+    slot = f"{kind}-{digest(f'{kind}|{slot_key}')[:16]}"
+    return folder, folder / f"{slot}-{digest(f'{content_key}|{__version__}|{code_digest()}')[:24]}{_SUFFIX}", slot
+
+
+def lookup(kind: str, slot_key: str, content_key: str) -> Any | None:
+    """The value stored for ``content_key`` under this kind and slot by this crimestat, or None.
+
+    For values that are not a file's load (a drawn chart): ``slot_key`` names what the value is of (one
+    entry kept per slot), ``content_key`` everything it depends on besides crimestat's code and version.
+    The same checks as ``cached`` apply (ownership, no symbolic links, SHA-256); None when the cache is off.
+    """
+    if os.environ.get("CRIMESTAT_NO_CACHE"):
+        return None
+    try:
+        _, entry, _ = _entry(kind, slot_key, content_key)
+    except OSError:
+        return None
+    found = _read_entry(entry)
+    return None if found is None else found[0]
+
+
+def store(kind: str, slot_key: str, content_key: str, value: Any) -> None:
+    """Keep ``value`` (data only: numbers, text, dates, arrays, dataclasses) for ``lookup``; replaces the
+    slot's earlier entry. A cache that cannot be written is not used."""
+    if os.environ.get("CRIMESTAT_NO_CACHE"):
+        return
+    try:
+        folder, entry, slot = _entry(kind, slot_key, content_key)
+    except OSError:
+        return
+    _store(folder, entry, slot, encode((value, [])))
 
 
 def _replay(warnings: list[str], entry: Path) -> None:
@@ -256,43 +287,6 @@ def _store(folder: Path, entry: Path, slot: str, payload: bytes) -> None:
                 temporary.unlink(missing_ok=True)
             except OSError:
                 pass
-
-
-def remove_stale_temporaries(folder: Path, pattern: str) -> None:
-    """Remove temporary files (``.NAME.PID.RANDOM.tmp``) left in ``folder`` by runs that were killed.
-
-    A file is litter when the process named in it is gone, or when it is a day old; another run's file
-    in progress is left alone. Only the user's own regular files are touched.
-    """
-    try:
-        candidates = list(folder.glob(pattern))
-    except OSError:
-        return
-    uid = os.getuid() if hasattr(os, "getuid") else None
-    for candidate in candidates:
-        if not _TEMPORARY.match(candidate.name):
-            continue  # not a name crimestat gives its temporary files: the user's, left alone
-        try:
-            info = os.lstat(candidate)
-            if not stat.S_ISREG(info.st_mode) or (uid is not None and info.st_uid != uid):
-                continue
-            parts = candidate.name.split(".")
-            pid = int(parts[-3]) if len(parts) >= 4 and parts[-3].isdigit() else None
-            if (pid is not None and pid != os.getpid() and not _alive(pid)) or \
-                    time.time() - info.st_mtime > _STALE_SECONDS:
-                candidate.unlink(missing_ok=True)
-        except (OSError, ValueError):
-            continue
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # another user's process, or not ours to ask: assume it lives
-    return True
 
 
 # -- the data-only format ----------------------------------------------------------------------------------
@@ -429,7 +423,7 @@ def _hashable(value: Any) -> Any:
     return value
 
 
-_TYPE_HOMES = {"CountTable": "..measures", "Lifetime": "..breaks", "OutcomeCube": "..outcome_measures"}
+_TYPE_HOMES = {"CountTable": ".model.measures", "Lifetime": ".model.breaks", "OutcomeCube": ".model.outcomes"}
 
 
 class _Types(dict):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import UsageError
+from ..errors import UsageError
 from .forces import Registry
-from .metrics.rates import rate_per
-from .rows import Row
+from ..metrics.rates import rate_per
+from ..results import Row
 
 MAX_PEERS = 7
 

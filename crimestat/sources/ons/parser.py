@@ -11,11 +11,11 @@ from datetime import date
 
 import pandas as pd
 
-from ..forces import Registry
-from ..log import warn
-from ..periods import names_day, parse_period_end
-from ._csv import Source, parse_number, read_csv
-from ._series import outliers
+from ...model.forces import Registry
+from ...log import warn
+from ...model.periods import names_day, parse_period_end
+from ...loaders._csv import Source, parse_number, read_csv
+from ...loaders._series import outliers
 
 DATE = "12 months ending"
 AREA = "PFA"

@@ -1,0 +1,352 @@
+"""The command line: parse options, call the library, render. Nothing worth testing lives only here."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from ..errors import CrimestatError
+from ..render import FORMATS, choose_format
+
+
+class YearMonth(click.ParamType):
+    """A month as YYYY-MM (or YYYY-M, or its last day YYYY-MM-DD), given as the month's last day."""
+
+    name = "YYYY-MM"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, date):
+            return value
+        from ..model import periods  # here: `--help` and `forces` need not import it (calendar, locale)
+
+        option = param.opts[0] if param is not None and param.opts else "--to"
+        try:
+            return periods.parse_month(value, option.lstrip("-").replace("-", "_"))
+        except CrimestatError as exc:
+            # crimestat's own one-line message and exit code, not click's usage block.
+            click.echo(f"crimestat: error: {exc.for_options({exc.parameter: option})}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+YEAR_MONTH = YearMonth()
+
+
+# The library names parameters; the command line shows them as the options that set them.
+OPTION_NAMES = {"group": "--group", "to": "--to", "baseline": "--baseline", "start": "--from", "population_year": "--population-year",
+                "force": "--force", "measure": "--measure", "release": "--release"}
+
+
+class Command(click.Command):
+    """A command whose single-value options refuse to be given twice: click keeps only the last value, so
+    `--measure A --measure B` would silently rank B alone."""
+
+    def parse_args(self, ctx, args):
+        counts: dict[str, int] = {}
+        singles = {opt: param for param in self.params if isinstance(param, click.Option)
+                   and not param.multiple and not param.is_flag and not param.count for opt in param.opts}
+        for arg in args:
+            if arg == "--":
+                break
+            name = arg.split("=", 1)[0] if arg.startswith("--") else arg
+            if name in singles:
+                key = singles[name].name or name
+                counts[key] = counts.get(key, 0) + 1
+                if counts[key] == 2:
+                    raise click.UsageError(f"{singles[name].opts[0]} is given more than once; it takes one value "
+                                           "(only --force, --measure on compare, --la-lookup and --police-uk repeat)",
+                                           ctx)
+        return super().parse_args(ctx, args)
+
+
+class Group(click.Group):
+    """Maps crimestat's errors to one message on stderr and the documented exit code."""
+
+    command_class = Command
+    group_class = type  # subgroups (ingest) are Groups too
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        """Click's own usage errors as crimestat's one line (``crimestat: error: ...``), exit 2, like every
+        other error; the command's help is named rather than printed."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx is not None else "crimestat"
+            click.echo(f"crimestat: error: {exc.format_message()} (`{where} --help` shows the options)", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            click.echo(f"crimestat: error: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("crimestat: interrupted", err=True)
+            sys.exit(130)
+        sys.exit(code if isinstance(code, int) else 0)
+
+    def invoke(self, ctx):
+        _note_inputs([*getattr(ctx, "_protected_args", []), *ctx.args])
+        try:
+            return super().invoke(ctx)
+        except CrimestatError as exc:
+            if _SIGNALLED:
+                # A signal arriving inside a parser (pandas turns it into a read error) is still a signal:
+                # report it as one, not as bad data in the file being read.
+                click.echo("crimestat: terminated" if _SIGNALLED[-1] == 15 else "crimestat: interrupted", err=True)
+                ctx.exit(143 if _SIGNALLED[-1] == 15 else 130)
+            for line in _error_lines(exc):
+                click.echo(f"crimestat: error: {line}", err=True)
+            ctx.exit(exc.exit_code)
+        except _Terminated:
+            click.echo("crimestat: terminated", err=True)
+            ctx.exit(143)
+        except KeyboardInterrupt:
+            click.echo("crimestat: interrupted", err=True)
+            ctx.exit(130)
+        except BrokenPipeError:
+            # `crimestat ... | head`: the reader left; stop quietly, as shell tools do.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(0)
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised where the program is so that temporary files are removed on the way out."""
+
+
+_SIGNALLED: list[int] = []  # the signals received, so an error they caused is reported as the signal
+
+
+def _on_sigterm(signum, frame) -> None:
+    _SIGNALLED.append(15)
+    raise _Terminated()
+
+
+def _on_sigint(signum, frame) -> None:
+    _SIGNALLED.append(2)
+    raise KeyboardInterrupt()
+
+
+def _error_lines(exc: CrimestatError) -> list[str]:
+    """One line per problem: a newline inside a message (a file name with one) is shown as ``\\n``."""
+    from ..errors import DataFileError
+
+    from ..log import printable
+
+    def one_line(text: str) -> str:
+        return printable(text)  # a newline is '\n', an escape sequence from a file '\x1b': never raw
+
+    if isinstance(exc, DataFileError) and exc.parameter is None:
+        shown = exc.problems[: exc.max_shown]
+        lines = [one_line(str(p)) for p in shown]
+        hidden = len(exc.problems) - len(shown)
+        if hidden > 0:
+            lines.append(f"... and {hidden} more problem{'s' if hidden != 1 else ''} in the same file")
+        return lines
+    return [one_line(exc.for_options(OPTION_NAMES))]
+
+
+def _note_inputs(arguments: list[str]) -> None:
+    """Files named on the command line are inputs: ``--output`` may not write over them."""
+    from ..files import note_input
+
+    outputs = ("--output", "-o", "--plot", "--chart")
+    for i, argument in enumerate(arguments):
+        if argument.startswith(tuple(f"{o}=" for o in outputs)) or (i and arguments[i - 1] in outputs):
+            continue  # the files to write, not inputs
+        for candidate in (argument, argument.partition("=")[2]):
+            try:
+                if candidate and candidate != "-" and os.path.isfile(candidate):
+                    note_input(candidate)
+            except (OSError, ValueError):
+                continue
+
+
+class _Confidence(click.FloatRange):
+    """A confidence level: a real number in the range (click's FloatRange lets ``nan`` through)."""
+
+    def convert(self, value, param, ctx):
+        number = super().convert(value, param, ctx)
+        if number != number:
+            self.fail(f"{value!r} is not a number; expected a confidence level such as 0.95", param, ctx)
+        return number
+
+
+def _setup_logging(quiet: bool, verbose: bool = False) -> None:
+    """Warnings on stderr: new ones always; those already shown for a file's version only with --verbose;
+    none with --quiet."""
+    from ..log import configure
+
+    configure(quiet, verbose)
+
+
+def data_options(func):
+    """Options that say which files to read."""
+
+    @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
+                  help="Folder laid out like sample_data/ (default: the shipped sample_data).")
+    @click.option("--crime", metavar="FILE", help="ONS police force area recorded crime CSV ('-' for stdin).")
+    @click.option("--population", metavar="FILE",
+                  help="Population by force (wide mid-year file) or by local authority (with --la-lookup).")
+    @click.option("--la-lookup", "la_lookups", metavar="FILE", multiple=True,
+                  help="Local authority to police force area lookup; repeat for several.")
+    @click.option("--households", metavar="FILE", help="Households by force (2011 Census by default).")
+    @click.option("--classification", metavar="FILE",
+                  help="Offence classification CSV: source,category,measure (default: the packaged one).")
+    @click.option("--forces", "forces_file", metavar="FILE", help="Forces registry CSV (default: the packaged one).")
+    @click.option("--indicators", metavar="FILE", help="Victim satisfaction, detection and anti-social behaviour "
+                  "figures (default: the data folder's, if any).")
+    @click.option("--if-newer-than", "if_newer_than", type=YEAR_MONTH, metavar="YYYY-MM",
+                  help="For jobs: write nothing and exit 3 unless the data have a 12-month period ending after this "
+                       "month.")
+    @click.option("--outcomes", metavar="FILE", help="Home Office crime outcomes data (default: the release's, if any).")
+    @click.option("--release", metavar="NAME", help="Data release to use (default: the newest; `crimestat releases` "
+                  "lists them).")
+    @click.option("--police-uk", "police_uk", metavar="PATH", multiple=True,
+                  help="Use police.uk counts instead of ONS: an `ingest police-uk` CSV, or street-level "
+                       "folders, zips or files (repeatable).")
+    @functools.wraps(func)
+    def wrapper(*args, data_dir, crime, population, la_lookups, households, classification, forces_file,
+                indicators, outcomes, release, police_uk, if_newer_than, **kwargs):
+        from ..dataset import DataPaths
+
+        if crime and police_uk:
+            raise click.UsageError("give --crime (ONS) or --police-uk, not both")
+        paths = DataPaths(data_dir, crime, population, households, list(la_lookups), classification, forces_file,
+                          indicators, list(police_uk), release, outcomes)
+        if if_newer_than is not None:
+            _exit_unless_newer(paths, if_newer_than)
+        return func(*args, paths=paths, **kwargs)
+
+    return wrapper
+
+
+def peer_options(func):
+    """--peers and --peer-groups: HMIC's most similar groups."""
+
+    @click.option("--peers", metavar="NAMES", help='Peer forces, comma-separated: "Lancashire,Kent" (up to 7).')
+    @click.option("--peer-groups", metavar="FILE", help="CSV of force,peer rows (up to 7 peers a force).")
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        if kwargs.get("peers") and kwargs.get("peer_groups"):
+            raise click.UsageError("give --peers or --peer-groups, not both")
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
+NOTHING_NEWER = 3  # the exit code of --if-newer-than when the data have nothing newer
+
+
+def _exit_unless_newer(paths, month) -> None:
+    """Exit 3, writing nothing on stdout, when the data's newest 12-month period ends in or before ``month``."""
+    from ..dataset import load_dataset
+
+    data = load_dataset(paths)
+    newest = max(data.counts.periods, default=None)
+    if newest is None or newest <= month:
+        where = f"release {data.release.name}" if data.release is not None else "the data"
+        last = f"{newest:%B %Y}" if newest else "no period"
+        click.echo(f"crimestat: nothing newer than {month:%Y-%m}: the newest 12-month period in {where} ends in "
+                   f"{last}", err=True)
+        raise SystemExit(NOTHING_NEWER)
+
+
+def resolve_forces(registry, names) -> list:
+    """The forces named (any alias or code; 'all' for the 43 territorial forces), each once, in order.
+
+    National bodies (British Transport Police, the fraud reporting bodies) have no resident population and
+    are not police force areas: refused here with the reason rather than shown as a table of n/a.
+    """
+    from ..errors import UsageError
+
+    forces = []
+    for name in names:
+        if name.strip().lower() == "all":
+            forces += sorted(registry.territorial, key=lambda f: f.name)  # the order `crimestat forces` lists
+            continue
+        force = registry.get(name)
+        if not force.territorial:
+            raise UsageError(f"--force {name}: {force.name} is a national body, not a police force area: it has no "
+                             "resident population and is not part of England and Wales, so there are no rates to "
+                             "compare (`crimestat forces` lists the 43 forces)")
+        forces.append(force)
+    return list(dict.fromkeys(forces))
+
+
+def _one_or_merged(results, command: str, period):
+    """One result as it is; several (one per force) as one result with England and Wales's rows once."""
+    if len(results) == 1:
+        return results[0]
+    from ..model import periods as period_rules
+    from ..render.views import view
+    from ..results import merge
+
+    return merge([view(r) for r in results], f"{len(results)} forces compared with England and Wales, "
+                 f"{period_rules.label(period)}", {"command": command, "forces": [r.force.code for r in results],
+                                                   "period_end": period})
+
+
+def _peer_groups(registry, code, peers, peer_groups):
+    from ..loaders.peers import load_peer_groups
+    from ..model.peers import peers_from_names
+
+    if peers:
+        return peers_from_names(registry, code, peers)
+    if peer_groups:
+        return load_peer_groups(peer_groups, registry)
+    return None
+
+
+def _stdout_is_terminal() -> bool:
+    try:
+        return sys.stdout is not None and sys.stdout.isatty()
+    except (AttributeError, ValueError):  # closed, or replaced by an object without isatty
+        return False
+
+
+def output_options(func):
+    """Options that say how and where to write the result."""
+
+    @click.option("--format", "fmt", type=click.Choice(FORMATS),
+                  help="Output format (default: from --output's extension, .csv .json .md .xlsx; else table on a "
+                       "terminal, csv otherwise). xlsx needs --output FILE.xlsx or stdout redirected to a file.")
+    @click.option("--output", "-o", metavar="FILE", help="Write to FILE (atomically) instead of stdout.")
+    @click.option("--quiet", "-q", is_flag=True, help="Print no warnings, only errors.")
+    @click.option("--verbose", "-v", is_flag=True, help="Also repeat warnings already shown for the same file.")
+    @functools.wraps(func)
+    def wrapper(*args, fmt, output, quiet, verbose, **kwargs):
+        if quiet or verbose:
+            _setup_logging(quiet, verbose)
+        fmt = choose_format(fmt, output, _stdout_is_terminal())
+        return func(*args, fmt=fmt, output=output, **kwargs)
+
+    return wrapper
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="crimestat")
+@click.option("--quiet", "-q", is_flag=True, help="Print no warnings, only errors.")
+@click.option("--verbose", "-v", is_flag=True, help="Also repeat warnings already shown for the same file.")
+def main(quiet: bool, verbose: bool) -> None:
+    """Crime statistics for the police forces of England and Wales.
+
+    Example: crimestat compare --force warwickshire --to 2014-06
+    """
+    _setup_logging(quiet, verbose)
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        # SIGTERM (a scheduler stopping the job) unwinds like Ctrl-C, so temporary files are removed;
+        # the exit code is 143 (128 + 15), Ctrl-C's 130.
+        signal.signal(signal.SIGTERM, _on_sigterm)
+        signal.signal(signal.SIGINT, _on_sigint)
+    if sys.stderr is not None and hasattr(sys.stderr, "reconfigure"):
+        sys.stderr.reconfigure(errors="backslashreplace")  # a message never fails on a narrow encoding
+
+
