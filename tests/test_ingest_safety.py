@@ -16,7 +16,8 @@ import pytest
 
 from conftest import DATA
 from crimestat.errors import DataFileError
-from crimestat.sources.police_uk import parser as police_uk
+from crimestat.sources.police_uk import counts as police_uk_counts
+from crimestat.sources.police_uk import files as police_uk_files
 from crimestat.loaders.forces import load_forces
 from crimestat.sources.police_uk.parser import count_archive, count_file
 
@@ -145,7 +146,7 @@ def test_a_killed_worker_is_one_clear_error(run, tmp_path, monkeypatch):
             os.kill(os.getpid(), signal.SIGKILL)
         raise AssertionError("counted in the parent")
 
-    monkeypatch.setattr(police_uk, "count_file", killed)
+    monkeypatch.setattr(police_uk_counts, "count_file", killed)
     result = run("ingest", "police-uk", tmp_path, "--workers", "2")
     assert result.exit_code == 1
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
@@ -211,7 +212,7 @@ def test_a_path_given_with_no_street_files_is_an_error(tmp_path, registry):
 
 def test_large_files_stream_through_several_blocks(tmp_path, registry, monkeypatch):
     """Blocks end at newlines; a file spanning many blocks counts as one read whole."""
-    monkeypatch.setattr(police_uk, "BLOCK", 1000)
+    monkeypatch.setattr(police_uk_files, "BLOCK", 1000)
     rows = lines()
     rows[20] = rows[20].replace("On or near", '"On or near\n')  # a quoted newline across a block edge
     rows[20] = rows[20].replace(",E0", '",E0', 1)

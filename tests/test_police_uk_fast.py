@@ -14,7 +14,9 @@ from hypothesis import strategies as st
 
 from conftest import DATA, SAMPLE
 from crimestat.errors import DataFileError
-from crimestat.sources.police_uk import parser as police_uk
+from crimestat.sources.police_uk import counts as police_uk_counts
+from crimestat.sources.police_uk import fast as police_uk_fast
+from crimestat.sources.police_uk import files as police_uk_files
 from crimestat.loaders.forces import load_forces
 from crimestat.sources.police_uk.parser import StreetFile, count_bytes, count_chunks
 
@@ -34,7 +36,7 @@ def summary(counts):
 def both(data: bytes, file: StreetFile = NAMED, fast_needed: bool = True):
     """The counts of ``data`` with the fast path (checked to have counted some block) and without it."""
     fast_blocks = []
-    count = police_uk._FastBlocks.count
+    count = police_uk_fast._FastBlocks.count
 
     def spy(self, *args):
         found = count(self, *args)
@@ -42,10 +44,10 @@ def both(data: bytes, file: StreetFile = NAMED, fast_needed: bool = True):
         return found
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(police_uk._FastBlocks, "count", spy)
+        patch.setattr(police_uk_fast._FastBlocks, "count", spy)
         fast = count_bytes(data, file, REGISTRY)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(police_uk._FastBlocks, "count", lambda self, *args: None)
+        patch.setattr(police_uk_fast._FastBlocks, "count", lambda self, *args: None)
         careful = count_bytes(data, file, REGISTRY)
     assert not fast_needed or any(fast_blocks), "the fast path counted nothing"
     return summary(fast), summary(careful)
@@ -128,7 +130,7 @@ def test_wrong_numbers_of_fields_and_blank_lines(change):
 
 def test_values_that_share_a_hash_bucket_are_still_told_apart(monkeypatch):
     """With two buckets every crime type collides: the rows are grouped by sorting instead."""
-    monkeypatch.setattr(police_uk, "_BUCKET_BITS", 1)
+    monkeypatch.setattr(police_uk_fast, "_BUCKET_BITS", 1)
     fast, careful = both(STREET.read_bytes())
     assert fast == careful and len(fast[0]) > 2
 
@@ -154,7 +156,7 @@ def test_many_small_blocks_and_chunks_of_any_size(monkeypatch):
     """Rows cut at every place by blocks and by the chunks they are given in: the same counts."""
     data = text(list(ROWS) * 10)
     whole = summary(count_bytes(data, NAMED, REGISTRY))
-    monkeypatch.setattr(police_uk, "BLOCK", 700)
+    monkeypatch.setattr(police_uk_files, "BLOCK", 700)
     assert summary(count_bytes(data, NAMED, REGISTRY)) == whole
     for size in (1, 7, 8, 9, 1000):
         chunks = [data[i:i + size] for i in range(0, len(data), size)]
@@ -169,8 +171,8 @@ def test_byte_order_marks_are_dropped_or_transcoded():
 
 
 def test_a_long_line_after_some_rows_names_its_own_line(monkeypatch):
-    monkeypatch.setattr(police_uk, "MAX_LINE", 5000)
-    monkeypatch.setattr(police_uk, "BLOCK", 1000)
+    monkeypatch.setattr(police_uk_files, "MAX_LINE", 5000)
+    monkeypatch.setattr(police_uk_files, "BLOCK", 1000)
     data = text(list(ROWS)) + b"y" * 20000
     with pytest.raises(DataFileError, match=r"line 42: longer than 5,000 bytes with no newline"):
         count_bytes(data, NAMED, REGISTRY)
@@ -181,8 +183,8 @@ def test_a_long_line_after_some_rows_names_its_own_line(monkeypatch):
 def test_a_line_just_over_the_limit_is_an_error_wherever_it_lies_in_a_block(monkeypatch, before, block):
     """A hostile test found a 2 MB line inside one 1 MiB block skipped as a bad row (exit 0) where one spanning
     two reads was an error: every line over MAX_LINE is now an error naming its line, one at the limit is a row."""
-    monkeypatch.setattr(police_uk, "MAX_LINE", 5000)
-    monkeypatch.setattr(police_uk, "BLOCK", block)
+    monkeypatch.setattr(police_uk_files, "MAX_LINE", 5000)
+    monkeypatch.setattr(police_uk_files, "BLOCK", block)
     rows = list(ROWS)
     over = text(rows[:before] + ["y" * 5001] + rows[before:])
     with pytest.raises(DataFileError, match=rf"line {before + 2}: longer than 5,000 bytes with no newline"):
@@ -205,7 +207,7 @@ ROW = st.tuples(
 @given(st.lists(ROW, min_size=1, max_size=60), st.booleans(), st.integers(200, 3000))
 def test_fast_and_careful_paths_agree_on_made_up_rows(rows, named, block):
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(police_uk, "BLOCK", block)
+        patch.setattr(police_uk_files, "BLOCK", block)
         made = []
         for source, crime_id, month, force, crime, tail in rows:
             row = cells(ROWS[source])
@@ -218,8 +220,8 @@ def test_fast_and_careful_paths_agree_on_made_up_rows(rows, named, block):
 
 
 def test_keeping_freed_memory_is_harmless_where_it_applies_and_where_it_does_not(monkeypatch):
-    police_uk._keep_freed_memory()  # glibc's mallopt on this machine
+    police_uk_counts._keep_freed_memory()  # glibc's mallopt on this machine
     import ctypes
 
     monkeypatch.setattr(ctypes, "CDLL", lambda name: (_ for _ in ()).throw(OSError("no C library")))
-    police_uk._keep_freed_memory()  # elsewhere: nothing happens, nothing fails
+    police_uk_counts._keep_freed_memory()  # elsewhere: nothing happens, nothing fails

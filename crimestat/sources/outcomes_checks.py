@@ -1,0 +1,149 @@
+"""Checks of the outcomes data: a complete grid of forces and quarters, negative totals, duplicates, and the
+wording of what is wrong."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..errors import BadValueError, DataFileError, Problem
+from ..model.forces import Registry
+from ..loaders._complete import any_force_short
+from ..loaders.outcome_types import load_outcome_types, packaged_outcome_types_path  # noqa: F401 (re-exported)
+
+_YEAR = re.compile(r"^(\d{4})\s*[/-]\s*(\d{2})$")
+
+
+# The Home Office offence groups (as the outcomes data spell them); a group written with other capitals or
+# spaces is read as the group, anything else is an error.
+OFFENCE_GROUPS = (
+    "Criminal damage and arson", "Drug offences", "Fraud offences", "Fraud offences to 2012/13",
+    "Miscellaneous crimes against society", "Possession of weapons offences", "Public order offences",
+    "Robbery", "Sexual offences", "Theft offences", "Violence against the person",
+)
+
+
+@dataclass(frozen=True)
+class _Where:
+    """Where rows come from: a CSV file (located by line) or a workbook sheet (located by sheet and row)."""
+
+    file: str
+    sheet: str | None = None
+
+    @property
+    def unit(self) -> str:
+        return "line" if self.sheet is None else "row"
+
+    def problem(self, message: str, line: int | None, column: str | None) -> Problem:
+        if self.sheet is None:
+            return Problem(self.file, message, line, column)
+        from ..loaders.spreadsheet import SheetProblem  # a sheet was read, so the workbook reader is there
+
+        return SheetProblem(self.file, message, line, column, sheet=self.sheet)
+
+
+def _error(problems: list[Problem]) -> DataFileError:
+    return BadValueError(sorted(problems, key=lambda p: (p.line or 0, p.column or "")))
+
+
+MIN_FORCES_FOR_COMPLETENESS = 10
+
+
+def _complete_grid(summed: pd.DataFrame, registry: Registry, where: _Where, lines: np.ndarray) -> None:
+    """Every force-quarter must have every (offence group, outcome type) row that all other forces have.
+
+    The outcomes data list every combination for every force and quarter (zeros included), so one that is
+    short of rows every other force has was cut at a line end or lost rows, and its rates would be silently
+    partial. Checked where at least ten territorial forces have the quarter.
+    """
+    territorial = {f.code for f in registry.territorial}
+    rows = summed[summed["area_code"].isin(territorial)]
+    groups, types = (pd.factorize(rows[c])[0] for c in ("offence_group", "outcome_type"))
+    combos = groups * (int(types.max(initial=0)) + 1) + types
+    if not any_force_short(pd.factorize(rows["period_end"])[0], pd.factorize(rows["area_code"])[0], combos,
+                           MIN_FORCES_FOR_COMPLETENESS):
+        return  # the usual case, found with numpy; the loop below names the forces and rows
+    problems: list[Problem] = []
+    for end, block in rows.groupby("period_end", sort=True):
+        forces = block["area_code"].nunique()
+        if forces < MIN_FORCES_FOR_COMPLETENESS:
+            continue
+        combos = block.groupby(["offence_group", "outcome_type"])["area_code"].nunique()
+        everyone_else = set(combos.index[combos == forces - 1])
+        for area_code, own in block.groupby("area_code"):
+            missing = sorted(everyone_else - set(zip(own["offence_group"], own["outcome_type"])))
+            if missing:
+                shown = "; ".join(f"{g}, type {t}" for g, t in missing[:3])
+                problems.append(Problem(where.file, f"{registry.by_code(str(area_code)).name}, the quarter to "
+                                        f"{pd.Timestamp(end):%B %Y}, lacks {len(missing)} offence group and outcome "
+                                        f"type rows that every other force has ({shown}{'; ...' if len(missing) > 3 else ''}): "
+                                        "the file may be cut short or rows lost; expected a row for each"))
+    if problems:
+        raise _error(problems[:20])
+
+
+def _near_group(value: str) -> str:
+    import difflib
+
+    near = difflib.get_close_matches(value, OFFENCE_GROUPS, n=1, cutoff=0.6)
+    return f" (did you mean '{near[0]}'?)" if near else ""
+
+
+def _negative_totals(keys: pd.DataFrame, counts: np.ndarray, readable: np.ndarray, lines: np.ndarray,
+                     where: _Where, column: str, problems: list[Problem]) -> None:
+    """Offence-code rows may carry negative corrections, but their total over the codes may not be negative.
+
+    Only totals whose every row was read as a count are judged, so a cell already reported does not make
+    up a negative total that is not there.
+    """
+    grouped = keys.assign(count=counts, line=lines, ok=readable).groupby(list(keys.columns), sort=False)
+    totals = grouped.agg(count=("count", "sum"), line=("line", "min"), ok=("ok", "all"))
+    for index, row in totals[(totals["count"] < 0) & totals["ok"]].iterrows():
+        year, quarter, _force, group, kind = index
+        problems.append(where.problem(
+            f"outcomes of type {kind} for '{group}' in {year} quarter {quarter} sum to {row['count']} over "
+            f"offence codes (the first of their {where.unit}s is here); expected a total of 0 or more",
+            int(row["line"]), column))
+
+
+def _duplicates(keys: pd.DataFrame, lines: np.ndarray, where: _Where, problems: list[Problem]) -> None:
+    """A row repeated for the same force, quarter, offence (code) and outcome type would be counted twice."""
+    repeated = keys.duplicated(keep="first").to_numpy()
+    if not repeated.any():
+        return
+    first_of = keys.assign(line=lines).groupby(list(keys.columns), sort=False)["line"].transform("min")
+    for r in np.flatnonzero(repeated):
+        row = keys.iloc[r]
+        what = f"offence code '{row['code']}'" if "code" in keys.columns else f"offence group '{row['group']}'"
+        problems.append(where.problem(
+            f"duplicate row for the same force, {row['year']} quarter {row['quarter']}, {what} and outcome type "
+            f"{row['type']} (first on {where.unit} {first_of.iat[r]}); expected one row each", int(lines[r]), None))
+
+
+def _year_text(text: str) -> str:
+    """A financial year written the one way ('2024 / 25' and '2024-25' are '2024/25'), for comparing rows."""
+    start = _year_start(text)
+    return f"{start}/{(start + 1) % 100:02d}" if start is not None else text
+
+
+def _year_start(text: str) -> int | None:
+    """2024 from '2024/25'; None unless the two years are consecutive."""
+    match = _YEAR.match(text)
+    if not match:
+        return None
+    start, end = int(match.group(1)), int(match.group(2))
+    return start if (start + 1) % 100 == end else None
+
+
+def _span(numbers: list[int]) -> str:
+    missing = [n for n in range(numbers[0], numbers[-1] + 1) if n not in numbers] if numbers else []
+    text = f"{numbers[0]}-{numbers[-1]}" if numbers else "none"
+    return text + (f" except {', '.join(map(str, missing))}" if missing else "")
+
+
+def _suggest(registry: Registry, name: str) -> str:
+    near = registry.suggest(name)
+    return f" (did you mean '{near[0]}'?)" if near else ""
