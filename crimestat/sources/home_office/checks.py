@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 
 from ...errors import BadValueError, Problem
 from ...model.forces import Registry
-from ...loaders._complete import any_force_short
+from ...loaders._complete import any_force_short, lost_items
 from ...loaders._csv import CsvTable, parse_number
 from .layout import (CODE, COUNT, COUNT_BOUNDS, COUNT_WHAT, FIRST_YEAR, FORCE, QUARTER, REQUIRED, YEAR, _QUARTERS,
                      _WHOLE, _WHOLE_ANCHORED, _YEAR)
@@ -53,6 +53,13 @@ class _Column:
                                       use_na_sentinel=False)
         return cls(np.asarray(merged, dtype="int64")[indices], np.asarray(values, dtype=object))
 
+    def folded(self) -> _Column:
+        """The same column with values equal once case and inner spacing are folded sharing one code: '8n'
+        and '8N', '4.10' and ' 4.10' are one offence code (the one rule for keys, as for duplicates)."""
+        merged, values = pd.factorize(pd.Series([" ".join(str(v).split()).upper() for v in self.values],
+                                                dtype=object), use_na_sentinel=False)
+        return _Column(np.asarray(merged, dtype="int64")[self.codes], np.asarray(values, dtype=object))
+
     def rows_where(self, bad: set[int]) -> np.ndarray:
         """The row indices whose value is one of the ``bad`` distinct values."""
         return np.flatnonzero(np.isin(self.codes, list(bad)))
@@ -63,6 +70,7 @@ class _Column:
 
 def _tidy(raw: _Raw, registry: Registry) -> pd.DataFrame:
     year, quarter, force, code = raw.columns()
+    folded = code.folded()  # the key: '8n' and '8N' are one offence code for duplicates and completeness
     # Rows of empty cells (a CSV line of commas, spreadsheet padding) carry nothing: leave them out.
     blank = (
         (year.values[year.codes] == "") & (quarter.values[quarter.codes] == "")
@@ -86,10 +94,11 @@ def _tidy(raw: _Raw, registry: Registry) -> pd.DataFrame:
     if keep is not None:
         valid &= ~blank
     _bounds(raw, count, valid)
-    _duplicates(raw, valid, force, year, quarter, code, area)
+    _duplicates(raw, valid, force, year, quarter, folded, area, start, quarter_number)
     if raw.problems:
         raise BadValueError(_sorted(raw.problems))
-    _complete_quarters(raw, valid, start, quarter_number, area, code, registry)
+    _complete_quarters(raw, valid, start, quarter_number, area, folded, registry)
+    _warn_out_of_line(raw, valid, start, quarter_number, area, folded, count, registry)
 
     rows = np.flatnonzero(valid) if not valid.all() else slice(None)
     # Quarter q of financial year Y ends in month Y*12 + 2 + 3q (0-based months: q1 -> June of Y).
@@ -248,6 +257,7 @@ def _complete_quarters(raw: _Raw, valid: np.ndarray, start: np.ndarray, quarter:
     if not len(rows):
         return
     keys = (start[rows] * 10 + quarter[rows]).astype("int64")
+    _codes_lost(raw, rows, keys, area, code, registry)
     if not any_force_short(keys - keys.min(), area.codes[rows], code.codes[rows], MIN_FORCES_FOR_COMPLETENESS):
         _last_quarter_complete(raw, rows, start, quarter, area, registry)
         if raw.problems:
@@ -281,6 +291,59 @@ def _complete_quarters(raw: _Raw, valid: np.ndarray, start: np.ndarray, quarter:
         raise BadValueError(_sorted(raw.problems))
 
 
+def _warn_out_of_line(raw: _Raw, valid: np.ndarray, start: np.ndarray, quarter: np.ndarray, area: _Column,
+                      code: _Column, count: np.ndarray, registry: Registry) -> None:
+    """Warn, naming the line, about a count eight times (or more) out of line with its own force and offence
+    code's quarters: a cell with an extra digit, or one cut short (the rule and wording of the ONS file's)."""
+    from ...log import warn
+    from ...loaders._series import grouped_outliers, out_of_line_message
+
+    rows = np.flatnonzero(valid)
+    if not len(rows):
+        return
+    group = area.codes[rows].astype("int64") * (len(code.values) + 1) + code.codes[rows]
+    when = (start[rows] * 10 + quarter[rows]).astype("int64")
+    order = np.lexsort((when, group))
+    suspects = grouped_outliers(group[order], count[rows][order])
+    for n, i in enumerate(suspects.tolist()):
+        if n >= 20:
+            break
+        position = int(rows[order[i]])
+        around = [int(count[rows[order[j]]]) for j in (i - 1, i + 1)
+                  if 0 <= j < len(order) and group[order[j]] == group[order[i]]]
+        key = int(when[order[i]])
+        year = key // 10
+        force = registry.by_code(str(area.values[area.codes[position]])).name
+        warn(out_of_line_message(f"{raw.name}, {_where(raw, position)}", int(count[position]),
+                                 f"offences of code {code.values[code.codes[position]]} for {force} in "
+                                 f"{year}/{(year + 1) % 100:02d} quarter {key % 10}", around))
+
+
+def _codes_lost(raw: _Raw, rows: np.ndarray, keys: np.ndarray, area: _Column, code: _Column,
+                registry: Registry) -> None:
+    """A force's quarter must keep every offence code it had the quarter before while other forces still
+    have it: rows of one code lost for two forces (or any number) are as partial as rows lost for one."""
+    order, quarter_index = np.unique(keys, return_inverse=True)
+    lost = lost_items(quarter_index, area.codes[rows], code.codes[rows], MIN_FORCES_FOR_COMPLETENESS)
+    if not len(lost):
+        return
+    by_force: dict[tuple[int, int], list[str]] = {}
+    for q, a, c in lost.tolist():
+        by_force.setdefault((q, a), []).append(str(code.values[c]))
+    for n, ((q, a), names) in enumerate(sorted(by_force.items())):
+        if n >= 20:
+            break
+        key = int(order[q])
+        year = key // 10
+        in_quarter = rows[(quarter_index == q) & (area.codes[rows] == a)]
+        names.sort()
+        raw.problem(int(in_quarter.min()), f"{registry.by_code(str(area.values[a])).name}, {year}/{(year + 1) % 100:02d} "
+                    f"quarter {key % 10} lacks {len(names)} offence code{'s' if len(names) != 1 else ''} it had the "
+                    f"quarter before and other forces still have ({', '.join(names[:5])}"
+                    f"{', ...' if len(names) > 5 else ''}): the file may be cut short or rows lost; expected a row "
+                    "for every offence code", None)
+
+
 def _last_quarter_complete(raw: _Raw, rows: np.ndarray, start: np.ndarray, quarter: np.ndarray, area: _Column,
                            registry: Registry) -> None:
     """The file's last quarter must have every force the quarter before it has.
@@ -308,14 +371,17 @@ def _last_quarter_complete(raw: _Raw, rows: np.ndarray, start: np.ndarray, quart
 
 
 def _duplicates(raw: _Raw, valid: np.ndarray, force: _Column, year: _Column, quarter: _Column, code: _Column,
-                area: _Column) -> None:
+                area: _Column, start: np.ndarray, quarter_number: np.ndarray) -> None:
     """Record a problem for every repeat of a (force, financial year, quarter, offence code) row.
 
-    The key uses the registry code, so 'CIFAS' and 'Cifas' in the same quarter would also be a repeat.
+    The key uses what each cell means, not how it is written: the registry code ('CIFAS' and 'Cifas' are one
+    force), the year and quarter as numbers ('2013/14' and '2013-14' are one year) and the offence code with
+    case and spacing folded ('8n' is '8N').
     """
     key = area.codes.astype("int64")
-    for column in (year, quarter, code):
-        key = key * (len(column.values) + 1) + column.codes
+    key = key * 10_000 + np.nan_to_num(start, nan=0).astype("int64")
+    key = key * 10 + np.nan_to_num(quarter_number, nan=0).astype("int64")
+    key = key * (len(code.values) + 1) + code.codes
     key = np.where(valid, key, -1 - np.arange(len(key)))  # invalid rows never repeat
     repeated = pd.Series(key).duplicated(keep=False).to_numpy()
     if not repeated.any():
