@@ -95,6 +95,7 @@ def _tidy(raw: _Raw, registry: Registry) -> pd.DataFrame:
         valid &= ~blank
     _bounds(raw, count, valid)
     _duplicates(raw, valid, force, year, quarter, folded, area, start, quarter_number)
+    _aggregates_beside_parts(raw, valid, folded, area, start, quarter_number, force, year, quarter)
     if raw.problems:
         raise BadValueError(_sorted(raw.problems))
     _complete_quarters(raw, valid, start, quarter_number, area, folded, registry)
@@ -399,6 +400,35 @@ def _duplicates(raw: _Raw, valid: np.ndarray, force: _Column, year: _Column, qua
             "offence code",
             None,
         )
+
+
+def _aggregates_beside_parts(raw: _Raw, valid: np.ndarray, code: _Column, area: _Column, start: np.ndarray,
+                             quarter: np.ndarray, force: _Column, year: _Column, quarter_text: _Column) -> None:
+    """An aggregate offence code ('1/4.1/4.10/4.2', the sum of codes 1, 4.1, 4.10 and 4.2, used where the parts
+    are not published) must never stand beside one of its parts in a force's quarter: the two would be
+    added together, counting the same offences twice."""
+    parts = {i: set(str(v).split("/")) for i, v in enumerate(code.values) if "/" in str(v)}
+    if not parts:
+        return
+    index = {str(v): i for i, v in enumerate(code.values)}
+    rows = np.flatnonzero(valid)
+    place = (area.codes[rows].astype("int64") * 10_000 + np.nan_to_num(start[rows]).astype("int64")) * 10 \
+        + np.nan_to_num(quarter[rows]).astype("int64")
+    frame = pd.DataFrame({"place": place, "code": code.codes[rows], "row": rows})
+    held = frame.groupby("place")["code"].agg(set)
+    for aggregate, members in parts.items():
+        member_codes = {index[m] for m in members if m in index}
+        if not member_codes:
+            continue
+        for where, codes in held.items():
+            if aggregate in codes and codes & member_codes:
+                at = frame[(frame["place"] == where) & (frame["code"] == aggregate)]["row"].iloc[0]
+                found = sorted(str(code.values[c]) for c in codes & member_codes)
+                raw.problem(int(at), f"the aggregate offence code '{code.values[aggregate]}' stands beside its part"
+                            f"{'s' if len(found) > 1 else ''} {', '.join(repr(f) for f in found)} in "
+                            f"{force.text(int(at))}, {year.text(int(at))} quarter {quarter_text.text(int(at))}: the same "
+                            "offences would be counted twice; "
+                            "expected either the aggregate or its parts", CODE)
 
 
 def _where(raw: _Raw, position: int) -> str:
