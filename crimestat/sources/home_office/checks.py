@@ -94,6 +94,7 @@ def _tidy(raw: _Raw, registry: Registry) -> pd.DataFrame:
     if keep is not None:
         valid &= ~blank
     _bounds(raw, count, valid)
+    _not_after_today(raw, valid, start, quarter_number, year, quarter)
     _duplicates(raw, valid, force, year, quarter, folded, area, start, quarter_number)
     _aggregates_beside_parts(raw, valid, folded, area, start, quarter_number, force, year, quarter)
     if raw.problems:
@@ -400,6 +401,21 @@ def _duplicates(raw: _Raw, valid: np.ndarray, force: _Column, year: _Column, qua
             "offence code",
             None,
         )
+
+
+def _not_after_today(raw: _Raw, valid: np.ndarray, start: np.ndarray, quarter: np.ndarray, year: _Column,
+                     quarter_text: _Column) -> None:
+    """A quarter that ends after today cannot have been counted: a mistyped year or quarter, never data."""
+    today = date.today()
+    this_month = today.year * 12 + today.month - 1  # 0-based months since year 0
+    with np.errstate(invalid="ignore"):
+        last_month = start * 12 + 2 + 3 * quarter  # the quarter's last month: it has ended once that month is over
+        late = valid & ~np.isnan(last_month) & (last_month >= this_month)
+    for n, row in enumerate(np.flatnonzero(late).tolist()):
+        if n >= 20:
+            break
+        raw.problem(int(row), f"{year.text(row)} quarter {quarter_text.text(row)} ends after today "
+                    f"({today:%d %B %Y}); expected only quarters that have ended", QUARTER)
 
 
 def _aggregates_beside_parts(raw: _Raw, valid: np.ndarray, code: _Column, area: _Column, start: np.ndarray,
