@@ -250,6 +250,30 @@ def _rows(unit: str, lines: np.ndarray) -> str:
     return f"{unit}s {shown}" + (f" and {more} more" if more > 0 else "")
 
 
+def _warn_out_of_line(keys: pd.DataFrame, lines: np.ndarray, where: _Where) -> None:
+    """The out-of-line rule of every count source (one wording, naming the line): an outcome count eight
+    times or more away from the same force, offence group and outcome type's quarters either side."""
+    from ..loaders._series import grouped_outliers, out_of_line_message
+    from ..log import warn
+
+    series = ["area_code", "offence_group", "outcome_type"]
+    if keys[series].duplicated().all() or keys.empty:
+        return
+    group = keys.groupby(series, sort=False).ngroup().to_numpy()
+    order = np.lexsort((keys["period_end"].to_numpy(), group))
+    counts = keys["count"].to_numpy()[order]
+    for n, i in enumerate(grouped_outliers(group[order], counts).tolist()):
+        if n >= 20:
+            break
+        r = int(order[i])
+        around = [int(counts[j]) for j in (i - 1, i + 1) if 0 <= j < len(order) and group[order[j]] == group[r]]
+        row = keys.iloc[r]
+        warn(out_of_line_message(f"{where.file}, {where.unit} {int(lines[r])}", int(counts[i]),
+                                 f"outcomes of type {row['outcome_type']} for {row['offence_group']}, "
+                                 f"{row['area_code']}, in the quarter to {pd.Timestamp(row['period_end']):%B %Y}",
+                                 around))
+
+
 def _tidy(frame: pd.DataFrame, lines: np.ndarray, where: _Where, registry: Registry,
           types: OutcomeTypes) -> pd.DataFrame:
     """Check every cell that matters, vectorised, and sum the rows into tidy quarterly counts.
@@ -277,6 +301,7 @@ def _tidy(frame: pd.DataFrame, lines: np.ndarray, where: _Where, registry: Regis
     ends: dict[str, date] = {}
     bad_years: set[str] = set()
     bad_quarters: set[str] = set()
+    late: set[str] = set()
     for text in pd.unique(pair):
         year_text, quarter_text = text.split("|", 1)
         start = _year_start(year_text)
@@ -289,12 +314,18 @@ def _tidy(frame: pd.DataFrame, lines: np.ndarray, where: _Where, registry: Regis
         if start is not None and quarter is not None:
             month, day, offset = _QUARTER_END[quarter]
             ends[text] = date(start + offset, month, day)
+            if ends[text] >= date.today():  # a quarter that has not ended cannot have outcomes yet
+                late.add(text)
     by_value(YEAR, year_raw, year_raw.isin(bad_years).to_numpy(),
              lambda v: "empty value; expected a financial year such as 2024/25" if not v
              else f"'{v}' is not a financial year outcomes data can cover; expected one such as 2024/25")
     by_value(QUARTER, quarter_raw, quarter_raw.isin(bad_quarters).to_numpy(),
              lambda v: "empty value; expected a financial quarter 1-4" if not v
              else f"'{v}' is not a financial quarter; expected 1, 2, 3 or 4 (quarter 1 is April to June)")
+    if late:
+        by_value(QUARTER, pair, pair.isin(late).to_numpy(),
+                 lambda v: f"{v.replace('|', ' quarter ')} ends after today ({date.today():%d %B %Y}); expected only "
+                           "quarters that have ended")
 
     # Forces -> registry codes, looked up once per distinct name.
     force_raw = frame[FORCE].str.strip()
@@ -368,7 +399,9 @@ def _tidy(frame: pd.DataFrame, lines: np.ndarray, where: _Where, registry: Regis
                              "quarter": quarter_raw,
                              "force": area.fillna(force_raw), "group": group, "type": type_raw})
     if published:
-        raw_keys["code"] = frame[CODE].str.strip()
+        # The one rule for keys: an offence code in another case or spacing ('8n', '8 N') is the same code.
+        code_raw = frame[CODE].str.strip()
+        raw_keys["code"] = code_raw.map({v: " ".join(v.split()).upper() for v in pd.unique(code_raw)})
     _duplicates(raw_keys, lines, where, problems)
     if published:
         _negative_totals(raw_keys.drop(columns="code"), counts, good & ~misplaced, lines, where, count_column, problems)
@@ -382,6 +415,7 @@ def _tidy(frame: pd.DataFrame, lines: np.ndarray, where: _Where, registry: Regis
         "outcome_type": type_raw.astype(np.int64).to_numpy(),
         "count": counts,
     })
+    _warn_out_of_line(keys, lines, where)
     summed = keys.groupby(list(keys.columns[:-1]), as_index=False, sort=True)["count"].sum()
     summed.insert(2, "months", 3)
     _complete_grid(summed, registry, where, lines)
