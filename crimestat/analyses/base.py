@@ -28,6 +28,11 @@ def choose_periods(data: Dataset, to: date | str | None = None, baseline: date |
     current = periods.resolve(to, data.counts.periods, "to", data.counts.explain)
     if baseline is not None:
         base = periods.resolve(baseline, data.counts.periods, "baseline", data.counts.explain)
+        if base >= current:  # a change runs forward in time: from the baseline to the period compared
+            from ..errors import PeriodNotCoveredError
+
+            raise PeriodNotCoveredError(f"is not before the period compared ({current:%Y-%m}); expected an earlier "
+                                        "period to compare with", parameter="baseline", value=f"{base:%Y-%m}")
     else:
         base = periods.years_before(current, 4)
     return Periods(current, base, periods.years_before(current, 1))
