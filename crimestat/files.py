@@ -43,6 +43,15 @@ def check_not_input(output: str, option: str = "--output") -> None:
     if real in _inputs:
         raise UsageError(f"{option} {output}: is one of this run's input files; writing it would destroy the input. "
                          "Expected another file name")
+    try:
+        info = os.lstat(output)
+    except (OSError, ValueError):
+        return
+    if stat.S_ISLNK(info.st_mode) and hasattr(os, "getuid") and info.st_uid != os.getuid():
+        # In a shared folder (/tmp) anyone can plant a link at the name a job writes: following it would write
+        # the job's figures over a file of the link's choosing. The kernel's protected_symlinks rule, kept here.
+        raise OutputError(f"{option} {output}: is a symbolic link owned by another user; not written through. "
+                          "Expected a file name of your own")
 
 
 def write_output(text: str | bytes, output: str | None) -> None:

@@ -54,6 +54,9 @@ class Release:
 def read_manifest(path: Path) -> Release:
     """A release from its ``release.json``; every problem is a DataFileError naming the file."""
     name = str(path)
+    from ..files import note_input
+
+    note_input(path)  # --output may not write over a release's own manifest
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:

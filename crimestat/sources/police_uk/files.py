@@ -174,6 +174,10 @@ def find_files(paths: list[str], ignored: list[str] | None = None) -> list[Stree
             mine = [_street(given, given)]
         if not mine:
             raise MissingFileError.single(given, "no street-level files (YYYY-MM-<force>-street.csv) found")
+        from ...files import note_input
+
+        for file in mine:  # found inside a folder, read as much as a file named: --output may not replace it
+            note_input(file.path)
         found += mine
     return found
 
