@@ -100,9 +100,22 @@ def _count_in_pool(files: list[StreetFile], workers: int, registry: Registry) ->
                 names[0], "a worker process stopped while counting this file"
                 + (f" or the {len(names) - 1} after it" if len(names) > 1 else "")
                 + " (killed, or out of memory?); nothing was written. Run again, or with --workers 1") from None
+        except BaseException:
+            # SIGTERM or Ctrl-C (raised here by the CLI's handlers), or the caller giving up: the queued
+            # batches are cancelled and the workers stopped now, not after every file has been counted.
+            pool.shutdown(wait=False, cancel_futures=True)
+            for process in list((getattr(pool, "_processes", None) or {}).values()):
+                process.terminate()
+            raise
 
 
 def _start_worker(registry: Registry) -> None:
+    import signal
+
+    # The parent stops the workers (Ctrl-C reaches the whole process group; the parent's handler decides),
+    # and a worker sent SIGTERM ends at once: the CLI's handlers, inherited by fork, are not theirs.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     global _REGISTRY
     _REGISTRY = registry  # with fork, the parent's own object: nothing loaded or sent
     _keep_freed_memory()
