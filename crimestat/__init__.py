@@ -1,40 +1,81 @@
 """crimestat: police recorded crime statistics for England and Wales, compared the way HMIC does.
 
-The library behind the command line, for notebooks and other programs::
+The library is the product; the command line is a thin face over the same calls. Each command is a
+function here, with the same parameters in the library's terms::
 
     import crimestat
 
     result = crimestat.compare("warwickshire")                      # newest release, latest 12 months
     old = crimestat.compare("warwickshire", "2014-06", release="ons-2019")
     frame = result.to_frame()                                       # the rows of `--format csv`
+    every = crimestat.compare("all", data=crimestat.load())         # one result per force
 
-``compare``, ``trend`` and ``rank`` return typed results (``Comparison``, ``Trend``, ``Ranking``) with
-``.to_frame()``; errors are :class:`crimestat.errors.CrimestatError` with the message the command line prints.
+``load`` gives a :class:`Dataset` (files read when first needed); pass it as ``data=`` to several calls so
+files are read once. Every function resolves its force, periods and peers through the dataset, the same way
+as the command line (``Dataset.force``, ``.forces``, ``.periods``, ``.peers``), and returns a typed result
+with ``.to_frame()`` (counts as integers, ``Int64`` where a count can be missing). Errors are
+:class:`CrimestatError` and its children, with the message the command line prints (naming the parameter).
 The heavy modules are imported on first use, so ``import crimestat`` stays light.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .errors import (BadValueError, CrimestatError, DataFileError, MissingColumnError, MissingFileError,
+                     NoCompletePeriodError, OutputError, PeriodNotCoveredError, UnknownForceError,
+                     UnknownMeasureError, UsageError)
 from .version import __version__
 
 if TYPE_CHECKING:
     from .analyses.compare import Comparison
+    from .analyses.outcomes import OutcomeComparison, OutcomeRanking
     from .analyses.rank import Ranking
+    from .analyses.report import Report
+    from .analyses.revisions import Revisions
     from .analyses.trend import Trend
+    from .analyses.validate import Validation
     from .dataset import Dataset
+    from .model.forces import Force
+    from .results import ForceResults
 
-__all__ = ["__version__", "compare", "trend", "rank", "load"]
+__all__ = [
+    "__version__", "load", "compare", "trend", "rank", "outcomes", "report", "revisions", "validate",
+    "Dataset", "Comparison", "Trend", "Ranking", "OutcomeComparison", "OutcomeRanking", "Report", "Revisions",
+    "Validation", "ForceResults", "Force",
+    "CrimestatError", "UsageError", "UnknownForceError", "UnknownMeasureError", "PeriodNotCoveredError",
+    "NoCompletePeriodError", "DataFileError", "MissingFileError", "MissingColumnError", "BadValueError",
+    "OutputError",
+]
+
+# Result types are imported when first named (``crimestat.Comparison``), not with ``import crimestat``.
+_TYPES = {
+    "Dataset": ".dataset", "Comparison": ".analyses.compare", "Trend": ".analyses.trend",
+    "Ranking": ".analyses.rank", "OutcomeComparison": ".analyses.outcomes", "OutcomeRanking": ".analyses.outcomes",
+    "Report": ".analyses.report", "Revisions": ".analyses.revisions", "Validation": ".analyses.validate",
+    "ForceResults": ".results", "Force": ".model.forces",
+}
+
+
+def __getattr__(name: str):
+    if name in _TYPES:
+        import importlib
+
+        return getattr(importlib.import_module(_TYPES[name], __name__), name)
+    raise AttributeError(f"module 'crimestat' has no attribute {name!r}")
+
+
+Forces = "str | Force | Sequence[str | Force]"
 
 
 def load(release: str | None = None, data_dir: str | Path | None = None, **files: str) -> Dataset:
     """The dataset of a release (default: the newest), files read when first needed.
 
     ``files`` may name single files that replace the release's: ``crime=``, ``population=``,
-    ``households=``, ``indicators=``, ``classification=``, ``forces=``.
+    ``households=``, ``indicators=``, ``classification=``, ``forces=``, ``outcomes=``.
     """
     from .dataset import DataPaths, load_dataset
 
@@ -42,49 +83,147 @@ def load(release: str | None = None, data_dir: str | Path | None = None, **files
                                   **files))  # type: ignore[arg-type]
 
 
-def compare(force: str, to: date | str | None = None, baseline: date | str | None = None, *,
-            release: str | None = None, data: Dataset | None = None, population_year: int | None = None,
-            measures: list[str] | None = None) -> Comparison:
+def _data(data: Dataset | None, release: str | None) -> Dataset:
+    return data if data is not None else load(release)
+
+
+def _one_or_many(data: Dataset, force, run, command: str, period_of):
+    """``run(force)`` for one force; a ForceResults (rendered as one) for ``"all"`` or several names."""
+    from .results import ForceResults
+
+    forces = data.forces(force)  # resolved once, before any large file is read
+    names = [force] if isinstance(force, str) else list(force) if isinstance(force, Sequence) else []
+    several = len(forces) > 1 or any(isinstance(n, str) and n.strip().lower() == "all" for n in names)
+    results = [run(one) for one in forces]
+    if not several:
+        return results[0]
+    return ForceResults(results, command, period_of(results[0]))
+
+
+def compare(force: Forces, to: date | str | None = None, baseline: date | str | None = None, *,
+            measures: Sequence[str] | None = None, per: int | None = None, peers: str | Sequence[str] | None = None,
+            peer_groups: str | None = None, population_year: int | None = None, confidence: float = 0.95,
+            interval: str = "wilson", verdict: str = "overlap", data: Dataset | None = None,
+            release: str | None = None) -> Comparison | ForceResults:
     """A force beside England and Wales: rates, changes and (where the release has them) indicators.
 
-    ``to`` and ``baseline`` are 12-month period ends (``date``, ``"2014-06"``, ``"2014-06-30"`` or a pandas
-    Timestamp); the default is the latest period in the data and four years before it.
+    ``force``: a name, alias or ONS code; ``"all"`` or a list gives a :class:`ForceResults` (one per force).
+    ``to`` and ``baseline``: 12-month period ends (``date`` or ``"YYYY-MM"``); default the latest period and
+    four years before it. ``measures``: rate and change rows for these measures instead of the source's set.
+    ``per``: rates per 1,000, 100,000 or 1,000,000. ``peers`` (names) or ``peer_groups`` (a CSV file): the
+    force's most similar group, with its average beside each rate. ``confidence``, ``interval`` ("wilson" or
+    "normal") and ``verdict`` ("overlap" or "z-test") for victim satisfaction.
     """
     from .analyses.compare import compare as run
-    from .analyses.indicators import IndicatorSet
+    from .analyses.indicators import IndicatorOptions, IndicatorSet
 
-    data = data if data is not None else load(release)
+    data = _data(data, release)
+    forces = data.forces(force)
+    if (peers or peer_groups) and len(forces) > 1:
+        raise UsageError("peers go with one force", parameter="peers")
+    groups = data.peers(forces[0], peers, peer_groups)
+    chosen = data.periods(to, baseline)
     indicators = IndicatorSet(data.indicators) if data.indicators is not None else None
-    return run(data, force, _period(to), _period(baseline), population_year, measures, indicators)
+    options = IndicatorOptions(confidence, interval, verdict)
+    wanted = list(dict.fromkeys(measures)) if measures else None
+    return _one_or_many(data, force, lambda one: run(
+        data, one, population_year=population_year, measures=wanted, indicators=indicators, options=options,
+        peers=groups, chosen=chosen, per=int(per) if per else None), "compare", lambda r: r.periods.current)
 
 
-def trend(force: str, start: date | str | None = None, end: date | str | None = None, *,
-          measure: str | None = None, release: str | None = None, data: Dataset | None = None,
-          population_year: int | None = None) -> Trend:
-    """A measure's rate at every period end from ``start`` to ``end``, force beside England and Wales."""
+def trend(force: Forces, start: date | str | None = None, end: date | str | None = None, *,
+          measure: str | None = None, population_year: int | None = None, data: Dataset | None = None,
+          release: str | None = None) -> Trend | ForceResults:
+    """A measure's rate at every period end from ``start`` to ``end`` (default: the four years to the
+    latest), force beside England and Wales."""
     from .analyses.trend import trend as run
 
-    data = data if data is not None else load(release)
-    return run(data, force, _period(start), _period(end), measure, population_year)
+    data = _data(data, release)
+    return _one_or_many(data, force, lambda one: run(data, one, start, end, measure, population_year), "trend",
+                        lambda r: r.period_ends[-1])
 
 
 def rank(measure: str | None = None, to: date | str | None = None, baseline: date | str | None = None, *,
-         release: str | None = None, data: Dataset | None = None, population_year: int | None = None,
-         overdispersion: bool = False) -> Ranking:
-    """Every territorial force ranked by its rate for ``measure``, with changes and funnel positions."""
+         force: str | Force | None = None, peers: str | Sequence[str] | None = None, peer_groups: str | None = None,
+         funnel: str = "additive", per: int | None = None, population_year: int | None = None,
+         overdispersion: bool = False, data: Dataset | None = None,
+         release: str | None = None) -> Ranking | OutcomeRanking:
+    """Every territorial force (or ``force``'s peer group) ranked by its rate for ``measure``, with changes and
+    funnel positions; an outcome measure (``charge_rate`` ...) ranks from the release's outcomes data and gives
+    an :class:`OutcomeRanking`. ``funnel``: "additive" (random effects), "multiplicative" or "poisson";
+    ``overdispersion`` is the older name for "multiplicative". ``force`` is marked in the table and plot."""
     from .analyses.outcomes import is_outcome_measure, rank_outcomes
     from .analyses.rank import rank as run
 
-    data = data if data is not None else load(release)
+    data = _data(data, release)
+    marked = data.force(force) if force is not None else None
+    codes = None
+    if peers or peer_groups:
+        if marked is None:
+            raise UsageError("peers need a force: whose group to rank", parameter="peers")
+        codes = data.peers(marked, peers, peer_groups).group(marked.code)  # type: ignore[union-attr]
     if measure is not None and is_outcome_measure(measure):
-        return rank_outcomes(data, measure, _period(to))  # type: ignore[return-value]
-    return run(data, measure, _period(to), _period(baseline), population_year, None, overdispersion)
+        given = [name for name, value in (("baseline", baseline), ("population_year", population_year),
+                                          ("per", per), ("overdispersion", overdispersion)) if value]
+        if funnel != "additive":
+            given.append("funnel")
+        if given:
+            raise UsageError(f"{measure} is an outcome rate (a percentage of offences): {', '.join(given)} "
+                             "apply to crime rates", parameter="measure", value=measure)
+        return rank_outcomes(data, measure, to, None, codes)
+    return run(data, measure, to, baseline, population_year, codes, overdispersion, funnel=funnel,
+               force=marked.code if marked is not None else None, per=int(per) if per else None)
 
 
-def _period(value: date | str | None) -> date | str | None:
-    """A month given as 'YYYY-MM' (or 'YYYY-M') becomes its last day; other forms pass through."""
-    if isinstance(value, str):
-        from .model.periods import parse_month
+def outcomes(force: str | Force, to: date | str | None = None, group: str | None = None, *,
+             data: Dataset | None = None, release: str | None = None) -> OutcomeComparison:
+    """A force's crime outcomes (charge/summons and the rest of the mix) beside England and Wales, for the
+    12 months to ``to`` (default: the latest with outcomes), all offences or one offence ``group``."""
+    from .analyses.outcomes import outcomes as run
 
-        return parse_month(value, "period")
-    return value
+    data = _data(data, release)
+    return run(data, data.force(force), to, group)
+
+
+def report(force: str | Force, to: date | str | None = None, *, confidence: float = 0.95, interval: str = "wilson",
+           verdict: str = "overlap", data: Dataset | None = None, release: str | None = None) -> Report:
+    """HMIC's "Crime" section for a force: sentences, the rates table, the trend it is drawn from, method.
+    Render it with ``crimestat.render.report_markdown`` or ``report_html``."""
+    from .analyses.indicators import IndicatorOptions, IndicatorSet
+    from .analyses.report import build_report
+
+    data = _data(data, release)
+    indicators = IndicatorSet(data.indicators) if data.indicators is not None else None
+    return build_report(data, data.force(force), to, indicators, IndicatorOptions(confidence, interval, verdict))
+
+
+def revisions(force: str | Force, to: date | str, measure: str = "crime_excl_fraud", *,
+              data_dir: str | Path | None = None) -> Revisions:
+    """The measure's count and rate for the force and England and Wales in every release that covers the
+    12 months to ``to``, oldest release first, with each release's change on the one before."""
+    from .analyses.revisions import revisions as run
+    from .model.periods import as_period
+
+    data = load(data_dir=data_dir)
+    return run(data.force(force), as_period(to, "to"), measure, Path(data_dir) if data_dir else None, base=data)
+
+
+def validate(files: Sequence[str] = (), *, data_dir: str | Path | None = None, release: str | None = None,
+             la_lookups: Sequence[str] = ()) -> Validation:
+    """Check files (default: every file of a release) with the loader of their kind; every problem of every
+    file is collected (``.ok`` is False when there is any)."""
+    from . import releases
+    from .analyses.validate import Validation, manifest_digests, validate as run
+
+    folder = Path(data_dir) if data_dir else None
+    if not files:
+        chosen = releases.choose(release, folder)
+        files = [str(f.path) for f in chosen.files if f.role != "geography"]
+        known = [chosen]
+    else:
+        try:
+            known = releases.discover(folder)
+        except CrimestatError:
+            known = []  # a damaged manifest elsewhere does not stop the files named from being checked
+    # Every file a release's manifest lists is checked against its SHA-256, as every command checks it.
+    return Validation(run(list(files), la_lookups=la_lookups, expected=manifest_digests(known)))

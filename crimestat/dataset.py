@@ -9,6 +9,8 @@ name fails before any large file is read and a command reads only what it uses.
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
+from datetime import date
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -19,7 +21,8 @@ from .model.classification import Classification
 from .model.classified import check_classified
 from .model.denominators import Denominators
 from .errors import DataFileError, MissingFileError, UsageError
-from .model.forces import Registry
+from .model.forces import Force, Registry
+from .model.periods import Periods
 from .loaders._csv import header_of, read_header, stdin_bytes
 from .cache import cached, digest
 from .loaders.classification import load_classification
@@ -31,6 +34,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from .model.outcomes import OutcomeCounts
+    from .model.peers import PeerGroups
     from .releases import Release
     from .sources import Source
 
@@ -157,6 +161,69 @@ class Dataset:
 
     def _code(self, name: str) -> str:
         return self.registry.get(str(name)).code
+
+    # -- resolution: every command resolves its force, periods and peers here, once, the same way ------------
+
+    def force(self, name: Force | str, territorial: bool = True, parameter: str = "force") -> Force:
+        """The force called ``name`` (any alias or ONS code, any case). With ``territorial`` (every command
+        that computes rates), a national body (British Transport Police, the fraud bodies) is refused: it has
+        no resident population and is not part of England and Wales."""
+        force = name if isinstance(name, Force) else self.registry.get(str(name))  # unknown: names the nearest
+        if territorial and not force.territorial:
+            raise UsageError(f"{force.name} is a national body, not a police force area: it has no resident "
+                             "population and is not part of England and Wales, so there are no rates to compare "
+                             "(`crimestat forces` lists the 43 forces)", parameter=parameter, value=name)
+        return force
+
+    def forces(self, names: Force | str | Sequence[Force | str], territorial: bool = True,
+               parameter: str = "force") -> list[Force]:
+        """The forces named, each once, in the order given; ``all`` is every territorial force in the order
+        ``crimestat forces`` lists them (by name)."""
+        given = [names] if isinstance(names, (str, Force)) else list(names)
+        if not given:
+            raise UsageError("no force given; expected a force name, alias or code, or 'all'", parameter=parameter)
+        found: list[Force] = []
+        for name in given:
+            if isinstance(name, str) and name.strip().lower() == "all":
+                found += sorted(self.registry.territorial, key=lambda f: f.name)
+            else:
+                found.append(self.force(name, territorial, parameter))
+        return list(dict.fromkeys(found))
+
+    def period(self, value: date | str | None, parameter: str = "to") -> date:
+        """A 12-month period end the crime data have (default: the latest); text is parsed by the one period
+        parser (``YYYY-MM``); a period outside the data is an error naming ``parameter``."""
+        from .model import periods
+
+        return periods.resolve(value, self.counts.periods, parameter, self.counts.explain)
+
+    def periods(self, to: date | str | None = None, baseline: date | str | None = None) -> Periods:
+        """The period compared (default: the latest), its baseline (default: four years before) and the year
+        before it."""
+        from .model import periods
+
+        current = self.period(to, "to")
+        base = self.period(baseline, "baseline") if baseline is not None else periods.years_before(current, 4)
+        if base >= current:
+            raise UsageError(f"the baseline must end before the period compared ({current:%Y-%m}); a change runs "
+                             "from the baseline to the later period", parameter="baseline", value=f"{base:%Y-%m}")
+        return Periods(current, base, periods.years_before(current, 1))
+
+    def peers(self, force: Force, names: str | Sequence[str] | None = None, file: str | None = None) -> PeerGroups | None:
+        """The peer group of ``force``: forces named (comma-separated text or a list, up to seven), or a
+        ``force,peer`` CSV; None when neither is given."""
+        if names and file:
+            raise UsageError("give peers or a peer groups file, not both", parameter="peers")
+        if names:
+            from .model.peers import peers_from_names
+
+            text = names if isinstance(names, str) else ",".join(names)
+            return peers_from_names(self.registry, force.code, text)
+        if file:
+            from .loaders.peers import load_peer_groups
+
+            return load_peer_groups(file, self.registry)
+        return None
 
     # -- what is read ----------------------------------------------------------------------------------
 

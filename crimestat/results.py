@@ -15,6 +15,10 @@ COLUMNS = [
     "unit",
 ]
 
+#: Columns that hold whole numbers (counts, populations, ranks): written as integers, ``Int64`` in frames.
+INTEGER_COLUMNS = frozenset({"numerator", "denominator", "per", "rank", "rows", "count", "categories",
+                             "count_change"})
+
 #: What ``value`` is measured in, by statistic (rates are named for their base: see :func:`unit_of`).
 UNITS = {"pct_change": "percent", "percent": "percent", "verdict": "percentage_points", "rank": "rank"}
 
@@ -110,21 +114,35 @@ class Result:
     def records(self) -> list[dict[str, Any]]:
         return [row.record() if isinstance(row, Row) else row for row in self.rows]
 
+    def to_frame(self):
+        """The rows of ``--format csv`` as a pandas DataFrame (see :func:`rows_frame`)."""
+        return rows_frame(self.rows, self.columns)
 
-def rows_frame(rows: list[Row]):
-    """Tidy rows as a pandas DataFrame with the CSV's columns (dates as ``datetime.date``)."""
+
+def rows_frame(rows: list[Any], columns: list[str] | None = None):
+    """Tidy rows (``Row`` objects or plain records) as a pandas DataFrame with the CSV's columns: dates as
+    ``datetime.date``, whole-number columns (counts, denominators, ranks) as ``Int64``, so a count is never
+    a float and a missing one is ``<NA>``."""
     import pandas as pd
 
-    return pd.DataFrame([row.record() for row in rows], columns=COLUMNS)
+    columns = list(columns or COLUMNS)
+    frame = pd.DataFrame([row.record() if isinstance(row, Row) else row for row in rows], columns=columns)
+    for column in columns:
+        if column in INTEGER_COLUMNS:
+            values = pd.to_numeric(frame[column], errors="coerce")
+            whole = values.dropna()
+            if (whole == whole.round()).all():  # a fractional value stays a float rather than be cut
+                frame[column] = values.round().astype("Int64")
+    return frame
 
 
-def merge(results: list[Result], title: str, meta: dict[str, Any]) -> Result:
-    """Several results (one per force) as one: every table in turn, each note once, and each row once, so
-    England and Wales's rows appear where the first force brought them and not again."""
+def merge_rows(row_lists: list[list[Any]]) -> list[Any]:
+    """Several forces' rows as one list: each force's own rows, and England and Wales's (or any shared
+    record) once, where the first force brought them."""
     seen: set[tuple] = set()
     rows: list[Any] = []
-    for result in results:
-        for row in result.rows:
+    for row_list in row_lists:
+        for row in row_list:
             key = tuple(sorted(row.record().items())) if isinstance(row, Row) else tuple(sorted(row.items()))
             if isinstance(row, Row) and row.area_code != "K04000001":
                 rows.append(row)  # a force's own row: always its own
@@ -132,6 +150,26 @@ def merge(results: list[Result], title: str, meta: dict[str, Any]) -> Result:
             if key not in seen:
                 seen.add(key)
                 rows.append(row)
+    return rows
+
+
+class ForceResults(list):
+    """One analysis result per force (``force="all"`` or several names), in the order asked. Rendered as one
+    result, England and Wales's rows once; ``to_frame()`` gives the same rows as ``--format csv``."""
+
+    def __init__(self, results: list[Any], command: str, period_end: date | None):
+        super().__init__(results)
+        self.command = command
+        self.period_end = period_end
+
+    def to_frame(self):
+        return rows_frame(merge_rows([r.rows for r in self]))
+
+
+def merge(results: list[Result], title: str, meta: dict[str, Any]) -> Result:
+    """Several results (one per force) as one: every table in turn, each note once, and each row once, so
+    England and Wales's rows appear where the first force brought them and not again."""
+    rows = merge_rows([result.rows for result in results])
     sections = []
     for result in results:
         force = result.meta.get("force", {}).get("name", "") if isinstance(result.meta.get("force"), dict) else ""

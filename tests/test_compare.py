@@ -133,9 +133,12 @@ def test_library_callers_may_pass_timestamps_or_iso_text(dataset):
         figures(trend(dataset, "warwickshire", T("2013-06-30"), T("2014-06-30")))
 
 
-def test_a_national_force_has_changes_but_no_rates(dataset):
-    result = compare(dataset, "british transport police", T("2014-06-30"))
-    rates = [r for r in result.rows if r.area_code == "BTP" and r.statistic == "rate_per_1000"]
-    changes = [r for r in result.rows if r.area_code == "BTP" and r.statistic == "pct_change"]
-    assert len(rates) == 5 and all(r.value is None and "is not a territorial force" in r.note for r in rates)
-    assert changes and all(r.value is not None for r in changes)
+def test_a_national_force_is_refused_like_in_every_command(dataset):
+    # British Transport Police has no resident population and is not part of England and Wales: one rule,
+    # the dataset's, refuses it for the library as for every command (compare, trend, rank, report).
+    from crimestat.errors import UsageError
+
+    with pytest.raises(UsageError, match="national body, not a police force area"):
+        compare(dataset, "british transport police", T("2014-06-30"))
+    with pytest.raises(UsageError, match="national body"):
+        dataset.forces(["warwickshire", "BTP"])

@@ -57,3 +57,32 @@ def test_readme_python_example_runs_beside_a_checkout_named_crimestat(tmp_path):
     done = subprocess.run([sys.executable, "example.py"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "50.3" in done.stdout
+
+
+DOCS = ROOT / "docs"
+
+
+def test_readme_is_short_and_points_to_the_docs():
+    assert len(README.splitlines()) <= 300
+    pages = sorted(p.name for p in DOCS.glob("*.md"))
+    assert len(pages) >= 4
+    for page in pages:
+        assert f"docs/{page}" in README, page
+
+
+def test_user_documentation_names_no_issue_numbers():
+    import re
+
+    for path in [ROOT / "README.md", *DOCS.glob("*.md")]:
+        assert not re.search(r"\bissues? \d+|#\d{1,3}\b", path.read_text()), path.name
+
+
+@pytest.mark.parametrize("page", ["python-api.md"])
+def test_python_examples_in_the_docs_run(page, capsys):
+    text = (DOCS / page).read_text()
+    blocks = [b.split("```", 1)[0] for b in text.split("```python\n")[1:]]
+    assert blocks
+    namespace: dict = {}
+    for block in blocks:  # later blocks may use names the earlier ones made, as a reader would
+        exec(compile(block, page, "exec"), namespace)
+    assert "50.3" in capsys.readouterr().out

@@ -55,7 +55,7 @@ def records(text: str) -> list[dict[str, str]]:
 
 def readme_schema() -> dict[str, str]:
     """column -> type, from the README's schema table (a cell may name several columns)."""
-    section = (ROOT / "README.md").read_text().split("## CSV and JSON output", 1)[1].split("\n## ", 1)[0]
+    section = (ROOT / "docs/automation.md").read_text().split("## CSV and JSON output", 1)[1].split("\n## ", 1)[0]
     schema = {}
     for line in section.splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]

@@ -2,45 +2,26 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from datetime import date
 from typing import TYPE_CHECKING
 
-from ..model import periods
 from ..model.forces import Force
+from ..model.periods import Periods  # noqa: F401 (re-exported)
 
 if TYPE_CHECKING:
     from ..dataset import Dataset
 
 
-@dataclass
-class Periods:
-    """The period compared and the two it is compared with."""
-
-    current: date
-    baseline: date
-    year_before: date
-
-
 def choose_periods(data: Dataset, to: date | str | None = None, baseline: date | str | None = None) -> Periods:
-    """The period compared and its two comparisons; an explicit period outside the data is an error."""
-    current = periods.resolve(to, data.counts.periods, "to", data.counts.explain)
-    if baseline is not None:
-        base = periods.resolve(baseline, data.counts.periods, "baseline", data.counts.explain)
-        if base >= current:  # a change runs forward in time: from the baseline to the period compared
-            from ..errors import PeriodNotCoveredError
-
-            raise PeriodNotCoveredError(f"is not before the period compared ({current:%Y-%m}); expected an earlier "
-                                        "period to compare with", parameter="baseline", value=f"{base:%Y-%m}")
-    else:
-        base = periods.years_before(current, 4)
-    return Periods(current, base, periods.years_before(current, 1))
+    """The period compared and its two comparisons (:meth:`Dataset.periods`)."""
+    return data.periods(to, baseline)
 
 
 def resolve_force(data: Dataset, force: Force | str) -> Force:
-    """A force given by name, alias or code, resolved once; a resolved force is passed through."""
-    return force if isinstance(force, Force) else data.registry.get(force)
+    """A force given by name, alias or code (:meth:`Dataset.force`, national bodies refused); a resolved
+    force is passed through."""
+    return data.force(force)
 
 
 

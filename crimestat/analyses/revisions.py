@@ -102,6 +102,10 @@ class Revisions:
                 previous[row.area_code] = (row.numerator, row.value)
         return out
 
+    def to_frame(self):
+        """The rows of ``--format csv`` (counts as integers)."""
+        return self.view().to_frame()
+
     def view(self) -> Result:
         records = self.records
         table = []

@@ -134,6 +134,21 @@ def _resolved(name: str) -> str:
 def manifest_digests(releases: Sequence) -> dict[str, str]:
     """Each release file's SHA-256 by resolved path, for :func:`validate`'s ``expected``."""
     return {_resolved(str(f.path)): f.sha256 for r in releases for f in r.files if f.sha256}
+@dataclass
+class Validation:
+    """Every file checked, with its problems (none when the file is good)."""
+
+    checked: list[Checked]
+
+    @property
+    def ok(self) -> bool:
+        return not any(c.problems for c in self.checked)
+
+    def view(self) -> Result:
+        return result(self.checked)
+
+    def to_frame(self):
+        return self.view().to_frame()
 
 
 def _workbook_header(name: str) -> list[str]:

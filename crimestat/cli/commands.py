@@ -7,7 +7,7 @@ import click
 
 from ..files import write_output
 from ..render import render
-from .base import (YEAR_MONTH, _Confidence, _one_or_merged, _peer_groups, data_options, main, output_options, peer_options, resolve_forces)
+from .base import (YEAR_MONTH, _Confidence, data_options, main, output_options, peer_options)
 
 @main.command()
 @click.option("--force", "-f", "force", required=True, multiple=True,
@@ -35,22 +35,17 @@ def compare(force, to, baseline, population_year, measures, confidence, interval
 
     Example: crimestat compare --force warwickshire --to 2014-06
     """
-    from ..analyses.base import choose_periods
-    from ..analyses.compare import compare as run
-    from ..analyses.indicators import IndicatorOptions, IndicatorSet
+    import crimestat
+
     from ..dataset import load_dataset
 
-    data = load_dataset(paths)
-    forces = resolve_forces(data.registry, force)  # resolved once, before any large file is read
-    if (peers or peer_groups) and len(forces) > 1:
+    if (peers or peer_groups) and len(force) > 1:
         raise click.UsageError("--peers and --peer-groups go with one --force")
-    groups = _peer_groups(data.registry, forces[0].code, peers, peer_groups)
-    chosen = choose_periods(data, to, baseline)
-    indicators = IndicatorSet(data.indicators) if data.indicators is not None else None
-    results = [run(data, one, population_year=population_year, measures=list(measures) or None,
-                   indicators=indicators, options=IndicatorOptions(confidence, interval, verdict), peers=groups,
-                   chosen=chosen, per=int(per) if per else None) for one in forces]
-    write_output(render(_one_or_merged(results, "compare", chosen.current), fmt), output)
+    data = load_dataset(paths)
+    result = crimestat.compare(force, to, baseline, measures=measures, per=per, peers=peers, peer_groups=peer_groups,
+                               population_year=population_year, confidence=confidence, interval=interval,
+                               verdict=verdict, data=data)
+    write_output(render(result, fmt), output)
 
 
 @main.command()
@@ -100,19 +95,19 @@ def trend(force, start, to, measure, population_year, plot, paths, fmt, output):
 
     Example: crimestat trend --force warwickshire --from 2010-06 --to 2014-06 --plot trend.png
     """
+    import crimestat
+
     from ..dataset import load_dataset
-    from ..analyses.trend import trend as run
 
     data = load_dataset(paths)
-    forces = resolve_forces(data.registry, force)
-    if plot and len(forces) > 1:
+    if plot and len(data.forces(force)) > 1:
         raise click.UsageError("--plot draws one force's chart; give one --force with it")
-    results = [run(data, one, start, to, measure, population_year) for one in forces]
+    result = crimestat.trend(force, start, to, measure=measure, population_year=population_year, data=data)
     if plot:
         from ..render.charts import trend_chart
 
-        trend_chart(results[0], plot)
-    write_output(render(_one_or_merged(results, "trend", results[0].period_ends[-1]), fmt), output)
+        trend_chart(result, plot)
+    write_output(render(result, fmt), output)
 
 
 @main.command()
@@ -139,27 +134,22 @@ def rank(measure, to, baseline, population_year, force, plot, funnel_method, ove
 
     Example: crimestat rank --measure crime_excl_fraud --to 2014-06 --plot funnel.png
     """
+    import crimestat
+
+    from ..analyses.outcomes import is_outcome_measure
     from ..dataset import load_dataset
-    from ..analyses.rank import rank as run
 
+    if (peers or peer_groups) and not force:
+        raise click.UsageError("--peers and --peer-groups need --force: whose group to rank")
+    if measure and is_outcome_measure(measure) and (plot or baseline or population_year or overdispersion or per
+                                                    or funnel_method != "additive"):
+        raise click.UsageError(f"--measure {measure} is an outcome rate (a percentage of offences): --plot, "
+                               "--baseline, --population-year, --per, --funnel and --overdispersion apply to "
+                               "crime rates")
     data = load_dataset(paths)
-    codes = None
-    if peers or peer_groups:
-        if not force:
-            raise click.UsageError("--peers and --peer-groups need --force: whose group to rank")
-        code = data.registry.get(force).code
-        codes = _peer_groups(data.registry, code, peers, peer_groups).group(code)
-    from ..analyses.outcomes import is_outcome_measure, rank_outcomes
-
-    if measure and is_outcome_measure(measure):  # outcome rates rank from the release's outcomes data
-        if plot or baseline or population_year or overdispersion or per or funnel_method != "additive":
-            raise click.UsageError(f"--measure {measure} is an outcome rate (a percentage of offences): --plot, "
-                                   "--baseline, --population-year, --per, --funnel and --overdispersion apply to "
-                                   "crime rates")
-        write_output(render(rank_outcomes(data, measure, to, None, codes), fmt), output)
-        return
-    result = run(data, measure, to, baseline, population_year, codes, overdispersion, funnel=funnel_method,
-                 force=data.registry.get(force).code if force else None, per=int(per) if per else None)
+    result = crimestat.rank(measure, to, baseline, force=force, peers=peers, peer_groups=peer_groups,
+                            funnel=funnel_method, per=per, population_year=population_year,
+                            overdispersion=overdispersion, data=data)
     if plot:
         from ..render.charts import funnel_chart
 
@@ -187,9 +177,8 @@ def outcomes(force, to, group, paths, fmt, output):
 
     Example: crimestat outcomes --force warwickshire --group "Violence against the person"
     """
-    from ..analyses.outcomes import outcomes as run
+    import crimestat
+
     from ..dataset import load_dataset
 
-    data = load_dataset(paths)
-    resolved = data.registry.get(force)
-    write_output(render(run(data, resolved, to, group), fmt), output)
+    write_output(render(crimestat.outcomes(force, to, group, data=load_dataset(paths)), fmt), output)

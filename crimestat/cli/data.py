@@ -26,22 +26,11 @@ def validate(files, data_dir, release, la_lookups, fmt, output):
 
     Example: crimestat validate sample_data/releases/ons-2019/rec-crime-pfa.csv my-indicators.csv
     """
-    from .. import releases
-    from ..analyses.validate import manifest_digests, result, validate as run
-    from ..errors import CrimestatError
+    import crimestat
 
-    if not files:
-        chosen = releases.choose(release, data_dir)
-        files = [str(f.path) for f in chosen.files if f.role != "geography"]
-        known = [chosen]
-    else:
-        try:
-            known = releases.discover(data_dir)
-        except CrimestatError:
-            known = []  # a damaged manifest elsewhere does not stop the files named from being checked
-    checked = run(files, la_lookups=la_lookups, expected=manifest_digests(known))
-    write_output(render(result(checked), fmt), output)
-    if any(c.problems for c in checked):
+    checked = crimestat.validate(files, data_dir=data_dir, release=release, la_lookups=la_lookups)
+    write_output(render(checked, fmt), output)
+    if not checked.ok:
         raise SystemExit(1)
 
 
@@ -84,9 +73,9 @@ def revisions(force, to, measure, data_dir, fmt, output):
 
     Example: crimestat revisions --force warwickshire --to 2014-06
     """
-    from ..analyses.revisions import revisions as run
+    import crimestat
 
-    write_output(render(run(force, to, measure, data_dir), fmt), output)
+    write_output(render(crimestat.revisions(force, to, measure, data_dir=data_dir), fmt), output)
 
 
 @main.group()

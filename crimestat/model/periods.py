@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from ..errors import NoCompletePeriodError, PeriodNotCoveredError
@@ -16,13 +17,29 @@ _DMY = re.compile(r"^(\d{1,2})[-/](\d{1,2})[-/](\d{4})$")
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 
 
-def as_period(value: date | str) -> date:
-    """A period end as a plain date, from a date, a datetime (pandas Timestamps are datetimes) or ISO text."""
+@dataclass(frozen=True)
+class Periods:
+    """The period compared and the two it is compared with: the baseline (four years before by default)
+    and the year before."""
+
+    current: date
+    baseline: date
+    year_before: date
+
+
+def as_period(value: date | str, parameter: str = "period") -> date:
+    """A period end as a plain date, from a date, a datetime (pandas Timestamps are datetimes) or text.
+
+    Text goes through :func:`parse_month`, the one parser of periods: 'YYYY-MM', or a month's last day
+    ('YYYY-MM-DD', with or without a time), so a library caller gets the command line's message."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
-    return date.fromisoformat(str(value)[:10])
+    text = str(value).strip()
+    if len(text) > 10 and text[10] in " T":
+        text = text[:10]  # a timestamp written as text: its date
+    return parse_month(text, parameter)
 
 
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})(?:-(\d{1,2}))?$")
@@ -128,7 +145,7 @@ def resolve(requested: date | str | None, periods: Sequence[date], what: str = "
     ``explain(period)`` may add why a period is missing (for monthly data: the months a window lacks).
     """
     if requested is not None:
-        requested = as_period(requested)
+        requested = as_period(requested, what)
     value = f"{requested:%Y-%m}" if requested is not None else None
     if not periods:
         raise NoCompletePeriodError(f"the {data_name} hold no complete 12-month period" +

@@ -9,7 +9,7 @@ import math
 from datetime import date
 from typing import Any
 
-from ..results import Result
+from ..results import INTEGER_COLUMNS, Result
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -42,9 +42,6 @@ P_DECIMALS = 12
 P_VALUE_COLUMNS = frozenset({"p_value", "p_value_poisson"})
 
 
-#: Columns that hold whole numbers (counts, populations, ranks); a whole float there is written as an integer.
-INTEGER_COLUMNS = frozenset({"numerator", "denominator", "per", "rank", "rows", "count", "categories",
-                             "count_change"})
 
 
 def contract_value(column: str, value: Any, record: dict[str, Any] | None = None) -> Any:

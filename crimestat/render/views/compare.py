@@ -1,18 +1,11 @@
-"""From typed results to what people read: titles, tables (sections of cells) and notes.
-
-Each analysis returns data (``Comparison``, ``Trend``, ``Ranking``); the functions here lay it out, once, for
-every format: ``render`` turns the laid-out :class:`~crimestat.rows.Result` into a table, CSV, JSON or
-Markdown.
-"""
+"""A ``Comparison`` laid out: the rates table, the changes table and the indicator block."""
 
 from __future__ import annotations
 
-import sys
-from typing import Any
 
-from ..model import periods
-from ..model.forces import ENGLAND_AND_WALES
-from ..results import Cell, Result, Row, Section
+from ...model import periods
+from ...model.forces import ENGLAND_AND_WALES
+from ...results import Cell, Result, Row, Section
 
 #: Marks a force's change that differs from England and Wales's by more than forces' changes usually do
 #: (|z| > 1.96 with additive overdispersion; ``analyses.changes``). England and Wales is never marked.
@@ -20,30 +13,16 @@ CHANCE_MARK = "†"
 
 
 def _differs(row: Row) -> bool:
-    from ..analyses.figures import differs_from_england_and_wales
+    from ...analyses.figures import differs_from_england_and_wales
 
     return differs_from_england_and_wales(row)
 
 
 def _marker(row: Row) -> str:
     """† on a force's change that differs from England and Wales's; ‡ on a rate on a small resident population."""
-    from ..analyses.figures import SMALL_MARK, small_denominator
+    from ...analyses.figures import SMALL_MARK, small_denominator
 
     return CHANCE_MARK if _differs(row) else SMALL_MARK if small_denominator(row) else ""
-
-
-def view(result: Any) -> Result:
-    """The laid-out form of any analysis result (a Result is already laid out)."""
-    if isinstance(result, Result):
-        return result
-    to_view = getattr(result, "view", None)
-    if to_view is not None:
-        return to_view()
-    # A comparison is laid out here; asked by its module only if it is loaded (trend and rank need not load it).
-    compare = sys.modules.get("crimestat.analyses.compare")
-    if compare is not None and isinstance(result, compare.Comparison):
-        return compare_view(result)
-    raise TypeError(f"cannot render a {type(result).__name__}")
 
 
 # -- compare -----------------------------------------------------------------------------------------------
@@ -60,7 +39,7 @@ def _pair_cells(pair: list[Row], kind: str, label: str) -> list[Cell]:
 
 
 def compare_view(c) -> Result:
-    from ..metrics.rates import per_label  # here, not at the top: metrics.rates imports numpy, which `forces` needs not
+    from ...metrics.rates import per_label  # here, not at the top: metrics.rates imports numpy, which `forces` needs not
 
     names = [c.force.name, ENGLAND_AND_WALES]
     group = c.peer_group is not None
