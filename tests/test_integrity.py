@@ -76,3 +76,30 @@ def test_a_crime_file_of_another_release_is_labelled_as_that_release_s(run, tmp_
     assert "Crime: counts.csv (a file of release ons-2019, not of home-office-2026-04)." in out.stdout
     manifest = json.loads((SAMPLE / "releases" / "ons-2019" / "release.json").read_text(encoding="utf-8"))
     assert any(f["path"] == "rec-crime-pfa.csv" for f in manifest["files"])
+
+
+def test_inputs_found_inside_folders_are_never_written_over(run, releases, tmp_path):
+    manifest = releases / "releases" / "ons-2019" / "release.json"
+    before = manifest.read_bytes()
+    out = run("compare", "--force", "kent", "--data-dir", releases, "--release", "ons-2019", "--output", manifest)
+    assert out.exit_code == 2 and "is one of this run's input files" in out.stderr
+    assert manifest.read_bytes() == before
+    street = tmp_path / "police-uk"
+    shutil.copytree(SAMPLE / "police-uk", street)
+    target = street / "2014-01" / "2014-01-warwickshire-street.csv"
+    kept = target.read_bytes()
+    out = run("ingest", "police-uk", street, "--output", target)
+    assert out.exit_code == 2 and "is one of this run's input files" in out.stderr
+    assert target.read_bytes() == kept
+
+
+@pytest.mark.skipif(not hasattr(os, "lchown") or os.geteuid() != 0, reason="needs a link owned by another user")
+def test_another_users_link_is_not_written_through(run, tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    link = tmp_path / "out.csv"
+    link.symlink_to(victim)
+    os.lchown(link, 12345, 12345)  # as if planted by another user in a shared folder
+    out = run("compare", "--force", "kent", "--output", link, "-q")
+    assert out.exit_code == 1 and "symbolic link owned by another user" in out.stderr
+    assert victim.read_text() == "precious"
