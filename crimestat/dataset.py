@@ -389,7 +389,41 @@ class Dataset:
         from .model.outcomes import OutcomeCounts
 
         cube = cached(f"outcomes-{self._registry_key}", path, load, expected)
-        return OutcomeCounts(cube, registry, load_outcome_types())
+        outcomes = OutcomeCounts(cube, registry, load_outcome_types())
+        self._check_outcomes_against_crime(outcomes, path)
+        return outcomes
+
+    def _check_outcomes_against_crime(self, outcomes: OutcomeCounts, path: str) -> None:
+        """Two tables of one release agree: every offence recorded has one outcome row, so a force's outcomes
+        for an offence group over 12 months never exceed the offences the crime tables record for it."""
+        if self.paths.police_uk or self.source.key != "home_office":
+            return  # other crime sources count other things (rolling totals, street-level records)
+        from .model.outcomes import is_fraud
+
+        counts = self.counts
+        known = set(self.classification.measures("home_office"))
+        problems = []
+        for end in outcomes.periods:
+            if end not in counts.periods:
+                continue
+            for group in outcomes.offence_groups:
+                measure = "_".join(group.lower().split())
+                if measure not in known or is_fraud(group):
+                    continue
+                for force in self.registry.territorial:
+                    by_type, _ = outcomes._by_type(force.code, end, group)
+                    recorded = counts.count(measure, force.code, end)
+                    if by_type is None or not recorded.ok or recorded.value is None:
+                        continue
+                    total = int(by_type.sum())
+                    if total > recorded.value:
+                        problems.append(f"{force.name}: {total:,} outcomes for {group.lower()} in the 12 months to "
+                                        f"{end:%B %Y}, more than the {recorded.value:,} offences the crime tables "
+                                        "record; expected at most one outcome per offence recorded")
+        if problems:
+            from .errors import Problem
+
+            raise DataFileError([Problem(path, p) for p in problems])
 
     @cached_property
     def denominators(self) -> Denominators:

@@ -119,3 +119,16 @@ def test_library_tables_are_checked_as_files_are():
     homes = pd.DataFrame({"area_code": ["Warwickshire"], "year": [2011], "households": [4 * 548_729]})
     with pytest.raises(DataFileError, match="expected fewer households than people"):
         Dataset.from_frames(counts.iloc[:1], people, homes)
+
+
+def test_outcomes_above_the_release_s_recorded_crime_are_an_error(run, tmp_path):
+    # Kent's robbery outcomes of 2024/25 quarter 1, charged/summonsed (39 in the file), made 3,900: the year's
+    # outcomes for robbery then exceed the robberies the same release's crime tables record for Kent.
+    text = gzip.decompress(OUTCOMES.read_bytes()).decode("utf-8")
+    row = "2024/25,1,Kent,Robbery,Charged/Summonsed,1,39\n"
+    assert text.count(row) == 1
+    damaged = tmp_path / "outcomes.csv"
+    damaged.write_text(text.replace(row, row.replace(",39\n", ",3900\n")), encoding="utf-8")
+    out = run("outcomes", "--force", "kent", "--outcomes", damaged, "-q")
+    assert out.exit_code == 1
+    assert "Kent: " in out.stderr and "outcomes for robbery in the 12 months to March 2025, more than the" in out.stderr
