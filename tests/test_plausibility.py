@@ -132,3 +132,18 @@ def test_outcomes_above_the_release_s_recorded_crime_are_an_error(run, tmp_path)
     out = run("outcomes", "--force", "kent", "--outcomes", damaged, "-q")
     assert out.exit_code == 1
     assert "Kent: " in out.stderr and "outcomes for robbery in the 12 months to March 2025, more than the" in out.stderr
+
+
+def test_police_uk_monthly_counts_get_the_same_out_of_line_rule(run, tmp_path):
+    # Warwickshire's anti-social behaviour in June 2014 (1,737 street-level records in the shipped files,
+    # counted by ingest) given an extra digit.
+    counts = tmp_path / "counts.csv"
+    assert run("ingest", "police-uk", SAMPLE / "police-uk", "--output", counts, "-q").exit_code == 0
+    text = counts.read_text(encoding="utf-8")
+    row = "E23000017,Warwickshire,2014-06,Anti-social behaviour,1737\n"
+    assert text.count(row) == 1
+    line = text[:text.index(row)].count("\n") + 1
+    counts.write_text(text.replace(row, row.replace(",1737\n", ",17370\n")), encoding="utf-8")
+    out = run("validate", counts)
+    assert f"line {line}: 17,370 Anti-social behaviour for E23000017 in 2014-06 is out of line with its series by " \
+           "ten times or more" in out.stderr

@@ -180,8 +180,12 @@ def load_counts_csv(source: Source, registry: Registry):
     """
     import pandas as pd
 
+    from datetime import date
+
     table = read_csv(source, MONTHLY_COLUMNS)
     known = _crime_types()
+    by_key = {" ".join(k.split()).casefold(): k for k in known}  # the one rule for keys: case and spacing
+    this_month = f"{date.today():%Y-%m}"
     records = []
     first: dict[tuple[str, str, str], int] = {}
     for r, row in enumerate(table.rows):
@@ -191,6 +195,10 @@ def load_counts_csv(source: Source, registry: Registry):
             table.problem(f"'{code}' is not a known force code", r, "area_code")
         if not _MONTH.match(month):
             table.problem(f"'{month}' is not a month; expected YYYY-MM", r, "month")
+        elif month >= this_month:
+            table.problem(f"'{month}' has not ended (today is {date.today():%d %B %Y}); expected months that have "
+                          "ended", r, "month")
+        crime = by_key.get(" ".join(crime.split()).casefold(), crime)
         if crime not in known:
             table.problem(f"'{crime}' is not a police.uk crime type", r, "crime_type")
         n = parse_number(table, r, "count", count, minimum=0, what="a whole number of 0 or more")
@@ -202,4 +210,29 @@ def load_counts_csv(source: Source, registry: Registry):
             first.setdefault(key, r)
         records.append((force.code if force else None, month, crime, n))
     table.raise_problems()
-    return pd.DataFrame(records, columns=["area_code", "month", "category", "count"])
+    frame = pd.DataFrame(records, columns=["area_code", "month", "category", "count"])
+    _warn_out_of_line(frame, table)
+    return frame
+
+
+def _warn_out_of_line(frame, table) -> None:
+    """The out-of-line rule of every count source (one wording, naming the line): a month's count eight
+    times or more away from the same force and crime type's months either side."""
+    import numpy as np
+
+    from ...loaders._series import grouped_outliers, out_of_line_message
+    from ...log import warn
+
+    if frame.empty:
+        return
+    group = frame.groupby(["area_code", "category"], sort=False).ngroup().to_numpy()
+    order = np.lexsort((frame["month"].to_numpy(), group))
+    counts = frame["count"].to_numpy()[order]
+    for n, i in enumerate(grouped_outliers(group[order], counts).tolist()):
+        if n >= 20:
+            break
+        r = int(order[i])
+        around = [int(counts[j]) for j in (i - 1, i + 1) if 0 <= j < len(order) and group[order[j]] == group[r]]
+        warn(out_of_line_message(f"{table.name}, line {table.lines[r]}", int(counts[i]),
+                                 f"{frame['category'].iat[r]} for {frame['area_code'].iat[r]} in {frame['month'].iat[r]}",
+                                 around))
