@@ -147,3 +147,17 @@ def test_police_uk_monthly_counts_get_the_same_out_of_line_rule(run, tmp_path):
     out = run("validate", counts)
     assert f"line {line}: 17,370 Anti-social behaviour for E23000017 in 2014-06 is out of line with its series by " \
            "ten times or more" in out.stderr
+
+
+def test_outcomes_rows_lost_for_two_forces_are_an_error(tmp_path):
+    from crimestat.sources.outcomes import load_outcomes
+
+    text = gzip.decompress(OUTCOMES.read_bytes()).decode("utf-8").splitlines(True)
+    lost = [x for x in text if x.startswith(("2024/25,3,Kent,Robbery,", "2024/25,3,Surrey,Robbery,")) and ",15," in x]
+    assert len(lost) == 2
+    path = tmp_path / "outcomes.csv"
+    path.write_text("".join(x for x in text if x not in lost), encoding="utf-8")
+    with pytest.raises(DataFileError) as err:
+        load_outcomes(path, load_forces())
+    assert "Kent, the quarter to December 2024, lacks 1 offence group and outcome type rows it had the quarter " \
+           "before" in str(err.value)
