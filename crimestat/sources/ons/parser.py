@@ -42,6 +42,10 @@ def load_ons_crime(source: Source, registry: Registry) -> pd.DataFrame:
         raw_date = row[i_date]
         if raw_date not in dates:
             parsed, problem = parse_period_end(raw_date)
+            if parsed is not None and not problem and parsed >= date.today():
+                problem = (f"'{raw_date.strip()}' ends a period after today ({date.today():%d %B %Y}); expected "
+                           "periods that have ended")
+                parsed = None
             dates[raw_date] = (parsed, problem, parsed is not None and not names_day(raw_date, parsed.day))
         end, why, moved = dates[raw_date]
         if why:
