@@ -27,6 +27,7 @@ from .loaders._csv import header_of, read_header, stdin_bytes
 from .cache import cached, digest
 from .loaders.classification import load_classification
 from .loaders.forces import load_forces
+from .loaders.frames import check_households, no_repeats, whole_numbers
 from .loaders.indicators import Indicator, load_indicators
 from .model.measures import MeasureCounts, prepare
 
@@ -130,9 +131,9 @@ class Dataset:
         frame = counts.copy()
         frame["area_code"] = [data._code(a) for a in frame["area_code"]]
         frame["period_end"] = pd.to_datetime(frame["period_end"])
-        frame["count"] = _whole_numbers(frame["count"], "counts", "count")
+        frame["count"] = whole_numbers(frame["count"], "counts", "count")
         category_key = frame["category"].map(lambda v: " ".join(str(v).split()).casefold())
-        _no_repeats(pd.DataFrame({"area": frame["area_code"], "period_end": frame["period_end"],
+        no_repeats(pd.DataFrame({"area": frame["area_code"], "period_end": frame["period_end"],
                                   "category": category_key}), "counts", "area_code, period_end and category")
         territorial = [f.code for f in data.registry.territorial]
         explain = None
@@ -145,14 +146,14 @@ class Dataset:
         def values(table: pd.DataFrame | None, column: str) -> dict[tuple[str, int], int]:
             if table is None:
                 return {}
-            amounts = _whole_numbers(table[column], column, column)
-            years = _whole_numbers(table["year"], column, "year")
+            amounts = whole_numbers(table[column], column, column)
+            years = whole_numbers(table["year"], column, "year")
             areas = [data._code(a) for a in table["area_code"]]
-            _no_repeats(pd.DataFrame({"area": areas, "year": years}), column, "area_code and year")
+            no_repeats(pd.DataFrame({"area": areas, "year": years}), column, "area_code and year")
             return {(a, int(y)): int(v) for a, y, v in zip(areas, years, amounts)}
 
         people, homes = values(population, "population"), values(households, "households")
-        _check_households(people, homes, "<households table>", data.registry)
+        check_households(people, homes, "<households table>", data.registry)
         data.__dict__["denominators"] = Denominators(people, homes, data.registry)
         data.__dict__["indicators"] = indicators
         data.__dict__["outcomes"] = None
@@ -464,43 +465,10 @@ class Dataset:
                 raise DataFileError.single(path, f"a second households figure for {overlap[0]}: another households "
                                                  "file of this release already gives that year")
             homes.update(part)
-        _check_households(people, homes, ", ".join(path for path, _ in household_files) or "households",
+        check_households(people, homes, ", ".join(path for path, _ in household_files) or "households",
                           self.registry)
         description = self.release.population if self.release is not None and not self.paths.population else ""
         return Denominators(people, homes, self.registry, description)
-
-
-def _check_households(people: dict, homes: dict, name: str, registry: Registry) -> None:
-    """Households are always fewer than people (the release's tables cross-checked): an error otherwise."""
-    from .model.denominators import households_above_population
-
-    found = households_above_population(people, homes)
-    if found:
-        area, year, count, population = found[0]
-        raise DataFileError.single(name, f"{registry.by_code(area).name} has {count:,} households in {year} but "
-                                         f"{population:,} people{f' (and {len(found) - 1} more such)' if len(found) > 1 else ''}; "
-                                         "expected fewer households than people (a file in another unit?)")
-
-
-def _whole_numbers(column: pd.Series, table: str, name: str) -> pd.Series:
-    """The column as whole numbers; a fractional, missing or non-numeric value is an error naming its row."""
-    import pandas as pd
-
-    numbers = pd.to_numeric(column, errors="coerce")
-    bad = numbers.isna() | (numbers != numbers.round())
-    if bad.any():
-        row = int(bad.to_numpy().nonzero()[0][0])
-        raise DataFileError.single(f"<{table} table>", f"row {row + 1}, column '{name}': {column.iloc[row]!r} is not a "
-                                   "whole number; expected a count (fractions are never truncated)")
-    return numbers.astype("int64")
-
-
-def _no_repeats(keys: pd.DataFrame, table: str, what: str) -> None:
-    repeated = keys.duplicated(keep=False).to_numpy()
-    if repeated.any():
-        rows = [int(r) + 1 for r in repeated.nonzero()[0][:2]]
-        raise DataFileError.single(f"<{table} table>", f"rows {rows[0]} and {rows[1]} have the same {what}; expected "
-                                   "one row each (a repeat is never summed or dropped)")
 
 
 def load_dataset(paths: DataPaths | None = None) -> Dataset:
