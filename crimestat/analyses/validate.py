@@ -155,6 +155,9 @@ def _workbook_header(name: str) -> list[str]:
     """A workbook is the Home Office crime tables or the outcomes data: which, by its sheets' names."""
     from ..loaders.spreadsheet import read_sheet_tables  # noqa: F401 (reports an unreadable workbook below)
 
+    from ..loaders.workbook_size import check_workbook_size
+
+    check_workbook_size(name)  # before the reader opens it: an .ods is built whole as it opens
     try:
         from python_calamine import CalamineWorkbook
 

@@ -4,6 +4,7 @@ its line (see ``parser``), and the counts of one file."""
 from __future__ import annotations
 
 import csv
+from datetime import date
 import re
 from collections import Counter, deque
 from collections.abc import Iterable
@@ -314,6 +315,9 @@ def _named(file: StreetFile, registry: Registry) -> FileCounts:
     elif file.month and not _MONTH.match(file.month):
         result.problems.append(Problem(file.name, f"the file name's month '{file.month}' is not a month; expected "
                                                   "YYYY-MM (month 01 to 12)"))
+    elif file.month and file.month >= f"{date.today():%Y-%m}":
+        result.problems.append(Problem(file.name, f"the file name's month '{file.month}' has not ended (today is "
+                                                  f"{date.today():%d %B %Y}); expected months that have ended"))
     return result
 
 
