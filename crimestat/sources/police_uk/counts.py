@@ -169,7 +169,9 @@ def load_monthly_counts(paths: list[str], registry: Registry):
     counts = count_archive(paths, registry)
     frame = pd.DataFrame([(code, month, crime, n) for (code, month, crime), n in sorted(counts.counts.items())],
                          columns=["area_code", "month", "category", "count"])
-    return frame.groupby(["area_code", "month", "category"], as_index=False)["count"].sum()
+    frame = frame.groupby(["area_code", "month", "category"], as_index=False)["count"].sum()
+    _warn_out_of_line(frame, None, ", ".join(paths))
+    return frame
 
 
 def load_counts_csv(source: Source, registry: Registry):
@@ -215,7 +217,7 @@ def load_counts_csv(source: Source, registry: Registry):
     return frame
 
 
-def _warn_out_of_line(frame, table) -> None:
+def _warn_out_of_line(frame, table, name: str = "") -> None:
     """The out-of-line rule of every count source (one wording, naming the line): a month's count eight
     times or more away from the same force and crime type's months either side."""
     import numpy as np
@@ -233,6 +235,7 @@ def _warn_out_of_line(frame, table) -> None:
             break
         r = int(order[i])
         around = [int(counts[j]) for j in (i - 1, i + 1) if 0 <= j < len(order) and group[order[j]] == group[r]]
-        warn(out_of_line_message(f"{table.name}, line {table.lines[r]}", int(counts[i]),
+        place = f"{table.name}, line {table.lines[r]}" if table is not None else f"{name} (street-level files)"
+        warn(out_of_line_message(place, int(counts[i]),
                                  f"{frame['category'].iat[r]} for {frame['area_code'].iat[r]} in {frame['month'].iat[r]}",
                                  around))
