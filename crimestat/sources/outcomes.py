@@ -415,7 +415,8 @@ def _tidy(frame: pd.DataFrame, lines: np.ndarray, where: _Where, registry: Regis
         "outcome_type": type_raw.astype(np.int64).to_numpy(),
         "count": counts,
     })
-    _warn_out_of_line(keys, lines, where)
+    if not published:  # one row per force, quarter, group and type: each row is a point of its series
+        _warn_out_of_line(keys, lines, where)
     summed = keys.groupby(list(keys.columns[:-1]), as_index=False, sort=True)["count"].sum()
     summed.insert(2, "months", 3)
     _complete_grid(summed, registry, where, lines)
