@@ -270,13 +270,20 @@ def validate(files: Sequence[str] = (), *, data_dir: str | Path | None = None, r
     """Check files (default: every file of a release) with the loader of their kind; every problem of every
     file is collected (``.ok`` is False when there is any)."""
     from . import releases
-    from .analyses.validate import Validation, validate as run
+    from .analyses.validate import Validation, manifest_digests, validate as run
 
+    folder = Path(data_dir) if data_dir else None
     if not files:
-        folder = Path(data_dir) if data_dir else None
         chosen = [releases.choose(release, folder)]
         if release is None:  # the releases a command uses by default: each kind's newest
             series = releases.newest("outcome_series", folder)
             chosen += [series] if series is not None and series.name != chosen[0].name else []
         files = [str(f.path) for one in chosen for f in one.files if f.role != "geography"]
-    return Validation(run(list(files), la_lookups=la_lookups))
+        known = chosen
+    else:
+        try:
+            known = releases.discover(folder)
+        except CrimestatError:
+            known = []  # a damaged manifest elsewhere does not stop the files named from being checked
+    # Every file a release's manifest lists is checked against its SHA-256, as every command checks it.
+    return Validation(run(list(files), la_lookups=la_lookups, expected=manifest_digests(known)))
