@@ -283,16 +283,14 @@ def rank(data: Dataset, measure: str | None = None, to: date | str | None = None
                 bounds = funnel_limit(target, xs, low_p), funnel_limit(target, xs, high_p)
             shape.limits[level] = (xs, np.asarray(bounds[0]) * per, np.asarray(bounds[1]) * per)
     shape.points, shape.target = points, whole.value or 0.0
-    # Intervals are simulated for places by rate; a ranking by change says so rather than show the rate's.
-    interval_note = (_rank_intervals(entries, [rates[c] for c in territorial], target) if by != "change" else
-                     "Rank intervals are simulated for ranks by rate (rank --by rate); none are shown for ranks by "
-                     "change.")
+    # The simulated intervals are for places by rate; a place by change has none (its test is beside it).
+    interval_note = _rank_intervals(entries, [rates[c] for c in territorial], target) if by == "rate" else ""
     tests = [change_tests(data, measure, chosen.current, b) for b in (chosen.year_before, chosen.baseline)]
     straddled = {c.id: c for b in (chosen.year_before, chosen.baseline)
                  for c in data.straddled(measure, b, chosen.current)}
     return Ranking(info, chosen, entries, whole_entry, shape, shape.phi, data.source, len(codes), dict(data.files),
-                   data.release.name if data.release is not None else None, per, force, tests, interval_note, by,
-                   ranked_base, list(straddled.values()))
+                   data.release.name if data.release is not None else None, per, force, tests, interval_note,
+                   by=by, ranked_base=ranked_base, recording_changes=list(straddled.values()))
 
 
 def _rank_intervals(entries: list[RankEntry], rates: list[Row], target: float | None) -> str:

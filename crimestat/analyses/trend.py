@@ -75,15 +75,14 @@ class Trend:
             f"Rolling 12-month totals at each period end ({points} points), per 1,000 households.",
             "CSV and JSON carry each rate's exact 95% Poisson interval (ci_low, ci_high).",
         ]
-        notes += [f"Series break ({when:%B %Y}): {text}." for when, text in self.breaks]
+        notes += [f"§ Points after a recording change within these periods, which the series is not like for like "
+                  f"across: {change.describe()}" for change in self.recording_changes]
         if len(self.editions) > 1:
             used = "; ".join(f"mid-{years[0]}" + (f" to mid-{years[-1]}" if len(years) > 1 else "") + f" from the {text}"
                              for text, years in self.editions)
             notes.append(f"Population editions: {used}. The later edition revised the years before it too, so a "
                          "change in rate from a period using one edition to a period using the other is partly the "
                          "revision, not a change in crime.")
-        notes += [f"§ Points after a recording change within these periods, which the series is not like for like "
-                  f"across: {change.describe()}" for change in self.recording_changes]
         notes.append(self.source.cite())
         if self.release_note:
             notes.append(self.release_note)
