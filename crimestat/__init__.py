@@ -60,7 +60,7 @@ _TYPES = {
     "Ranking": ".analyses.rank", "Breakdown": ".analyses.breakdown", "OutcomeComparison": ".analyses.outcomes",
     "OutcomeRanking": ".analyses.outcomes", "SeriesTrend": ".analyses.outcome_series",
     "OutcomesByYear": ".analyses.outcome_series", "SeriesRanking": ".analyses.outcome_series",
-    "OutcomeBreakdown": ".analyses.outcome_series",
+    "OutcomeBreakdown": ".analyses.outcome_breakdown",
     "Report": ".analyses.report", "Revisions": ".analyses.revisions", "Validation": ".analyses.validate",
     "ForceResults": ".results", "Force": ".model.forces",
 }
@@ -201,7 +201,7 @@ def breakdown(force: Forces, to: date | str | None = None, baseline: date | str 
     data = _data(data, release)
     if is_series_measure(measure):
         # An outcome rate of the outcomes series: by offence group between two financial years.
-        from .analyses.outcome_series import series_breakdown
+        from .analyses.outcome_breakdown import series_breakdown
 
         if population_year is not None:
             raise UsageError(f"{measure} is a percentage of outcomes, not a rate per population: leave out the "
