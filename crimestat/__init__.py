@@ -64,7 +64,7 @@ _TYPES = {
     "Ranking": ".analyses.rank", "Breakdown": ".analyses.breakdown", "OutcomeComparison": ".analyses.outcomes",
     "OutcomeRanking": ".analyses.outcomes", "SeriesTrend": ".analyses.outcome_series",
     "OutcomesByYear": ".analyses.outcome_series", "SeriesRanking": ".analyses.outcome_series",
-    "OutcomeBreakdown": ".analyses.outcome_series",
+    "OutcomeBreakdown": ".analyses.outcome_breakdown",
     "Report": ".analyses.report", "Revisions": ".analyses.revisions", "Validation": ".analyses.validate",
     "ForceResults": ".results", "Force": ".model.forces",
     **{name: ".errors" for name in ("CrimestatError", "UsageError", "UnknownForceError", "UnknownMeasureError",
@@ -219,7 +219,7 @@ def breakdown(force: Forces, to: date | str | None = None, baseline: date | str 
     data = _data(data, release)
     if is_series_measure(measure):
         # An outcome rate of the outcomes series: by offence group between two financial years.
-        from .analyses.outcome_series import series_breakdown
+        from .analyses.outcome_breakdown import series_breakdown
 
         if population_year is not None:
             raise UsageError(f"{measure} is a percentage of outcomes, not a rate per population: leave out the "
@@ -297,13 +297,20 @@ def validate(files: Sequence[str] = (), *, data_dir: str | Path | None = None, r
     from pathlib import Path
 
     from . import releases
-    from .analyses.validate import Validation, validate as run
+    from .analyses.validate import Validation, manifest_digests, validate as run
 
+    folder = Path(data_dir) if data_dir else None
     if not files:
-        folder = Path(data_dir) if data_dir else None
         chosen = [releases.choose(release, folder)]
         if release is None:  # the releases a command uses by default: each kind's newest
             series = releases.newest("outcome_series", folder)
             chosen += [series] if series is not None and series.name != chosen[0].name else []
         files = [str(f.path) for one in chosen for f in one.files if f.role != "geography"]
-    return Validation(run(list(files), la_lookups=la_lookups))
+        known = chosen
+    else:
+        try:
+            known = releases.discover(folder)
+        except CrimestatError:
+            known = []  # a damaged manifest elsewhere does not stop the files named from being checked
+    # Every file a release's manifest lists is checked against its SHA-256, as every command checks it.
+    return Validation(run(list(files), la_lookups=la_lookups, expected=manifest_digests(known)))

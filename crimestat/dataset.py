@@ -30,6 +30,7 @@ from .cache import cached, digest
 from .loaders.classification import load_classification
 from .loaders.recording_changes import load_recording_changes
 from .loaders.forces import load_forces
+from .loaders.frames import check_households, no_repeats, whole_numbers
 from .loaders.indicators import Indicator, load_indicators
 from .model.measures import MeasureCounts, prepare
 from .model.recording_changes import RecordingChange, Register
@@ -126,6 +127,11 @@ class Dataset:
         ``counts``: 12-month tidy counts (``area_code, period_end, category, count``; area codes or any name
         the forces registry knows). ``population`` and ``households``: ``area_code, year, population`` /
         ``households``. ``source``: the source record (or its key) that says how categories map to measures.
+
+        The tables are checked as a file would be: a count or denominator that is not a whole number is an
+        error (never truncated), and two rows for one key are an error (never the last kept): keys are
+        compared as the loaders compare them, a force under any of its names, a category in any case or
+        spacing.
         """
         import pandas as pd
 
@@ -138,6 +144,10 @@ class Dataset:
         frame = counts.copy()
         frame["area_code"] = [data._code(a) for a in frame["area_code"]]
         frame["period_end"] = pd.to_datetime(frame["period_end"])
+        frame["count"] = whole_numbers(frame["count"], "counts", "count")
+        category_key = frame["category"].map(lambda v: " ".join(str(v).split()).casefold())
+        no_repeats(pd.DataFrame({"area": frame["area_code"], "period_end": frame["period_end"],
+                                  "category": category_key}), "counts", "area_code, period_end and category")
         territorial = [f.code for f in data.registry.territorial]
         explain = None
         if record.explain is not None and explain_coverage is not None:
@@ -149,11 +159,15 @@ class Dataset:
         def values(table: pd.DataFrame | None, column: str) -> dict[tuple[str, int], int]:
             if table is None:
                 return {}
-            return {(data._code(a), int(y)): int(v) for a, y, v in table[["area_code", "year", column]].itertuples(
-                index=False)}
+            amounts = whole_numbers(table[column], column, column)
+            years = whole_numbers(table["year"], column, "year")
+            areas = [data._code(a) for a in table["area_code"]]
+            no_repeats(pd.DataFrame({"area": areas, "year": years}), column, "area_code and year")
+            return {(a, int(y)): int(v) for a, y, v in zip(areas, years, amounts)}
 
-        data.__dict__["denominators"] = Denominators(values(population, "population"),
-                                                     values(households, "households"), data.registry)
+        people, homes = values(population, "population"), values(households, "households")
+        check_households(people, homes, "<households table>", data.registry)
+        data.__dict__["denominators"] = Denominators(people, homes, data.registry)
         data.__dict__["indicators"] = indicators
         data.__dict__["outcomes"] = None
         data.__dict__["outcome_series"] = None
@@ -244,6 +258,42 @@ class Dataset:
         if kind == "crime" or self.paths.release is not None:
             return self.release
         return releases.newest(kind, self.paths.data_dir)
+
+    @cached_property
+    def named_files(self) -> list[tuple[str, str, str | None]]:
+        """The files the user named in place of the release's, as (role, path, the release whose manifest
+        lists the same bytes, or None): a crime file copied from another release is labelled as that
+        release's, never as the one chosen."""
+        named = [(role, str(getattr(self.paths, role))) for role in ("crime", "population", "households",
+                                                                      "outcomes", "indicators")
+                 if getattr(self.paths, role) and str(getattr(self.paths, role)) != "-"]
+        if not named:
+            return []
+        try:
+            known = releases.discover(self.paths.data_dir)
+        except DataFileError:
+            known = []
+        by_digest: dict[str, list[str]] = {}
+        for r in known:
+            for f in r.files:
+                if f.sha256:
+                    by_digest.setdefault(f.sha256, []).append(r.name)
+        chosen = self.release.name if self.release is not None else None
+        out: list[tuple[str, str, str | None]] = []
+        for role, path in named:
+            owners: list[str] = []
+            try:
+                if Path(path).is_file() and Path(path).stat().st_size <= 512 * 1024 * 1024:
+                    from .cache import file_digest
+
+                    owners = by_digest.get(file_digest(path), [])
+            except OSError:
+                pass
+            # The same bytes in several releases (a Census households file): the chosen release's, else
+            # the crime file's release, else the newest.
+            prefer = [chosen] + [o for _, _, o in out]
+            out.append((role, path, next((p for p in prefer if p in owners), owners[-1] if owners else None)))
+        return out
 
     def _release_files(self, role: str) -> list[releases.ReleaseFile]:
         kind = _KIND_OF_ROLE.get(role, "crime")
@@ -400,7 +450,41 @@ class Dataset:
         from .model.outcomes import OutcomeCounts
 
         cube = cached(f"outcomes-{self._registry_key}", path, load, expected)
-        return OutcomeCounts(cube, registry, load_outcome_types())
+        outcomes = OutcomeCounts(cube, registry, load_outcome_types())
+        self._check_outcomes_against_crime(outcomes, path)
+        return outcomes
+
+    def _check_outcomes_against_crime(self, outcomes: OutcomeCounts, path: str) -> None:
+        """Two tables of one release agree: every offence recorded has one outcome row, so a force's outcomes
+        for an offence group over 12 months never exceed the offences the crime tables record for it."""
+        if self.paths.police_uk or self.source.key != "home_office":
+            return  # other crime sources count other things (rolling totals, street-level records)
+        from .model.outcomes import is_fraud
+
+        counts = self.counts
+        known = set(self.classification.measures("home_office"))
+        problems = []
+        for end in outcomes.periods:
+            if end not in counts.periods:
+                continue
+            for group in outcomes.offence_groups:
+                measure = "_".join(group.lower().split())
+                if measure not in known or is_fraud(group):
+                    continue
+                for force in self.registry.territorial:
+                    by_type, _ = outcomes._by_type(force.code, end, group)
+                    recorded = counts.count(measure, force.code, end)
+                    if by_type is None or not recorded.ok or recorded.value is None:
+                        continue
+                    total = int(by_type.sum())
+                    if total > recorded.value:
+                        problems.append(f"{force.name}: {total:,} outcomes for {group.lower()} in the 12 months to "
+                                        f"{end:%B %Y}, more than the {recorded.value:,} offences the crime tables "
+                                        "record; expected at most one outcome per offence recorded")
+        if problems:
+            from .errors import Problem
+
+            raise DataFileError([Problem(path, p) for p in problems])
 
     @cached_property
     def outcome_series(self) -> OutcomeSeries | None:
@@ -458,6 +542,8 @@ class Dataset:
         people: dict[tuple[str, int], int] = {}
         for path, expected in population_files:
             # The lookups are other files, so a population read through them is not cached on one file's key.
+            if lookups and expected is not None:  # read through other files, not cached, but checked all the same
+                cached("population-check", path, lambda: None, expected)
             people.update(population(path)() if lookups else
                           cached(f"population-{key}", path, population(path), expected))
         homes: dict[tuple[str, int], int] = {}
@@ -468,6 +554,8 @@ class Dataset:
                 raise DataFileError.single(path, f"a second households figure for {overlap[0]}: another households "
                                                  "file of this release already gives that year")
             homes.update(part)
+        check_households(people, homes, ", ".join(path for path, _ in household_files) or "households",
+                          self.registry)
         description = self.release.population if self.release is not None and not self.paths.population else ""
         editions: dict[str, dict[int, str]] = {"population": {}, "households": {}}
         for kind in editions:

@@ -120,14 +120,19 @@ def newest(kind: str, data_dir: Path | None = None, found: list[Release] | None 
     return having[-1] if having else None
 
 
+def no_releases(data_dir: Path | None = None) -> UsageError:
+    """The error for a data folder with no release in it."""
+    folder = Path(data_dir) if data_dir is not None else default_data_dir()
+    return UsageError(f"no data releases found in '{folder}' (expected releases/NAME/{MANIFEST}); pass "
+                      "--data-dir DIR, --crime FILE, or set CRIMESTAT_DATA_DIR")
+
+
 def choose(name: str | None, data_dir: Path | None = None, kind: str = "crime") -> Release:
     """The release called ``name``, or the newest that holds ``kind`` of data (by default crime counts); an
     unknown name suggests the nearest."""
     releases = discover(data_dir)
     if not releases:
-        folder = Path(data_dir) if data_dir is not None else default_data_dir()
-        raise UsageError(f"no data releases found in '{folder}' (expected releases/NAME/{MANIFEST}); pass "
-                         "--data-dir DIR, --crime FILE, or set CRIMESTAT_DATA_DIR")
+        raise no_releases(data_dir)
     if name is None:
         return newest(kind, found=releases) or releases[-1]
     for release in releases:

@@ -465,7 +465,7 @@ def test_rank_uses_the_funnel_for_proportions_with_the_spread_between_forces(dat
 
 
 def test_which_offence_groups_moved_the_charge_rate(data, raw):
-    from crimestat.analyses.outcome_series import outcome_breakdown as charge_breakdown
+    from crimestat.analyses.outcome_breakdown import outcome_breakdown as charge_breakdown
 
     found = charge_breakdown(data, WARWICKSHIRE, 2025, 2024)
     # Independently: the year file's groups with pandas, over the quarter file's outcomes assigned.

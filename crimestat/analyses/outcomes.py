@@ -114,6 +114,7 @@ class OutcomeComparison:
     measures: list[tuple[Row, Row]]
     release: str | None = None
     files: dict[str, str] = field(default_factory=dict)
+    forces: int = 43  # the territorial forces England and Wales adds up: counted from the registry
 
     @property
     def rows(self) -> list[Row]:
@@ -154,7 +155,7 @@ class OutcomeComparison:
         notes = [
             f"Percentages of the offences recorded in the {periods.label(self.period_end)} ({what}): "
             f"{self.force.name} {self.force_mix.total:,}; England and Wales {self.england_and_wales_mix.total:,} "
-            "(the 43 territorial forces)." if self.force_mix.total is not None and
+            f"(the {self.forces} territorial forces)." if self.force_mix.total is not None and
             self.england_and_wales_mix.total is not None else
             f"Offences recorded: {self.force_mix.note or self.england_and_wales_mix.note}",
             "Every offence recorded has one outcome row, 'not yet assigned' included, so the shares sum to 100%; "
@@ -181,7 +182,8 @@ def outcomes(data: Dataset, force: Force | str, to: date | None = None, group: s
     measures = [(outcome_row(data, m, force.code, end, group), outcome_row(data, m, ENGLAND_AND_WALES_CODE, end, group))
                 for m in SUMMARY]
     return OutcomeComparison(force, end, group, mine, whole, measures,
-                             data.release.name if data.release is not None else None, dict(data.files))
+                             data.release.name if data.release is not None else None, dict(data.files),
+                             len(data.registry.territorial))
 
 
 # -- ranking forces by an outcome rate -----------------------------------------------------------------------

@@ -382,7 +382,7 @@ def _method(data: Dataset, result: Comparison, options: IndicatorOptions) -> lis
     households = [line.measure.label.lower() for line in result.rates if line.measure.denominator == "households"]
     items = [
         f"Recorded crime: {source.cited_as} ({source.period_description}). England and Wales is the sum of "
-        f"the 43 territorial forces.{series}",
+        f"the {len(data.registry.territorial)} territorial forces.{series}",
         "Rates per 1,000 population use the latest ONS mid-year population estimate dated before the period ends "
         f"({(release.population or 'the revised estimates') if release is not None else 'the revised estimates'}; "
         f"here {population.description})"

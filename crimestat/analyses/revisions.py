@@ -14,7 +14,7 @@ from typing import Any
 
 from ..model import periods
 from ..dataset import DataPaths, Dataset, load_dataset
-from ..errors import CrimestatError, PeriodNotCoveredError
+from ..errors import CrimestatError, DataFileError, PeriodNotCoveredError
 from ..model.forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE, Force
 from ..releases import Release, discover, user_releases
 from ..results import Cell, Result, Section
@@ -159,6 +159,8 @@ def revisions(force: Force | str, period_end: date, measure: str = "crime_excl_f
                 result.skipped.append(f"{release.name}: its source has no '{measure}'")
                 continue
             rows = [rate_row(data, measure, code, period_end) for code in (resolved.code, ENGLAND_AND_WALES_CODE)]
+        except DataFileError:
+            raise  # a damaged or changed file (one that differs from its manifest) is an error, never left out
         except CrimestatError as exc:
             result.skipped.append(f"{release.name}: {exc}")
             continue

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..sources.kinds import LABELS, LOADERS, Checked, detect, validate  # noqa: F401 (validate's API, kept here)
+from ..sources.kinds import LABELS, LOADERS, Checked, detect, manifest_digests, validate  # noqa: F401 (validate's API)
 from dataclasses import dataclass
 
 from ..results import Cell, Result, Section

@@ -131,8 +131,10 @@ def _error_lines(exc: CrimestatError) -> list[str]:
     """One line per problem: a newline inside a message (a file name with one) is shown as ``\\n``."""
     from ..errors import DataFileError
 
+    from ..log import printable
+
     def one_line(text: str) -> str:
-        return text.replace("\r", "\\r").replace("\n", "\\n")
+        return printable(text)  # a newline is '\n', an escape sequence from a file '\x1b': never raw
 
     if isinstance(exc, DataFileError) and exc.parameter is None:
         shown = exc.problems[: exc.max_shown]

@@ -156,6 +156,12 @@ def rank(measure, to, baseline, population_year, force, plot, funnel_method, ove
         from ..render.charts import funnel_chart
 
         funnel = result.funnel
+        if not funnel.points or not funnel.limits:
+            from ..errors import CrimestatError
+
+            why = result.england_and_wales.rate.note or "no force has a rate"
+            raise CrimestatError(f"--plot {plot}: no funnel plot to draw: no force's rate can be set against "
+                                 f"England and Wales's ({why})")
         funnel_chart(funnel.points, funnel.limits, funnel.target, result.funnel_title(), result.unit, plot,
                      result.source.short_citation)
     write_output(render(result, fmt), output)

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from ..files import write_output
+from ..render.text import file_name
 from ..render import choose_format, render
 from .base import (YEAR_MONTH, _peer_groups, _setup_logging, data_options, main, output_options, peer_options,
                    resolve_forces)
@@ -52,6 +53,10 @@ def releases(ctx, data_dir, latest, fmt, output):
     from ..analyses.revisions import coverage, releases_result
 
     found = coverage(data_dir, newest_only=latest)
+    if latest and not found:
+        from ..releases import no_releases
+
+        raise no_releases(data_dir)
     if latest:
         newest = found[-1]
         if fmt == "table":
@@ -223,7 +228,8 @@ def report(force, to, fmt, output, output_dir, chart, quiet, peers, peer_groups,
         if not output_dir.is_dir():
             raise click.UsageError(f"--output-dir {output_dir}: no such folder")
         for one in forces:
-            name = output_dir / f"{one.police_uk_id or one.code}-{{period}}.{'html' if fmt == 'html' else 'md'}"
+            # The name comes from the forces registry, a data file: made safe as one file name in the folder.
+            name = output_dir / f"{file_name(one.police_uk_id or one.code)}-{{period}}.{'html' if fmt == 'html' else 'md'}"
             groups = _peer_groups(data.registry, one.code, peers, peer_groups)
             _write_report(data, one, to, indicators, fmt, str(name), None, quiet, groups)
         return

@@ -112,6 +112,9 @@ def _editions(value: object, i: int, problems: list[str]) -> tuple[tuple[int, in
 def read_manifest(path: Path) -> Release:
     """A release from its ``release.json``; every problem is a DataFileError naming the file."""
     name = str(path)
+    from ..files import note_input
+
+    note_input(path)  # --output may not write over a release's own manifest
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -120,6 +123,9 @@ def read_manifest(path: Path) -> Release:
         line = getattr(exc, "lineno", None)
         raise DataFileError.single(name, f"is not a JSON manifest ({exc}); expected crimestat's release.json",
                                    line) from None
+    except RecursionError:
+        raise DataFileError.single(name, "is nested too deeply to be a manifest; expected crimestat's release.json "
+                                         "(an object of name, publisher and files)") from None
     if not isinstance(document, dict):
         raise DataFileError.single(name, "expected a JSON object with 'name' and 'files'")
     problems = []
@@ -147,6 +153,15 @@ def read_manifest(path: Path) -> Release:
         if not relative or Path(relative).is_absolute() or ".." in Path(relative).parts or \
                 any(not c.isprintable() for c in relative):
             problems.append(f"file {i}: path '{relative}'; expected a file name inside the release folder")
+            continue
+        try:  # a link inside the folder must not lead out of it (or the manifest's checksums mean nothing)
+            folder = path.parent.resolve()
+            inside = (path.parent / relative).resolve().is_relative_to(folder)
+        except (OSError, RuntimeError):  # a link that loops
+            inside = False
+        if not inside:
+            problems.append(f"file {i}: path '{relative}' leads outside the release folder (a symbolic link); "
+                            "expected a file inside it")
             continue
         digest = entry.get("sha256")
         if digest is not None and not re.fullmatch(r"[0-9a-f]{64}", str(digest)):

@@ -315,7 +315,7 @@ class OutcomeCounts:
             lacking = [c for c in codes if self.cube.area_index(c) is None]
             if lacking:
                 names = ", ".join(self.registry.by_code(c).name for c in lacking[:3])
-                return None, (f"{ENGLAND_AND_WALES} needs all 43 territorial forces; the outcomes data lack "
+                return None, (f"{ENGLAND_AND_WALES} needs all {len(codes)} territorial forces; the outcomes data lack "
                               f"{len(lacking)} ({names}{', ...' if len(lacking) > 3 else ''})")
         else:
             name = self.registry.by_code(area_code).name  # an unknown code is a usage error

@@ -79,9 +79,14 @@ LABELS = {
 }
 
 
-def validate(files: Sequence[str], registry: Registry | None = None, la_lookups: Sequence[str] = ()) -> list[Checked]:
-    """Check each file with the loader for its kind; a problem never stops the other files' checks."""
+def validate(files: Sequence[str], registry: Registry | None = None, la_lookups: Sequence[str] = (),
+             expected: dict[str, str] | None = None) -> list[Checked]:
+    """Check each file with the loader for its kind; a problem never stops the other files' checks.
+
+    ``expected``: SHA-256 digests by resolved path (from the releases' manifests); a file that differs from
+    its manifest is a problem however well it parses."""
     registry = registry or load_forces()
+    expected = expected or {}
     results = []
     for name in files:
         stdin = stdin_bytes() if name == "-" else None
@@ -92,6 +97,16 @@ def validate(files: Sequence[str], registry: Registry | None = None, la_lookups:
             return _Named(stdin) if stdin is not None else name
 
         try:
+            digest = expected.get(_resolved(name)) if stdin is None else None
+            if digest is not None:
+                from ..cache import differs_from_manifest, file_digest
+
+                try:
+                    found = file_digest(name)
+                except OSError:
+                    found = None
+                if found is not None and found != digest:
+                    raise DataFileError.single(name, differs_from_manifest(name, digest, found))
             if stdin is None and Path(name).suffix.lower() in (".ods", ".xlsx"):
                 header = _workbook_header(name)
             elif stdin is None and Path(name).is_file():
@@ -117,9 +132,24 @@ def validate(files: Sequence[str], registry: Registry | None = None, la_lookups:
     return results
 
 
+def _resolved(name: str) -> str:
+    try:
+        return str(Path(name).resolve())
+    except (OSError, RuntimeError):
+        return name
+
+
+def manifest_digests(releases: Sequence) -> dict[str, str]:
+    """Each release file's SHA-256 by resolved path, for :func:`validate`'s ``expected``."""
+    return {_resolved(str(f.path)): f.sha256 for r in releases for f in r.files if f.sha256}
+
+
 def _workbook_header(name: str) -> list[str]:
     """A workbook is the Home Office crime tables or the outcomes data: which, by its sheets' names."""
     from ..loaders.spreadsheet import read_sheet_tables  # noqa: F401 (reports an unreadable workbook below)
+    from ..loaders.workbook_size import check_workbook_size
+
+    check_workbook_size(name)  # before the reader opens it: an .ods is built whole as it opens
 
     try:
         from python_calamine import CalamineWorkbook
