@@ -22,10 +22,10 @@ from . import releases, signals, sources
 from .model.classification import Classification
 from .model.classified import check_classified
 from .model.denominators import Denominators
-from .errors import DataFileError, MissingFileError, UsageError
+from .errors import DataFileError, UsageError
 from .model.forces import Force, Registry
 from .model.periods import Periods
-from .loaders._csv import header_of, read_header, stdin_bytes
+from .loaders._csv import header_of, stdin_bytes
 from .cache import cached, digest
 from .loaders.classification import load_classification
 from .loaders.recording_changes import load_recording_changes
@@ -71,40 +71,9 @@ class DataPaths:
 _KIND_OF_ROLE = {"outcome_series": "outcome_series", "outcome_groups": "outcome_series"}
 
 
-def _header(path: str) -> list[str]:
-    """The first line's columns of a file, for recognising its source ([] when it cannot be read)."""
-    try:
-        return read_header(path)
-    except OSError:
-        return []  # the loader reports what is wrong with the file
-
-
-def _is_zip(path: str) -> bool:
-    try:
-        with open(path, "rb") as stream:
-            return stream.read(4) == b"PK\x03\x04"
-    except OSError:
-        return False
-
-
 def source_of(path: str) -> Source:
-    """The source whose files look like ``path`` (by header; spreadsheets are the Home Office tables)."""
-    if path == "-":
-        return sources.get("ons")
-    if Path(path).suffix.lower() in (".ods", ".xlsx") or _is_zip(path):
-        return sources.get("home_office")  # a workbook, whatever its name: the Home Office tables' layout
-    if not Path(path).is_file():
-        raise MissingFileError.single(path, "file not found" if not Path(path).exists() else "is not a file")
-    header = _header(path)
-    if not header:
-        return sources.get("ons")  # its loader says the file is empty and what it should hold
-    found = sources.recognise(header)
-    if found is None:
-        known = "; ".join(s.title for s in sources.all_sources())
-        shown = "".join(c if c.isprintable() else "?" for c in ", ".join(header[:8]))[:200]
-        raise DataFileError.single(path, f"is not a crime file crimestat knows (header: {shown}); "
-                                         f"expected one of: {known}", 1)
-    return found
+    """The source whose files look like ``path`` (see :func:`crimestat.sources.of_file`)."""
+    return sources.of_file(path)
 
 
 class Dataset:
@@ -261,39 +230,13 @@ class Dataset:
 
     @cached_property
     def named_files(self) -> list[tuple[str, str, str | None]]:
-        """The files the user named in place of the release's, as (role, path, the release whose manifest
-        lists the same bytes, or None): a crime file copied from another release is labelled as that
-        release's, never as the one chosen."""
+        """The files the user named in place of the release's, as (role, path, the release whose manifest lists
+        the same bytes, or None): a crime file copied from another release is labelled as that release's."""
         named = [(role, str(getattr(self.paths, role))) for role in ("crime", "population", "households",
                                                                       "outcomes", "indicators")
                  if getattr(self.paths, role) and str(getattr(self.paths, role)) != "-"]
-        if not named:
-            return []
-        try:
-            known = releases.discover(self.paths.data_dir)
-        except DataFileError:
-            known = []
-        by_digest: dict[str, list[str]] = {}
-        for r in known:
-            for f in r.files:
-                if f.sha256:
-                    by_digest.setdefault(f.sha256, []).append(r.name)
         chosen = self.release.name if self.release is not None else None
-        out: list[tuple[str, str, str | None]] = []
-        for role, path in named:
-            owners: list[str] = []
-            try:
-                if Path(path).is_file() and Path(path).stat().st_size <= 512 * 1024 * 1024:
-                    from .cache import file_digest
-
-                    owners = by_digest.get(file_digest(path), [])
-            except OSError:
-                pass
-            # The same bytes in several releases (a Census households file): the chosen release's, else
-            # the crime file's release, else the newest.
-            prefer = [chosen] + [o for _, _, o in out]
-            out.append((role, path, next((p for p in prefer if p in owners), owners[-1] if owners else None)))
-        return out
+        return releases.owners(named, self.paths.data_dir, chosen) if named else []
 
     def _release_files(self, role: str) -> list[releases.ReleaseFile]:
         kind = _KIND_OF_ROLE.get(role, "crime")
@@ -455,36 +398,12 @@ class Dataset:
         return outcomes
 
     def _check_outcomes_against_crime(self, outcomes: OutcomeCounts, path: str) -> None:
-        """Two tables of one release agree: every offence recorded has one outcome row, so a force's outcomes
-        for an offence group over 12 months never exceed the offences the crime tables record for it."""
+        """Two tables of one release agree (:func:`crimestat.model.outcomes.check_against_crime`)."""
         if self.paths.police_uk or self.source.key != "home_office":
             return  # other crime sources count other things (rolling totals, street-level records)
-        from .model.outcomes import is_fraud
+        from .model.outcomes import check_against_crime
 
-        counts = self.counts
-        known = set(self.classification.measures("home_office"))
-        problems = []
-        for end in outcomes.periods:
-            if end not in counts.periods:
-                continue
-            for group in outcomes.offence_groups:
-                measure = "_".join(group.lower().split())
-                if measure not in known or is_fraud(group):
-                    continue
-                for force in self.registry.territorial:
-                    by_type, _ = outcomes._by_type(force.code, end, group)
-                    recorded = counts.count(measure, force.code, end)
-                    if by_type is None or not recorded.ok or recorded.value is None:
-                        continue
-                    total = int(by_type.sum())
-                    if total > recorded.value:
-                        problems.append(f"{force.name}: {total:,} outcomes for {group.lower()} in the 12 months to "
-                                        f"{end:%B %Y}, more than the {recorded.value:,} offences the crime tables "
-                                        "record; expected at most one outcome per offence recorded")
-        if problems:
-            from .errors import Problem
-
-            raise DataFileError([Problem(path, p) for p in problems])
+        check_against_crime(outcomes, self.counts, self.classification, self.registry, path)
 
     @cached_property
     def outcome_series(self) -> OutcomeSeries | None:

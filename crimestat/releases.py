@@ -160,7 +160,7 @@ def newer_than(name: str, data_dir: Path | None = None) -> tuple[list[Release], 
 
 
 
-# What each kind of file is in a release (crimestat.inputs.detect's names -> manifest roles).
+# What each kind of file is in a release (crimestat.sources.kinds.detect names -> manifest roles).
 ROLE_OF_KIND = {"home_office_crime": "crime", "ons_crime": "crime", "police_uk_counts": "crime",
                 "population": "population", "households": "households", "outcomes": "outcomes",
                 "indicators": "indicators", "outcome_series": "outcome_series", "outcome_groups": "outcome_groups"}
@@ -323,3 +323,31 @@ def remove(name: str) -> Path:
         raise UsageError(f"cannot remove '{name}': {why} (yours: {', '.join(others) or 'none'}, in {user_releases()})")
     shutil.rmtree(folder)
     return folder
+
+
+def owners(named: list[tuple[str, str]], data_dir: Path | None, chosen: str | None) -> list[tuple[str, str, str | None]]:
+    """Each (role, path) with the release whose manifest lists the same bytes (None when none does), so a
+    file named in place of a release's is labelled as what it is. The same bytes in several releases (a Census
+    households file): the chosen release's, else the crime file's release, else the newest."""
+    try:
+        known = discover(data_dir)
+    except DataFileError:
+        known = []
+    by_digest: dict[str, list[str]] = {}
+    for r in known:
+        for f in r.files:
+            if f.sha256:
+                by_digest.setdefault(f.sha256, []).append(r.name)
+    out: list[tuple[str, str, str | None]] = []
+    for role, path in named:
+        found: list[str] = []
+        try:
+            if Path(path).is_file() and Path(path).stat().st_size <= 512 * 1024 * 1024:
+                from .cache import file_digest
+
+                found = by_digest.get(file_digest(path), [])
+        except OSError:
+            pass
+        prefer = [chosen] + [o for _, _, o in out]
+        out.append((role, path, next((p for p in prefer if p in found), found[-1] if found else None)))
+    return out

@@ -14,6 +14,11 @@ no such excuse. The threshold was checked against every file in ``sample_data/re
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
 from collections.abc import Sequence
 
 # A tenfold unit error lands a little under ten times its neighbours when they differ from the true value
@@ -43,7 +48,7 @@ def outliers(values: Sequence[int | float | None], *, can_stop: bool = False) ->
     return found
 
 
-def grouped_outliers(groups: "np.ndarray", values: "np.ndarray", *, can_stop: bool = True) -> "np.ndarray":
+def grouped_outliers(groups: np.ndarray, values: np.ndarray, *, can_stop: bool = True) -> np.ndarray:
     """:func:`outliers` for many series at once: ``groups`` and ``values`` sorted by series, then by period
     (each series' periods consecutive in the file's own order). Returns the positions of the suspect values.
     The same rule, vectorised, for the Home Office tables' 300,000 counts, with one difference: quarterly
@@ -64,7 +69,7 @@ def grouped_outliers(groups: "np.ndarray", values: "np.ndarray", *, can_stop: bo
     sides = same_before.astype(int) + same_after.astype(int)
     small = (same_before & (before < FLOOR)) | (same_after & (after < FLOOR))
 
-    def breaks(n_side: "np.ndarray") -> "np.ndarray":
+    def breaks(n_side: np.ndarray) -> np.ndarray:
         with np.errstate(invalid="ignore"):
             return (v * FACTOR <= n_side) | (v >= n_side * FACTOR)
 
