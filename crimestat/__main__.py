@@ -6,7 +6,7 @@ def run() -> None:
     one line, no traceback), before click, pandas or any command module is imported."""
     import sys
 
-    from . import signals
+    from .runtime import signals
 
     signals.install()
     code: object = 0

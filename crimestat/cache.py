@@ -43,9 +43,9 @@ from typing import Any
 import numpy as np
 
 from .version import __version__
-from . import signals
+from .runtime import signals
 from .errors import DataFileError
-from .log import collecting, remind, showing_warnings, warn
+from .runtime.log import collecting, remind, showing_warnings, warn
 from .files import note_input, remove_stale_temporaries
 
 _MAGIC = b"crimestat-cache 2\n"

@@ -18,7 +18,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import releases, signals, sources
+from . import releases, sources
+from .runtime import signals
 from .model.classification import Classification
 from .model.classified import check_classified
 from .model.denominators import Denominators

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
-from . import signals
+from .runtime import signals
 from .errors import OutputError, UsageError
 
 

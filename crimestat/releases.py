@@ -92,7 +92,7 @@ def discover(data_dir: Path | None = None) -> list[Release]:
 
 def _stray(folder: Path) -> None:
     """A folder among the releases without a manifest is not read: say so, once per run, rather than ignore it."""
-    from .log import warn
+    from .runtime.log import warn
 
     if str(folder) in _warned:
         return

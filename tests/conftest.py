@@ -43,7 +43,7 @@ def fresh_logger():
     """The CLI configures the 'crimestat' logger; give each test an unconfigured one."""
     import logging
 
-    from crimestat import log
+    from crimestat.runtime import log
 
     yield
     log.reset()

@@ -11,7 +11,7 @@ import zipfile
 
 import pytest
 
-from conftest import DATA, SAMPLE
+from conftest import SAMPLE
 from crimestat.errors import DataFileError
 from crimestat.sources.police_uk.parser import count_archive, find_files
 

@@ -2,7 +2,7 @@
 143, one line on stderr, no traceback, no file half-written.
 
 The program is stopped where the test chooses: ``CRIMESTAT_READY_AT=moment`` makes it print ``crimestat:
-ready moment`` on stderr at that point and wait for the signal (crimestat/signals.py), so the signal arrives
+ready moment`` on stderr at that point and wait for the signal (crimestat/runtime/signals.py), so the signal arrives
 at that moment however loaded the machine is. No test here sleeps or guesses a time.
 """
 

@@ -202,7 +202,7 @@ class ProportionFunnel:
     why: str = ""  # why the limits are plain binomial ones when overdispersion was asked for
 
     def describe(self) -> str:
-        from ..analyses.changes import estimator_name
+        from .changes import estimator_name
         from ..metrics.rounding import round_half_up
 
         if self.method == "additive":

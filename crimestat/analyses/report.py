@@ -133,7 +133,7 @@ def build_report(data: Dataset, force: Force | str, to: date | str | None = None
     what = "recorded crimes and incidents of anti-social behaviour occur" if has_asb else "recorded crimes occur"
     rates = "crime and anti-social behaviour rates" if has_asb else "crime rates"
     group = peers.group(force.code) if peers is not None else None
-    beside = (f"its peer group of similar forces (the peer average and each peer) and England and Wales" if group
+    beside = ("its peer group of similar forces (the peer average and each peer) and England and Wales" if group
               else "the rest of England and Wales")
     blocks.append(Block("p", (
         f"By looking at how many {what} per 1,000 population, we get an indication of how safe it is for the "

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from .. import signals
+from ..runtime import signals
 from ..errors import CrimestatError
 from ..render import FORMATS, choose_format
 
@@ -131,7 +131,7 @@ def _error_lines(exc: CrimestatError) -> list[str]:
     """One line per problem: a newline inside a message (a file name with one) is shown as ``\\n``."""
     from ..errors import DataFileError
 
-    from ..log import printable
+    from ..runtime.log import printable
 
     def one_line(text: str) -> str:
         return printable(text)  # a newline is '\n', an escape sequence from a file '\x1b': never raw
@@ -175,7 +175,7 @@ class _Confidence(click.FloatRange):
 def _setup_logging(quiet: bool, verbose: bool = False) -> None:
     """Warnings on stderr: new ones always; those already shown for a file's version only with --verbose;
     none with --quiet."""
-    from ..log import configure
+    from ..runtime.log import configure
 
     configure(quiet, verbose)
 
@@ -243,7 +243,7 @@ def _exit_unless_newer(paths, since, quiet: bool = False) -> None:
     """Exit 3, writing nothing on stdout (nor on stderr with ``--quiet``), when there is nothing newer than
     ``since``: a month (the data's newest 12-month period ends in or before it) or a release's name (no release
     was published after it)."""
-    from ..log import is_quiet
+    from ..runtime.log import is_quiet
 
     if isinstance(since, str):
         from ..releases import newer_than

@@ -173,7 +173,7 @@ def ingest_police_uk(paths, workers, fmt, output, quiet):
         click.echo("", err=True)
     result = counts_result(counts, registry)
     write_output(render(result, fmt), output)
-    from ..log import logger, showing_warnings
+    from ..runtime.log import logger, showing_warnings
 
     for line in result.notes:
         if line.lstrip().startswith("skipped"):

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO
 
 from ..errors import BadValueError, DataFileError, MissingColumnError, MissingFileError, Problem
-from ..log import warn
+from ..runtime.log import warn
 from ..files import note_input
 
 Source = str | os.PathLike | IO[str] | IO[bytes]
@@ -150,7 +150,7 @@ _MARKS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be")
 
 def stdin_bytes() -> bytes:
     """All of standard input, read once (so a file given as '-' can be looked at twice)."""
-    from .. import signals
+    from ..runtime import signals
 
     signals.ready("stdin", wait=False)
     return sys.stdin.buffer.read()

@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..errors import CrimestatError, DataFileError
 from ..model.forces import ENGLAND_AND_WALES_CODE, Registry
-from ..log import warn
+from ..runtime.log import warn
 from ._csv import CsvTable, Source, parse_number, read_csv
 from ._series import outliers
 

@@ -28,7 +28,7 @@ def _pyplot():
 def _plain(text: str) -> str:
     """Text from data as a chart shows it: each line with its control characters written as escapes (mathtext
     is off for every chart, so '$' is a dollar sign)."""
-    from ..log import printable
+    from ..runtime.log import printable
 
     return "\n".join(printable(line) for line in str(text).split("\n"))
 

@@ -9,7 +9,7 @@ import sys
 import textwrap
 
 from ..results import Result
-from ..log import printable
+from ..runtime.log import printable
 from .text import markdown
 from .cells import MISSING, _missing_notes, format_cell
 

@@ -1,5 +1,5 @@
 """Text from data is data: how a name, a note or a title read from a file is written into Markdown, a
-spreadsheet cell or a file name (a terminal's rule, :func:`crimestat.log.printable`, is the base of each).
+spreadsheet cell or a file name (a terminal's rule, :func:`crimestat.runtime.log.printable`, is the base of each).
 
 A data file (or a release's ``release.json``) can hold anything: escape sequences that would drive a
 terminal, control characters a spreadsheet refuses, Markdown or HTML that a report reader would run, a
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from ..log import printable
+from ..runtime.log import printable
 
 # Characters Markdown gives a meaning to inline (emphasis, code, links and images, tables, headings,
 # strike-through, autolinks and raw HTML); each is written backslash-escaped, which CommonMark and GitHub

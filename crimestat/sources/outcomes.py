@@ -254,7 +254,7 @@ def _warn_out_of_line(keys: pd.DataFrame, lines: np.ndarray, where: _Where) -> N
     """The out-of-line rule of every count source (one wording, naming the line): an outcome count eight
     times or more away from the same force, offence group and outcome type's quarters either side."""
     from ..loaders._series import grouped_outliers, out_of_line_message
-    from ..log import warn
+    from ..runtime.log import warn
 
     series = ["area_code", "offence_group", "outcome_type"]
     if keys[series].duplicated().all() or keys.empty:

@@ -303,7 +303,7 @@ def _warn_out_of_line(raw: _Raw, valid: np.ndarray, start: np.ndarray, quarter: 
                       code: _Column, count: np.ndarray, registry: Registry) -> None:
     """Warn, naming the line, about a count eight times (or more) out of line with its own force and offence
     code's quarters: a cell with an extra digit, or one cut short (the rule and wording of the ONS file's)."""
-    from ...log import warn
+    from ...runtime.log import warn
     from ...loaders._series import grouped_outliers, out_of_line_message
 
     rows = np.flatnonzero(valid)

@@ -32,7 +32,7 @@ import pyarrow as pa
 
 from ...errors import BadValueError, DataFileError, MissingColumnError, Problem
 from ...model.forces import Registry
-from ...log import warn
+from ...runtime.log import warn
 from ...loaders._csv import _MARKS, Source, _check_header, decode_bytes, gunzip, read_bytes, source_name
 from ...loaders.spreadsheet import SheetProblem, SheetTable, is_spreadsheet, read_sheet_tables
 from .checks import _Column, _tidy

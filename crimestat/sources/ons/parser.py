@@ -12,7 +12,7 @@ from datetime import date
 import pandas as pd
 
 from ...model.forces import Registry
-from ...log import warn
+from ...runtime.log import warn
 from ...model.periods import names_day, parse_period_end
 from ...loaders._csv import Source, parse_number, read_csv
 from ...loaders._series import out_of_line_message, outliers

@@ -223,7 +223,7 @@ def _warn_out_of_line(frame, table, name: str = "") -> None:
     import numpy as np
 
     from ...loaders._series import grouped_outliers, out_of_line_message
-    from ...log import warn
+    from ...runtime.log import warn
 
     if frame.empty:
         return
