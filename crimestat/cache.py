@@ -435,7 +435,7 @@ def _hashable(value: Any) -> Any:
     return value
 
 
-_TYPE_HOMES = {"CountTable": ".model.measures", "Lifetime": ".model.breaks", "OutcomeCube": ".model.outcomes",
+_TYPE_HOMES = {"CountTable": ".model.measures", "QuarterCounts": ".model.measures", "Lifetime": ".model.breaks", "OutcomeCube": ".model.outcomes",
                "SeriesTable": ".model.outcome_series", "GroupTable": ".model.outcome_series"}
 
 

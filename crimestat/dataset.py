@@ -351,7 +351,9 @@ class Dataset:
             def load():
                 # Parsing needs pandas; a cached table does not, so pandas is imported only here.
                 loaded = source.load([self._stdin if path == "-" else path], registry, self.classification)
-                return prepare(loaded.counts, territorial), loaded.coverage
+                table = prepare(loaded.counts, territorial)
+                table.quarters = loaded.quarters  # for checks quarter by quarter against other tables
+                return table, loaded.coverage
 
             # Names become codes through the registry, and lifetimes use the territorial forces.
             prepared, coverage = cached(f"{source.key}-{self._registry_key}", path, load, expected)

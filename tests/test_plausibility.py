@@ -131,7 +131,28 @@ def test_outcomes_above_the_release_s_recorded_crime_are_an_error(run, tmp_path)
     damaged.write_text(text.replace(row, row.replace(",39\n", ",3900\n")), encoding="utf-8")
     out = run("outcomes", "--force", "kent", "--outcomes", damaged, "-q")
     assert out.exit_code == 1
-    assert "Kent: " in out.stderr and "outcomes for robbery in the 12 months to March 2025, more than the" in out.stderr
+    # Kent's robberies in 2024/25 quarter 1 in the crime tables: codes 34A (20) + 34B (267) = 287; the
+    # outcomes file's 22 rows for that quarter sum to 287 as published, 3,861 + 287 = 4,148 once damaged.
+    assert ("Kent: 4,148 outcomes for robbery in the quarter to June 2024 (2024/25 quarter 1), more than the "
+            "287 offences the crime tables record for that force, quarter and group") in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_outcomes_above_a_quarter_s_recorded_crime_are_an_error_even_when_the_year_agrees(run, tmp_path):
+    # One outcome moved from Kent's robberies of 2024/25 quarter 2 to quarter 1 (charged/summonsed 39 -> 40
+    # and 31 -> 30): the 12 months still sum to the year's 952 robberies (287 + 259 + 217 + 189 in the crime
+    # tables, codes 34A and 34B), but quarter 1 now has 288 outcomes for its 287 robberies.
+    text = gzip.decompress(OUTCOMES.read_bytes()).decode("utf-8")
+    first, second = "2024/25,1,Kent,Robbery,Charged/Summonsed,1,39\n", "2024/25,2,Kent,Robbery,Charged/Summonsed,1,31\n"
+    assert text.count(first) == 1 and text.count(second) == 1
+    damaged = tmp_path / "outcomes.csv"
+    damaged.write_text(text.replace(first, first.replace(",39\n", ",40\n")).replace(second, second.replace(",31\n", ",30\n")),
+                       encoding="utf-8")
+    out = run("outcomes", "--force", "kent", "--outcomes", damaged, "-q")
+    assert out.exit_code == 1
+    assert ("Kent: 288 outcomes for robbery in the quarter to June 2024 (2024/25 quarter 1), more than the 287 "
+            "offences the crime tables record") in out.stderr
+    assert "quarter 2" not in out.stderr and "Traceback" not in out.stderr
 
 
 def test_police_uk_monthly_counts_get_the_same_out_of_line_rule(run, tmp_path):

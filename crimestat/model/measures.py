@@ -51,6 +51,7 @@ class CountTable:
     areas: list[str]
     categories: list[str]
     cube: np.ndarray
+    quarters: QuarterCounts | None = None  # the quarterly counts (model.windows.quarter_counts) where the source has them
 
     def get(self, area: str, period: date, category: str) -> int | None:
         try:
@@ -70,6 +71,44 @@ class CountTable:
         self._area = {a: i for i, a in enumerate(self.areas)}
         self._period = {p: i for i, p in enumerate(self.periods)}
         self._category = {c: i for i, c in enumerate(self.categories)}
+
+
+@dataclass
+class QuarterCounts:
+    """Quarterly counts as an array, area x category x quarter, kept beside the 12-month windows so that
+    checks between tables of one release can compare quarter with quarter. Picklable, pandas-free.
+
+    ``present[a, q]`` says whether area ``a`` has any row in quarter ``q`` (a quarter not supplied is
+    unknown, not zero); within a supplied quarter a category with no row counts zero.
+    """
+
+    areas: list[str]
+    categories: list[str]
+    quarters: list[date]
+    counts: np.ndarray
+    present: np.ndarray
+
+    def __post_init__(self) -> None:
+        self._area = {a: i for i, a in enumerate(self.areas)}
+        self._quarter = {q: i for i, q in enumerate(self.quarters)}
+
+    def __getstate__(self):
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self.__post_init__()
+
+    def total(self, area: str, quarter_end: date, categories: list[str]) -> int | None:
+        """The sum of ``categories`` for ``area`` in the quarter ending ``quarter_end``; None when unknown."""
+        a, q = self._area.get(area), self._quarter.get(quarter_end)
+        if a is None or q is None:
+            return None
+        if not self.present[a, q]:
+            return None
+        wanted = set(categories)
+        columns = [i for i, c in enumerate(self.categories) if c in wanted]
+        return int(self.counts[a, columns, q].sum(dtype=np.int64)) if columns else None
 
 
 def prepare(counts: pd.DataFrame, territorial: list[str]) -> CountTable:
@@ -158,6 +197,14 @@ class MeasureCounts:
                 name = self.registry.by_code(area_code).name
                 return Count(None, f"no '{life.category}' row for {name} in the 12 months to {period:%B %Y}")
         return Count(total)
+
+    def quarter_count(self, measure: str, area_code: str, quarter_end: date) -> int | None:
+        """A force's count of ``measure`` in one quarter, for sources publishing quarters; None when the
+        source has no quarters or the force has no rows in that quarter."""
+        quarters = self._table.quarters
+        if quarters is None:
+            return None
+        return quarters.total(area_code, as_period(quarter_end), list(self.classification.categories(measure, self.source)))
 
     def part_count(self, measure: str, area_code: str, period: date) -> Count:
         """A part of a measure (a group, subgroup or offence code) counted so that the parts of a measure add

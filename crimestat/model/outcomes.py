@@ -350,26 +350,31 @@ class OutcomeCounts:
 
 def check_against_crime(outcomes, counts, classification, registry, path: str) -> None:
     """Two tables of one release agree: every offence recorded has one outcome row, so a force's outcomes
-    for an offence group over 12 months never exceed the offences the crime tables record for it."""
+    for an offence group in a quarter never exceed the offences the crime tables record for that force,
+    quarter and group (the Home Office crime tables' own quarterly counts)."""
     known = set(classification.measures("home_office"))
+    cube = outcomes.cube
     problems = []
-    for end in outcomes.periods:
-        if end not in counts.periods:
+    for g, group in enumerate(cube.groups):
+        measure = "_".join(group.lower().split())
+        if measure not in known or is_fraud(group):
             continue
-        for group in outcomes.offence_groups:
-            measure = "_".join(group.lower().split())
-            if measure not in known or is_fraud(group):
+        for force in registry.territorial:
+            a = cube.area_index(force.code)
+            if a is None:
                 continue
-            for force in registry.territorial:
-                by_type, _ = outcomes._by_type(force.code, end, group)
-                recorded = counts.count(measure, force.code, end)
-                if by_type is None or not recorded.ok or recorded.value is None:
+            for q, quarter in enumerate(cube.quarters):
+                if not cube.present[a, q]:
                     continue
-                total = int(by_type.sum())
-                if total > recorded.value:
-                    problems.append(f"{force.name}: {total:,} outcomes for {group.lower()} in the 12 months to "
-                                    f"{end:%B %Y}, more than the {recorded.value:,} offences the crime tables "
-                                    "record; expected at most one outcome per offence recorded")
+                recorded = counts.quarter_count(measure, force.code, quarter)
+                if recorded is None:
+                    continue
+                total = int(cube.counts[a, q, g].sum())
+                if total > recorded:
+                    problems.append(f"{force.name}: {total:,} outcomes for {group.lower()} in "
+                                    f"{quarter_label(quarter)}, more than the {recorded:,} offences the crime "
+                                    "tables record for that force, quarter and group; expected at most one "
+                                    "outcome per offence recorded")
     if problems:
         from ..errors import DataFileError, Problem
 

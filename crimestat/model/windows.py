@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from . import periods
+from .measures import QuarterCounts
 
 
 def month_index(month: str) -> int:
@@ -128,6 +129,25 @@ def quarterly_windows(quarterly: pd.DataFrame) -> pd.DataFrame:
             "count": sums[a, c, t],
         }
     )
+
+
+def quarter_counts(quarterly: pd.DataFrame) -> QuarterCounts:
+    """The quarterly counts of ``area_code, period_end, category, count`` rows as a :class:`QuarterCounts`."""
+    if quarterly.empty:
+        return QuarterCounts([], [], [], np.zeros((0, 0, 0), dtype="int64"), np.zeros((0, 0), dtype=bool))
+    quarter = _quarter_index(quarterly["period_end"])
+    first = int(quarter.min())
+    q = quarter - first
+    n_quarters = int(q.max()) + 1
+    areas, area_names = pd.factorize(quarterly["area_code"], sort=True)
+    cats, cat_names = pd.factorize(quarterly["category"], sort=True)
+    counts = np.zeros((len(area_names), len(cat_names), n_quarters), dtype="int64")
+    np.add.at(counts, (areas, cats, q), quarterly["count"].to_numpy(dtype="int64"))
+    present = np.zeros((len(area_names), n_quarters), dtype=bool)
+    present[areas, q] = True
+    # Kept as 32-bit counts (a cached table's size; the loader's bounds keep one quarter's count far below)
+    return QuarterCounts([str(a) for a in area_names], [str(c) for c in cat_names],
+                         [_quarter_end(first + i) for i in range(n_quarters)], counts.astype("int32"), present)
 
 
 def quarter_coverage(quarterly: pd.DataFrame) -> dict[str, set[date]]:

@@ -29,11 +29,13 @@ class Loaded:
     ``counts`` has the columns ``area_code, period_end, months, category, count`` (DESIGN.md's tidy
     counts, 12-month windows only). ``coverage`` is picklable data from which ``Source.explain`` says
     which parts (months, quarters) a 12-month period lacks; None when the source publishes 12-month
-    totals itself.
+    totals itself. ``quarters`` is the quarterly counts before they were summed into windows
+    (``model.windows.QuarterCounts``), for sources that publish quarters; None otherwise.
     """
 
     counts: pd.DataFrame
     coverage: Any = None
+    quarters: Any = None
 
 
 @dataclass(frozen=True)

@@ -19,11 +19,11 @@ def _recognise(header: list[str]) -> bool:
 
 def _load(paths: Sequence[str], registry, classification=None) -> Loaded:
     from .parser import load_home_office_crime
-    from ...model.windows import quarter_coverage, quarterly_windows
+    from ...model.windows import quarter_counts, quarter_coverage, quarterly_windows
 
     (path,) = paths
     quarterly = load_home_office_crime(path, registry)
-    return Loaded(quarterly_windows(quarterly), quarter_coverage(quarterly))
+    return Loaded(quarterly_windows(quarterly), quarter_coverage(quarterly), quarter_counts(quarterly))
 
 
 def _explain(have: dict, registry, period: date | None) -> str:
