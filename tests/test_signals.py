@@ -54,3 +54,66 @@ def test_without_the_variable_a_run_does_not_stop(tmp_path):
     done = subprocess.run([sys.executable, "-m", "crimestat", "forces", "--format", "csv"], capture_output=True,
                           cwd=ROOT, env=env, timeout=120)
     assert done.returncode == 0 and done.stderr == b""
+
+
+def _children(pid: int) -> set[int]:
+    """The processes ``pid`` has started (Linux: /proc/PID/task/*/children)."""
+    found: set[int] = set()
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as listed:
+            found.update(int(p) for p in listed.read().split())
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="reads a process's children from /proc (Linux)")
+@pytest.mark.parametrize("signum, code, word", [(signal.SIGINT, 130, "interrupted"),
+                                                 (signal.SIGTERM, 143, "terminated")])
+def test_a_signal_stops_ingest_s_workers_and_their_queued_work(tmp_path, signum, code, word):
+    # 200 police.uk files (the header and first 20 rows of a real Warwickshire file, one per folder, listed in
+    # folder order): with 2 workers they go in batches of 12, of which 6 (copy000-copy071) are queued when the
+    # program says it is ready ("pool"). The test then turns copy100-copy199 into named pipes with no writer:
+    # a run that went on counting its queued files would block on the first of them (the test would fail on
+    # its timeout), where a stopped run never opens them. The workers are stopped, and nothing is written.
+    real = (ROOT / "sample_data" / "police-uk" / "2014-06" / "2014-06-warwickshire-street.csv").read_text(encoding="utf-8")
+    small = "".join(real.splitlines(keepends=True)[:21])
+    for n in range(200):
+        folder = tmp_path / "street" / f"copy{n:03d}"
+        folder.mkdir(parents=True)
+        (folder / "2014-06-warwickshire-street.csv").write_text(small, encoding="utf-8")
+    out = tmp_path / "counts.csv"
+    env = {**os.environ, "CRIMESTAT_READY_AT": "pool"}
+    process = subprocess.Popen([sys.executable, "-m", "crimestat", "ingest", "police-uk", str(tmp_path / "street"),
+                                "--workers", "2", "--quiet", "--output", str(out)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env=env)
+    ready = process.stderr.readline()
+    assert ready == b"crimestat: ready pool\n", ready + process.stderr.read()
+    workers = _children(process.pid)
+    assert len(workers) >= 2  # the pool's processes are running
+    for n in range(100, 200):
+        trap = tmp_path / "street" / f"copy{n:03d}" / "2014-06-warwickshire-street.csv"
+        trap.unlink()
+        os.mkfifo(trap)
+    process.send_signal(signum)
+    try:
+        stdout, stderr = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        for pid in [process.pid, *workers]:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        process.communicate()
+        pytest.fail("the run went on counting its queued files after the signal")
+    assert process.returncode == code, stderr
+    assert stderr == f"crimestat: {word}\n".encode()  # one line, no traceback
+    assert stdout == b""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["street"]  # nothing written, no temporary file
+    assert not [pid for pid in workers if _alive(pid)]  # the workers were stopped, not left counting

@@ -11,6 +11,7 @@ from pathlib import Path
 from ...errors import CrimestatError, DataFileError, Problem
 from ...loaders._csv import Source, parse_number, read_csv, read_header
 from ...model.forces import Registry
+from ...runtime import signals
 from .careful import FileCounts, _crime_types, count_file
 from .files import NAME, StreetFile, find_files
 
@@ -89,8 +90,10 @@ def _count_in_pool(files: list[StreetFile], workers: int, registry: Registry) ->
             for batch in batches:
                 queue.append((batch, pool.submit(_count_in_worker, batch)))
                 if len(queue) >= 3 * workers:
+                    signals.ready("pool")  # workers started, work queued, more still to submit
                     batch, future = queue.popleft()
                     yield from zip(batch, future.result())
+            signals.ready("pool")  # (fewer batches than the queue holds: all of them queued)
             while queue:
                 batch, future = queue.popleft()
                 yield from zip(batch, future.result())
@@ -104,8 +107,11 @@ def _count_in_pool(files: list[StreetFile], workers: int, registry: Registry) ->
             # SIGTERM or Ctrl-C (raised here by the CLI's handlers), or the caller giving up: the queued
             # batches are cancelled and the workers stopped now, not after every file has been counted.
             pool.shutdown(wait=False, cancel_futures=True)
-            for process in list((getattr(pool, "_processes", None) or {}).values()):
+            processes = list((getattr(pool, "_processes", None) or {}).values())
+            for process in processes:
                 process.terminate()
+            for process in processes:
+                process.join(5)  # gone (and reaped) before the program's one line and exit code
             raise
 
 
