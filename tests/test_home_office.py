@@ -358,7 +358,7 @@ def test_the_arrow_and_pandas_readers_report_the_same_problems(registry, tmp_pat
     warwickshire = next(i for i, line in enumerate(lines) if ",Warwickshire," in line)
     lines[5] = lines[5].rsplit(",", 1)[0] + ",N/a\n"
     lines[warwickshire] = lines[warwickshire].replace("Warwickshire", "Warwickshir", 1)
-    lines[12] = "2014-15" + lines[12][7:]
+    lines[12] = "2014.15" + lines[12][7:]
     lines.append(lines[20])
     path = tmp_path / "bad.csv"
     path.write_text("".join(lines))
@@ -368,7 +368,7 @@ def test_the_arrow_and_pandas_readers_report_the_same_problems(registry, tmp_pat
     with pytest.raises(BadValueError) as careful:
         load_home_office_crime(path, registry)
     assert str(fast.value) == str(careful.value)
-    for expected in ("'N/a'", "'Warwickshir' is not a known police force", "'2014-15' is not a financial year",
+    for expected in ("'N/a'", "'Warwickshir' is not a known police force", "'2014.15' is not a financial year",
                      "duplicate row", "line 6", f"line {warwickshire + 1}", "line 13", f"line {len(lines)}"):
         assert expected in str(fast.value)
 

@@ -81,12 +81,32 @@ def test_a_quarter_ending_after_today_is_an_error(tmp_path, lines):
         load_home_office_crime(_write(tmp_path, lines + later), load_forces())
 
 
-@pytest.mark.parametrize("spelling", ["lower", "spaces"])
+@pytest.mark.parametrize("spelling", ["lower", "spaces", "2025-26", "2025_26"])
 def test_a_row_repeated_in_another_spelling_is_a_duplicate(tmp_path, lines, spelling):
     at = next(i for i, line in enumerate(lines) if line.startswith("2025/26,1,Warwickshire,") and ",8N," in line)
-    repeat = lines[at].replace(",8N,", ",8n,") if spelling == "lower" else lines[at].replace(",8N,", ", 8N ,")
-    with pytest.raises(BadValueError, match="duplicate row"):
+    if spelling == "lower":
+        repeat = lines[at].replace(",8N,", ",8n,")
+    elif spelling == "spaces":
+        repeat = lines[at].replace(",8N,", ", 8N ,")
+    else:  # the same year written another way: one key, so the repeat names both lines
+        repeat = lines[at].replace("2025/26,", f"{spelling},", 1)
+    with pytest.raises(BadValueError, match="duplicate row") as caught:
         load_home_office_crime(_write(tmp_path, lines[:at + 1] + [repeat] + lines[at + 1:]), load_forces())
+    assert f"line {at + 2}" in str(caught.value) and f"line {at + 1}" in str(caught.value), str(caught.value)
+
+
+def test_a_year_written_with_a_hyphen_or_underscore_is_the_same_year(tmp_path, lines):
+    # Every 2025/26 row of the real table rewritten as 2025-26 (or 2025_26): the same quarters, the same counts.
+    # Warwickshire's code 8N in 2025/26 quarter 1 is read from the real row itself, not from crimestat.
+    row = next(line for line in lines if line.startswith("2025/26,1,Warwickshire,") and ",8N," in line)
+    expected = int(row.rstrip().rsplit(",", 1)[1])
+    forces = load_forces()
+    for spelling in ("2025-26", "2025_26"):
+        written = [line.replace("2025/26,", f"{spelling},", 1) if line.startswith("2025/26,") else line for line in lines]
+        table = load_home_office_crime(_write(tmp_path, written), forces)
+        found = table[(table["area_code"] == forces.find("Warwickshire").code)
+                      & (table["period_end"] == pd.Timestamp("2025-06-30")) & (table["category"] == "8N")]
+        assert found["count"].tolist() == [expected], spelling
 
 
 def test_an_outcomes_row_repeated_with_a_lower_case_code_is_a_duplicate(tmp_path):

@@ -15,6 +15,9 @@ from ..errors import NoCompletePeriodError, PeriodNotCoveredError
 
 _DMY = re.compile(r"^(\d{1,2})[-/](\d{1,2})[-/](\d{4})$")
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+FINANCIAL_YEAR = re.compile(r"^(\d{4})\s*[/_-]\s*(\d{2})$")
+"""A financial year in a data cell, however it is spelt: '2025/26', '2025-26', '2025_26', '2025 / 26' are one
+year (the one rule for keys: every loader reads years with this pattern; the years must still be consecutive)."""
 
 
 @dataclass(frozen=True)

@@ -25,9 +25,10 @@ from ..errors import BadValueError, DataFileError, Problem
 from ..model.forces import Registry
 from ..model.outcome_series import BASES, COUNTS, OUTCOME_TYPES, SCOPES, GroupTable, SeriesTable
 from ..loaders._csv import CsvTable, Source, parse_number, read_csv
+from ..model.periods import FINANCIAL_YEAR
 
 FORCE, YEAR, QUARTER, GROUP = "force", "fy", "q", "offence_group"
-_YEAR = re.compile(r"^(\d{4})\s*[/-]\s*(\d{2})$")
+_YEAR = FINANCIAL_YEAR  # one spelling rule for years in every loader (model.periods)
 _QUARTER_END = {1: (6, 30, 0), 2: (9, 30, 0), 3: (12, 31, 0), 4: (3, 31, 1)}
 GROUP_KINDS = ("charge", "oocd")
 

@@ -13,8 +13,9 @@ from ..errors import BadValueError, DataFileError, Problem
 from ..model.forces import Registry
 from ..loaders._complete import any_force_short, lost_items
 from ..loaders.outcome_types import load_outcome_types, packaged_outcome_types_path  # noqa: F401 (re-exported)
+from ..model.periods import FINANCIAL_YEAR
 
-_YEAR = re.compile(r"^(\d{4})\s*[/-]\s*(\d{2})$")
+_YEAR = FINANCIAL_YEAR  # one spelling rule for years in every loader (model.periods)
 
 
 # The Home Office offence groups (as the outcomes data spell them); a group written with other capitals or

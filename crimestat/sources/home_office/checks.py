@@ -161,7 +161,7 @@ def _financial_years(raw: _Raw, years: _Column, keep: np.ndarray | None) -> np.n
             reasons[i] = (f"{_quoted(text)} is not a financial year: the years are not consecutive; expected a "
                           "financial year such as 2013/14")
         else:
-            reasons[i] = f"{_quoted(text)} is not a financial year; expected YYYY/YY, such as 2013/14"
+            reasons[i] = f"{_quoted(text)} is not a financial year; expected YYYY/YY (or YYYY-YY), such as 2013/14"
     if reasons:
         for row in _kept(years.rows_where(set(reasons)), keep):
             raw.problem(int(row), reasons[int(years.codes[row])], YEAR)

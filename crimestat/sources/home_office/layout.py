@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from ...model.periods import FINANCIAL_YEAR
+
 YEAR = "Financial Year"
 QUARTER = "Financial Quarter"
 FORCE = "Force Name"
@@ -16,7 +18,7 @@ COUNT_NAMES = (COUNT, OLD_COUNT)
 # A year sheet: '2013_14' or '2013-14', with at most a note in brackets ('2025_26 (provisional)').
 YEAR_SHEET = re.compile(r"^(\d{4})[-_ ](\d{2})(?:\s*\([^()]{1,40}\))?$")
 _NOT_DATA_SHEET = re.compile(r"cover|note|contents", re.IGNORECASE)
-_YEAR = re.compile(r"^(\d{4})/(\d{2})$")
+_YEAR = FINANCIAL_YEAR  # one spelling rule for years in every loader (model.periods)
 _QUARTERS = {"1": 1, "2": 2, "3": 3, "4": 4}
 _WHOLE = r"[+-]?[0-9]{1,15}"  # ASCII digits only ('١٢' and full-width digits are not a count)
 _WHOLE_ANCHORED = r"^-?[0-9]{1,15}$"
