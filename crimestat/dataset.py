@@ -355,7 +355,8 @@ class Dataset:
 
             # Names become codes through the registry, and lifetimes use the territorial forces.
             prepared, coverage = cached(f"{source.key}-{self._registry_key}", path, load, expected)
-        check_classified(prepared.categories, self.classification, source.key, self.files.get("crime", ""))
+        check_classified(prepared.categories, self.classification, source.key, self.files.get("crime", ""),
+                         kind=source.category_kind)
         explain = None
         if source.explain is not None:
             def explain(period, _have=coverage, _explain=source.explain):

@@ -58,6 +58,7 @@ HOME_OFFICE = register(Source(
     period_description="police recorded crime, four quarters summed",
     recognise=_recognise,
     load=_load,
+    category_kind="offence code",
     rates=("crime_excl_fraud", "victim_based_crime", "sexual_offences", "violence_with_injury", "domestic_burglary"),
     changes=(("crime_excl_fraud", "baseline"), ("victim_based_crime", "baseline"), ("crime_excl_fraud", "year")),
     trend_measure="crime_excl_fraud",
