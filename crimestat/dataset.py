@@ -332,7 +332,7 @@ class Dataset:
     def _stdin_source(self) -> Source:
         header = header_of(self._stdin.getvalue()[:65536])  # recognised as a file would be
         found = sources.recognise(header) if header else None
-        return found or sources.get("ons")  # the ONS loader says what the columns should be
+        return found or sources.fallback()  # its loader says what the columns should be
 
     @cached_property
     def counts(self) -> MeasureCounts:

@@ -59,6 +59,7 @@ HOME_OFFICE = register(Source(
     recognise=_recognise,
     load=_load,
     category_kind="offence code",
+    workbooks=True,
     rates=("crime_excl_fraud", "victim_based_crime", "sexual_offences", "violence_with_injury", "domestic_burglary"),
     changes=(("crime_excl_fraud", "baseline"), ("victim_based_crime", "baseline"), ("crime_excl_fraud", "year")),
     trend_measure="crime_excl_fraud",
