@@ -94,6 +94,9 @@ ROWS = [
     Row("compare_all", "rank", None, "39"),  # issue 17's row: 43 single-force compare calls against one rank
     Row("report_html", "pandas", 1.5, "2.2"),
     Row("report_html_drawn", "pandas", None, ""),
+    # Rank intervals by simulation (4,000 draws): rank within 1.5 times the time of the checkout given with --before
+    # (the commit before the intervals); shown only with --before.
+    Row("rank", "rank@before", 1.5, ""),
 ]
 
 LABELS = {
@@ -111,6 +114,7 @@ LABELS = {
     "compare_all": "compare --force all (warm)",
     "report_html": "report --format html (warm)",
     "report_html_drawn": "report --format html (warm data, chart drawn)",
+    "rank@before": "rank (warm), the --before checkout",
 }
 
 
@@ -325,10 +329,12 @@ def main() -> None:
     if args.before:
         print(f"before: {args.before}, timed in the same rounds")
     wide = max(len(LABELS[row.work]) for row in ROWS)
-    floor_wide = max(len(LABELS[row.floor]) for row in ROWS)
+    floor_wide = max(len(LABELS[row.floor]) for row in ROWS if row.floor in works)
     print(f"{'work':{wide}} {'compared with':{floor_wide}} {'median':>8} {'ratio':>6} {'target':>7} {'issue':>7}"
           + (f" {'measured before':>16}" if args.before else ""))
     for row in ROWS:
+        if row.floor not in works:
+            continue  # a row against the --before checkout, without --before
         work, floor = works[row.work], works[row.floor]
         target = f"<= {row.target:g}" if row.target is not None else "report"
         if not work.available:

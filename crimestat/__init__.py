@@ -164,13 +164,12 @@ def rank(measure: str | None = None, to: date | str | None = None, baseline: dat
         codes = data.peers(marked, peers, peer_groups).group(marked.code)  # type: ignore[union-attr]
     if measure is not None and is_outcome_measure(measure):
         given = [name for name, value in (("baseline", baseline), ("population_year", population_year),
-                                          ("per", per), ("overdispersion", overdispersion)) if value]
-        if funnel != "additive":
-            given.append("funnel")
+                                          ("per", per)) if value]
         if given:
             raise UsageError(f"{measure} is an outcome rate (a percentage of offences): {', '.join(given)} "
                              "apply to crime rates", parameter="measure", value=measure)
-        return rank_outcomes(data, measure, to, None, codes)
+        # --funnel means the same for proportions: random effects on the logit scale, phi, or binomial limits.
+        return rank_outcomes(data, measure, to, None, codes, funnel="multiplicative" if overdispersion else funnel)
     return run(data, measure, to, baseline, population_year, codes, overdispersion, funnel=funnel,
                force=marked.code if marked is not None else None, per=int(per) if per else None)
 

@@ -54,7 +54,7 @@ class DataPaths:
     forces: str | None = None
     indicators: str | None = None
     police_uk: list[str] = field(default_factory=list)
-    release: str | None = None
+    release: str | Release | None = None  # a name, or a release already found
     outcomes: str | None = None
 
 
@@ -220,6 +220,8 @@ class Dataset:
         paths = self.paths
         if paths.crime and paths.population and paths.households and paths.release is None:
             return None
+        if isinstance(paths.release, releases.Release):
+            return paths.release  # already found (revisions walks every release without reading them again)
         return releases.choose(paths.release, paths.data_dir)
 
     def _release_files(self, role: str) -> list[releases.ReleaseFile]:
@@ -380,7 +382,14 @@ class Dataset:
                                                  "file of this release already gives that year")
             homes.update(part)
         description = self.release.population if self.release is not None and not self.paths.population else ""
-        return Denominators(people, homes, self.registry, description)
+        editions: dict[str, dict[int, str]] = {"population": {}, "households": {}}
+        for kind in editions:
+            if getattr(self.paths, kind):
+                continue  # the user's own file: its edition is not known
+            for file in self._release_files(kind):
+                for first, last, text in file.editions:
+                    editions[kind].update({year: text for year in range(first, last + 1)})
+        return Denominators(people, homes, self.registry, description, editions)
 
 
 def load_dataset(paths: DataPaths | None = None) -> Dataset:

@@ -497,3 +497,67 @@ def test_a_cell_with_a_control_character_is_quoted_with_escapes(registry, tmp_pa
     with pytest.raises(BadValueError) as err:
         load_home_office_crime(tmp_path / "nul.csv", registry)
     assert f"line {row + 1}, column 'Financial Year': '2014/15\\x00' is not a financial year" in str(err.value)
+
+
+# -- the 2018-2019 export layout: a combined code listed once per offence it combines, padded counts ----------
+
+LAYOUT_2019 = HERE / "prc-pfa-2019-layout.csv"
+SHIPPED = Path(__file__).resolve().parents[1] / "sample_data/releases/home-office-2026-04/" \
+    "prc-pfa-mar2013-onwards-tables-230426.csv.gz"
+
+
+def _shipped_homicide() -> dict[tuple[str, int], int]:
+    """Homicide by force and 2018/19 quarter, summed from the shipped table's four codes with the csv module."""
+    import csv
+
+    totals: dict[tuple[str, int], int] = {}
+    with gzip.open(SHIPPED, "rt", newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            if row["Financial Year"] == "2018/19" and row["Force Name"] in ("Warwickshire", "Dyfed-Powys") and \
+                    row["Offence Code"] in ("1", "4.1", "4.10", "4.2"):
+                key = (row["Force Name"], int(row["Financial Quarter"]))
+                totals[key] = totals.get(key, 0) + int(row["Number of Offences"])
+    return totals
+
+
+def test_2019_layout_sums_a_combined_code_listed_once_per_offence(registry):
+    # tests/data/home-office/make_2019_layout.py: real 2018/19 rows, homicide's four codes listed under
+    # 1/4.1/4.10/4.2 (up to four rows per force and quarter), counts written ' 2' and '-00'.
+    counts = load_home_office_crime(LAYOUT_2019, registry)
+    homicide = counts[counts["category"] == "1/4.1/4.10/4.2"]
+    codes = {"Warwickshire": WARWICKSHIRE, "Dyfed-Powys": "W15000004"}
+    ends = {1: "2018-06-30", 2: "2018-09-30", 3: "2018-12-31", 4: "2019-03-31"}
+    expected = _shipped_homicide()
+    assert len(expected) == 8 and sum(expected.values()) > 0
+    for (force, quarter), total in expected.items():
+        found = homicide[(homicide["area_code"] == codes[force]) & (homicide["period_end"] == pd.Timestamp(ends[quarter]))]
+        assert found["count"].tolist() == [total], (force, quarter)
+    # One row per force, quarter and code after summing; the padded counts of other codes read as numbers.
+    assert not counts.duplicated(["area_code", "period_end", "category"]).any()
+    assert counts["count"].dtype == "int64" and str(counts["category"].dtype) == "string"
+    windows = quarterly_windows(counts)
+    year = windows[(windows["period_end"] == pd.Timestamp("2019-03-31")) & (windows["category"] == "1/4.1/4.10/4.2")]
+    assert dict(zip(year["area_code"], year["count"])) == {
+        WARWICKSHIRE: sum(v for (f, _), v in expected.items() if f == "Warwickshire"),
+        "W15000004": sum(v for (f, _), v in expected.items() if f == "Dyfed-Powys")}
+
+
+def test_2019_layout_more_repeats_than_parts_or_a_repeated_ordinary_code_is_a_duplicate(registry, tmp_path):
+    lines = LAYOUT_2019.read_text(encoding="utf-8").splitlines()
+    homicide = [i for i, line in enumerate(lines) if line.startswith("2018/19,1,Warwickshire,Homicide")]
+    assert len(homicide) == 4
+    fifth = tmp_path / "five-homicide-rows.csv"
+    fifth.write_text("\n".join(lines[: homicide[-1] + 1] + [lines[homicide[0]]] + lines[homicide[-1] + 1:]) + "\n")
+    with pytest.raises(DataFileError) as err:
+        load_home_office_crime(fifth, registry)
+    message = str(err.value)
+    assert f"line {homicide[-1] + 2}: duplicate row for Warwickshire, 2018/19 quarter 1, offence code " \
+           f"'1/4.1/4.10/4.2' (first on line {homicide[0] + 1})" in message
+    assert "a combined code is listed at most once per offence it combines (4)" in message
+    ordinary = next(i for i, line in enumerate(lines) if line.startswith("2018/19,1,Warwickshire") and ",30A," in line)
+    repeated = tmp_path / "repeated-30A.csv"
+    repeated.write_text("\n".join(lines + [lines[ordinary]]) + "\n")
+    with pytest.raises(DataFileError) as err:
+        load_home_office_crime(repeated, registry)
+    assert f"duplicate row for Warwickshire, 2018/19 quarter 1, offence code '30A' (first on line {ordinary + 1})" \
+        in str(err.value)

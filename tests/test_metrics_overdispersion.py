@@ -13,6 +13,13 @@ Independent routes for the reference values:
   estimate of the June 2013 -> June 2014 log changes: 0.0018715912009586385. ``additive_tau2`` with no
   Winsorising and the weighted mean as target must give exactly that.
 - p-values against scipy's normal distribution (``2 * norm.sf(|z|)``).
+- Paule-Mandel (the default estimator) against scipy's root finder (``scipy.optimize.brentq`` on
+  ``sum((y - target)**2 / (v + t)) - (n - 1)``), written out in ``_paule_mandel_by_scipy``; with the weighted
+  mean as target this is the classical estimate statsmodels' ``combine_effects(method_re="pm")`` iterates to.
+- Calibration by seeded simulation under the random-effects model itself (``test_simulated_*``).
+
+The pinned Winsorised figures below (``PINNED``, ``FLAGGED``) are the estimator crimestat used before
+(``method="winsorised"``), kept to show it is reproducible and why it was replaced.
 """
 
 import csv
@@ -115,7 +122,7 @@ def test_fixture_is_the_43_forces():
 def test_agrees_with_the_hand_calculation(periods):
     base, current = _pair(*periods)
     tau2, phi, z, p = _by_hand(base, current)
-    result = relative_change_tau2(base, current, names=FORCES)
+    result = relative_change_tau2(base, current, names=FORCES, method="winsorised")
     assert result.tau2 == pytest.approx(tau2, rel=1e-12)
     assert result.estimate.phi == pytest.approx(phi, rel=1e-12)
     assert result.estimate.n == 43
@@ -126,7 +133,7 @@ def test_agrees_with_the_hand_calculation(periods):
 @pytest.mark.parametrize("periods", list(PINNED))
 def test_pinned_tau_z_p(periods):
     tau, forces = PINNED[periods]
-    result = relative_change_tau2(*_pair(*periods), names=FORCES)
+    result = relative_change_tau2(*_pair(*periods), names=FORCES, method="winsorised")
     assert result.tau == pytest.approx(tau, rel=1e-9)
     for force, (z, p) in forces.items():
         i = FORCES.index(force)
@@ -137,7 +144,7 @@ def test_pinned_tau_z_p(periods):
 
 @pytest.mark.parametrize("periods", list(FLAGGED))
 def test_flagged_forces(periods):
-    result = relative_change_tau2(*_pair(*periods), names=FORCES)
+    result = relative_change_tau2(*_pair(*periods), names=FORCES, method="winsorised")
     flagged = {f for f, flag in zip(FORCES, result.flagged) if flag}
     assert flagged == FLAGGED[periods]
     assert "Warwickshire" not in flagged
@@ -157,7 +164,7 @@ def test_core_is_dersimonian_laird():
     base, current = (np.array(c, dtype=float) for c in _pair(JUNE_2013, JUNE_2014))
     y, v = np.log(current / base), 1 / current + 1 / base
     weighted_mean = float(np.sum(y / v) / np.sum(1 / v))
-    assert additive_tau2(y, v, weighted_mean, fraction=0).tau2 == pytest.approx(0.0018715912009586385, rel=1e-12)
+    assert additive_tau2(y, v, weighted_mean, method="dersimonian-laird").tau2 == pytest.approx(0.0018715912009586385, rel=1e-12)
 
 
 def test_core_is_dersimonian_laird_on_random_data():
@@ -170,7 +177,7 @@ def test_core_is_dersimonian_laird_on_random_data():
     weighted_mean = float(np.sum(w * y) / np.sum(w))
     q = float(np.sum(w * (y - weighted_mean) ** 2))
     expected = max(0.0, (q - (len(y) - 1)) / (w.sum() - (w**2).sum() / w.sum()))
-    assert additive_tau2(y, v, weighted_mean, fraction=0).tau2 == pytest.approx(expected, rel=1e-10)
+    assert additive_tau2(y, v, weighted_mean, method="dersimonian-laird").tau2 == pytest.approx(expected, rel=1e-10)
 
 
 def test_rank_winsorising_flags_the_same_forces():
@@ -289,7 +296,7 @@ def test_rate_tau2_against_hand_calculation():
     counts = [COUNTS[f][JUNE_2014] for f in FORCES]
     denominators = [people[f] for f in FORCES]
     target, tau2 = _rate_by_hand(counts, denominators)
-    estimate = rate_tau2(counts, denominators)
+    estimate = rate_tau2(counts, denominators, method="winsorised")
     assert estimate.tau2 == pytest.approx(tau2, rel=1e-12)
     assert estimate.tau == pytest.approx(0.15215051357235687, rel=1e-9)  # printed by _rate_by_hand
     assert target * 1000 == pytest.approx(60.772, abs=1e-3)  # England and Wales per 1,000
@@ -300,7 +307,7 @@ def test_funnel_on_real_rates():
     counts = [COUNTS[f][JUNE_2014] for f in FORCES]
     denominators = [people[f] for f in FORCES]
     target = sum(counts) / sum(denominators)
-    tau2 = rate_tau2(counts, denominators).tau2
+    tau2 = rate_tau2(counts, denominators, method="winsorised").tau2
     positions = {f: additive_funnel_position(c, n, target, tau2) for f, c, n in zip(FORCES, counts, denominators)}
     assert {f: p for f, p in positions.items() if p != "within"} == {
         "City of London": "above 99.8%", "Metropolitan Police": "above 95%", "Dyfed-Powys": "below 99.8%",
@@ -336,3 +343,134 @@ def test_rate_tau2_refuses():
         rate_tau2([10, float("nan"), 30], [100, 100, 100], names=["a", "b", "c"])
     with pytest.raises(ValueError, match="denominator of 0"):
         rate_tau2([10, 20, 30], [100, 0, 100])
+
+
+# Paule-Mandel, the default estimator, against scipy, and its calibration by simulation.
+
+def _paule_mandel_by_scipy(y, v, target, clip=None):
+    """Paule and Mandel (1982): the t >= 0 with sum((y - target)^2 / (v + t)) = n - 1, by scipy's brentq.
+    With ``clip`` (Huber 1964, Proposal 2): each square capped at clip^2 and n - 1 times E[min(Z^2, clip^2)],
+    the expectation integrated numerically by scipy (not by the closed form crimestat uses)."""
+    from scipy.integrate import quad
+    from scipy.optimize import brentq
+
+    y, v = np.asarray(y, dtype=float), np.asarray(v, dtype=float)
+    cap = clip * clip if clip else math.inf
+    factor = quad(lambda x: min(x * x, cap) * stats.norm.pdf(x), -np.inf, np.inf, epsabs=1e-13)[0] if clip else 1.0
+
+    def excess(t):
+        return float(np.sum(np.minimum((y - target) ** 2 / (v + t), cap))) - (len(y) - 1) * factor
+
+    if excess(0.0) <= 0:
+        return 0.0
+    return brentq(excess, 0.0, 10.0, xtol=1e-15, rtol=1e-14, maxiter=500)
+
+
+@pytest.mark.parametrize("periods", list(PINNED))
+def test_paule_mandel_against_scipy(periods):
+    base, current = (np.array(c, dtype=float) for c in _pair(*periods))
+    y, v = np.log(current / base), 1 / current + 1 / base
+    target = math.log(current.sum() / base.sum())
+    expected = _paule_mandel_by_scipy(y, v, target, clip=2.0)
+    result = relative_change_tau2(base, current, names=FORCES)
+    assert result.estimate.method == "robust-paule-mandel"
+    assert result.tau2 == pytest.approx(expected, rel=1e-9)
+    plain = relative_change_tau2(base, current, names=FORCES, method="paule-mandel")
+    assert plain.tau2 == pytest.approx(_paule_mandel_by_scipy(y, v, target), rel=1e-10)
+    z_by_hand = (y - target) / np.sqrt(v + expected)
+    np.testing.assert_allclose(result.z, z_by_hand, rtol=1e-9)
+    # The Winsorised estimate without its consistency correction runs low (the audit: about a quarter on tau).
+    assert relative_change_tau2(base, current, names=FORCES, method="winsorised").tau < result.tau
+
+
+def test_paule_mandel_classical_on_random_data():
+    # With the weighted mean as target: the classical Paule-Mandel fixed point, where the generalised Q with
+    # weights 1 / (v + tau2) about their own weighted mean equals k - 1 (checked here in plain numpy).
+    rng = np.random.default_rng(1982)
+    y, v = rng.normal(0, 0.2, 25), rng.uniform(0.001, 0.05, 25)
+    target = float(np.sum(y / v) / np.sum(1 / v))
+    tau2 = additive_tau2(y, v, target, method="paule-mandel").tau2
+    assert tau2 == pytest.approx(_paule_mandel_by_scipy(y, v, target), rel=1e-10)
+    assert float(np.sum((y - target) ** 2 / (v + tau2))) == pytest.approx(len(y) - 1, rel=1e-9)
+
+
+def test_rate_tau2_paule_mandel_against_scipy():
+    people = _populations()
+    counts = np.array([COUNTS[f][JUNE_2014] for f in FORCES], dtype=float)
+    denominators = np.array([people[f] for f in FORCES], dtype=float)
+    target = counts.sum() / denominators.sum()
+    y, v = np.log(counts / denominators), 1 / (target * denominators)
+    expected = _paule_mandel_by_scipy(y, v, math.log(target), clip=2.0)
+    estimate = rate_tau2(counts, denominators)
+    assert estimate.tau2 == pytest.approx(expected, rel=1e-9)
+    # City of London's rate per resident (about 10 times England and Wales's) does not set the spread:
+    # the plain estimate, where its squared z counts in full, is much larger.
+    plain = rate_tau2(counts, denominators, method="paule-mandel")
+    assert plain.tau2 == pytest.approx(_paule_mandel_by_scipy(y, v, math.log(target)), rel=1e-10)
+    assert plain.tau > 2 * estimate.tau
+
+
+def test_capped_square_mean():
+    from crimestat.metrics.overdispersion import capped_square_mean
+
+    # E[min(Z^2, 4)] by scipy's numerical integration; and no cap gives 1.
+    expected = 2 * stats.norm.cdf(2) - 1 - 4 * stats.norm.pdf(2) + 8 * stats.norm.sf(2)
+    assert capped_square_mean(2.0) == pytest.approx(expected, rel=1e-12)
+    assert capped_square_mean(2.0) == pytest.approx(0.9205, abs=1e-4)
+    assert capped_square_mean(40.0) == pytest.approx(1.0, rel=1e-12)
+
+
+def test_unknown_method_refused():
+    with pytest.raises(ValueError, match="method must be one of robust-paule-mandel"):
+        additive_tau2([0.1, 0.2], [0.01, 0.01], 0.0, method="reml")
+
+
+def _simulate(tau, shift=0.0, shifted=None, replicates=400, seed=2026):
+    """Counts for 43 forces under crimestat's own random-effects model: each force's true log change is
+    ln(E&W change) + u, u ~ N(0, tau^2), its counts Poisson. Base sizes are the 43 forces' real counts of
+    crime excluding fraud to June 2013 (tests/data/overdispersion) scaled by 1/20, so 140 to 44,000 a year:
+    the range of a single offence group's counts."""
+    rng = np.random.default_rng(seed)
+    expected_base = np.array([COUNTS[f][JUNE_2013] for f in FORCES], dtype=float) / 20
+    marked = np.zeros((replicates, len(FORCES)), dtype=bool)
+    for r in range(replicates):
+        u = rng.normal(0.0, tau, len(FORCES))
+        if shifted is not None:
+            u[shifted] = shift
+        base = rng.poisson(expected_base)
+        current = rng.poisson(expected_base * np.exp(-0.05 + u))
+        marked[r] = relative_change_tau2(base, current).flagged
+    return marked
+
+
+@pytest.mark.parametrize("tau", [0.03, 0.1, 0.25])
+def test_simulated_marked_share_is_nominal(tau):
+    # With no force different (every force drawn from the model), |z| > 1.96 should mark 5% of forces;
+    # the issue asks for 5% +- 1.5 points. 400 replicates x 43 forces: the share's own Monte Carlo standard
+    # error is about 0.2 points (forces within a replicate are correlated through tau, so a little more).
+    share = _simulate(tau).mean() * 100
+    assert 3.5 <= share <= 6.5, share
+
+
+def test_simulated_winsorised_estimate_marks_too_many():
+    # Why the estimator changed: the 10%-Winsorised estimate marks well over 5% under the same model.
+    rng = np.random.default_rng(7)
+    expected_base = np.array([COUNTS[f][JUNE_2013] for f in FORCES], dtype=float) / 20
+    marked = []
+    for _ in range(200):
+        base = rng.poisson(expected_base)
+        current = rng.poisson(expected_base * np.exp(rng.normal(0.0, 0.1, len(FORCES))))
+        marked.append(relative_change_tau2(base, current, method="winsorised").flagged.mean())
+    assert np.mean(marked) * 100 > 9
+
+
+def test_simulated_shifted_force_is_found():
+    # One mid-sized force (Warwickshire, about 1,400 crimes a year here) whose change is 0.5 on the log scale
+    # (about 65% up, five times the spread tau = 0.1 between the others) is marked in nearly every replicate.
+    # The capped squares keep it from inflating tau much, so the other forces stay near 5% (plain
+    # Paule-Mandel would fall to about 1%: the outlier would set the spread for everyone).
+    i = FORCES.index("Warwickshire")
+    marked = _simulate(0.1, shift=0.5, shifted=i, replicates=200, seed=11)
+    assert marked[:, i].mean() > 0.95
+    others = np.delete(marked, i, axis=1).mean() * 100
+    assert 2.5 <= others <= 6.5, others

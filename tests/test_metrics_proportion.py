@@ -113,3 +113,63 @@ def test_intervals_narrow_as_counts_grow(p, n):
     small = prop.proportion_confint(round(p * n), n)
     large = prop.proportion_confint(round(p * n) * 4, n * 4)
     assert large[1] - large[0] < small[1] - small[0]
+
+
+# -- funnel plots for proportions (Spiegelhalter 2005): the logit scale, phi, plain binomial ----------------
+
+def test_proportion_tau2_against_scipy():
+    # Independent route: scipy's brentq on the robust Paule-Mandel equation for logit proportions,
+    # sum(min((logit p_i - logit p0)^2 / (1/(n_i p0 (1-p0)) + t), 4)) = (k - 1) E[min(Z^2, 4)].
+    import math
+
+    import numpy as np
+    from scipy import stats
+    from scipy.optimize import brentq
+
+    from crimestat.metrics.proportion import proportion_tau2
+
+    # Charge/summons counts and offences of six forces, 12 months to March 2025 (the shipped outcomes file,
+    # as tests/test_outcomes_cli.py's raw-file check reads it): Warwickshire 3,237 of 39,544 and five others.
+    counts = np.array([3237, 14625, 8593, 49661, 1328, 7885], dtype=float)
+    totals = np.array([39544, 162059, 84553, 943924, 9179, 59533], dtype=float)
+    p0 = counts.sum() / totals.sum()
+    y = np.log(counts / (totals - counts)) - math.log(p0 / (1 - p0))
+    v = 1 / (totals * p0 * (1 - p0))
+    factor = 2 * stats.norm.cdf(2) - 1 - 4 * stats.norm.pdf(2) + 8 * stats.norm.sf(2)
+    expected = brentq(lambda t: np.minimum(y**2 / (v + t), 4).sum() - 5 * factor, 0, 10, xtol=1e-15, rtol=1e-14)
+    assert proportion_tau2(counts, totals).tau2 == pytest.approx(expected, rel=1e-9)
+
+
+def test_proportion_funnel_limits_by_hand():
+    from crimestat.metrics.proportion import proportion_funnel_limit, proportion_funnel_position
+
+    # p0 = 0.087, n = 40,000, tau2 = 0.0625 (tau 0.25): logit(0.087) = ln(0.087 / 0.913) = -2.350828;
+    # sqrt(1/(40000*0.087*0.913) + 0.0625) = sqrt(0.00031474 + 0.0625) = 0.250629; upper 95%:
+    # expit(-2.350828 + 1.959964 * 0.250629) = expit(-1.859605) = 0.134749.
+    assert proportion_funnel_limit(0.087, 40000, 0.975, "additive", 0.0625) == pytest.approx(0.134749, abs=2e-6)
+    # Plain binomial: 0.087 + 1.959964 * sqrt(0.087 * 0.913 / 40000) = 0.087 + 0.002762 = 0.089762.
+    assert proportion_funnel_limit(0.087, 40000, 0.975, "poisson") == pytest.approx(0.089762, abs=2e-6)
+    # Multiplicative, phi = 100: 0.087 + 10 * 0.002762 = 0.114616.
+    assert proportion_funnel_limit(0.087, 40000, 0.975, "multiplicative", phi=100) == pytest.approx(0.11462, abs=2e-5)
+    # Warwickshire's 8.2% is within the additive limits and far outside the binomial ones (below 99.8%:
+    # 0.087 - 3.090232 * sqrt(0.087 * 0.913 / 39544) = 0.087 - 3.090232 * 0.0014173 = 0.082620 > 3237 / 39544 = 0.081858).
+    assert proportion_funnel_position(3237, 39544, 0.087, "additive", 0.0625) == "within"
+    assert proportion_funnel_position(3237, 39544, 0.087, "poisson") == "below 99.8%"
+    with pytest.raises(ValueError, match="method must be one of"):
+        proportion_funnel_limit(0.087, 40000, 0.975, "logit")
+
+
+def test_proportion_funnel_z_agrees_with_the_limits():
+    from scipy import stats
+
+    from crimestat.metrics.proportion import proportion_funnel_position, proportion_funnel_z
+
+    # By hand: logit(3237/39544) = ln(3237/36307) = -2.417364; logit(0.087) = -2.350828; the difference
+    # -0.066536 over sqrt(1/(39544*0.087*0.913) + 0.0625) = sqrt(0.00031837 + 0.0625) = 0.250636 gives
+    # z = -0.265468.
+    assert proportion_funnel_z(3237, 39544, 0.087, 0.0625) == pytest.approx(-0.265468, abs=2e-6)
+    assert proportion_funnel_z(0, 100, 0.087) is None
+    for count in (3000, 3237, 3700, 5600, 6200, 2000, 1700):
+        z = proportion_funnel_z(count, 39544, 0.087, 0.0625)
+        outside = proportion_funnel_position(count, 39544, 0.087, "additive", 0.0625) != "within"
+        assert outside == (abs(z) > stats.norm.ppf(0.975))

@@ -14,7 +14,12 @@ def test_compare_shows_the_charge_rate_and_no_rows_of_gaps(run, monkeypatch):
     result = run("compare", "--force", "kent", "--format", "table", "-q")
     assert result.exit_code == 0
     block = result.stdout.split("Other indicators", 1)[1].split("\n\n", 1)[0]
-    assert "Charge/summons rate (crimes excluding fraud)  12 months to March 2025" in block
+    words = " ".join(block.split())
+    assert "Charge/summons rate (crimes excluding fraud) 12 months to March 2025, as at 23 April 2026" in words
+    # Beside it, the share of the same offences with no outcome yet (Kent 0.9%, England and Wales 2.5%: the
+    # raw outcomes file summed with the csv module, fraud and non-territorial bodies left out: type 0 is 128,699 of
+    # 5,225,477 offences for the 43 forces, Kent 1,473 of 162,059).
+    assert words.endswith("Not yet assigned an outcome (the same offences) 12 months to March 2025 0.9% 2.5%")
     assert "n/a" not in block  # only indicators the release has figures for
     notes = [line for line in result.stdout.splitlines() if line.startswith("Not available for Kent")]
     assert notes == ["Not available for Kent: anti-social behaviour and victim satisfaction (the release has no "
@@ -141,3 +146,43 @@ def test_outcome_counts_not_written_as_digits_are_refused_not_zero(run, tmp_path
     (tmp_path / "odd.csv").write_text(text.replace(row, row.rsplit(",", 1)[0] + "," + count))
     result = run("outcomes", "--force", "warwickshire", "--outcomes", tmp_path / "odd.csv", "-q")
     assert result.exit_code == 1 and f"'{count}' is not" in result.stderr
+
+
+def _charge_positions(run, *options):
+    import collections
+    import csv
+    import io
+
+    result = run("rank", "--measure", "charge_rate", "--format", "csv", "-q", *options)
+    assert result.exit_code == 0, result.stderr
+    rows = [r for r in csv.DictReader(io.StringIO(result.stdout))
+            if r["measure"] == "charge_rate" and r["statistic"] == "percent" and r["area"] != "England and Wales"]
+    assert len(rows) == 43
+    return collections.Counter(r["verdict"] for r in rows), rows
+
+
+def test_charge_rate_funnel_options_are_honoured(run):
+    # The audit (issue): against plain binomial limits 42 of the 43 forces lie outside the 99.8% limits; with the
+    # spread between forces allowed for on the logit scale, at most 8 should (about 2 outside 95% by chance).
+    additive, rows = _charge_positions(run)
+    assert additive == _charge_positions(run, "--funnel", "additive")[0]
+    assert additive["above 99.8%"] + additive["below 99.8%"] <= 8
+    assert all(r["tau"] for r in rows)
+    poisson, rows = _charge_positions(run, "--funnel", "poisson")
+    assert poisson["above 99.8%"] + poisson["below 99.8%"] == 42
+    assert not any(r["tau"] for r in rows)
+    multiplicative, _ = _charge_positions(run, "--funnel", "multiplicative")
+    assert multiplicative == _charge_positions(run, "--overdispersion")[0]
+    assert len({tuple(sorted(c.items())) for c in (additive, poisson, multiplicative)}) == 3
+
+
+def test_charge_rate_rank_says_as_at_and_not_yet_assigned(run, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "250")
+    table = run("rank", "--measure", "charge_rate", "--format", "table", "-q").stdout
+    assert "12 months to March 2025, outcomes as at 23 April 2026 (the release date)." in table
+    # Derbyshire 13.6% not yet assigned (the issue's figure, from the raw outcomes file).
+    assert "Not yet assigned: more than 5% of the offences recorded have no outcome yet for Derbyshire 13.6%" in table
+    for option in ("--plot", "--per", "--baseline", "--population-year"):
+        value = {"--plot": "x.svg", "--per": "1000", "--baseline": "2021-03", "--population-year": "2020"}[option]
+        refused = run("rank", "--measure", "charge_rate", option, value, "-q")
+        assert refused.exit_code == 2 and "apply to crime rates" in refused.stderr

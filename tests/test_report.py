@@ -196,3 +196,17 @@ def test_report_usage_errors(run, args, message):
     assert result.exit_code == 2
     assert message in result.stderr
     assert result.stdout == ""
+
+
+def test_report_gives_the_force_place_with_its_interval(run):
+    # The place and interval are rank's own (tests/test_metrics_ranks.py checks those); here that the report
+    # says the same as `rank` for the same period.
+    import csv
+    import io
+
+    ranked = run("rank", "--format", "csv", "-q").stdout
+    row = next(r for r in csv.DictReader(io.StringIO(ranked)) if r["statistic"] == "rank" and r["area"] == "Warwickshire")
+    place, low, high = int(row["value"]), int(float(row["ci_low"])), int(float(row["ci_high"]))
+    text = " ".join(run("report", "--force", "warwickshire", "--format", "markdown", "-q").stdout.split())
+    assert f"Warwickshire's rate of recorded crime (excluding fraud) is the {place}th highest" in text
+    assert f"could be anywhere from {low}th to {high}th (a 95% interval by simulation)" in text

@@ -131,7 +131,9 @@ def test_home_office_latest_period_and_revised_denominators(home_office):
     kinds = {n.kind for n in result.notes}
     assert {"series_change", "release"} <= kinds
     population = next(n.text for n in result.notes if n.kind == "population")
-    assert "mid-2024 estimates (the latest in the data; the period would use mid-2025)" in population
+    # The edition named from the release's manifest (the issue: MYE23 to mid-2023, the mid-2024 estimates of July 2025).
+    assert ("mid-2024 estimates (mid-2024 edition, published July 2025; the latest in the data; the period would use "
+            "mid-2025)") in population
 
 
 @pytest.mark.parametrize("measure", ["crime_excl_fraud", "residential_burglary", "domestic_burglary",

@@ -31,7 +31,7 @@ def test_trend_has_17_points_ending_with_compares_value(dataset):
 def test_every_measure_trends(dataset):
     for measure in dataset.classification.measures("ons"):
         result = trend(dataset, "kent", T("2010-06-30"), T("2018-12-31"), measure)
-        assert all((r.value is None) == bool(r.note) for r in result.rows)
+        assert all((r.value is None) == bool(r.note and not r.note.startswith("small numbers")) for r in result.rows)
 
 
 @pytest.mark.parametrize("start, end, message", [
@@ -147,7 +147,7 @@ def test_rank_cli_and_funnel_chart(run, tmp_path):
     joined = " ".join(t.text for t in ET.parse(svg).iter("{http://www.w3.org/2000/svg}text") if t.text)
     for expected in ("funnel plot", "95% limits", "99.8% limits", "England and Wales (60.8)",
                      "Population (log scale)", "City of London‡ (878.1 on 6,031 residents, off the scale)",
-                     "limits widened for overdispersion between forces (additive, tau = 0.152, all 43 forces)"):
+                     "limits widened for overdispersion between forces (additive, tau = 0.208, all 43 forces)"):
         assert expected in joined
 
 

@@ -12,6 +12,10 @@ The estimate needs every force's counts, so it is computed once per (measure, cu
 and shared by ``compare`` (one force) and ``rank`` (every force). No test is made when the two 12-month
 windows overlap (their counts share months, so they are not independent) or when a force's count is
 missing (``tau`` describes all forces or none); :attr:`ChangeTests.reason` says why.
+
+``tau`` is estimated by Paule and Mandel's method made robust (``metrics.overdispersion.additive_tau2``),
+which under the model marks 5% of ordinary forces, about 2 of the 43, by chance alone. A change on fewer than
+``SMALL_NUMBERS`` crimes in either period keeps its z but is never marked: its note says "small numbers".
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from ..model import periods
 from ..model.forces import ENGLAND_AND_WALES_CODE
-from ..metrics.overdispersion import Z_CRITICAL, relative_change_tau2
+from ..metrics.overdispersion import TAU2_NAMES, Z_CRITICAL, relative_change_tau2
 
 if TYPE_CHECKING:
     from ..dataset import Dataset
@@ -57,6 +61,38 @@ class ChangeTests:
 
     def of(self, area_code: str) -> ForceChange | None:
         return self.forces.get(area_code)
+
+
+#: A rate or change on fewer crimes than this in either period is noted as small numbers and never marked.
+SMALL_NUMBERS = 50
+
+#: What a marked change says in the ``verdict`` column of CSV and JSON (a † in tables).
+DIFFERS = "differs"
+
+#: The share of forces marked by chance alone when none differs: the test's two-sided level.
+CHANCE_SHARE = 0.05
+
+
+def small_numbers(*counts: float | None) -> bool:
+    """Whether any of the counts is under ``SMALL_NUMBERS`` (a missing count is not small: it has its own note)."""
+    return any(c is not None and c < SMALL_NUMBERS for c in counts)
+
+
+def small_numbers_note(current: float, base: float) -> str:
+    """The note on a change with small numbers: why it is not judged."""
+    return (f"small numbers: {current:,.0f} and {base:,.0f} crimes, fewer than {SMALL_NUMBERS} in a period, so the "
+            "change is not judged against England and Wales's")
+
+
+def by_chance(forces: int = 43) -> str:
+    """How many of ``forces`` would be marked by chance alone, in words for notes."""
+    return (f"by chance alone about {round(forces * CHANCE_SHARE)} of the {forces} forces' changes would be marked "
+            f"({CHANCE_SHARE:.0%} at |z| > {Z_CRITICAL})")
+
+
+def estimator_name(method: str = "robust-paule-mandel") -> str:
+    """The name of the between-force variance estimator, for notes."""
+    return TAU2_NAMES[method]
 
 
 def months_shared(current: date, base: date) -> int:
@@ -109,15 +145,18 @@ def _change_tests(data: Dataset, measure: str, current: date, base: date) -> Cha
 
 
 def apply(row: Row, tests: ChangeTests) -> None:
-    """Put a force's z, p and tau on its change row; England and Wales gets none (it is the reference)."""
+    """Put a force's z, p and tau on its change row, and ``verdict = "differs"`` when |z| > 1.96 on 50 or more
+    crimes in both periods (decided here, once); England and Wales gets none (it is the reference)."""
     if row.area_code == ENGLAND_AND_WALES_CODE or tests.tau is None:
         return
     found = tests.of(row.area_code)
     if found is None or found.z is None:
         return
     row.z, row.p_value, row.tau = found.z, found.p, tests.tau
+    if abs(found.z) > Z_CRITICAL and not small_numbers(row.numerator, row.denominator):
+        row.verdict = DIFFERS
 
 
 def differs(row: Row) -> bool:
-    """Whether a change row's force differs from England and Wales's change: |z| > 1.96."""
-    return row.z is not None and abs(row.z) > Z_CRITICAL
+    """Whether a change row's force differs from England and Wales's change (its verdict is "differs")."""
+    return row.statistic == "pct_change" and row.verdict == DIFFERS

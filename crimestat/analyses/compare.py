@@ -18,6 +18,7 @@ from ..results import Row
 from .base import Periods, choose_periods, release_note, resolve_force
 from .changes import change_tests
 from ..metrics.rates import default_per, per_label
+from .changes import SMALL_NUMBERS, by_chance, estimator_name
 from .figures import change_row, differs_from_england_and_wales, rate_row, small_denominator, small_population_note
 from .indicators import IndicatorOptions, IndicatorPart, IndicatorSet, indicator_part
 
@@ -173,7 +174,9 @@ def data_used(data: Dataset, period_end: date, population_year: int | None = Non
     used = ["ONS mid-year population estimates"]
     if households and data.denominators.years["households"]:
         homes = data.denominators.get("households", ENGLAND_AND_WALES_CODE, period_end, population_year)
-        if homes.year is not None:
+        if homes.at is not None:
+            used.append("2011 and 2021 Census households")
+        elif homes.year is not None:
             used.append(f"{homes.year} Census households")
     return used
 
@@ -246,17 +249,26 @@ def _change_notes(data: Dataset, result: Comparison) -> list[Note]:
         else:
             untested.setdefault(tests.reason, []).append(what)
     notes = []
-    spread = ("the spread between the 43 forces' changes allowed for (tau, on the log scale: " + "; ".join(tested)
-              + ")")
+    spread = ("the spread between the 43 forces' changes allowed for (tau, on the log scale, by " + estimator_name()
+              + ": " + "; ".join(tested) + "); " + by_chance())
     if tested and result.any_differs:
         notes.append(Note("chance", "† the force's change differs from England and Wales's by more than forces' "
                                     f"changes usually do: |z| > 1.96, z comparing the two changes with {spread}. "
-                                    "England and Wales is the reference and is not marked; see the README on what "
+                                    "England and Wales is the reference and is not marked; see docs/statistics.md on what "
                                     "this test does and does not show."))
     elif tested:
         notes.append(Note("chance", "No change differs from England and Wales's by more than forces' changes usually "
                                     f"do: |z| > 1.96 would be marked †, z comparing the two changes with {spread}. "
-                                    "See the README on what this test does and does not show."))
+                                    "See docs/statistics.md on what this test does and does not show."))
+    small_rates = [f"{line.measure.label.lower()} rate ({line.force.numerator:,.0f} crimes)" for line in result.rates
+                   if line.force.value is not None and line.force.note.startswith("small numbers")]
+    small = [f"{line.measure.label.lower()} from {line.base:%B %Y} ({line.force.numerator:,.0f} and "
+             f"{line.force.denominator:,.0f} crimes)" for line in result.changes
+             if line.force.value is not None and line.force.note.startswith("small numbers")]
+    if small or small_rates:
+        notes.append(Note("small_numbers", f"Small numbers: {result.force.name}'s {'; '.join(small_rates + small)}: "
+                                           f"fewer than {SMALL_NUMBERS} crimes in a period, so chance moves these "
+                                           "figures a long way; changes on them are not judged (never marked †)."))
     for reason, whats in untested.items():
         listed = ", ".join(whats)
         notes.append(Note("chance", f"{listed[0].upper()}{listed[1:]}: change {reason}."))

@@ -13,7 +13,7 @@ from ..model.forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE
 from ..metrics.poisson import change_test, poisson_bounds
 from ..metrics.rates import percentage_change, rate_per
 from ..results import Row
-from .changes import apply, change_tests, differs, months_shared
+from .changes import SMALL_NUMBERS, apply, change_tests, differs, months_shared, small_numbers, small_numbers_note
 
 if TYPE_CHECKING:
     from ..dataset import Dataset
@@ -42,6 +42,8 @@ def rate_row(data: Dataset, measure: str, area_code: str, period_end: date,
     elif count.value is not None and denominator.value is not None:
         n, people = count.value, denominator.value
         row.value = float(rate_per(n, people, per))
+        if small_numbers(n):
+            row.note = f"small numbers: {n:,.0f} crimes, fewer than {SMALL_NUMBERS}"
         if n >= 0:
             low, high = poisson_bounds(n)
             row.ci_low, row.ci_high = float(rate_per(low, people, per)), float(rate_per(high, people, per))
@@ -70,12 +72,14 @@ def change_row(data: Dataset, measure: str, area_code: str, period_end: date,
         row.value, row.note = percentage_change(current.value, base.value)
         if row.value is None:
             return row
+        if small_numbers(current.value, base.value):
+            row.note = small_numbers_note(current.value, base.value)
         tests = change_tests(data, measure, period_end, base_end)
         if months_shared(period_end, base_end) == 0 and min(current.value, base.value) >= 0:
             row.p_value_poisson = change_test(current.value, base.value)
         if area_code != ENGLAND_AND_WALES_CODE:
             apply(row, tests)
-            if row.z is None:
+            if row.z is None and not row.note:
                 found = tests.of(area_code)
                 row.note = tests.reason or (found.note if found is not None else "")
     return row

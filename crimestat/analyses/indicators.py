@@ -209,6 +209,8 @@ class IndicatorPart:
     against_previous_year: Row | None = None
     charge: list[Row] = field(default_factory=list)
     charge_period: date | None = None
+    pending: list[Row] = field(default_factory=list)  # not yet assigned an outcome: the charge rate's maturity
+    as_at: date | None = None  # outcomes assigned by this date (the release's)
     notes: list[str] = field(default_factory=list)
     unavailable: list[str] = field(default_factory=list)  # labels, for one note
     unavailable_why: str = ""
@@ -223,7 +225,7 @@ class IndicatorPart:
     def rows(self) -> list[Row]:
         rows = [*self.detection, *self.asb_rate, *self.asb_change, *self.satisfaction, *self.previous_satisfaction]
         rows += [r for r in (self.against_england_and_wales, self.against_previous_year) if r is not None]
-        return rows + self.charge
+        return rows + self.charge + self.pending
 
 
 def indicator_part(data: Dataset, indicators: IndicatorSet | None, force_code: str, to: date,
@@ -255,6 +257,8 @@ def indicator_part(data: Dataset, indicators: IndicatorSet | None, force_code: s
             if found:
                 part.charge_period = max(found)
                 part.charge = [outcome_row(data, "charge_rate", a, part.charge_period) for a in areas]
+                part.pending = [outcome_row(data, "not_yet_assigned_rate", a, part.charge_period) for a in areas]
+                part.as_at = data.release.published if data.release is not None else None
                 if part.charge[0].value is None:
                     part.unavailable.append(NAMES["charge_rate"])
                     reasons.append(part.charge[0].note)

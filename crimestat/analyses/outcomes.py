@@ -183,26 +183,80 @@ def outcomes(data: Dataset, force: Force | str, to: date | None = None, group: s
 
 # -- ranking forces by an outcome rate -----------------------------------------------------------------------
 
-FUNNEL_Z = {"95%": 1.959963984540054, "99.8%": 3.090232306167813}
+#: Outcomes are "not yet assigned" for more than this share of a force's offences: its rates may still move.
+IMMATURE_SHARE = 5.0
+
+
+@dataclass
+class ProportionFunnel:
+    """How the outcome-rate funnel limits allow for the spread between forces (as ``analyses.rank.Funnel``)."""
+
+    method: str = "poisson"
+    tau: float | None = None  # additive: the spread between forces' logit proportions
+    phi: float | None = None  # multiplicative: the factor on the binomial variance
+    why: str = ""  # why the limits are plain binomial ones when overdispersion was asked for
+
+    def describe(self) -> str:
+        from ..analyses.changes import estimator_name
+        from ..metrics.rounding import round_half_up
+
+        if self.method == "additive":
+            return (f"The limits allow for the spread between forces (additive overdispersion on the logit scale, "
+                    f"tau = {round_half_up(self.tau or 0.0, 3)}, {estimator_name()} from all 43 forces; "
+                    "Spiegelhalter 2005), so a force outside them stands out from the spread forces normally show; "
+                    "by chance alone about 2 of the 43 would lie outside the 95% limits.")
+        if self.method == "multiplicative":
+            return (f"Limits widened for overdispersion: phi = {round_half_up(self.phi or 0.0, 1)} (Winsorised 10%, "
+                    "all 43 forces), the binomial variance multiplied by it.")
+        return ("Binomial limits (normal approximation), no allowance for the spread between forces" +
+                (f" ({self.why})" if self.why else "") + ": forces vary far more than that, so most lie outside.")
 
 
 def proportion_position(count: int, total: int, target: float) -> str:
     """Where a force's percentage sits against England and Wales's on a funnel for proportions (normal
-    approximation to the binomial, Spiegelhalter 2005): 'within', or above/below the 95% or 99.8% limits."""
-    p = target / 100
-    spread = (p * (1 - p) / total) ** 0.5 * 100
-    value = count * 100 / total
-    for level in ("99.8%", "95%"):
-        if value > target + FUNNEL_Z[level] * spread:
-            return f"above {level}"
-        if value < target - FUNNEL_Z[level] * spread:
-            return f"below {level}"
-    return "within"
+    approximation to the binomial, no overdispersion; Spiegelhalter 2005): 'within', or above/below the 95% or
+    99.8% limits. ``target`` is a percentage."""
+    from ..metrics.proportion import proportion_funnel_position
+
+    return proportion_funnel_position(count, total, target / 100, "poisson")
+
+
+def _proportion_funnel(method: str, rows: list[Row], target: float | None) -> ProportionFunnel:
+    """The spread between all 43 forces' proportions (target: England and Wales's, 0-1)."""
+    from ..metrics.proportion import proportion_phi, proportion_tau2
+
+    shape = ProportionFunnel()
+    if method == "poisson":
+        return shape
+    if target is None or not 0 < target < 1:
+        shape.why = "England and Wales has no rate, so the spread between forces was not estimated"
+        return shape
+    missing = [r.area for r in rows if r.value is None or not r.denominator]
+    if missing:
+        shape.why = (f"{len(missing)} of the 43 forces have no rate ({', '.join(missing[:3])}"
+                     f"{' and more' if len(missing) > 3 else ''}), and the spread is estimated from all of them")
+        return shape
+    counts = [float(r.numerator) for r in rows]  # type: ignore[arg-type]
+    totals = [float(r.denominator) for r in rows]  # type: ignore[arg-type]
+    if method == "multiplicative":
+        shape.method, shape.phi = "multiplicative", proportion_phi(counts, totals, target)
+        return shape
+    try:
+        estimate = proportion_tau2(counts, totals, target)
+    except ValueError as exc:
+        shape.why = f"the spread between forces could not be estimated: {exc}"
+        return shape
+    if not estimate.overdispersed:
+        shape.why = "the forces' proportions vary no more than binomial counts would (tau = 0)"
+        return shape
+    shape.method, shape.tau = "additive", estimate.tau
+    return shape
 
 
 @dataclass
 class OutcomeRanking:
-    """Every territorial force's outcome rate, ranked (rank 1 = highest), with funnel positions."""
+    """Every territorial force's outcome rate, ranked (rank 1 = highest), with funnel positions and how mature
+    each force's outcomes are (the share of offences not yet assigned an outcome)."""
 
     measure: str
     period_end: date
@@ -210,10 +264,15 @@ class OutcomeRanking:
     entries: list[tuple[int | None, Row, Row]]  # rank, the rate row, the rank row
     england_and_wales: Row
     release: str | None = None
+    funnel: ProportionFunnel = field(default_factory=ProportionFunnel)
+    pending: dict[str, Row] = field(default_factory=dict)  # area code -> its not-yet-assigned row
+    as_at: date | None = None  # the release date: outcomes assigned by then
 
     @property
     def rows(self) -> list[Row]:
         rows = [r for _, rate, position in self.entries for r in (rate, position)]
+        if self.measure != "not_yet_assigned_rate":
+            rows += [self.pending[rate.area_code] for _, rate, _ in self.entries if rate.area_code in self.pending]
         return rows + [self.england_and_wales]
 
     def to_frame(self):
@@ -221,55 +280,95 @@ class OutcomeRanking:
 
         return rows_frame(self.rows)
 
+    def immature(self) -> list[Row]:
+        """Forces with more than ``IMMATURE_SHARE`` % of their offences not yet assigned an outcome."""
+        return [r for r in self.pending.values() if r.area_code != ENGLAND_AND_WALES_CODE and r.value is not None
+                and r.value > IMMATURE_SHARE]
+
     def view(self) -> Result:
+        def pending(code: str) -> Cell:
+            row = self.pending.get(code)
+            return Cell(row.value if row is not None else None, "percent")
+
         table = [[Cell("" if rank is None else str(rank)), Cell(rate.area),
                   Cell(rate.value, "percent", "" if rate.value is not None else f"{rate.area}: {rate.note}"),
-                  Cell(rate.numerator, "count"), Cell(rate.denominator, "count"), Cell(rate.verdict)]
+                  Cell(rate.numerator, "count"), Cell(rate.denominator, "count"), pending(rate.area_code),
+                  Cell(rate.verdict)]
                  for rank, rate, _ in self.entries]
         whole = self.england_and_wales
         table.append([Cell(""), Cell(whole.area), Cell(whole.value, "percent", "" if whole.value is not None else
                                                       f"{whole.area}: {whole.note}"),
-                      Cell(whole.numerator, "count"), Cell(whole.denominator, "count"), Cell("")])
+                      Cell(whole.numerator, "count"), Cell(whole.denominator, "count"),
+                      pending(ENGLAND_AND_WALES_CODE), Cell("")])
         what = label(self.measure, self.group)
+        as_at = f", outcomes as at {self.as_at.day} {self.as_at:%B %Y} (the release date)" if self.as_at else ""
         notes = [
-            f"{periods.label(self.period_end)}. Rank 1 is the highest rate; equal rates share a rank. Offences: "
+            f"{periods.label(self.period_end)}{as_at}. Rank 1 is the highest rate; equal rates share a rank. Offences: "
             "every offence recorded in the period (each has one outcome row, 'not yet assigned' included).",
             "Funnel position: the force's percentage against 95% and 99.8% limits around England and Wales's for "
-            "its number of offences (normal approximation to the binomial; forces vary more than that, so treat "
-            "positions outside the limits as a prompt to look, not a finding).",
-            CITATION,
+            "its number of offences (Spiegelhalter 2005). " + self.funnel.describe(),
         ]
+        late = self.immature()
+        if late:
+            listed = ", ".join(f"{r.area} {r.value:.1f}%" for r in sorted(late, key=lambda r: -(r.value or 0)))
+            notes.append(f"Not yet assigned: more than {IMMATURE_SHARE:.0f}% of the offences recorded have no outcome "
+                         f"yet for {listed}; their rates may still rise as outcomes are assigned, and their ranks "
+                         "move.")
+        notes.append(CITATION)
         if self.release:
             notes.append(f"Release: {self.release}.")
+        meta = {"command": "rank", "measure": self.measure, "period_end": self.period_end,
+                "offence_group": self.group, "funnel": self.funnel.method, "tau": self.funnel.tau,
+                "overdispersion": self.funnel.phi, "as_at": self.as_at}
         return Result(f"{what}: forces ranked, {periods.label(self.period_end)}", self.rows,
-                      [Section(["Rank", "Force", "Percent", "Outcomes", "Offences", "Funnel position"], table,
-                               ["right", "left", "right", "right", "right", "left"])], notes,
-                      {"command": "rank", "measure": self.measure, "period_end": self.period_end,
-                       "offence_group": self.group})
+                      [Section(["Rank", "Force", "Percent", "Outcomes", "Offences", "Not yet assigned %",
+                                "Funnel position"], table,
+                               ["right", "left", "right", "right", "right", "right", "left"])], notes, meta)
 
 
 def rank_outcomes(data: Dataset, measure: str, to: date | str | None = None, group: str | None = None,
-                  force_codes: list[str] | None = None) -> OutcomeRanking:
-    """Rank forces by an outcome measure (``charge_rate`` ...), highest first; equal rates share a rank."""
+                  force_codes: list[str] | None = None, funnel: str = "additive") -> OutcomeRanking:
+    """Rank forces by an outcome measure (``charge_rate`` ...), highest first; equal rates share a rank.
+
+    ``funnel`` means what it means for crime rates (``analyses.rank.rank``): ``"additive"`` (random effects on
+    the logit scale, tau from all 43 forces), ``"multiplicative"`` (phi on the binomial variance) or
+    ``"poisson"`` (no allowance: binomial limits).
+    """
+    from ..metrics.proportion import FUNNEL_METHODS, proportion_funnel_position, proportion_funnel_z
     from .rank import competition_ranks
 
+    if funnel not in FUNNEL_METHODS:
+        raise ValueError(f"funnel must be one of {', '.join(FUNNEL_METHODS)}, not {funnel!r}")
     found = require_outcomes(data)
     group = check_group(found, group)
     end = resolve_period(found, to)
-    codes = force_codes or [f.code for f in data.registry.territorial]
-    rates = {c: outcome_row(data, measure, c, end, group) for c in codes}
+    territorial = [f.code for f in data.registry.territorial]
+    codes = force_codes or territorial
+    rates = {c: outcome_row(data, measure, c, end, group) for c in set(codes) | set(territorial)}
     whole = outcome_row(data, measure, ENGLAND_AND_WALES_CODE, end, group)
-    ranks = competition_ranks({c: r.value for c, r in rates.items() if r.value is not None},
-                              {c: r.area for c, r in rates.items()})
+    pending = {c: outcome_row(data, "not_yet_assigned_rate", c, end, group)
+               for c in codes + [ENGLAND_AND_WALES_CODE]}
+    ranks = competition_ranks({c: rates[c].value for c in codes if rates[c].value is not None},  # type: ignore[misc]
+                              {c: rates[c].area for c in codes})
     order = sorted(ranks, key=lambda c: (ranks[c], rates[c].area)) + sorted(
         (c for c in codes if c not in ranks), key=lambda c: rates[c].area)
+    target = whole.value / 100 if whole.value is not None else None
+    shape = _proportion_funnel(funnel, [rates[c] for c in territorial], target)
+    tau2 = (shape.tau or 0.0) ** 2
     entries = []
     for code in order:
         rate = rates[code]
-        if whole.value is not None and rate.value is not None and rate.denominator:
-            rate.verdict = proportion_position(rate.numerator, rate.denominator, whole.value)  # type: ignore[arg-type]
+        if target is not None and 0 < target < 1 and rate.value is not None and rate.denominator:
+            rate.verdict = proportion_funnel_position(rate.numerator, rate.denominator, target, shape.method,  # type: ignore[arg-type]
+                                                      tau2, shape.phi or 1.0)
             rate.comparator = ENGLAND_AND_WALES
+            if shape.method == "additive":
+                rate.z = proportion_funnel_z(rate.numerator, rate.denominator, target, tau2)  # type: ignore[arg-type]
+                rate.tau = shape.tau
         position = Row(code, rate.area, measure, "rank", end, value=ranks.get(code), denominator=len(ranks),
                        note="" if code in ranks else rate.note)
         entries.append((ranks.get(code), rate, position))
-    return OutcomeRanking(measure, end, group, entries, whole, data.release.name if data.release is not None else None)
+    release = data.release
+    return OutcomeRanking(measure, end, group, entries, whole, release.name if release is not None else None,
+                          shape, pending, release.published if release is not None else None)
+

@@ -12,12 +12,13 @@ import numpy as np
 from ..model import periods
 from ..model.classification import MeasureInfo
 from .base import Periods, choose_periods
-from .changes import ChangeTests, change_tests
+from .changes import SMALL_NUMBERS, ChangeTests, by_chance, change_tests, estimator_name
 from .figures import (SMALL_MARK, change_row, differs_from_england_and_wales, rate_row, small_denominator,
                       small_population_note)
 from ..model.forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE
 from ..metrics.overdispersion import additive_funnel_limit, additive_funnel_position, rate_tau2
 from ..metrics.poisson import FUNNEL_LEVELS, funnel_limit, funnel_position, overdispersed_limit, overdispersion
+from ..metrics.ranks import DRAWS, rank_intervals
 from ..metrics.rates import default_per, per_label
 from ..metrics.rounding import round_half_up
 from ..results import Cell, Result, Row, Section
@@ -83,6 +84,7 @@ class Ranking:
     per: int = 1000
     force: str | None = None  # the code of the force asked about, marked in the table and the plot
     change_tests: list[ChangeTests] = field(default_factory=list)  # on the year, on the baseline
+    interval_note: str = ""  # how the rank intervals were simulated, or why there are none
 
     @property
     def unit(self) -> str:
@@ -108,12 +110,14 @@ class Ranking:
 
     def view(self) -> Result:
         info, chosen, funnel = self.measure, self.periods, self.funnel
-        table = [_line(e.rank, e.rate, e.year, e.base, e.code == self.force) for e in self.entries]
+        table = [_line(e.rank, e.rate, e.year, e.base, e.code == self.force, e.position) for e in self.entries]
         whole = self.england_and_wales
         table.append(_line(None, whole.rate, whole.year, whole.base, False))
-        headers = ["Rank", "Force", f"Rate {self.unit}", f"Change on {periods.label(chosen.year_before)}",
+        headers = ["Rank (95% interval)" if any(e.position.ci_low is not None for e in self.entries) else "Rank", "Force", f"Rate {self.unit}", f"Change on {periods.label(chosen.year_before)}",
                    f"Change on {periods.label(chosen.baseline)}", "Funnel position"]
         notes = [f"{periods.label(chosen.current)}. Rank 1 is the highest rate; equal rates share a rank."]
+        if self.interval_note:
+            notes.append(self.interval_note)
         if self.force is not None:
             name = next((e.rate.area for e in self.entries if e.code == self.force), self.force)
             notes.append(f"{FORCE_MARK} {name}, the force asked about.")
@@ -122,9 +126,10 @@ class Ranking:
             "Funnel position: the force's rate against 95% and 99.8% control limits around England and Wales's rate "
             "for its population (Spiegelhalter 2005); 'within' means within the 95% limits. " + {
                 "additive": f"The limits allow for the spread between forces (additive overdispersion, tau = "
-                            f"{round_half_up(funnel.tau or 0.0, 3)} on the log rate, DerSimonian-Laird from the "
-                            "10%-Winsorised z-scores of all 43 forces), so a force outside them stands out from the "
-                            "spread forces normally show; CSV carries each force's z and tau.",
+                            f"{round_half_up(funnel.tau or 0.0, 3)} on the log rate, {estimator_name()} from all 43 "
+                            "forces), so a force outside them stands out from the spread forces normally show; by "
+                            "chance alone about 2 of the 43 would lie outside the 95% limits. CSV carries each "
+                            "force's z and tau.",
                 "multiplicative": f"Limits widened for overdispersion: phi = {round_half_up(funnel.phi or 0.0, 1)} "
                                   "(Winsorised 10%, all 43 forces), so the spread between forces is that many times "
                                   "the Poisson variance.",
@@ -157,8 +162,15 @@ class Ranking:
         if taus:
             notes.append("† the force's change differs from England and Wales's by more than forces' changes "
                          "usually do: |z| > 1.96, z comparing the two changes with the spread between the 43 forces' "
-                         f"changes allowed for (tau, on the log scale: {'; '.join(taus)}). CSV carries z, p_value "
-                         "and tau, and the exact Poisson test of each change as p_value_poisson.")
+                         f"changes allowed for (tau, on the log scale, by {estimator_name()}: {'; '.join(taus)}); "
+                         f"{by_chance()}. CSV and JSON say differs in verdict and carry z, p_value and tau, and the "
+                         "exact Poisson test of each change as p_value_poisson.")
+        small = [e for e in self.entries for row in (e.year, e.base)
+                 if row.value is not None and row.note.startswith("small")]
+        if small:
+            names = ", ".join(dict.fromkeys(e.rate.area for e in small))
+            notes.append(f"Small numbers: {names} had fewer than {SMALL_NUMBERS} crimes in a period compared, so "
+                         "those changes are not judged (never marked †).")
         return notes + reasons
 
 
@@ -238,9 +250,40 @@ def rank(data: Dataset, measure: str | None = None, to: date | str | None = None
                 bounds = funnel_limit(target, xs, low_p), funnel_limit(target, xs, high_p)
             shape.limits[level] = (xs, np.asarray(bounds[0]) * per, np.asarray(bounds[1]) * per)
     shape.points, shape.target = points, whole.value or 0.0
+    interval_note = _rank_intervals(entries, [rates[c] for c in territorial], target)
     tests = [change_tests(data, measure, chosen.current, b) for b in (chosen.year_before, chosen.baseline)]
     return Ranking(info, chosen, entries, whole_entry, shape, shape.phi, data.source, len(codes), dict(data.files),
-                   data.release.name if data.release is not None else None, per, force, tests)
+                   data.release.name if data.release is not None else None, per, force, tests, interval_note)
+
+
+def _rank_intervals(entries: list[RankEntry], rates: list[Row], target: float | None) -> str:
+    """Put a 95% interval on each ranked force's place (``ci_low``/``ci_high`` of its rank row), simulated from
+    the random-effects model of all 43 forces' log rates; returns the note saying how, or why there are none.
+
+    The forces ranked may be a peer group: each draw ranks the group's forces among themselves, as the table
+    does, with tau from all 43."""
+    ranked = [e for e in entries if e.rank is not None]
+    if not ranked:
+        return ""
+    if target is None or target <= 0:
+        return "Rank intervals: none, as England and Wales has no rate."
+    if any(r.value is None or r.numerator is None or not r.denominator or r.numerator < 0 for r in rates):
+        return "Rank intervals: none, as not every force has a rate to estimate the spread between forces from."
+    try:
+        estimate = rate_tau2([float(r.numerator) for r in rates], [float(r.denominator) for r in rates],  # type: ignore[arg-type]
+                             target)
+    except ValueError as exc:
+        return f"Rank intervals: none ({exc})."
+    # A force with no crimes has no log rate: half a crime stands in for it (the usual continuity correction).
+    counts = [max(float(e.rate.numerator), 0.5) for e in ranked]  # type: ignore[arg-type]
+    y = [math.log(c / float(e.rate.denominator)) for c, e in zip(counts, ranked)]  # type: ignore[arg-type]
+    low, high = rank_intervals(y, [1 / c for c in counts], math.log(target), estimate.tau2)
+    for e, lo, hi in zip(ranked, low, high):
+        e.position.ci_low, e.position.ci_high = float(lo), float(hi)
+    return ("Rank (95% interval): each force's place with the range of places it takes in 95% of "
+            f"{DRAWS:,} simulations of the forces' true rates from the random-effects model (each force's rate "
+            f"drawn given its count, tau = {round_half_up(estimate.tau, 3)} between forces; Goldstein and "
+            "Spiegelhalter 1996). Places a few apart are not reliably different.")
 
 
 def _funnel_shape(method: str, rates: list[Row], target: float | None, per: int) -> Funnel:
@@ -286,7 +329,17 @@ def competition_ranks(values: dict[str, float], names: dict[str, str]) -> dict[s
     return ranks
 
 
-def _line(position: int | None, rate: Row, year: Row, base: Row, asked: bool) -> list[Cell]:
+def place(position: int | None, row: Row | None = None) -> str:
+    """A rank as shown: "12 (8-17)" with its interval, "12" without one, "" for none."""
+    if position is None:
+        return ""
+    if row is None or row.ci_low is None or row.ci_high is None:
+        return str(position)
+    low, high = int(row.ci_low), int(row.ci_high)
+    return f"{position} ({low}-{high})" if low != high else f"{position} ({low})"
+
+
+def _line(position: int | None, rate: Row, year: Row, base: Row, asked: bool, rank_row: Row | None = None) -> list[Cell]:
     def note(row: Row, what: str) -> str:
         return "" if row.value is not None else f"{row.area}, {what}: {row.note}"
 
@@ -294,7 +347,7 @@ def _line(position: int | None, rate: Row, year: Row, base: Row, asked: bool) ->
         return "†" if differs_from_england_and_wales(row) else ""
 
     return [
-        Cell("" if position is None else str(position)),
+        Cell(place(position, rank_row)),
         Cell(rate.area, marker=f" {FORCE_MARK}" if asked else ""),
         Cell(rate.value, "rate", note(rate, "rate"), SMALL_MARK if small_denominator(rate) else ""),
         Cell(year.value, "change", note(year, "change on the year"), mark(year)),

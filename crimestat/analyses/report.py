@@ -133,6 +133,9 @@ def build_report(data: Dataset, force: Force | str, to: date | str | None = None
     for note in notes:
         blocks.append(Block("note", note))
 
+    placed = _place(data, result, force, name)
+    if placed:
+        blocks.append(Block("p", placed))
     blocks += _indicator_blocks(result.indicators, force, police, name)
     blocks.append(Block("h2", "Method and sources"))
     blocks.append(Block("list", items=_method(data, result, options)))
@@ -173,6 +176,39 @@ def _rates_table(result: Comparison, police: str) -> tuple[Section, list[str]]:
     return Section(headers, body, ["left", "right", "right"]), notes
 
 
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+def _place(data: Dataset, result: Comparison, force: Force, name: str) -> str:
+    """Where the force's rate of crime excluding fraud ranks among the 43 forces, with its 95% interval."""
+    from .rank import rank
+
+    if not force.territorial or result.rate("crime_excl_fraud") is None:
+        return ""
+    ranking = rank(data, "crime_excl_fraud", chosen=result.periods)
+    entry = next((e for e in ranking.entries if e.code == force.code), None)
+    if entry is None or entry.rank is None or entry.position.ci_low is None or entry.position.ci_high is None:
+        return ""
+    low, high = int(entry.position.ci_low), int(entry.position.ci_high)
+    interval = (f"{_ordinal(low)} to {_ordinal(high)}" if low != high else f"{_ordinal(low)} only")
+    return (f"Among the {ranking.forces} forces of England and Wales, {name}'s rate of recorded crime (excluding "
+            f"fraud) is the {_ordinal(entry.rank)} highest; allowing for chance and for the spread between forces, "
+            f"its place could be anywhere from {interval} (a 95% interval by simulation), so forces a few places "
+            "apart are not reliably different.")
+
+
+def _maturity(part: IndicatorPart) -> str:
+    """", as at 23 April 2026, when 1.3 percent of those offences had no outcome yet (England and Wales 2.5)"."""
+    if not part.pending or part.pending[0].value is None:
+        return ""
+    mine, other = part.pending
+    as_at = f" as at {part.as_at.day} {part.as_at:%B %Y}," if part.as_at else ""
+    whole = f" (England and Wales {round_half_up(other.value, 1)})" if other.value is not None else ""
+    return (f",{as_at} when {round_half_up(mine.value, 1)} percent of those offences had not yet been assigned an "
+            f"outcome{whole}")
+
+
 def _indicator_blocks(part: IndicatorPart | None, force: Force, police: str, name: str) -> list[Block]:
     blocks: list[Block] = []
     if part is None:
@@ -184,7 +220,7 @@ def _indicator_blocks(part: IndicatorPart | None, force: Force, police: str, nam
                 f"{name}'s charge/summons rate (for crimes excluding fraud) for the 12 months to the end of "
                 f"{mine.period_end:%B %Y} was {round_half_up(mine.value, 1)} percent which was "
                 f"{_compare_tenths(mine.value, other.value)} the {round_half_up(other.value, 1)} percent for "
-                "England and Wales.")))
+                "England and Wales" + _maturity(part) + ".")))
         else:
             blocks.append(Block("p", f"The charge/summons rate for {name} is not available: "
                                      f"{mine.note or other.note}."))

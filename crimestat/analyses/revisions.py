@@ -42,7 +42,7 @@ def coverage(data_dir=None, newest_only: bool = False) -> list[ReleaseCoverage]:
     for i, release in enumerate(found):
         if newest_only and i != len(found) - 1:
             continue
-        data = load_dataset(DataPaths(data_dir, release=release.name))
+        data = load_dataset(DataPaths(data_dir, release=release))
         ends = data.counts.periods
         result.append(ReleaseCoverage(release, data.source.title, min(ends) if ends else None,
                                       max(ends) if ends else None, len(ends), i == len(found) - 1))
@@ -132,12 +132,12 @@ def revisions(force: Force | str, period_end: date, measure: str = "crime_excl_f
               base: Dataset | None = None) -> Revisions:
     """The measure's count and rate for the force and England and Wales in every release that covers the period."""
     found = discover(data_dir)
-    first = base or load_dataset(DataPaths(data_dir, release=found[-1].name if found else None))
+    first = base or load_dataset(DataPaths(data_dir, release=found[-1] if found else None))
     resolved = force if isinstance(force, Force) else first.registry.get(force)
     first.classification.check(measure)
     result = Revisions(resolved, measure, first.classification.describe(measure).label, period_end)
     for release in found:
-        data = load_dataset(DataPaths(data_dir, release=release.name))
+        data = load_dataset(DataPaths(data_dir, release=release))
         try:
             if period_end not in data.counts.periods:
                 result.skipped.append(f"{release.name}: no 12 months to {period_end:%B %Y} "

@@ -53,6 +53,7 @@ class Trend:
     files: dict[str, str] = field(default_factory=dict)
     release: str | None = None
     release_note: str = ""  # which release and population series the figures come from
+    editions: list[tuple[str, list[int]]] = field(default_factory=list)  # population edition -> mid-years used
 
     @property
     def rows(self) -> list[Row]:
@@ -73,6 +74,12 @@ class Trend:
             "CSV and JSON carry each rate's exact 95% Poisson interval (ci_low, ci_high).",
         ]
         notes += [f"Series break ({when:%B %Y}): {text}." for when, text in self.breaks]
+        if len(self.editions) > 1:
+            used = "; ".join(f"mid-{years[0]}" + (f" to mid-{years[-1]}" if len(years) > 1 else "") + f" from the {text}"
+                             for text, years in self.editions)
+            notes.append(f"Population editions: {used}. The later edition revised the years before it too, so a "
+                         "change in rate from a period using one edition to a period using the other is partly the "
+                         "revision, not a change in crime.")
         notes.append(self.source.cite())
         if self.release_note:
             notes.append(self.release_note)
@@ -116,9 +123,15 @@ def trend(data: Dataset, force: Force | str, start: date | str | None = None, en
     info = data.classification.describe(measure)
     mine = [rate_row(data, measure, force.code, p, population_year) for p in chosen]
     whole = [rate_row(data, measure, ENGLAND_AND_WALES_CODE, p, population_year) for p in chosen]
+    editions: dict[str, list[int]] = {}
+    if info.denominator == "population":
+        for p in chosen:
+            used = data.denominators.get("population", ENGLAND_AND_WALES_CODE, p, population_year)
+            if used.ok and used.edition and used.year not in editions.get(used.edition, []):
+                editions.setdefault(used.edition, []).append(used.year)  # type: ignore[arg-type]
     return Trend(force, info, chosen, mine, whole, data.source, _events(data, measure, chosen),
                  dict(data.files), data.release.name if data.release is not None else None,
-                 release_note(data))
+                 release_note(data), list(editions.items()))
 
 
 def _events(data: Dataset, measure: str, chosen: list[date]) -> list[tuple[date, str]]:

@@ -121,7 +121,8 @@ def trend(force, start, to, measure, population_year, plot, paths, fmt, output):
 @click.option("--plot", metavar="FILE.png|FILE.svg", help="Also draw the funnel plot to this file.")
 @click.option("--funnel", "funnel_method", type=click.Choice(["additive", "multiplicative", "poisson"]),
               default="additive", show_default=True, help="How the funnel limits allow for the spread between forces "
-              "(Spiegelhalter 2005): additive overdispersion, the multiplicative factor phi, or plain Poisson limits.")
+              "(Spiegelhalter 2005): additive overdispersion, the multiplicative factor phi, or plain Poisson limits "
+              "(for outcome rates: on the logit scale, phi on the binomial variance, or binomial limits).")
 @click.option("--overdispersion", is_flag=True, help="The same as --funnel multiplicative.")
 @click.option("--per", type=click.Choice(["1000", "100000", "1000000"]), help="Rate per 1,000, 100,000 or "
               "1,000,000 (default: per 1,000; homicide per million, as ONS).")
@@ -141,11 +142,9 @@ def rank(measure, to, baseline, population_year, force, plot, funnel_method, ove
 
     if (peers or peer_groups) and not force:
         raise click.UsageError("--peers and --peer-groups need --force: whose group to rank")
-    if measure and is_outcome_measure(measure) and (plot or baseline or population_year or overdispersion or per
-                                                    or funnel_method != "additive"):
+    if measure and is_outcome_measure(measure) and (plot or baseline or population_year or per):
         raise click.UsageError(f"--measure {measure} is an outcome rate (a percentage of offences): --plot, "
-                               "--baseline, --population-year, --per, --funnel and --overdispersion apply to "
-                               "crime rates")
+                               "--baseline, --population-year and --per apply to crime rates")
     data = load_dataset(paths)
     result = crimestat.rank(measure, to, baseline, force=force, peers=peers, peer_groups=peer_groups,
                             funnel=funnel_method, per=per, population_year=population_year,

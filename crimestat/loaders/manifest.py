@@ -27,6 +27,13 @@ class ReleaseFile:
     path: Path
     sha256: str | None = None
     description: str = ""
+    # The ONS edition of the estimates in a population or households file, by years it covers:
+    # (first year, last year, edition), from the manifest's "editions".
+    editions: tuple[tuple[int, int, str], ...] = ()
+
+    def edition(self, year: int) -> str:
+        """The edition the file's figure for ``year`` comes from ("" if the manifest does not say)."""
+        return next((text for first, last, text in self.editions if first <= year <= last), "")
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,26 @@ class Release:
     def path(self, role: str) -> ReleaseFile | None:
         found = self.paths(role)
         return found[0] if found else None
+
+
+def _editions(value: object, i: int, problems: list[str]) -> tuple[tuple[int, int, str], ...]:
+    """A file's "editions": a list of {"from": year, "to": year, "edition": text}; problems are collected."""
+    if value is None:
+        return ()
+    expected = 'expected a list of {"from": YYYY, "to": YYYY, "edition": "..."}'
+    if not isinstance(value, list):
+        problems.append(f"file {i}: 'editions' is not a list; {expected}")
+        return ()
+    found = []
+    for item in value:
+        first = item.get("from") if isinstance(item, dict) else None
+        last = item.get("to") if isinstance(item, dict) else None
+        text = str(item.get("edition", "")).strip() if isinstance(item, dict) else ""
+        if not (isinstance(first, int) and isinstance(last, int) and first <= last and text):
+            problems.append(f"file {i}: edition {item!r}; {expected}")
+            continue
+        found.append((first, last, text))
+    return tuple(found)
 
 
 def read_manifest(path: Path) -> Release:
@@ -94,7 +121,8 @@ def read_manifest(path: Path) -> Release:
         if digest is not None and not re.fullmatch(r"[0-9a-f]{64}", str(digest)):
             problems.append(f"file {i}: sha256 '{digest}' is not 64 hexadecimal digits")
             digest = None
-        files.append(ReleaseFile(role, path.parent / relative, digest, str(entry.get("description", ""))))
+        editions = _editions(entry.get("editions"), i, problems)
+        files.append(ReleaseFile(role, path.parent / relative, digest, str(entry.get("description", "")), editions))
     for role in SINGLE_ROLES:
         if sum(f.role == role for f in files) > 1:
             problems.append(f"more than one file has the role '{role}'; a release has one (households may "

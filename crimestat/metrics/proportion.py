@@ -149,3 +149,159 @@ def verdict_z(z: float, p_value: float, alpha: float = 0.05) -> str:
     if p_value >= alpha:
         return IN_LINE
     return HIGHER if z > 0 else LOWER
+
+
+# -- funnel plots for proportions (outcome rates): Spiegelhalter (2005), the same three methods as for rates ----
+
+#: How proportion funnel limits allow for the spread between forces, as ``--funnel`` says for rates:
+#: additive random effects on the logit scale, the multiplicative factor phi on the binomial variance, or none
+#: (plain binomial limits, the ``poisson`` choice for rates).
+FUNNEL_METHODS = ("additive", "multiplicative", "poisson")
+FUNNEL_LEVELS = {"95%": (0.025, 0.975), "99.8%": (0.001, 0.999)}
+
+
+def logit(p: npt.ArrayLike) -> np.ndarray | float:
+    """``ln(p / (1 - p))``; ``p`` strictly between 0 and 1."""
+    p_a = np.asarray(p, dtype=float)
+    out = np.log(p_a / (1 - p_a))
+    return float(out) if out.ndim == 0 else out
+
+
+def expit(x: npt.ArrayLike) -> np.ndarray | float:
+    """The inverse of :func:`logit`, ``1 / (1 + exp(-x))``."""
+    out = 1 / (1 + np.exp(-np.asarray(x, dtype=float)))
+    return float(out) if out.ndim == 0 else out
+
+
+def _check_target(target: float) -> None:
+    if not 0 < target < 1:
+        raise ValueError(f"the target proportion must be between 0 and 1, not {target}")
+
+
+def proportion_tau2(counts: npt.ArrayLike, totals: npt.ArrayLike, target: float | None = None, *,
+                    method: str = "robust-paule-mandel"):
+    """Additive overdispersion of forces' proportions about England and Wales's, on the logit scale.
+
+    ``y = logit(count / total)``, ``s**2 = 1 / (total * p0 * (1 - p0))`` (the variance of a logit proportion
+    under the target ``p0``, the one the funnel limits use), target ``logit(p0)``; then
+    ``metrics.overdispersion.additive_tau2`` with the same estimator as for rates and changes.
+
+    Parameters
+    ----------
+    counts, totals : array_like
+        Outcomes of the kind and offences recorded, one per force, all forces.
+    target : float, optional
+        England and Wales's proportion (0-1); by default ``sum(counts) / sum(totals)``.
+    method : str
+        The ``tau2`` estimator (``metrics.overdispersion.TAU2_METHODS``).
+
+    Returns
+    -------
+    Tau2Estimate
+        ``tau2`` on the logit scale.
+
+    Notes
+    -----
+    A force with a proportion of exactly 0 or 1 has no logit and is left out of the estimate (it plots
+    beyond the limits). Missing values, totals of 0 or less and counts outside ``[0, total]`` are errors.
+
+    References
+    ----------
+    Spiegelhalter, D. J. (2005). Funnel plots for comparing institutional performance. Statistics in
+    Medicine 24, 1185-1202 (section 6, and the logit scale for proportions in section 3).
+    Spiegelhalter, D. J. (2005). Handling over-dispersion of performance indicators. Quality and Safety in
+    Health Care 14, 347-351.
+    """
+    from .overdispersion import additive_tau2
+
+    c = np.asarray(counts, dtype=float).ravel()
+    n = np.asarray(totals, dtype=float).ravel()
+    if c.shape != n.shape:
+        raise ValueError(f"{c.size} counts but {n.size} totals")
+    if np.any(np.isnan(c)) or np.any(np.isnan(n)):
+        raise ValueError("a count or total is missing: tau2 is estimated from every force or not at all")
+    if np.any(n <= 0) or np.any(c < 0) or np.any(c > n):
+        raise ValueError("counts must be between 0 and their totals, and totals above 0")
+    p0 = float(c.sum() / n.sum()) if target is None else float(target)
+    _check_target(p0)
+    usable = (c > 0) & (c < n)
+    if usable.sum() < 2:
+        raise ValueError("tau2 needs at least 2 forces with a proportion strictly between 0 and 1")
+    y = np.log(c[usable] / (n[usable] - c[usable]))
+    variance = 1.0 / (n[usable] * p0 * (1 - p0))
+    return additive_tau2(y, variance, float(logit(p0)), method=method)
+
+
+def proportion_phi(counts: npt.ArrayLike, totals: npt.ArrayLike, target: float, winsor: float = 0.1) -> float:
+    """Spiegelhalter's multiplicative overdispersion factor for proportions: the mean squared
+    ``z = (p - p0) / sqrt(p0 (1 - p0) / n)``, Winsorised at ``winsor`` in each tail (as
+    ``metrics.poisson.overdispersion`` does for rates)."""
+    from .distributions import linear_quantiles
+
+    _check_target(target)
+    c = np.asarray(counts, dtype=float)
+    n = np.asarray(totals, dtype=float)
+    z = (c / n - target) / np.sqrt(target * (1 - target) / n)
+    low, high = linear_quantiles(z, (winsor, 1 - winsor))
+    return float(np.mean(np.clip(z, low, high) ** 2))
+
+
+def proportion_funnel_limit(target: float, total: npt.ArrayLike, p: float, method: str = "additive",
+                            tau2: float = 0.0, phi: float = 1.0) -> np.ndarray | float:
+    """The ``p`` funnel limit (0-1) for a proportion with ``total`` offences around the target ``p0``.
+
+    - ``"additive"``: ``expit(logit(p0) + Phi^-1(p) * sqrt(1 / (total p0 (1 - p0)) + tau2))``, symmetric on the
+      logit scale and inside (0, 1); ``tau2 = 0`` gives plain logit-binomial limits;
+    - ``"multiplicative"``: ``p0 + Phi^-1(p) * sqrt(max(phi, 1) * p0 (1 - p0) / total)``;
+    - ``"poisson"`` (no overdispersion): ``p0 + Phi^-1(p) * sqrt(p0 (1 - p0) / total)``, the normal
+      approximation to the binomial.
+
+    References
+    ----------
+    Spiegelhalter, D. J. (2005). Funnel plots for comparing institutional performance. Statistics in
+    Medicine 24, 1185-1202.
+    """
+    if method not in FUNNEL_METHODS:
+        raise ValueError(f"method must be one of {', '.join(FUNNEL_METHODS)}, not {method!r}")
+    _check_target(target)
+    if not 0 < p < 1:
+        raise ValueError(f"p must be between 0 and 1, not {p}")
+    n = np.asarray(total, dtype=float)
+    if np.any(n <= 0):
+        raise ValueError("totals must be above 0")
+    quantile = _NORMAL.inv_cdf(p)
+    binomial = target * (1 - target) / n
+    if method == "additive":
+        if not (tau2 >= 0 and math.isfinite(tau2)):
+            raise ValueError(f"tau2 must be 0 or more, not {tau2}")
+        limit = expit(logit(target) + quantile * np.sqrt(1 / (n * target * (1 - target)) + tau2))
+    else:
+        factor = max(phi, 1.0) if method == "multiplicative" else 1.0
+        limit = target + quantile * np.sqrt(factor * binomial)
+    limit = np.asarray(limit, dtype=float)
+    return float(limit) if limit.ndim == 0 else limit
+
+
+def proportion_funnel_position(count: float, total: float, target: float, method: str = "additive",
+                               tau2: float = 0.0, phi: float = 1.0) -> str:
+    """Where a proportion lies against its funnel limits: 'within', 'above 95%', 'above 99.8%', 'below 95%',
+    'below 99.8%' (the words of ``metrics.poisson.funnel_position``)."""
+    value = count / total
+    for level in ("99.8%", "95%"):
+        low_p, high_p = FUNNEL_LEVELS[level]
+        if value > proportion_funnel_limit(target, total, high_p, method, tau2, phi):
+            return f"above {level}"
+        if value < proportion_funnel_limit(target, total, low_p, method, tau2, phi):
+            return f"below {level}"
+    return "within"
+
+
+def proportion_funnel_z(count: float, total: float, target: float, tau2: float = 0.0) -> float | None:
+    """A proportion's z-score on the additive funnel: ``(logit(count/total) - logit(p0)) / sqrt(1/(total p0 (1 - p0))
+    + tau2)``; outside the ``Phi^-1(p)`` limits of :func:`proportion_funnel_limit` exactly when ``|z|`` exceeds
+    it. None for a proportion of 0 or 1 (no logit)."""
+    _check_target(target)
+    if not 0 < count < total:
+        return None
+    return (math.log(count / (total - count)) - math.log(target / (1 - target))) / math.sqrt(
+        1 / (total * target * (1 - target)) + tau2)

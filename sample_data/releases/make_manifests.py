@@ -23,8 +23,10 @@ RELEASES = {
         "files": [
             ("crime", "rec-crime-pfa.csv", "ONS rolling 12-month totals by force and offence group, to December 2018"),
             ("population", "pfa-population-mid2001-mid2019.csv",
-             "ONS mid-year population estimates (MYEB1, 2019 edition) summed to police force areas"),
-            ("households", "pfa-households-census-2011.csv", "2011 Census households by police force area"),
+             "ONS mid-year population estimates (MYEB1, 2019 edition) summed to police force areas",
+             [(2001, 2019, "2019 edition, MYEB1")]),
+            ("households", "pfa-households-census-2011.csv", "2011 Census households by police force area",
+             [(2011, 2011, "2011 Census")]),
             ("indicators", "hmic-2014-published.csv",
              "victim satisfaction, detection and anti-social behaviour figures printed in HMIC's 2014 Warwickshire report"),
         ],
@@ -42,9 +44,12 @@ RELEASES = {
             ("crime", "prc-pfa-mar2013-onwards-tables-230426.csv.gz",
              "Police Force Area tables, financial years 2012/13 to 2025/26 Q3, as one long table"),
             ("population", "pfa-population-mid2011-mid2024.csv",
-             "ONS mid-year population estimates mid-2011 to mid-2024 (revised series) by police force area"),
-            ("households", "pfa-households-census-2011.csv", "2011 Census households by police force area"),
-            ("households", "pfa-households-census-2021.csv", "2021 Census households (TS041) by police force area"),
+             "ONS mid-year population estimates mid-2011 to mid-2024 (revised series) by police force area",
+             [(2011, 2023, "MYE23 edition, published July 2024"), (2024, 2024, "mid-2024 edition, published July 2025")]),
+            ("households", "pfa-households-census-2011.csv", "2011 Census households by police force area",
+             [(2011, 2011, "2011 Census")]),
+            ("households", "pfa-households-census-2021.csv", "2021 Census households (TS041) by police force area",
+             [(2021, 2021, "2021 Census (TS041)")]),
             ("outcomes", "prc-outcomes-2024-25-by-force-quarter-group-type.csv.gz",
              "crime outcomes open data 2024/25, offences recorded in each quarter, by force, offence group and outcome type"),
             ("geography", "recrime-geo-pfa.csv", "Home Office geography reference table"),
@@ -60,7 +65,13 @@ def sha256(path: Path) -> str:
 for name, spec in RELEASES.items():
     folder = HERE / name
     manifest = dict(spec)
-    manifest["files"] = [{"role": role, "path": path, "sha256": sha256(folder / path), "description": text}
-                         for role, path, text in spec["files"] if (folder / path).is_file()]
+    manifest["files"] = []
+    for role, path, text, *more in spec["files"]:
+        if not (folder / path).is_file():
+            continue
+        entry = {"role": role, "path": path, "sha256": sha256(folder / path), "description": text}
+        if more:
+            entry["editions"] = [{"from": first, "to": last, "edition": edition} for first, last, edition in more[0]]
+        manifest["files"].append(entry)
     (folder / "release.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     print(f"{name}: {len(manifest['files'])} files")

@@ -92,6 +92,7 @@ LABELS = {
     "asb_incidents_change": "Anti-social behaviour, change on the previous 12 months",
     "victim_satisfaction": "Victim satisfaction",
     "charge_rate": "Charge/summons rate (crimes excluding fraud)",
+    "not_yet_assigned_rate": "Not yet assigned an outcome (the same offences)",
 }
 
 
@@ -136,7 +137,12 @@ def indicator_section(part, force_name: str) -> Section | None:
                            ("Satisfaction against the previous year", part.against_previous_year)):
         if verdict is not None and verdict.verdict:
             table.append([Cell(label), when(part.satisfaction_period), Cell(verdict.verdict, "verdict"), Cell("")])
-    add(LABELS["charge_rate"], part.charge_period, part.charge, "percent")
+    charge_when = part.charge_period
+    if part.charge and part.charge[0].value is not None:
+        as_at = f", as at {part.as_at.day} {part.as_at:%B %Y}" if getattr(part, "as_at", None) else ""
+        table.append([Cell(LABELS["charge_rate"]), Cell(periods.label(charge_when) + as_at)] +
+                     [_cell(r, "percent", LABELS["charge_rate"]) for r in part.charge])
+        add(LABELS["not_yet_assigned_rate"], charge_when, getattr(part, "pending", []), "percent")
     if not table:
         return None
     return Section(["Other indicators", "Period", force_name, ENGLAND_AND_WALES], table,

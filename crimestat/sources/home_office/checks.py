@@ -86,7 +86,7 @@ def _tidy(raw: _Raw, registry: Registry) -> pd.DataFrame:
     if keep is not None:
         valid &= ~blank
     _bounds(raw, count, valid)
-    _duplicates(raw, valid, force, year, quarter, code, area)
+    parts_to_sum = _duplicates(raw, valid, force, year, quarter, code, area)
     if raw.problems:
         raise BadValueError(_sorted(raw.problems))
     _complete_quarters(raw, valid, start, quarter_number, area, code, registry)
@@ -95,7 +95,7 @@ def _tidy(raw: _Raw, registry: Registry) -> pd.DataFrame:
     # Quarter q of financial year Y ends in month Y*12 + 2 + 3q (0-based months: q1 -> June of Y).
     month0 = start[rows].astype("int64") * 12 + 2 + 3 * quarter_number[rows].astype("int64")
     ends = (month0 - 1970 * 12 + 1).astype("datetime64[M]").astype("datetime64[D]") - np.timedelta64(1, "D")
-    return pd.DataFrame(
+    tidy = pd.DataFrame(
         {
             "area_code": pd.array(area.values, dtype="string").take(area.codes[rows]),
             "period_end": pd.to_datetime(ends).as_unit("ns"),
@@ -104,6 +104,12 @@ def _tidy(raw: _Raw, registry: Registry) -> pd.DataFrame:
             "count": count[rows],
         }
     )
+    if parts_to_sum:
+        # A combined code listed once per offence it combines (2018-2019 exports): one row, their sum, in the
+        # place of the first.
+        tidy = tidy.groupby(["area_code", "period_end", "months", "category"], sort=False, as_index=False,
+                            observed=True)["count"].sum()
+    return tidy
 
 
 def _quoted(text: str) -> str:
@@ -308,31 +314,47 @@ def _last_quarter_complete(raw: _Raw, rows: np.ndarray, start: np.ndarray, quart
 
 
 def _duplicates(raw: _Raw, valid: np.ndarray, force: _Column, year: _Column, quarter: _Column, code: _Column,
-                area: _Column) -> None:
-    """Record a problem for every repeat of a (force, financial year, quarter, offence code) row.
+                area: _Column) -> bool:
+    """Record a problem for every repeat of a (force, financial year, quarter, offence code) row beyond what the
+    code allows; return whether any allowed repeats are left for the caller to sum.
 
-    The key uses the registry code, so 'CIFAS' and 'Cifas' in the same quarter would also be a repeat.
+    A combined code (``1/4.1/4.10/4.2``, homicide) may be listed once per offence it combines, as the Home
+    Office exports of 2018-2019 did (ONS's published totals are their sum): up to its number of parts. Any
+    other code once. The key uses the registry code, so 'CIFAS' and 'Cifas' in the same quarter would also be
+    a repeat.
     """
     key = area.codes.astype("int64")
     for column in (year, quarter, code):
         key = key * (len(column.values) + 1) + column.codes
     key = np.where(valid, key, -1 - np.arange(len(key)))  # invalid rows never repeat
-    repeated = pd.Series(key).duplicated(keep=False).to_numpy()
+    keys = pd.Series(key)
+    repeated = keys.duplicated(keep=False).to_numpy()
     if not repeated.any():
-        return
+        return False
+    parts = np.array([str(v).count("/") + 1 for v in code.values], dtype="int64")[code.codes]
+    seen = keys.groupby(key).cumcount().to_numpy()  # 0 for a key's first row, 1 for its second ...
     first: dict[int, int] = {}
+    summed = False
     for row in np.flatnonzero(repeated):
         k = int(key[row])
         if k not in first:
             first[k] = int(row)
+        if seen[row] == 0:
             continue
+        if seen[row] < parts[row]:
+            summed = True  # one of a combined code's parts: summed
+            continue
+        allowed = (f"; a combined code is listed at most once per offence it combines ({parts[row]})"
+                   if parts[row] > 1 else "")
         raw.problem(
             int(row),
             f"duplicate row for {force.text(int(row))}, {year.text(int(row))} quarter {quarter.text(int(row))}, "
-            f"offence code '{code.text(int(row))}' (first on {_where(raw, first[k])}); expected one row per force, quarter and "
-            "offence code",
+            f"offence code '{code.text(int(row))}' (first on {_where(raw, first[k])}); expected one row per force, "
+            f"quarter and offence code{allowed}",
             None,
         )
+    return summed
+
 
 
 def _where(raw: _Raw, position: int) -> str:
