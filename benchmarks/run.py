@@ -92,6 +92,7 @@ ROWS = [
     Row("first_ods", "pandas", None, ""),
     Row("compare_all", "compare", 2.0, ""),
     Row("compare_all", "rank", None, "39"),  # issue 17's row: 43 single-force compare calls against one rank
+    Row("breakdown_all", "compare_all", 2.0, ""),  # every force's change taken apart, against compare --force all
     Row("report_html", "pandas", 1.5, "2.2"),
     Row("report_html_drawn", "pandas", None, ""),
     # Rank intervals by simulation (4,000 draws): rank within 1.5 times the time of the checkout given with --before
@@ -112,6 +113,7 @@ LABELS = {
     "first_xlsx": "first read, crime table as .xlsx + compare",
     "first_ods": "first read, crime table as .ods + compare",
     "compare_all": "compare --force all (warm)",
+    "breakdown_all": "breakdown --force all (warm)",
     "report_html": "report --format html (warm)",
     "report_html_drawn": "report --format html (warm data, chart drawn)",
     "rank@before": "rank (warm), the --before checkout",
@@ -261,6 +263,7 @@ def main() -> None:
         "trend": Work("trend", cs + ["trend", "--force", "warwickshire", "--format", "csv"]),
         "rank": Work("rank", cs + ["rank", "--format", "csv"]),
         "compare_all": Work("compare_all", cs + ["compare", "--force", "all", "--format", "csv"]),
+        "breakdown_all": Work("breakdown_all", cs + ["breakdown", "--force", "all", "--format", "csv"]),
         "report_html": Work("report_html", cs + ["report", "--force", "warwickshire", "--format", "html"]),
         "report_html_drawn": Work("report_html_drawn", cs + ["report", "--force", "warwickshire", "--format",
                                                              "html"], before_each=forget_charts),
@@ -301,6 +304,9 @@ def main() -> None:
         if done.returncode != 0:
             if work.name.startswith("compare_all"):
                 work.available, work.why = False, "not available (no `compare --force all` in this checkout)"
+                continue
+            if work.name.startswith("breakdown_all"):
+                work.available, work.why = False, "not available (no `breakdown` in this checkout)"
                 continue
             raise SystemExit(f"{work.name} failed: {done.stderr.decode(errors='replace')[-800:]}")
 

@@ -31,6 +31,7 @@ from .errors import (BadValueError, CrimestatError, DataFileError, MissingColumn
 from .version import __version__
 
 if TYPE_CHECKING:
+    from .analyses.breakdown import Breakdown
     from .analyses.compare import Comparison
     from .analyses.outcomes import OutcomeComparison, OutcomeRanking
     from .analyses.rank import Ranking
@@ -43,8 +44,8 @@ if TYPE_CHECKING:
     from .results import ForceResults
 
 __all__ = [
-    "__version__", "load", "compare", "trend", "rank", "outcomes", "report", "revisions", "validate",
-    "Dataset", "Comparison", "Trend", "Ranking", "OutcomeComparison", "OutcomeRanking", "Report", "Revisions",
+    "__version__", "load", "compare", "trend", "rank", "breakdown", "outcomes", "report", "revisions", "validate",
+    "Dataset", "Comparison", "Trend", "Ranking", "Breakdown", "OutcomeComparison", "OutcomeRanking", "Report", "Revisions",
     "Validation", "ForceResults", "Force",
     "CrimestatError", "UsageError", "UnknownForceError", "UnknownMeasureError", "PeriodNotCoveredError",
     "NoCompletePeriodError", "DataFileError", "MissingFileError", "MissingColumnError", "BadValueError",
@@ -54,7 +55,7 @@ __all__ = [
 # Result types are imported when first named (``crimestat.Comparison``), not with ``import crimestat``.
 _TYPES = {
     "Dataset": ".dataset", "Comparison": ".analyses.compare", "Trend": ".analyses.trend",
-    "Ranking": ".analyses.rank", "OutcomeComparison": ".analyses.outcomes", "OutcomeRanking": ".analyses.outcomes",
+    "Ranking": ".analyses.rank", "Breakdown": ".analyses.breakdown", "OutcomeComparison": ".analyses.outcomes", "OutcomeRanking": ".analyses.outcomes",
     "Report": ".analyses.report", "Revisions": ".analyses.revisions", "Validation": ".analyses.validate",
     "ForceResults": ".results", "Force": ".model.forces",
 }
@@ -146,12 +147,14 @@ def trend(force: Forces, start: date | str | None = None, end: date | str | None
 def rank(measure: str | None = None, to: date | str | None = None, baseline: date | str | None = None, *,
          force: str | Force | None = None, peers: str | Sequence[str] | None = None, peer_groups: str | None = None,
          funnel: str = "additive", per: int | None = None, population_year: int | None = None,
-         overdispersion: bool = False, data: Dataset | None = None,
+         overdispersion: bool = False, by: str = "rate", data: Dataset | None = None,
          release: str | None = None) -> Ranking | OutcomeRanking:
     """Every territorial force (or ``force``'s peer group) ranked by its rate for ``measure``, with changes and
     funnel positions; an outcome measure (``charge_rate`` ...) ranks from the release's outcomes data and gives
     an :class:`OutcomeRanking`. ``funnel``: "additive" (random effects), "multiplicative" or "poisson";
-    ``overdispersion`` is the older name for "multiplicative". ``force`` is marked in the table and plot."""
+    ``overdispersion`` is the older name for "multiplicative". ``force`` is marked in the table and plot.
+    ``by``: "rate" (rank 1 the highest rate), or "change": the percentage change from ``baseline`` (default
+    the year before ``to``), rank 1 the largest rise. ``measure`` is an identifier or a label, any case."""
     from .analyses.outcomes import is_outcome_measure, rank_outcomes
     from .analyses.rank import rank as run
 
@@ -171,7 +174,25 @@ def rank(measure: str | None = None, to: date | str | None = None, baseline: dat
         # --funnel means the same for proportions: random effects on the logit scale, phi, or binomial limits.
         return rank_outcomes(data, measure, to, None, codes, funnel="multiplicative" if overdispersion else funnel)
     return run(data, measure, to, baseline, population_year, codes, overdispersion, funnel=funnel,
-               force=marked.code if marked is not None else None, per=int(per) if per else None)
+               force=marked.code if marked is not None else None, per=int(per) if per else None, by=by)
+
+
+def breakdown(force: Forces, to: date | str | None = None, baseline: date | str | None = None, *,
+              level: str | None = None, measure: str | None = None, population_year: int | None = None,
+              data: Dataset | None = None, release: str | None = None) -> Breakdown | ForceResults:
+    """What drove a force's change: the change in ``measure`` (default crime excluding fraud) from the 12 months
+    to ``baseline`` (default four years before ``to``) taken apart by offence ``level`` ("group", "subgroup"
+    or "offence"; default subgroups where the data have them). Each part has its counts, change,
+    contribution (percentage points of the base total; they add up to the total's change), rate, England and
+    Wales's change and the change test; rows straddling a registered counting-rule change name it.
+    ``force``: ``"all"`` or a list gives a :class:`ForceResults` (one per force)."""
+    from .analyses.breakdown import breakdown as run
+
+    data = _data(data, release)
+    chosen = data.periods(to, baseline)
+    return _one_or_many(data, force, lambda one: run(data, one, level=level, measure=measure, chosen=chosen,
+                                                     population_year=population_year),
+                        "breakdown", lambda r: r.periods.current)
 
 
 def outcomes(force: str | Force, to: date | str | None = None, group: str | None = None, *,

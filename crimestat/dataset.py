@@ -12,6 +12,7 @@ import io
 from collections.abc import Sequence
 from datetime import date
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,9 +27,11 @@ from .model.periods import Periods
 from .loaders._csv import header_of, read_header, stdin_bytes
 from .cache import cached, digest
 from .loaders.classification import load_classification
+from .loaders.recording_changes import load_recording_changes
 from .loaders.forces import load_forces
 from .loaders.indicators import Indicator, load_indicators
 from .model.measures import MeasureCounts, prepare
+from .model.recording_changes import RecordingChange, Register
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -147,7 +150,7 @@ class Dataset:
         return data
 
     def _code(self, name: str) -> str:
-        return self.registry.get(str(name)).code
+        return self.registry.get(str(name), partial=False).code  # a name in data is matched whole
 
     # -- resolution: every command resolves its force, periods and peers here, once, the same way ------------
 
@@ -259,6 +262,32 @@ class Dataset:
     @cached_property
     def classification(self) -> Classification:
         return load_classification(self.paths.classification, known_sources=sources.keys())
+
+    @cached_property
+    def recording_changes(self) -> Register:
+        """The register of counting-rule and classification changes (the packaged one)."""
+        return load_recording_changes()
+
+    def measure(self, name: str) -> str:
+        """A measure named as people write it (identifier or label, any case, a unique prefix or word),
+        resolved once for every command; the data's own source decides between several candidates."""
+        return self.classification.resolve(name, self.source.key)
+
+    def straddled(self, measure: str, base: date, current: date) -> list[RecordingChange]:
+        """The registered recording changes that a change in ``measure`` from the 12 months to ``base`` to
+        those to ``current`` straddles."""
+        found = self._straddled.get((measure, base, current))
+        if found is None:
+            key = self.source.key
+            found = self.recording_changes.straddled(
+                self.classification.categories(measure, key),
+                lambda m: self.classification.members.get((key, m), set()), base, current)
+            self._straddled[(measure, base, current)] = found
+        return list(found)
+
+    @cached_property
+    def _straddled(self) -> dict[tuple[str, date, date], list[RecordingChange]]:
+        return {}
 
     @cached_property
     def source(self) -> Source:

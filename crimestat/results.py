@@ -13,6 +13,7 @@ COLUMNS = [
     "numerator", "denominator", "ci_low", "ci_high", "p_value", "verdict", "comparator", "note",
     "z", "tau", "p_value_poisson", "per",
     "unit",
+    "recording_change",
 ]
 
 #: Columns that hold whole numbers (counts, populations, ranks): written as integers, ``Int64`` in frames.
@@ -20,7 +21,8 @@ INTEGER_COLUMNS = frozenset({"numerator", "denominator", "per", "rank", "rows", 
                              "count_change"})
 
 #: What ``value`` is measured in, by statistic (rates are named for their base: see :func:`unit_of`).
-UNITS = {"pct_change": "percent", "percent": "percent", "verdict": "percentage_points", "rank": "rank"}
+UNITS = {"pct_change": "percent", "percent": "percent", "verdict": "percentage_points", "rank": "rank",
+         "contribution": "percentage_points"}
 
 
 def unit_of(statistic: str, measure: str) -> str:
@@ -70,6 +72,7 @@ class Row:
     tau: float | None = None  # the between-force spread (additive overdispersion) that z allows for
     p_value_poisson: float | None = None  # pct_change: the exact Poisson test of no change in counts
     per: int | None = None  # rates: per how many people (or households)
+    recording_change: str = ""  # changes: the registered recording changes the two periods straddle, named
 
     @property
     def unit(self) -> str:

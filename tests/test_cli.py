@@ -58,8 +58,8 @@ def test_output_file(run, tmp_path):
 @pytest.mark.parametrize(
     "args, code, message",
     [
-        (["--force", "warwick"],
-         2, "crimestat: error: unknown force 'warwick'; did you mean 'Warwickshire'? "
+        (["--force", "warwikshire"],
+         2, "crimestat: error: unknown force 'warwikshire'; did you mean 'Warwickshire' or 'Wiltshire'? "
             "(`crimestat forces` lists every name and code)\n"),
         (["--force", "warwickshire", "--to", "2020-06"],
          2, "crimestat: error: --to 2020-06: no 12-month period ends in June 2020 in the crime data; the data "

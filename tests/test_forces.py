@@ -36,8 +36,8 @@ def test_aliases(registry, name, code):
 
 def test_unknown_force_suggests_nearest(registry):
     with pytest.raises(UnknownForceError) as err:
-        registry.get("Warwickshir")
-    assert str(err.value) == ("unknown force 'Warwickshir'; did you mean 'Warwickshire'? "
+        registry.get("Warwikshire")
+    assert str(err.value) == ("unknown force 'Warwikshire'; did you mean 'Warwickshire' or 'Wiltshire'? "
                               "(`crimestat forces` lists every name and code)")
     assert err.value.exit_code == 2
 

@@ -71,7 +71,7 @@ def test_readme_schema_lists_every_column_in_order_with_a_type():
     schema = readme_schema()
     assert list(schema) == COLUMNS
     assert set(schema.values()) <= {"code", "text", "date", "float", "integer"}
-    assert COLUMNS[-1] == "unit"  # appended: earlier columns keep their places
+    assert COLUMNS[-2:] == ["unit", "recording_change"]  # appended: earlier columns keep their places
 
 
 @pytest.mark.parametrize("args", [COMPARE_2014, TREND_2014, RANK_2014], ids=["compare", "trend", "rank"])

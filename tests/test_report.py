@@ -187,7 +187,7 @@ def test_html_renders_in_headless_chromium(run, tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--force", "warwick"], "crimestat: error: unknown force 'warwick'; did you mean 'Warwickshire'?"),
+    (["--force", "warwikshire"], "crimestat: error: unknown force 'warwikshire'; did you mean 'Warwickshire'"),
     (["--force", "warwickshire", "--to", "2030-06"], "crimestat: error: --to 2030-06: no 12-month period ends in June 2030"),
     (["--force", "warwickshire", "--format", "pdf"], "Invalid value for '--format'"),
 ])

@@ -227,7 +227,9 @@ def test_trend_and_report_on_the_new_release(run, tmp_path):
                 "--plot", tmp_path / "t.svg", "-q")
     assert trend.exit_code == 0
     assert len(trend.stdout.splitlines()) == 1 + 2 * 52  # every quarter end from March 2013
-    assert "series break" in (tmp_path / "t.svg").read_text()  # the 2017 burglary change is marked
+    # Registered recording changes within the series are marked (crime excluding fraud: the recording
+    # improvements after HMIC's 2014 inspection, the stalking and harassment rules of 2018, 2020 and 2023).
+    assert "recording change" in (tmp_path / "t.svg").read_text()
     report = run("report", "--force", "warwickshire", "--format", "html", "--output", tmp_path / "r.html", "-q")
     assert report.exit_code == 0
     page = (tmp_path / "r.html").read_text()

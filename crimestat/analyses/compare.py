@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Literal
 from ..model.classification import MeasureInfo
 from ..model.forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE, Force
 from ..model.peers import PeerGroups, peer_average
+from ..model.recording_changes import RecordingChange
 from ..results import Row
 from .base import Periods, choose_periods, release_note, resolve_force
 from .changes import change_tests
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 PEER_GROUP = "peer_group"
 
 NoteKind = Literal["peer_group", "chance", "small_population", "households_unit", "period", "population", "households", "scope",
-                   "series_change", "indicators", "satisfaction_method", "source", "release"]
+                   "series_change", "recording_change", "indicators", "satisfaction_method", "source", "release"]
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class ChangeLine:
     base: date
     force: Row
     england_and_wales: Row
+    recording_changes: list[RecordingChange] = field(default_factory=list)  # registered changes it straddles
 
 
 @dataclass
@@ -127,6 +129,7 @@ def compare(data: Dataset, force: Force | str, to: date | str | None = None,
     if population_year is not None:
         data.denominators.check_year(population_year)
     source = data.source
+    measures = list(dict.fromkeys(data.measure(m) for m in measures)) if measures else None
     rate_measures = measures or [source.rate_measure(m, chosen.current) for m in source.rates]
     change_specs: list[tuple[str, ChangeSpan]] = (
         [(m, k) for m in measures for k in ("baseline", "year")] if measures else list(source.changes))
@@ -157,7 +160,8 @@ def compare(data: Dataset, force: Force | str, to: date | str | None = None,
     for m, span in change_specs:
         base = chosen.baseline if span == "baseline" else chosen.year_before
         pair = [change_row(data, m, a, chosen.current, base) for a in areas]
-        changes.append(ChangeLine(data.classification.describe(m), span, base, pair[0], pair[1]))
+        changes.append(ChangeLine(data.classification.describe(m), span, base, pair[0], pair[1],
+                                  data.straddled(m, base, chosen.current)))
 
     part = indicator_part(data, indicators, force.code, chosen.current,
                           replace(options or IndicatorOptions(), population_year=population_year))
@@ -190,6 +194,7 @@ def _notes(data: Dataset, result: Comparison, population_year: int | None) -> li
                                         "HMIC's comparator (the pooled rate, all crimes over all people, is in CSV "
                                         "and JSON)."))
     notes += _change_notes(data, result)
+    notes += [Note("recording_change", text) for text in recording_change_notes(data, result.changes)]
     kinds = {line.measure.denominator for line in result.rates}
     if "households" in kinds:
         bases = sorted({line.force.per or 1000 for line in result.rates if line.measure.denominator == "households"})
@@ -229,6 +234,24 @@ def _notes(data: Dataset, result: Comparison, population_year: int | None) -> li
     notes.append(Note("source", result.source.cite(*data_used(data, chosen.current, population_year))))
     if release_note(data):
         notes.append(Note("release", release_note(data)))
+    return notes
+
+
+RECORDING_MARK = "§"
+
+
+def recording_change_notes(data: Dataset | None, lines: list[ChangeLine]) -> list[str]:
+    """One note per registered recording change that a change shown straddles, naming the changes marked §."""
+    found: dict[str, tuple[RecordingChange, list[str]]] = {}
+    for line in lines:
+        for change in line.recording_changes:
+            what = f"{line.measure.label.lower()} from {line.base:%B %Y}"
+            found.setdefault(change.id, (change, []))[1].append(what)
+    notes = []
+    for change, whats in found.values():
+        listed = ", ".join(dict.fromkeys(whats))
+        notes.append(f"{RECORDING_MARK} {listed[0].upper()}{listed[1:]}: the two periods straddle a registered "
+                     f"recording change, so part of the change is a change in recording. {change.describe()}")
     return notes
 
 

@@ -16,7 +16,10 @@ from ..results import Row
 from .changes import SMALL_NUMBERS, apply, change_tests, differs, months_shared, small_numbers, small_numbers_note
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ..dataset import Dataset
+    from ..model.measures import Count
 
 
 def area_name(data: Dataset, area_code: str) -> str:
@@ -51,18 +54,20 @@ def rate_row(data: Dataset, measure: str, area_code: str, period_end: date,
 
 
 def change_row(data: Dataset, measure: str, area_code: str, period_end: date,
-               base_end: date) -> Row:
+               base_end: date, count: Callable[[str, str, date], Count] | None = None) -> Row:
     """The percentage change in the measure's count from the 12 months to ``base_end``.
 
-    ``numerator`` holds the current count and ``denominator`` the base count.
+    ``numerator`` holds the current count and ``denominator`` the base count. ``count`` counts the measure
+    (default: ``data.counts.count``; a breakdown counts its parts with ``data.counts.part_count``).
     """
+    count = count or data.counts.count
     row = Row(area_code, area_name(data, area_code), measure, "pct_change", period_end, base_end)
-    current = data.counts.count(measure, area_code, period_end)
+    current = count(measure, area_code, period_end)
     if base_end not in data.counts.periods:
         row.numerator = current.value
         row.note = f"the data have no 12 months to {base_end:%B %Y} to compare with"
         return row
-    base = data.counts.count(measure, area_code, base_end)
+    base = count(measure, area_code, base_end)
     row.numerator, row.denominator = current.value, base.value
     if not current.ok:
         row.note = current.note
@@ -82,6 +87,7 @@ def change_row(data: Dataset, measure: str, area_code: str, period_end: date,
             if row.z is None and not row.note:
                 found = tests.of(area_code)
                 row.note = tests.reason or (found.note if found is not None else "")
+    row.recording_change = "; ".join(c.note() for c in data.straddled(measure, base_end, period_end))
     return row
 
 

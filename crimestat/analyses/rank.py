@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..errors import UsageError
 from ..model import periods
 from ..model.classification import MeasureInfo
+from ..model.recording_changes import RecordingChange, straddles
 from .base import Periods, choose_periods
 from .changes import SMALL_NUMBERS, ChangeTests, by_chance, change_tests, estimator_name
 from .figures import (SMALL_MARK, change_row, differs_from_england_and_wales, rate_row, small_denominator,
@@ -27,6 +29,7 @@ from ..results import Cell, Result, Row, Section
 #: overdispersion (the default), his multiplicative factor phi, or none (plain Poisson limits).
 FUNNEL_METHODS = ("additive", "multiplicative", "poisson")
 FORCE_MARK = "◀"
+RANK_BY = ("rate", "change")
 
 if TYPE_CHECKING:
     from ..dataset import Dataset
@@ -85,6 +88,9 @@ class Ranking:
     force: str | None = None  # the code of the force asked about, marked in the table and the plot
     change_tests: list[ChangeTests] = field(default_factory=list)  # on the year, on the baseline
     interval_note: str = ""  # how the rank intervals were simulated, or why there are none
+    by: str = "rate"  # what the forces are ranked by: "rate", or "change" (the % change from ``ranked_base``)
+    ranked_base: date | None = None  # by change: the period the ranked change is from
+    recording_changes: list[RecordingChange] = field(default_factory=list)  # straddled by the changes shown
 
     @property
     def unit(self) -> str:
@@ -115,13 +121,20 @@ class Ranking:
         table.append(_line(None, whole.rate, whole.year, whole.base, False))
         headers = ["Rank (95% interval)" if any(e.position.ci_low is not None for e in self.entries) else "Rank", "Force", f"Rate {self.unit}", f"Change on {periods.label(chosen.year_before)}",
                    f"Change on {periods.label(chosen.baseline)}", "Funnel position"]
-        notes = [f"{periods.label(chosen.current)}. Rank 1 is the highest rate; equal rates share a rank."]
+        if self.by == "change":
+            notes = [f"{periods.label(chosen.current)}. Ranked by the change in {info.label.lower()} on the "
+                     f"{periods.label(self.ranked_base)}: rank 1 is the largest rise (or the smallest fall); equal "  # type: ignore[arg-type]
+                     "changes share a rank."]
+        else:
+            notes = [f"{periods.label(chosen.current)}. Rank 1 is the highest rate; equal rates share a rank."]
         if self.interval_note:
             notes.append(self.interval_note)
         if self.force is not None:
             name = next((e.rate.area for e in self.entries if e.code == self.force), self.force)
             notes.append(f"{FORCE_MARK} {name}, the force asked about.")
         notes += self._change_notes()
+        notes += [f"§ The changes from the {periods.label(base)} straddle a registered recording change, so part of "
+                  f"each is a change in recording. {change.describe()}" for base, change in self._straddled()]
         notes.append(
             "Funnel position: the force's rate against 95% and 99.8% control limits around England and Wales's rate "
             "for its population (Spiegelhalter 2005); 'within' means within the 95% limits. " + {
@@ -142,7 +155,10 @@ class Ranking:
             notes.append(small_population_note(small, self.measure.denominator))
         notes.append(self.source.cite("ONS mid-year population estimates"))
         title = f"{info.label}: forces ranked by rate {self.unit}, {periods.label(chosen.current)}"
-        meta = {"command": "rank", "measure": info.measure, "per": self.per, "funnel": funnel.method,
+        if self.by == "change":
+            title = (f"{info.label}: forces ranked by change from the {periods.label(self.ranked_base)} to the "  # type: ignore[arg-type]
+                     f"{periods.label(chosen.current)}")
+        meta = {"command": "rank", "by": self.by, "measure": info.measure, "per": self.per, "funnel": funnel.method,
                 "tau": funnel.tau, "overdispersion": self.phi, "period_end": chosen.current,
                 "baseline_period_end": chosen.baseline, "year_before_period_end": chosen.year_before,
                 "forces": self.forces, "sources": self.files}
@@ -150,6 +166,15 @@ class Ranking:
             meta["release"] = self.release
         section = Section(headers, table, ["right", "left", "right", "right", "right", "left"])
         return Result(title, self.rows, [section], notes, meta)
+
+    def _straddled(self) -> list[tuple[date, RecordingChange]]:
+        """(base, change) for each registered recording change a change column straddles."""
+        found = []
+        for base in (self.periods.year_before, self.periods.baseline):
+            for change in self.recording_changes:
+                if straddles(change, base, self.periods.current) and (base, change) not in found:
+                    found.append((base, change))
+        return found
 
     def _change_notes(self) -> list[str]:
         taus, reasons = [], []
@@ -178,7 +203,7 @@ def rank(data: Dataset, measure: str | None = None, to: date | str | None = None
          baseline: date | str | None = None, population_year: int | None = None,
          force_codes: list[str] | None = None, adjust_overdispersion: bool = False,
          chosen: Periods | None = None, funnel: str = "additive", force: str | None = None,
-         per: int | None = None) -> Ranking:
+         per: int | None = None, by: str = "rate") -> Ranking:
     """Rank forces (default: all 43) by their rate, highest first; equal rates share a rank.
 
     ``funnel`` says how the funnel limits allow for the spread between forces: ``"additive"`` (the
@@ -187,10 +212,13 @@ def rank(data: Dataset, measure: str | None = None, to: date | str | None = None
     ``"poisson"``. ``adjust_overdispersion`` is the older name for ``funnel="multiplicative"``. Estimates
     always come from all 43 forces, never from the ``force_codes`` shown. ``force`` (a code) is marked in the
     table and the plot. ``per``: the rate's base (default: 1,000, or the measure's ONS base, homicide per
-    million).
+    million). ``by``: ``"rate"`` (the default), or ``"change"``: ranked by the percentage change from
+    ``baseline`` when it is given, else from the year before (rank 1 the largest rise), with the change test
+    against England and Wales beside it.
     """
-    measure = measure or data.source.trend_measure
-    data.classification.check(measure)
+    if by not in RANK_BY:
+        raise UsageError(f"is not a way to rank; expected one of {', '.join(RANK_BY)}", parameter="by", value=by)
+    measure = data.measure(measure) if measure else data.source.trend_measure
     if adjust_overdispersion:
         funnel = "multiplicative"
     if funnel not in FUNNEL_METHODS:
@@ -205,10 +233,15 @@ def rank(data: Dataset, measure: str | None = None, to: date | str | None = None
     year = {c: change_row(data, measure, c, chosen.current, chosen.year_before) for c in codes + [ENGLAND_AND_WALES_CODE]}
     base = {c: change_row(data, measure, c, chosen.current, chosen.baseline) for c in codes + [ENGLAND_AND_WALES_CODE]}
 
-    ranks = competition_ranks({c: rates[c].value for c in codes if rates[c].value is not None},  # type: ignore[misc]
+    ranked_base = None
+    ranked_on = rates
+    if by == "change":
+        ranked_base = chosen.baseline if baseline is not None else chosen.year_before
+        ranked_on = base if ranked_base == chosen.baseline else year
+    ranks = competition_ranks({c: ranked_on[c].value for c in codes if ranked_on[c].value is not None},  # type: ignore[misc]
                               {c: rates[c].area for c in codes})
     ranked = sorted(ranks, key=lambda c: (ranks[c], rates[c].area))
-    unranked = sorted((c for c in codes if rates[c].value is None), key=lambda c: rates[c].area)
+    unranked = sorted((c for c in codes if ranked_on[c].value is None), key=lambda c: rates[c].area)
 
     target = whole.value / per if whole.value is not None else None
     shape = _funnel_shape(funnel, [rates[c] for c in territorial], target, per)
@@ -228,8 +261,8 @@ def rank(data: Dataset, measure: str | None = None, to: date | str | None = None
             rate.comparator = ENGLAND_AND_WALES
             points.append({"name": rate.area, "denominator": rate.denominator, "rate": rate.value,
                            "position": rate.verdict, "small": small_denominator(rate), "highlight": code == force})
-        position = Row(code, rate.area, measure, "rank", chosen.current, value=ranks.get(code),
-                       denominator=len(ranked), note="" if code in ranks else rate.note)
+        position = Row(code, rate.area, measure, "rank", chosen.current, ranked_base, value=ranks.get(code),
+                       denominator=len(ranked), note="" if code in ranks else ranked_on[code].note)
         entries.append(RankEntry(code, ranks.get(code), rate, position, year[code], base[code]))
     whole_entry = RankEntry(ENGLAND_AND_WALES_CODE, None, whole, Row(ENGLAND_AND_WALES_CODE, ENGLAND_AND_WALES,
                             measure, "rank", chosen.current), year[ENGLAND_AND_WALES_CODE], base[ENGLAND_AND_WALES_CODE])
@@ -250,10 +283,16 @@ def rank(data: Dataset, measure: str | None = None, to: date | str | None = None
                 bounds = funnel_limit(target, xs, low_p), funnel_limit(target, xs, high_p)
             shape.limits[level] = (xs, np.asarray(bounds[0]) * per, np.asarray(bounds[1]) * per)
     shape.points, shape.target = points, whole.value or 0.0
-    interval_note = _rank_intervals(entries, [rates[c] for c in territorial], target)
+    # Intervals are simulated for places by rate; a ranking by change says so rather than show the rate's.
+    interval_note = (_rank_intervals(entries, [rates[c] for c in territorial], target) if by != "change" else
+                     "Rank intervals are simulated for ranks by rate (rank --by rate); none are shown for ranks by "
+                     "change.")
     tests = [change_tests(data, measure, chosen.current, b) for b in (chosen.year_before, chosen.baseline)]
+    straddled = {c.id: c for b in (chosen.year_before, chosen.baseline)
+                 for c in data.straddled(measure, b, chosen.current)}
     return Ranking(info, chosen, entries, whole_entry, shape, shape.phi, data.source, len(codes), dict(data.files),
-                   data.release.name if data.release is not None else None, per, force, tests, interval_note)
+                   data.release.name if data.release is not None else None, per, force, tests, interval_note, by,
+                   ranked_base, list(straddled.values()))
 
 
 def _rank_intervals(entries: list[RankEntry], rates: list[Row], target: float | None) -> str:

@@ -117,6 +117,8 @@ def build_report(data: Dataset, force: Force | str, to: date | str | None = None
             f"{name} {change_words(one_year.force.value)}. This is compared with "
             f"{change_adjective(one_year.england_and_wales.value)} across England and Wales.")))
 
+    blocks += _what_changed(data, force, result)
+
     start = periods.years_before(current, 4)
     chart = trend(data, force, start if start in data.counts.periods else None, current)
     first = chart.period_ends[0]
@@ -140,6 +142,22 @@ def build_report(data: Dataset, force: Force | str, to: date | str | None = None
     blocks.append(Block("h2", "Method and sources"))
     blocks.append(Block("list", items=_method(data, result, options)))
     return Report(f"{police}: crime, {periods.label(current)}", blocks, chart, [n.text for n in result.notes])
+
+
+def _what_changed(data: Dataset, force: Force, result: Comparison) -> list[Block]:
+    """What drove the change since the baseline: the largest contributions up and down, and the registered
+    counting-rule changes the two periods straddle (``analyses.breakdown``); nothing where the data cannot
+    take the change apart."""
+    from ..errors import UsageError
+    from .breakdown import breakdown, what_changed
+
+    try:
+        drivers = breakdown(data, force, chosen=result.periods)
+    except UsageError:
+        return []
+    if drivers.total.change.value is None or not drivers.lines:
+        return []
+    return [Block("p", what_changed(drivers))]
 
 
 def police_name(force: Force) -> str:

@@ -134,7 +134,7 @@ def revisions(force: Force | str, period_end: date, measure: str = "crime_excl_f
     found = discover(data_dir)
     first = base or load_dataset(DataPaths(data_dir, release=found[-1] if found else None))
     resolved = force if isinstance(force, Force) else first.registry.get(force)
-    first.classification.check(measure)
+    measure = first.classification.resolve(measure)
     result = Revisions(resolved, measure, first.classification.describe(measure).label, period_end)
     for release in found:
         data = load_dataset(DataPaths(data_dir, release=release))

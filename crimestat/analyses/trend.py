@@ -10,6 +10,7 @@ from ..model import periods
 from ..model.classification import MeasureInfo
 from ..errors import PeriodNotCoveredError
 from ..model.forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE, Force
+from ..model.recording_changes import RecordingChange, straddles
 from ..results import Cell, Result, Row, Section
 from .base import release_note, resolve_force
 from .figures import rate_row
@@ -49,11 +50,12 @@ class Trend:
     force_rates: list[Row]
     england_and_wales_rates: list[Row]
     source: Source
-    breaks: list[tuple[date, str]] = field(default_factory=list)  # series breaks inside the span, for charts
+    breaks: list[tuple[date, str]] = field(default_factory=list)  # recording changes inside the span, for charts
     files: dict[str, str] = field(default_factory=dict)
     release: str | None = None
     release_note: str = ""  # which release and population series the figures come from
     editions: list[tuple[str, list[int]]] = field(default_factory=list)  # population edition -> mid-years used
+    recording_changes: list[RecordingChange] = field(default_factory=list)  # registered changes inside the span
 
     @property
     def rows(self) -> list[Row]:
@@ -80,6 +82,8 @@ class Trend:
             notes.append(f"Population editions: {used}. The later edition revised the years before it too, so a "
                          "change in rate from a period using one edition to a period using the other is partly the "
                          "revision, not a change in crime.")
+        notes += [f"§ Points after a recording change within these periods, which the series is not like for like "
+                  f"across: {change.describe()}" for change in self.recording_changes]
         notes.append(self.source.cite())
         if self.release_note:
             notes.append(self.release_note)
@@ -89,7 +93,8 @@ class Trend:
         info = self.measure
         series = {self.force.code: self.force_rates, ENGLAND_AND_WALES_CODE: self.england_and_wales_rates}
         table = [
-            [Cell(f"{p:%b %Y}")] + [Cell(rows[i].value, "rate", _note(rows[i], info.label)) for rows in series.values()]
+            [Cell(f"{p:%b %Y}", marker=" §" if self.force_rates[i].recording_change else "")]
+            + [Cell(rows[i].value, "rate", _note(rows[i], info.label)) for rows in series.values()]
             for i, p in enumerate(self.period_ends)
         ]
         spark = [Cell("trend")] + [Cell(sparkline([r.value for r in rows])) for rows in series.values()]
@@ -109,8 +114,7 @@ def trend(data: Dataset, force: Force | str, start: date | str | None = None, en
           measure: str | None = None, population_year: int | None = None) -> Trend:
     """Rates for every period end from ``start`` to ``end`` (default: the four years to the latest)."""
     force = resolve_force(data, force)
-    measure = measure or data.source.trend_measure
-    data.classification.check(measure)
+    measure = data.measure(measure) if measure else data.source.trend_measure
     last = periods.resolve(end, data.counts.periods, "to", data.counts.explain)
     if start is None:
         first = periods.years_before(last, 4)
@@ -129,18 +133,25 @@ def trend(data: Dataset, force: Force | str, start: date | str | None = None, en
             used = data.denominators.get("population", ENGLAND_AND_WALES_CODE, p, population_year)
             if used.ok and used.edition and used.year not in editions.get(used.edition, []):
                 editions.setdefault(used.edition, []).append(used.year)  # type: ignore[arg-type]
-    return Trend(force, info, chosen, mine, whole, data.source, _events(data, measure, chosen),
+    changes = _recording_changes(data, measure, chosen)
+    for rows in (mine, whole):
+        for row in rows:  # a point measured against the first straddles the changes between them
+            row.recording_change = "; ".join(c.note() for c in changes if straddles(c, chosen[0], row.period_end))
+    return Trend(force, info, chosen, mine, whole, data.source,
+                 [(c.start, f"recording change: {c.title}") for c in changes],
                  dict(data.files), data.release.name if data.release is not None else None,
-                 release_note(data), list(editions.items()))
+                 release_note(data), list(editions.items()), changes)
 
 
-def _events(data: Dataset, measure: str, chosen: list[date]) -> list[tuple[date, str]]:
-    """The source's recording changes inside the span that concern the measure's categories."""
+def _recording_changes(data: Dataset, measure: str, chosen: list[date]) -> list[RecordingChange]:
+    """The registered recording changes that fall between the first and the last period shown and concern
+    the measure's categories (a point after one is not like for like with a point before it)."""
+    if not chosen:
+        return []
     key = data.source.key
-    mine = data.classification.categories(measure, key)
-    return [(when, text) for when, text, touched in data.source.events
-            if chosen and chosen[0] < when <= chosen[-1]
-            and any(mine & data.classification.categories(m, key) for m in touched)]
+    return data.recording_changes.within(data.classification.categories(measure, key),
+                                         lambda m: data.classification.members.get((key, m), set()),
+                                         chosen[0], chosen[-1])
 
 
 def _note(row: Row, label: str) -> str:

@@ -39,7 +39,8 @@ YEAR_MONTH = YearMonth()
 # The library names parameters; the command line shows them as the options that set them.
 OPTION_NAMES = {"group": "--group", "to": "--to", "baseline": "--baseline", "start": "--from", "population_year": "--population-year",
                 "force": "--force", "measure": "--measure", "release": "--release", "measures": "--measure",
-                "peers": "--peers", "per": "--per", "funnel": "--funnel", "end": "--to"}
+                "peers": "--peers", "per": "--per", "funnel": "--funnel", "end": "--to",
+                "level": "--level", "by": "--by"}
 
 
 class Command(click.Command):

@@ -1,4 +1,4 @@
-"""The analysis commands: compare, trend, rank, outcomes, and the listings (forces, measures)."""
+"""The analysis commands: compare, trend, rank, breakdown, outcomes, and the listings (forces, measures)."""
 
 from __future__ import annotations
 
@@ -124,13 +124,16 @@ def trend(force, start, to, measure, population_year, plot, paths, fmt, output):
               "(Spiegelhalter 2005): additive overdispersion, the multiplicative factor phi, or plain Poisson limits "
               "(for outcome rates: on the logit scale, phi on the binomial variance, or binomial limits).")
 @click.option("--overdispersion", is_flag=True, help="The same as --funnel multiplicative.")
+@click.option("--by", "by", type=click.Choice(["rate", "change"]), default="rate", show_default=True,
+              help="Rank by rate, or by % change from --baseline (default with --by change: the year before); "
+                   "rank 1 the highest rate or the largest rise.")
 @click.option("--per", type=click.Choice(["1000", "100000", "1000000"]), help="Rate per 1,000, 100,000 or "
               "1,000,000 (default: per 1,000; homicide per million, as ONS).")
 @peer_options
 @data_options
 @output_options
-def rank(measure, to, baseline, population_year, force, plot, funnel_method, overdispersion, per, peers, peer_groups,
-         paths, fmt, output):
+def rank(measure, to, baseline, population_year, force, plot, funnel_method, overdispersion, by, per, peers,
+         peer_groups, paths, fmt, output):
     """Rank all 43 forces by rate, with changes and funnel-plot positions.
 
     Example: crimestat rank --measure crime_excl_fraud --to 2014-06 --plot funnel.png
@@ -148,13 +151,40 @@ def rank(measure, to, baseline, population_year, force, plot, funnel_method, ove
     data = load_dataset(paths)
     result = crimestat.rank(measure, to, baseline, force=force, peers=peers, peer_groups=peer_groups,
                             funnel=funnel_method, per=per, population_year=population_year,
-                            overdispersion=overdispersion, data=data)
+                            overdispersion=overdispersion, by=by, data=data)
     if plot:
         from ..render.charts import funnel_chart
 
         funnel = result.funnel
         funnel_chart(funnel.points, funnel.limits, funnel.target, result.funnel_title(), result.unit, plot,
                      result.source.short_citation)
+    write_output(render(result, fmt), output)
+
+
+@main.command()
+@click.option("--force", "-f", "force", required=True, multiple=True,
+              help="Force name, alias or ONS code, any case; repeat for several, or 'all' for the 43 forces.")
+@click.option("--to", type=YEAR_MONTH, help="End of the 12 months, YYYY-MM (default: the latest in the data).")
+@click.option("--baseline", type=YEAR_MONTH, help="Period to compare with, YYYY-MM (default: four years before).")
+@click.option("--level", type=click.Choice(["group", "subgroup", "offence"]),
+              help="Take the change apart by offence group, subgroup or offence code (default: subgroup where the "
+                   "data have subgroups, else group).")
+@click.option("--measure", help="Measure to take apart (default: crime excluding fraud); a name or label, any case.")
+@click.option("--population-year", type=int, help="Mid-year population estimate for the rates.")
+@data_options
+@output_options
+def breakdown(force, to, baseline, level, measure, population_year, paths, fmt, output):
+    """Show what drove a force's change: each offence group's or subgroup's part in it, beside England and Wales.
+
+    Example: crimestat breakdown --force warwickshire --baseline 2021-12 --level subgroup
+    """
+    import crimestat
+
+    from ..dataset import load_dataset
+
+    data = load_dataset(paths)
+    result = crimestat.breakdown(force, to, baseline, level=level, measure=measure, population_year=population_year,
+                                 data=data)
     write_output(render(result, fmt), output)
 
 

@@ -50,7 +50,7 @@ def load_classification(source: Source | None = None, measures: Source | None = 
             )
         info[m.strip()] = MeasureInfo(m.strip(), label.strip(), denominator.strip())
     info_table.raise_problems()
-    return Classification(members, info)
+    return load_levels(Classification(members, info))
 
 
 def _check_consistent(table, sources: list[str], categories: list[str], names: list[str], known: set[str]) -> None:
@@ -71,3 +71,15 @@ def _check_consistent(table, sources: list[str], categories: list[str], names: l
         if measure != "excluded" and (source, category) in excluded:
             table.problem(f"'{category}' is declared excluded and also counted in '{measure}'; expected one or "
                           "the other", r, "measure")
+
+
+def load_levels(classification: Classification) -> Classification:
+    """The packaged levels (``data/levels.csv``: which measures are a source's offence groups and subgroups)
+    and category labels (``data/offences.csv``) added to a classification; returns it."""
+    levels = read_csv(_packaged("levels.csv"), ["source", "level", "measure"])
+    for source, level, measure in zip(levels.column("source"), levels.column("level"), levels.column("measure")):
+        classification.levels.setdefault((source.strip(), level.strip()), []).append(measure.strip())
+    labels = read_csv(_packaged("offences.csv"), ["source", "category", "label"])
+    for source, category, label in zip(labels.column("source"), labels.column("category"), labels.column("label")):
+        classification.labels[(source.strip(), category.strip())] = label.strip()
+    return classification

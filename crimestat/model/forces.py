@@ -72,12 +72,30 @@ class Registry:
         key = normalise(name)
         return self._by_key.get(key) or self._by_key.get(_without_suffix(key))
 
-    def get(self, name: str) -> Force:
-        """The force called ``name``; an unknown name raises with the nearest names suggested."""
+    def get(self, name: str, partial: bool = True) -> Force:
+        """The force called ``name``: any alias or code, or (``partial``, for names people type) a unique prefix
+        or word of one (``Avon``, ``Thames``); an ambiguous name raises listing only its candidates, an unknown
+        one the nearest names. Names in data are matched whole (``partial=False``)."""
         force = self.find(name)
-        if force is None:
-            raise UnknownForceError(self._unknown_message(name))
-        return force
+        if force is not None:
+            return force
+        candidates = self.candidates(name) if partial else []
+        if len(candidates) == 1:
+            return candidates[0]
+        if candidates:
+            listed = " or ".join(f"'{f.name}'" for f in candidates[:8])
+            more = f" (and {len(candidates) - 8} more)" if len(candidates) > 8 else ""
+            raise UnknownForceError(f"force '{name}' could be {listed}{more}; give more of the name")
+        raise UnknownForceError(self._unknown_message(name))
+
+    def candidates(self, name: str) -> list[Force]:
+        """The forces one of whose names begins with ``name`` or has it as a whole word (or words), by name."""
+        query = _without_suffix(normalise(name))
+        if not query:
+            return []
+        found = {f.code: f for f in self.forces for n in (f.name, *f.aliases) if n
+                 for key in (normalise(n),) if key.startswith(query) or f" {query} " in f" {key} "}
+        return sorted(found.values(), key=lambda f: f.name)
 
     def by_code(self, code: str) -> Force:
         for force in self.forces:

@@ -117,6 +117,8 @@ class MeasureCounts:
         self._areas = set(prepared.areas)
         self._table = prepared
         self._cache: dict[tuple[str, str, date], Count] = {}
+        self._parts: dict[tuple[str, str, date], Count] = {}
+        self._rows: dict[tuple[str, date], np.ndarray | Count] = {}
         self._measure_lives: dict[str, Lifetime | None] = {}
         self._columns: dict[str, np.ndarray] = {}
 
@@ -156,6 +158,51 @@ class MeasureCounts:
                 name = self.registry.by_code(area_code).name
                 return Count(None, f"no '{life.category}' row for {name} in the 12 months to {period:%B %Y}")
         return Count(total)
+
+    def part_count(self, measure: str, area_code: str, period: date) -> Count:
+        """A part of a measure (a group, subgroup or offence code) counted so that the parts of a measure add
+        up to it: where quarters are summed into complete windows (``break_level == "measure"``), the sum of
+        the part's own columns whenever the area has counts for the period, a category with no row counting
+        zero, even across the part's own start or end (the measure's count holds it there too); otherwise
+        the part's count as any measure's."""
+        if self.break_level != "measure":
+            return self.count(measure, area_code, period)
+        key = (measure, area_code, period)
+        if key not in self._parts:
+            self._parts[key] = self._part_count(measure, area_code, period)
+        return self._parts[key]
+
+    def _part_count(self, measure: str, area_code: str, period: date) -> Count:
+        row = self._filled(area_code, period)
+        if isinstance(row, Count):
+            return row
+        columns = self._measure_columns(measure, sorted(self.classification.categories(measure, self.source)))
+        return Count(int(row[columns].sum()))
+
+    def _filled(self, area_code: str, period: date) -> np.ndarray | Count:
+        """An area's counts in a period, every category's column (no row: zero), summed over the territorial
+        forces for England and Wales; or, as a Count, why there are none. Kept: a breakdown takes dozens of
+        parts from the same row."""
+        key = (area_code, period)
+        if key not in self._rows:
+            table = self._table
+            p = table._period.get(period)
+            codes = self.territorial if area_code == ENGLAND_AND_WALES_CODE else [area_code]
+            rows = [table._area.get(code) for code in codes]
+            if p is None:
+                found: np.ndarray | Count = Count(None, f"the data have no 12 months to {period:%B %Y}")
+            elif any(a is None for a in rows):
+                found = self.count(self.classification.measures(self.source)[0], area_code, period)
+            else:
+                block = table.cube[rows, p, :]
+                empty = (block == MISSING).all(axis=1)
+                if bool(empty.any()):  # no counts at all for a force: its reason
+                    found = self.count(self.classification.measures(self.source)[0], codes[int(empty.argmax())],
+                                       period)
+                else:
+                    found = np.where(block == MISSING, 0, block).sum(axis=0)
+            self._rows[key] = found
+        return self._rows[key]
 
     def measure_lifetime(self, measure: str) -> Lifetime | None:
         """When the measure as a whole is recorded, judged on its England and Wales totals (None: no data)."""

@@ -29,6 +29,9 @@ def format_cell(cell: Cell) -> str:
         text = _percent_ci(*value)
     elif cell.kind == "verdict":
         text = str(value)
+    elif cell.kind == "points":
+        points = round_half_up(value, 1)
+        text = f"{points:+}" if points else f"{points}"
     elif cell.kind == "signed_count":
         text = f"{int(value):+,}"
     elif cell.kind == "count":

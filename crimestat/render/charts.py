@@ -105,7 +105,7 @@ def _draw_trend(result, target, option: str = "--plot") -> None:
     ax.set_title(title, fontsize=10)
     for when, text in result.breaks:
         ax.axvline(when, color="#888888", linestyle=":", linewidth=1)
-        ax.annotate(f"series break: {text.split(' (')[0]}", (when, 0), xycoords=("data", "axes fraction"),
+        ax.annotate(text.split(' (')[0], (when, 0), xycoords=("data", "axes fraction"),
                     xytext=(3, 4), textcoords="offset points", fontsize=6, color="#555555", rotation=90, va="bottom")
     step = max(1, len(ends) // 8)
     ax.set_xticks(ends[::step], [f"{e:%b %Y}" for e in ends[::step]], fontsize=8)

@@ -28,6 +28,7 @@ NUMBER_FORMATS = {
     "percent_ci": '0.0"%"',
     "count": "#,##0",
     "signed_count": "+#,##0;-#,##0;0",
+    "points": "+0.0;-0.0;0.0",
 }
 _SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest a zip entry can carry

@@ -17,6 +17,7 @@ from ...results import Result
 VIEWS = {
     "Comparison": ".compare:compare_view",
     "ForceResults": ".many:many_view",
+    "Breakdown": ".breakdown:breakdown_view",
 }
 
 

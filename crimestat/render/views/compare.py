@@ -59,6 +59,8 @@ def compare_view(c) -> Result:
     change_table = []
     for change in c.changes:
         label = f"{change.measure.label}, from the {periods.label(change.base)}"
+        if change.recording_changes:
+            label += " §"
         change_table.append([Cell(label)] + _pair_cells([change.force, change.england_and_wales], "change", label))
     sections = [
         Section([f"{periods.label(c.periods.current)}: rate per {per_label(per)} population"] + names +

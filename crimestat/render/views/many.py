@@ -11,7 +11,11 @@ from . import view
 def many_view(results: ForceResults) -> Result:
     if len(results) == 1:
         return view(results[0])
-    return merge([view(r) for r in results], f"{len(results)} forces compared with England and Wales, "
-                 f"{periods.label(results.period_end)}",
+    title = f"{len(results)} forces compared with England and Wales, {periods.label(results.period_end)}"
+    if results.command == "breakdown":
+        first = results[0]
+        title = (f"{len(results)} forces: {first.measure.label.lower()} by {first.level}, "
+                 f"{periods.label(first.periods.baseline)} to {first.periods.current:%B %Y}")
+    return merge([view(r) for r in results], title,
                  {"command": results.command, "forces": [r.force.code for r in results],
                   "period_end": results.period_end})
