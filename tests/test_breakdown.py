@@ -20,9 +20,6 @@ from crimestat.dataset import DataPaths, load_dataset
 
 from conftest import SAMPLE
 
-# One worker runs this file (--dist loadgroup): its module fixtures read the Home Office table once a run.
-pytestmark = pytest.mark.xdist_group("breakdown")
-
 HOME_OFFICE = SAMPLE / "releases" / "home-office-2026-04" / "prc-pfa-mar2013-onwards-tables-230426.csv.gz"
 NOT_TERRITORIAL = {"British Transport Police", "Action Fraud", "CIFAS", "Cifas", "Financial Fraud Action UK",
                    "UK Finance"}

@@ -18,9 +18,6 @@ import pytest
 
 from crimestat.metrics import distributions as d
 
-# The tests that import scipy run on one worker (--dist loadgroup): its import costs each process 1-2 s.
-pytestmark = pytest.mark.xdist_group("scipy")
-
 
 def temme_coefficients(terms: int, degree: int) -> list[list[Fraction]]:
     """Taylor coefficients of Temme's c_k(eta), k < terms, powers < degree, as exact rationals.

@@ -42,9 +42,6 @@ from crimestat.metrics.overdispersion import (
     winsorise,
 )
 
-# The tests that import scipy run on one worker (--dist loadgroup): its import costs each process 1-2 s.
-pytestmark = pytest.mark.xdist_group("scipy")
-
 DATA = Path(__file__).parent / "data" / "overdispersion"
 JUNE_2010, JUNE_2013, JUNE_2014 = "2010-06-30", "2013-06-30", "2014-06-30"
 

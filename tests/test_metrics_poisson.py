@@ -11,9 +11,6 @@ import pytest
 
 from crimestat.metrics.poisson import change_test, funnel_limit, funnel_position, poisson_confint
 
-# The tests that import scipy run on one worker (--dist loadgroup): its import costs each process 1-2 s.
-pytestmark = pytest.mark.xdist_group("scipy")
-
 
 @pytest.mark.parametrize("count, low, high", [(10, 4.795389, 18.390356), (0, 0.0, 3.688879)])
 def test_exact_interval_matches_r(count, low, high):

@@ -22,9 +22,6 @@ from hypothesis import strategies as st
 
 from crimestat.metrics import proportion as prop
 
-# The tests that import scipy run on one worker (--dist loadgroup): its import costs each process 1-2 s.
-pytestmark = pytest.mark.xdist_group("scipy")
-
 PP = 1e-4  # 0.01 percentage points on the 0-1 scale
 
 

@@ -11,9 +11,6 @@ import pytest
 
 from crimestat.metrics.ranks import rank_intervals
 
-# The tests that import scipy run on one worker (--dist loadgroup): its import costs each process 1-2 s.
-pytestmark = pytest.mark.xdist_group("scipy")
-
 
 def test_two_units_far_apart_keep_their_places():
     low, high = rank_intervals([0.0, 1.0], [0.001, 0.001], 0.5, 0.25)
