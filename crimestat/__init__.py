@@ -33,6 +33,7 @@ from .version import __version__
 if TYPE_CHECKING:
     from .analyses.breakdown import Breakdown
     from .analyses.compare import Comparison
+    from .analyses.outcome_series import OutcomesByYear, SeriesRanking, SeriesTrend
     from .analyses.outcomes import OutcomeComparison, OutcomeRanking
     from .analyses.rank import Ranking
     from .analyses.report import Report
@@ -45,7 +46,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "__version__", "load", "compare", "trend", "rank", "breakdown", "outcomes", "report", "revisions", "validate",
-    "Dataset", "Comparison", "Trend", "Ranking", "Breakdown", "OutcomeComparison", "OutcomeRanking", "Report", "Revisions",
+    "Dataset", "Comparison", "Trend", "Ranking", "Breakdown", "OutcomeComparison", "OutcomeRanking", "SeriesTrend",
+    "SeriesRanking", "OutcomesByYear", "OutcomeBreakdown", "Report", "Revisions",
     "Validation", "ForceResults", "Force",
     "CrimestatError", "UsageError", "UnknownForceError", "UnknownMeasureError", "PeriodNotCoveredError",
     "NoCompletePeriodError", "DataFileError", "MissingFileError", "MissingColumnError", "BadValueError",
@@ -55,7 +57,10 @@ __all__ = [
 # Result types are imported when first named (``crimestat.Comparison``), not with ``import crimestat``.
 _TYPES = {
     "Dataset": ".dataset", "Comparison": ".analyses.compare", "Trend": ".analyses.trend",
-    "Ranking": ".analyses.rank", "Breakdown": ".analyses.breakdown", "OutcomeComparison": ".analyses.outcomes", "OutcomeRanking": ".analyses.outcomes",
+    "Ranking": ".analyses.rank", "Breakdown": ".analyses.breakdown", "OutcomeComparison": ".analyses.outcomes",
+    "OutcomeRanking": ".analyses.outcomes", "SeriesTrend": ".analyses.outcome_series",
+    "OutcomesByYear": ".analyses.outcome_series", "SeriesRanking": ".analyses.outcome_series",
+    "OutcomeBreakdown": ".analyses.outcome_breakdown",
     "Report": ".analyses.report", "Revisions": ".analyses.revisions", "Validation": ".analyses.validate",
     "ForceResults": ".results", "Force": ".model.forces",
 }
@@ -136,8 +141,9 @@ def trend(force: Forces, start: date | str | None = None, end: date | str | None
           measure: str | None = None, population_year: int | None = None, data: Dataset | None = None,
           release: str | None = None) -> Trend | ForceResults:
     """A measure's rate at every period end from ``start`` to ``end`` (default: the four years to the
-    latest), force beside England and Wales."""
-    from .analyses.trend import trend as run
+    latest), force beside England and Wales. An outcome rate of the outcomes series (``charge_rate_closed``
+    ...) gives its value at every quarter end (a ``SeriesTrend``)."""
+    from .analyses.by_measure import trend as run
 
     data = _data(data, release)
     return _one_or_many(data, force, lambda one: run(data, one, start, end, measure, population_year), "trend",
@@ -148,14 +154,15 @@ def rank(measure: str | None = None, to: date | str | None = None, baseline: dat
          force: str | Force | None = None, peers: str | Sequence[str] | None = None, peer_groups: str | None = None,
          funnel: str = "additive", per: int | None = None, population_year: int | None = None,
          overdispersion: bool = False, by: str = "rate", data: Dataset | None = None,
-         release: str | None = None) -> Ranking | OutcomeRanking:
+         release: str | None = None) -> Ranking | OutcomeRanking | SeriesRanking:
     """Every territorial force (or ``force``'s peer group) ranked by its rate for ``measure``, with changes and
     funnel positions; an outcome measure (``charge_rate`` ...) ranks from the release's outcomes data and gives
     an :class:`OutcomeRanking`. ``funnel``: "additive" (random effects), "multiplicative" or "poisson";
     ``overdispersion`` is the older name for "multiplicative". ``force`` is marked in the table and plot.
     ``by``: "rate" (rank 1 the highest rate), or "change": the percentage change from ``baseline`` (default
     the year before ``to``), rank 1 the largest rise. ``measure`` is an identifier or a label, any case."""
-    from .analyses.outcomes import is_outcome_measure, rank_outcomes
+    from .analyses.by_measure import rank_outcomes
+    from .analyses.outcomes import is_outcome_measure
     from .analyses.rank import rank as run
 
     data = _data(data, release)
@@ -185,23 +192,53 @@ def breakdown(force: Forces, to: date | str | None = None, baseline: date | str 
     or "offence"; default subgroups where the data have them). Each part has its counts, change,
     contribution (percentage points of the base total; they add up to the total's change), rate, England and
     Wales's change and the change test; rows straddling a registered counting-rule change name it.
-    ``force``: ``"all"`` or a list gives a :class:`ForceResults` (one per force)."""
+    ``force``: ``"all"`` or a list gives a :class:`ForceResults` (one per force). An outcomes-series rate
+    (``charge_rate_closed`` ...) is taken apart by offence group between two financial years (``to`` and
+    ``baseline`` in March): an :class:`OutcomeBreakdown`."""
     from .analyses.breakdown import breakdown as run
+    from .model.outcome_series import is_series_measure
 
     data = _data(data, release)
+    if is_series_measure(measure):
+        # An outcome rate of the outcomes series: by offence group between two financial years.
+        from .analyses.outcome_breakdown import series_breakdown
+
+        if population_year is not None:
+            raise UsageError(f"{measure} is a percentage of outcomes, not a rate per population: leave out the "
+                             "population year", parameter="population_year")
+        return _one_or_many(data, force, lambda one: series_breakdown(data, one, to, baseline, level=level,
+                                                                      measure=measure),  # type: ignore[arg-type]
+                            "breakdown", lambda r: date(r.year + 1, 3, 31))
     chosen = data.periods(to, baseline)
     return _one_or_many(data, force, lambda one: run(data, one, level=level, measure=measure, chosen=chosen,
                                                      population_year=population_year),
                         "breakdown", lambda r: r.periods.current)
 
 
-def outcomes(force: str | Force, to: date | str | None = None, group: str | None = None, *,
-             data: Dataset | None = None, release: str | None = None) -> OutcomeComparison:
+def outcomes(force: str | Force, to: date | str | None = None, group: str | None = None, *, by_year: bool = False,
+             basis: str = "closed", data: Dataset | None = None,
+             release: str | None = None) -> OutcomeComparison | OutcomesByYear:
     """A force's crime outcomes (charge/summons and the rest of the mix) beside England and Wales, for the
-    12 months to ``to`` (default: the latest with outcomes), all offences or one offence ``group``."""
+    12 months to ``to`` (default: the latest with outcomes), all offences or one offence ``group``.
+
+    ``by_year``: every financial year of the outcomes series instead, on ``basis`` ("closed": outcomes assigned
+    in the year; "recorded": so far, for the crimes recorded in it). Outcome rates over time are
+    ``trend(force, measure="charge_rate_closed")``, forces ranked ``rank("charge_rate_closed", "2025-03")`` (also
+    ``out_of_court_rate_closed``, ``positive_outcome_rate_closed`` and the ``_recorded`` twins)."""
+    data = _data(data, release)
+    if by_year:
+        from .analyses.outcome_series import outcomes_by_year
+
+        given = [name for name, value in (("to", to), ("group", group)) if value is not None]
+        if given:
+            raise UsageError(f"by_year shows every financial year of crimes excluding fraud; leave out "
+                             f"{' and '.join(given)}", parameter=given[0])
+        return outcomes_by_year(data, data.force(force), basis)
+    if basis != "closed":
+        raise UsageError("basis goes with by_year (the one-year outcomes are on the recorded basis)",
+                         parameter="basis")
     from .analyses.outcomes import outcomes as run
 
-    data = _data(data, release)
     return run(data, data.force(force), to, group)
 
 
@@ -233,9 +270,20 @@ def validate(files: Sequence[str] = (), *, data_dir: str | Path | None = None, r
     """Check files (default: every file of a release) with the loader of their kind; every problem of every
     file is collected (``.ok`` is False when there is any)."""
     from . import releases
-    from .analyses.validate import Validation, validate as run
+    from .analyses.validate import Validation, manifest_digests, validate as run
 
+    folder = Path(data_dir) if data_dir else None
     if not files:
-        chosen = releases.choose(release, Path(data_dir) if data_dir else None)
-        files = [str(f.path) for f in chosen.files if f.role != "geography"]
-    return Validation(run(list(files), la_lookups=la_lookups))
+        chosen = [releases.choose(release, folder)]
+        if release is None:  # the releases a command uses by default: each kind's newest
+            series = releases.newest("outcome_series", folder)
+            chosen += [series] if series is not None and series.name != chosen[0].name else []
+        files = [str(f.path) for one in chosen for f in one.files if f.role != "geography"]
+        known = chosen
+    else:
+        try:
+            known = releases.discover(folder)
+        except CrimestatError:
+            known = []  # a damaged manifest elsewhere does not stop the files named from being checked
+    # Every file a release's manifest lists is checked against its SHA-256, as every command checks it.
+    return Validation(run(list(files), la_lookups=la_lookups, expected=manifest_digests(known)))

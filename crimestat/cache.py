@@ -31,6 +31,7 @@ import functools
 import hashlib
 import json
 import os
+import re
 import secrets
 import stat
 from collections.abc import Callable
@@ -63,12 +64,40 @@ def code_digest() -> str:
     return digest.hexdigest()[:16]
 
 
+#: The names of the files crimestat writes in its cache folder: entries (``SLOT-DIGEST.entry``), the markers
+#: beside them (``.shown``) and the temporary files of a write in progress (``.SLOT.PID.RANDOM.tmp``).
+_OWN_NAME = re.compile(r"^(?:[a-z0-9_]+(?:-[a-z0-9_]+)*-[0-9a-f]{16}-[0-9a-f]{24}\.entry(?:\.shown)?"
+                       r"|\.[a-z0-9_]+(?:-[a-z0-9_]+)*-[0-9a-f]{16}\.\d+\.[0-9a-f]{8}\.tmp)$")
+
+
+
+
 def cache_dir() -> Path:
+    """The cache folder. ``$CRIMESTAT_CACHE_DIR`` is used as it is when it does not exist yet (crimestat makes
+    it) or holds only crimestat's own files; any other existing folder (empty, or with the user's files) is
+    the user's, and the cache is a ``crimestat`` folder inside it, so that crimestat never changes the
+    folder's mode or removes a file it did not make."""
     given = os.environ.get("CRIMESTAT_CACHE_DIR")
     if given:
-        return Path(given)
+        folder = Path(given)
+        return folder if _own_or_new(folder) else folder / "crimestat"
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "crimestat"
+
+
+def _own_or_new(folder: Path) -> bool:
+    try:
+        info = os.lstat(folder)
+    except OSError:
+        return True  # made by crimestat when it first stores an entry (or not at all)
+    if not stat.S_ISDIR(info.st_mode):
+        return False
+    try:
+        with os.scandir(folder) as entries:
+            names = [e.name for _, e in zip(range(10_000), entries)]
+    except OSError:
+        return False
+    return bool(names) and all(_OWN_NAME.match(n) for n in names)
 
 
 def cached(kind: str, source: Any, load: Callable[[], Any], sha256: str | None = None,
@@ -191,6 +220,12 @@ def _read(path: Path) -> bytes | None:
         return None
 
 
+def file_digest(path: str | os.PathLike) -> str:
+    """A file's SHA-256, read in blocks (memory bounded whatever its size); OSError when it cannot be read."""
+    with open(path, "rb") as stream:
+        return hashlib.file_digest(stream, "sha256").hexdigest()
+
+
 def _sha256(path: Path) -> str | None:
     data = _read(path)
     return hashlib.sha256(data).hexdigest() if data is not None else None
@@ -230,8 +265,9 @@ def _store(folder: Path, entry: Path, slot: str, payload: bytes) -> None:
         info = os.lstat(folder)
         if not stat.S_ISDIR(info.st_mode) or (hasattr(os, "getuid") and info.st_uid != os.getuid()):
             return  # a link, or another user's folder: not written into
-        if info.st_mode & 0o077:
-            os.chmod(folder, 0o700)  # a folder made open by hand is made private again
+        if info.st_mode & 0o077 and folder.name == "crimestat" and folder != Path(os.environ.get(
+                "CRIMESTAT_CACHE_DIR") or "/nonexistent"):
+            os.chmod(folder, 0o700)  # crimestat's own folder, made open by hand, is made private again
         remove_stale_temporaries(folder, "*.tmp")
         temporary = folder / f".{slot}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
@@ -387,7 +423,8 @@ def _hashable(value: Any) -> Any:
     return value
 
 
-_TYPE_HOMES = {"CountTable": ".model.measures", "Lifetime": ".model.breaks", "OutcomeCube": ".model.outcomes"}
+_TYPE_HOMES = {"CountTable": ".model.measures", "Lifetime": ".model.breaks", "OutcomeCube": ".model.outcomes",
+               "SeriesTable": ".model.outcome_series", "GroupTable": ".model.outcome_series"}
 
 
 class _Types(dict):

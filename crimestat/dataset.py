@@ -1,7 +1,9 @@
 """The dataset a command works on: crime counts, denominators, classification, forces and indicators, joined.
 
-A dataset comes from one data release (the newest by default, or ``release=NAME``), from single files that
-override the release's (``crime=``, ``population=`` ...), or from in-memory tables (:meth:`Dataset.from_frames`)
+A dataset comes from data releases: crime counts (with their population and households, indicators and the
+outcomes of one year) from one release (the newest that has crime counts, or ``release=NAME``), the outcomes
+series from the newest release that has one (or the same ``release=NAME``); single files override a
+release's (``crime=``, ``population=`` ...); or from in-memory tables (:meth:`Dataset.from_frames`)
 so the library can be used, and tested, without files. Files are read when first needed, so a bad force
 name fails before any large file is read and a command reads only what it uses.
 """
@@ -10,7 +12,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from datetime import date
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -21,14 +22,15 @@ from . import releases, sources
 from .model.classification import Classification
 from .model.classified import check_classified
 from .model.denominators import Denominators
-from .errors import DataFileError, MissingFileError, UsageError
+from .errors import DataFileError, UsageError
 from .model.forces import Force, Registry
 from .model.periods import Periods
-from .loaders._csv import header_of, read_header, stdin_bytes
+from .loaders._csv import header_of, stdin_bytes
 from .cache import cached, digest
 from .loaders.classification import load_classification
 from .loaders.recording_changes import load_recording_changes
 from .loaders.forces import load_forces
+from .loaders.frames import check_households, no_repeats, whole_numbers
 from .loaders.indicators import Indicator, load_indicators
 from .model.measures import MeasureCounts, prepare
 from .model.recording_changes import RecordingChange, Register
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from .model.outcomes import OutcomeCounts
+    from .model.outcome_series import OutcomeSeries
     from .model.peers import PeerGroups
     from .releases import Release
     from .sources import Source
@@ -59,42 +62,18 @@ class DataPaths:
     police_uk: list[str] = field(default_factory=list)
     release: str | Release | None = None  # a name, or a release already found
     outcomes: str | None = None
+    outcome_series: str | None = None
+    outcome_groups: str | None = None
 
 
-def _header(path: str) -> list[str]:
-    """The first line's columns of a file, for recognising its source ([] when it cannot be read)."""
-    try:
-        return read_header(path)
-    except OSError:
-        return []  # the loader reports what is wrong with the file
-
-
-def _is_zip(path: str) -> bool:
-    try:
-        with open(path, "rb") as stream:
-            return stream.read(4) == b"PK\x03\x04"
-    except OSError:
-        return False
+# Which kind of data (``loaders.manifest.KINDS``) each file role belongs to. Indicators and the one-year
+# outcomes file stay with the crime release: they describe its periods.
+_KIND_OF_ROLE = {"outcome_series": "outcome_series", "outcome_groups": "outcome_series"}
 
 
 def source_of(path: str) -> Source:
-    """The source whose files look like ``path`` (by header; spreadsheets are the Home Office tables)."""
-    if path == "-":
-        return sources.get("ons")
-    if Path(path).suffix.lower() in (".ods", ".xlsx") or _is_zip(path):
-        return sources.get("home_office")  # a workbook, whatever its name: the Home Office tables' layout
-    if not Path(path).is_file():
-        raise MissingFileError.single(path, "file not found" if not Path(path).exists() else "is not a file")
-    header = _header(path)
-    if not header:
-        return sources.get("ons")  # its loader says the file is empty and what it should hold
-    found = sources.recognise(header)
-    if found is None:
-        known = "; ".join(s.title for s in sources.all_sources())
-        shown = "".join(c if c.isprintable() else "?" for c in ", ".join(header[:8]))[:200]
-        raise DataFileError.single(path, f"is not a crime file crimestat knows (header: {shown}); "
-                                         f"expected one of: {known}", 1)
-    return found
+    """The source whose files look like ``path`` (see :func:`crimestat.sources.of_file`)."""
+    return sources.of_file(path)
 
 
 class Dataset:
@@ -103,6 +82,7 @@ class Dataset:
     def __init__(self, paths: DataPaths | None = None):
         self.paths = paths or DataPaths()
         self.files: dict[str, str] = {}  # role -> the file read, as shown in output
+        self.used: dict[str, Release] = {}  # kind of data -> the release its files were read from
 
     # -- building without files ------------------------------------------------------------------------
 
@@ -116,6 +96,11 @@ class Dataset:
         ``counts``: 12-month tidy counts (``area_code, period_end, category, count``; area codes or any name
         the forces registry knows). ``population`` and ``households``: ``area_code, year, population`` /
         ``households``. ``source``: the source record (or its key) that says how categories map to measures.
+
+        The tables are checked as a file would be: a count or denominator that is not a whole number is an
+        error (never truncated), and two rows for one key are an error (never the last kept): keys are
+        compared as the loaders compare them, a force under any of its names, a category in any case or
+        spacing.
         """
         import pandas as pd
 
@@ -128,6 +113,10 @@ class Dataset:
         frame = counts.copy()
         frame["area_code"] = [data._code(a) for a in frame["area_code"]]
         frame["period_end"] = pd.to_datetime(frame["period_end"])
+        frame["count"] = whole_numbers(frame["count"], "counts", "count")
+        category_key = frame["category"].map(lambda v: " ".join(str(v).split()).casefold())
+        no_repeats(pd.DataFrame({"area": frame["area_code"], "period_end": frame["period_end"],
+                                  "category": category_key}), "counts", "area_code, period_end and category")
         territorial = [f.code for f in data.registry.territorial]
         explain = None
         if record.explain is not None and explain_coverage is not None:
@@ -139,13 +128,18 @@ class Dataset:
         def values(table: pd.DataFrame | None, column: str) -> dict[tuple[str, int], int]:
             if table is None:
                 return {}
-            return {(data._code(a), int(y)): int(v) for a, y, v in table[["area_code", "year", column]].itertuples(
-                index=False)}
+            amounts = whole_numbers(table[column], column, column)
+            years = whole_numbers(table["year"], column, "year")
+            areas = [data._code(a) for a in table["area_code"]]
+            no_repeats(pd.DataFrame({"area": areas, "year": years}), column, "area_code and year")
+            return {(a, int(y)): int(v) for a, y, v in zip(areas, years, amounts)}
 
-        data.__dict__["denominators"] = Denominators(values(population, "population"),
-                                                     values(households, "households"), data.registry)
+        people, homes = values(population, "population"), values(households, "households")
+        check_households(people, homes, "<households table>", data.registry)
+        data.__dict__["denominators"] = Denominators(people, homes, data.registry)
         data.__dict__["indicators"] = indicators
         data.__dict__["outcomes"] = None
+        data.__dict__["outcome_series"] = None
         data.files = {"crime": "<in memory>"}
         return data
 
@@ -227,8 +221,32 @@ class Dataset:
             return paths.release  # already found (revisions walks every release without reading them again)
         return releases.choose(paths.release, paths.data_dir)
 
+    def release_for(self, kind: str) -> Release | None:
+        """The release a kind of data comes from: the pinned release, else the newest that has the kind (also
+        when single files replace the crime release's: the outcomes series does not depend on them)."""
+        if kind == "crime" or self.paths.release is not None:
+            return self.release
+        return releases.newest(kind, self.paths.data_dir)
+
+    @cached_property
+    def named_files(self) -> list[tuple[str, str, str | None]]:
+        """The files the user named in place of the release's, as (role, path, the release whose manifest lists
+        the same bytes, or None): a crime file copied from another release is labelled as that release's."""
+        named = [(role, str(getattr(self.paths, role))) for role in ("crime", "population", "households",
+                                                                      "outcomes", "indicators")
+                 if getattr(self.paths, role) and str(getattr(self.paths, role)) != "-"]
+        chosen = self.release.name if self.release is not None else None
+        return releases.owners(named, self.paths.data_dir, chosen) if named else []
+
     def _release_files(self, role: str) -> list[releases.ReleaseFile]:
-        return self.release.paths(role) if self.release is not None else []
+        kind = _KIND_OF_ROLE.get(role, "crime")
+        release = self.release_for(kind)
+        if release is None:
+            return []
+        found = release.paths(role)
+        if found:
+            self.used.setdefault(kind, release)
+        return found
 
     def _given(self, role: str) -> list[tuple[str, str | None]]:
         """The files for a role: the one the user named, or the release's, as (path, expected SHA-256)."""
@@ -238,6 +256,10 @@ class Dataset:
         found = self._release_files(role)
         if not found and role in ("crime", "population"):
             name = self.release.name if self.release is not None else "the data"
+            if self.release is not None and not self.release.has("crime"):
+                raise UsageError(f"the release '{name}' has no crime counts (it holds "
+                                 f"{', '.join(sorted({f.role for f in self.release.files}))}); use a release that "
+                                 "has (`crimestat releases`), or leave out --release")
             raise UsageError(f"the release '{name}' has no {role} file; pass --{role} FILE")
         return [(str(f.path), f.sha256) for f in found]
 
@@ -371,7 +393,46 @@ class Dataset:
         from .model.outcomes import OutcomeCounts
 
         cube = cached(f"outcomes-{self._registry_key}", path, load, expected)
-        return OutcomeCounts(cube, registry, load_outcome_types())
+        outcomes = OutcomeCounts(cube, registry, load_outcome_types())
+        self._check_outcomes_against_crime(outcomes, path)
+        return outcomes
+
+    def _check_outcomes_against_crime(self, outcomes: OutcomeCounts, path: str) -> None:
+        """Two tables of one release agree (:func:`crimestat.model.outcomes.check_against_crime`)."""
+        if self.paths.police_uk or self.source.key != "home_office":
+            return  # other crime sources count other things (rolling totals, street-level records)
+        from .model.outcomes import check_against_crime
+
+        check_against_crime(outcomes, self.counts, self.classification, self.registry, path)
+
+    @cached_property
+    def outcome_series(self) -> OutcomeSeries | None:
+        """The outcomes series (force x quarter, both bases) given, or the newest release's; None when none."""
+        files = self._given("outcome_series")
+        if not files:
+            return None
+        ((path, expected),) = files
+        self._show("outcome_series", files)
+        registry = self.registry
+
+        from .sources.outcome_series import load_outcome_groups, load_outcome_series
+        from .model.outcome_series import OutcomeSeries
+
+        table = cached(f"outcome-series-{self._registry_key}", path, lambda: load_outcome_series(path, registry),
+                       expected)
+        groups = None
+        group_files = self._given("outcome_groups")
+        if group_files:
+            ((group_path, group_expected),) = group_files
+            self._show("outcome_groups", group_files)
+            groups = cached(f"outcome-groups-{self._registry_key}", group_path,
+                            lambda: load_outcome_groups(group_path, registry), group_expected)
+        series = OutcomeSeries(table, registry, groups)
+        mismatches = series.group_mismatches()
+        if mismatches:
+            (group_path, _), = group_files
+            raise DataFileError([DataFileError.single(group_path, m).problems[0] for m in mismatches[:20]])
+        return series
 
     @cached_property
     def denominators(self) -> Denominators:
@@ -400,6 +461,8 @@ class Dataset:
         people: dict[tuple[str, int], int] = {}
         for path, expected in population_files:
             # The lookups are other files, so a population read through them is not cached on one file's key.
+            if lookups and expected is not None:  # read through other files, not cached, but checked all the same
+                cached("population-check", path, lambda: None, expected)
             people.update(population(path)() if lookups else
                           cached(f"population-{key}", path, population(path), expected))
         homes: dict[tuple[str, int], int] = {}
@@ -410,6 +473,8 @@ class Dataset:
                 raise DataFileError.single(path, f"a second households figure for {overlap[0]}: another households "
                                                  "file of this release already gives that year")
             homes.update(part)
+        check_households(people, homes, ", ".join(path for path, _ in household_files) or "households",
+                          self.registry)
         description = self.release.population if self.release is not None and not self.paths.population else ""
         editions: dict[str, dict[int, str]] = {"population": {}, "households": {}}
         for kind in editions:

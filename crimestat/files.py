@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -42,6 +43,15 @@ def check_not_input(output: str, option: str = "--output") -> None:
     if real in _inputs:
         raise UsageError(f"{option} {output}: is one of this run's input files; writing it would destroy the input. "
                          "Expected another file name")
+    try:
+        info = os.lstat(output)
+    except (OSError, ValueError):
+        return
+    if stat.S_ISLNK(info.st_mode) and hasattr(os, "getuid") and info.st_uid != os.getuid():
+        # In a shared folder (/tmp) anyone can plant a link at the name a job writes: following it would write
+        # the job's figures over a file of the link's choosing. The kernel's protected_symlinks rule, kept here.
+        raise OutputError(f"{option} {output}: is a symbolic link owned by another user; not written through. "
+                          "Expected a file name of your own")
 
 
 def write_output(text: str | bytes, output: str | None) -> None:
@@ -159,6 +169,10 @@ def _cannot_write(output: str, exc: OSError, option: str = "--output") -> Output
     return OutputError(f"{option} {output}: cannot be written ({exc.strerror or exc})")
 
 
+#: A temporary file crimestat writes (the cache's, and ``--output``'s beside its target): ``.NAME.PID.RANDOM.tmp``.
+_TEMPORARY = re.compile(r"^\..+\.\d+\.[A-Za-z0-9_]{1,16}\.tmp$")
+
+
 def remove_stale_temporaries(folder: Path, pattern: str) -> None:
     """Remove temporary files (``.NAME.PID.RANDOM.tmp``) left in ``folder`` by runs that were killed.
 
@@ -171,6 +185,8 @@ def remove_stale_temporaries(folder: Path, pattern: str) -> None:
         return
     uid = os.getuid() if hasattr(os, "getuid") else None
     for candidate in candidates:
+        if not _TEMPORARY.match(candidate.name):
+            continue  # not a name crimestat gives its temporary files: the user's, left alone
         try:
             info = os.lstat(candidate)
             if not stat.S_ISREG(info.st_mode) or (uid is not None and info.st_uid != uid):

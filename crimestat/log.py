@@ -10,6 +10,8 @@ importing it (with traceback, string and tokenize) is a tenth of ``crimestat for
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -42,7 +44,7 @@ def _apply() -> None:
     class Formatter(logging.Formatter):
         def format(self, record: logging.LogRecord) -> str:
             seen = " (shown before for this file)" if record.levelno < WARNING else ""
-            return f"crimestat: warning{seen}: {record.getMessage()}"
+            return f"crimestat: warning{seen}: {printable(record.getMessage())}"
 
     assert _logger is not None and _wanted is not None
     _logger.handlers.clear()
@@ -100,3 +102,24 @@ def collecting() -> Iterator[list[str]]:
         yield messages
     finally:
         _collectors.remove(messages)
+
+
+# -- text from data, shown on a terminal ---------------------------------------------------------------------
+
+# C0 controls, DEL and C1 controls (ESC starts terminal sequences; CSI is U+009B), and the Unicode
+# direction overrides that reorder what a terminal or an editor shows.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape_control(match: re.Match) -> str:
+    c = match.group(0)
+    return _NAMED.get(c) or (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character shown as an escape (``\\x1b``, ``\\n``): safe on a terminal,
+    one line, and still telling the user what the file holds."""
+    return _CONTROL.sub(_escape_control, text) if _CONTROL.search(text) else text
+
+

@@ -6,8 +6,11 @@ households, indicators, outcomes) and SHA-256. Releases are found in the data fo
 (``sample_data/releases`` by default, or ``$CRIMESTAT_DATA_DIR``) and in the user's data folder
 (``$XDG_DATA_HOME/crimestat/releases``, by default ``~/.local/share/crimestat/releases``), so a job that
 drops a new release's folder there makes it the default: the newest by publication date wins, and
-``--release NAME`` picks another. Figures from two releases are never mixed: every file a command reads
-comes from the one release it uses.
+``--release NAME`` picks another. A release may hold one kind of data only (the outcomes series of July
+2026 has no crime counts): each kind - crime counts with their population and households, the outcomes
+series - is then taken from the newest release that has it, and the notes name every release used. Figures
+from two releases are never mixed inside one rate: each kind's files come from one release, and
+``--release NAME`` takes every kind from that one release.
 
 A data folder in the older flat layout (``ons-recorded-crime/rec-crime-pfa.csv``, ``population/...``),
 given with ``--data-dir``, is read as a single unnamed release.
@@ -20,7 +23,7 @@ from datetime import date
 from pathlib import Path
 
 from .errors import DataFileError, UsageError
-from .loaders.manifest import MANIFEST, Release, ReleaseFile, read_manifest
+from .loaders.manifest import KINDS, MANIFEST, Release, ReleaseFile, read_manifest
 
 # The flat layout of earlier versions of crimestat, read as one release.
 FLAT_FILES = {
@@ -81,15 +84,29 @@ def discover(data_dir: Path | None = None) -> list[Release]:
     return sorted(found.values(), key=lambda r: (r.published or date.min, r.name))
 
 
-def choose(name: str | None, data_dir: Path | None = None) -> Release:
-    """The release called ``name``, or the newest; an unknown name suggests the nearest."""
+def newest(kind: str, data_dir: Path | None = None, found: list[Release] | None = None) -> Release | None:
+    """The newest release holding ``kind`` of data (``crime``, ``outcome_series`` ...), or None."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind of data '{kind}'; expected one of {', '.join(KINDS)}")
+    having = [r for r in (found if found is not None else discover(data_dir)) if r.has(kind)]
+    return having[-1] if having else None
+
+
+def no_releases(data_dir: Path | None = None) -> UsageError:
+    """The error for a data folder with no release in it."""
+    folder = Path(data_dir) if data_dir is not None else default_data_dir()
+    return UsageError(f"no data releases found in '{folder}' (expected releases/NAME/{MANIFEST}); pass "
+                      "--data-dir DIR, --crime FILE, or set CRIMESTAT_DATA_DIR")
+
+
+def choose(name: str | None, data_dir: Path | None = None, kind: str = "crime") -> Release:
+    """The release called ``name``, or the newest that holds ``kind`` of data (by default crime counts); an
+    unknown name suggests the nearest."""
     releases = discover(data_dir)
     if not releases:
-        folder = Path(data_dir) if data_dir is not None else default_data_dir()
-        raise UsageError(f"no data releases found in '{folder}' (expected releases/NAME/{MANIFEST}); pass "
-                         "--data-dir DIR, --crime FILE, or set CRIMESTAT_DATA_DIR")
+        raise no_releases(data_dir)
     if name is None:
-        return releases[-1]
+        return newest(kind, found=releases) or releases[-1]
     for release in releases:
         if release.name == name:
             return release
@@ -99,3 +116,31 @@ def choose(name: str | None, data_dir: Path | None = None) -> Release:
     near = difflib.get_close_matches(name, names, n=2, cutoff=0.4)
     hint = f"; did you mean {' or '.join(repr(n) for n in near)}?" if near else ""
     raise UsageError(f"unknown release '{name}'{hint} (releases: {', '.join(names)})")
+
+
+def owners(named: list[tuple[str, str]], data_dir: Path | None, chosen: str | None) -> list[tuple[str, str, str | None]]:
+    """Each (role, path) with the release whose manifest lists the same bytes (None when none does), so a
+    file named in place of a release's is labelled as what it is. The same bytes in several releases (a Census
+    households file): the chosen release's, else the crime file's release, else the newest."""
+    try:
+        known = discover(data_dir)
+    except DataFileError:
+        known = []
+    by_digest: dict[str, list[str]] = {}
+    for r in known:
+        for f in r.files:
+            if f.sha256:
+                by_digest.setdefault(f.sha256, []).append(r.name)
+    out: list[tuple[str, str, str | None]] = []
+    for role, path in named:
+        found: list[str] = []
+        try:
+            if Path(path).is_file() and Path(path).stat().st_size <= 512 * 1024 * 1024:
+                from .cache import file_digest
+
+                found = by_digest.get(file_digest(path), [])
+        except OSError:
+            pass
+        prefer = [chosen] + [o for _, _, o in out]
+        out.append((role, path, next((p for p in prefer if p in found), found[-1] if found else None)))
+    return out

@@ -22,7 +22,7 @@ INTEGER_COLUMNS = frozenset({"numerator", "denominator", "per", "rank", "rows", 
 
 #: What ``value`` is measured in, by statistic (rates are named for their base: see :func:`unit_of`).
 UNITS = {"pct_change": "percent", "percent": "percent", "verdict": "percentage_points", "rank": "rank",
-         "contribution": "percentage_points"}
+         "change_points": "percentage_points", "count": "count", "contribution": "percentage_points"}
 
 
 def unit_of(statistic: str, measure: str) -> str:

@@ -267,3 +267,23 @@ def test_populations_and_coverage_are_stored_in_bulk_and_read_back_as_they_were(
     body["$tm"][0].pop()
     with pytest.raises(ValueError, match="bad tuple map"):
         module._from_json(body, memoryview(b""))
+
+
+def test_an_existing_folder_gets_a_crimestat_folder_and_is_left_as_it_was(tmp_path, monkeypatch):
+    """The cache owns only its own folder: a folder the user names keeps its mode and its files, even
+    temporary-looking ones a day old."""
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    folder.chmod(0o755)
+    mine = [folder / "notes.tmp", folder / ".draft.tmp", folder / "keep.txt"]
+    for path in mine:
+        path.write_text("the user's")
+        os.utime(path, (0, 0))  # older than any stale-temporary limit
+    monkeypatch.setenv("CRIMESTAT_CACHE_DIR", str(folder))
+    monkeypatch.delenv("CRIMESTAT_NO_CACHE", raising=False)
+    assert warwickshire_total(CRIME) == 27651
+    assert folder.stat().st_mode & 0o777 == 0o755
+    assert all(path.read_text() == "the user's" for path in mine)
+    assert sorted(p.name for p in folder.iterdir()) == sorted([p.name for p in mine] + ["crimestat"])
+    assert list((folder / "crimestat").glob("ons-*.entry"))
+    assert (folder / "crimestat").stat().st_mode & 0o077 == 0

@@ -23,7 +23,7 @@ def test_trend_svg_is_drawn_once_per_chart(dataset, monkeypatch, tmp_path):
     changed = dataclasses.replace(result, force_rates=result.force_rates[:-1] + [
         dataclasses.replace(row, value=(row.value or 0) + 1)])
     assert charts.trend_svg(changed) != first and len(drawn) == 2
-    assert len(list(tmp_path.glob("trend-svg-*.entry"))) == 1
+    assert len(list(tmp_path.rglob("trend-svg-*.entry"))) == 1
     # Without the cache, it is drawn every time.
     monkeypatch.setenv("CRIMESTAT_NO_CACHE", "1")
     assert charts.trend_svg(result) == first and len(drawn) == 3

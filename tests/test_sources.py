@@ -186,7 +186,9 @@ def test_revisions_show_england_and_wales_in_both_releases(run):
 def test_releases_lists_coverage_and_latest(run):
     listed = run("releases", "--format", "csv").stdout.splitlines()
     assert listed[0].startswith("release,title,publisher,published,source,first_period_end,last_period_end")
-    assert [line.split(",")[0] for line in listed[1:]] == ["ons-2019", "home-office-2026-04"]
+    assert [line.split(",")[0] for line in listed[1:]] == ["ons-2019", "home-office-2026-04",
+                                                          "home-office-outcomes-2026-07"]
+    # The newest release with crime counts: the outcomes series of July 2026 has none.
     assert run("releases", "--latest", "--format", "table").stdout == "home-office-2026-04 2025-12\n"
 
 
@@ -219,7 +221,7 @@ def test_unknown_release_suggests_the_nearest(run):
     result = run("compare", "--force", "warwickshire", "--release", "ons-2018", "-q")
     assert result.exit_code == 2
     assert result.stderr == ("crimestat: error: unknown release 'ons-2018'; did you mean 'ons-2019'? (releases: "
-                             "ons-2019, home-office-2026-04)\n")
+                             "ons-2019, home-office-2026-04, home-office-outcomes-2026-07)\n")
 
 
 def test_trend_and_report_on_the_new_release(run, tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -26,9 +27,27 @@ def resolve_force(data: Dataset, force: Force | str) -> Force:
 
 
 def release_note(data: Dataset) -> str:
-    """Which release the figures come from, and its population series, for the notes ('' without one)."""
+    """Which releases the figures come from (every one used, by kind of data), and the population series, for
+    the notes ('' without one); a file named in place of the release's is labelled as what it is."""
+    crime = data.used.get("crime", data.release if "outcome_series" not in data.used else None)
+    series = data.used.get("outcome_series")
+    text = ""
+    if series is None or series is crime:
+        release = crime
+        if release is not None and release.published is not None:
+            text = (f"Release: {release.name} ({release.publisher}, published {release.published:%d %B %Y})"
+                    + (f"; population: {release.population}." if release.population else "."))
+    else:
+        parts = []
+        if crime is not None:
+            parts.append(f"crime: {crime.cited}")
+        parts.append(f"outcomes: {series.cited}")
+        population = f"; population: {crime.population}" if crime is not None and crime.population else ""
+        text = f"Release{'s' if len(parts) > 1 else ''}: " + "; ".join(parts) + population + "."
     release = data.release
-    if release is None or release.published is None:
-        return ""
-    return (f"Release: {release.name} ({release.publisher}, published {release.published:%d %B %Y})"
-            + (f"; population: {release.population}." if release.population else "."))
+    for role, path, owner in data.named_files:
+        what = f"a file of release {owner}" if owner else "not a file of any release"
+        if release is not None and owner != release.name:
+            what += f", not of {release.name}"
+        text += f" {role.capitalize()}: {Path(path).name} ({what})."
+    return text.strip()

@@ -213,8 +213,8 @@ def _notes(data: Dataset, result: Comparison, population_year: int | None) -> li
         whole = data.denominators.get(kind, ENGLAND_AND_WALES_CODE, chosen.current, population_year)
         if here.ok and whole.ok:
             notes.append(Note(kind, f"{kind.capitalize()}: {here.description}, {force.name} {here.value:,}; "  # type: ignore[arg-type]
-                                    f"England and Wales {whole.value:,} (the sum of the 43 forces)."))
-    notes.append(Note("scope", "England and Wales: the 43 territorial police forces (not British Transport Police "
+                                    f"England and Wales {whole.value:,} (the sum of the {len(data.registry.territorial)} forces)."))
+    notes.append(Note("scope", f"England and Wales: the {len(data.registry.territorial)} territorial police forces (not British Transport Police "
                                "or the national fraud bodies)."))
     source = result.source
     for measure, (when, successor) in source.successors.items():
@@ -272,8 +272,8 @@ def _change_notes(data: Dataset, result: Comparison) -> list[Note]:
         else:
             untested.setdefault(tests.reason, []).append(what)
     notes = []
-    spread = ("the spread between the 43 forces' changes allowed for (tau, on the log scale, by " + estimator_name()
-              + ": " + "; ".join(tested) + "); " + by_chance())
+    spread = (f"the spread between the {len(data.registry.territorial)} forces' changes allowed for (tau, on the log "
+              "scale, by " + estimator_name() + ": " + "; ".join(tested) + "); " + by_chance(len(data.registry.territorial)))
     if tested and result.any_differs:
         notes.append(Note("chance", "† the force's change differs from England and Wales's by more than forces' "
                                     f"changes usually do: |z| > 1.96, z comparing the two changes with {spread}. "

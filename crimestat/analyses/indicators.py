@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from ..model import periods
 from .figures import area_name
@@ -209,6 +210,7 @@ class IndicatorPart:
     against_previous_year: Row | None = None
     charge: list[Row] = field(default_factory=list)
     charge_period: date | None = None
+    charge_closed: Any = None  # analyses.outcome_series.ChargeIndicator: the closed basis, from the outcomes series
     pending: list[Row] = field(default_factory=list)  # not yet assigned an outcome: the charge rate's maturity
     as_at: date | None = None  # outcomes assigned by this date (the release's)
     notes: list[str] = field(default_factory=list)
@@ -219,13 +221,17 @@ class IndicatorPart:
     def empty(self) -> bool:
         """True when nothing has figures for these areas and months (one sentence, not a table of n/a)."""
         return (self.detection_period is None and self.asb_period is None and self.satisfaction_period is None
-                and not any(r.value is not None for r in self.charge))
+                and not any(r.value is not None for r in self.charge)
+                and not (self.charge_closed is not None and any(r.value is not None for r in self.charge_closed.rates)))
 
     @property
     def rows(self) -> list[Row]:
         rows = [*self.detection, *self.asb_rate, *self.asb_change, *self.satisfaction, *self.previous_satisfaction]
         rows += [r for r in (self.against_england_and_wales, self.against_previous_year) if r is not None]
-        return rows + self.charge + self.pending
+        rows += self.charge + self.pending
+        if self.charge_closed is not None:
+            rows += self.charge_closed.rates + [r for _, pair in self.charge_closed.changes for r in pair]
+        return rows
 
 
 def indicator_part(data: Dataset, indicators: IndicatorSet | None, force_code: str, to: date,
@@ -267,6 +273,13 @@ def indicator_part(data: Dataset, indicators: IndicatorSet | None, force_code: s
                 covered = outcomes.periods
                 reasons.append("the outcomes data have no 12 months ending in the year to "
                                f"{to:%B %Y}" + (f" (they cover the {periods.label(covered[-1])})" if covered else ""))
+        from .outcome_series import charge_indicator
+
+        part.charge_closed = charge_indicator(data, areas, to)
+        closed = part.charge_closed
+        if closed is not None and (not closed.rates or closed.rates[0].value is None):
+            part.unavailable.append("charge/summons rate of investigations closed")
+            reasons.append(closed.note if not closed.rates else closed.rates[0].note)
     part.unavailable_why = "; ".join(reasons)
     if indicators is not None and part.empty:
         covered = indicators.periods()
@@ -277,6 +290,9 @@ def indicator_part(data: Dataset, indicators: IndicatorSet | None, force_code: s
             row.period_end = to
         part.notes = [f"Indicators: the indicators file has no detection, anti-social behaviour or satisfaction "
                       f"figures for {force_name} or England and Wales in the {periods.label(to)}{span}."]
+    closed = part.charge_closed
+    if closed is not None and closed.rates and closed.rates[0].value is not None:
+        part.notes.append(closed.note)
     return part
 
 

@@ -41,7 +41,10 @@ CITATION = ("Source: Home Office, crime outcomes open data (outcomes for offence
 
 
 def is_outcome_measure(measure: str) -> bool:
-    return measure in OUTCOME_MEASURES
+    """An outcome rate: of the release's outcomes by type, or of the outcomes series (``charge_rate_closed`` ...)."""
+    from ..model.outcome_series import is_series_measure
+
+    return measure in OUTCOME_MEASURES or is_series_measure(measure)
 
 
 def label(measure: str, group: str | None = None) -> str:
@@ -111,6 +114,7 @@ class OutcomeComparison:
     measures: list[tuple[Row, Row]]
     release: str | None = None
     files: dict[str, str] = field(default_factory=dict)
+    forces: int = 43  # the territorial forces England and Wales adds up: counted from the registry
 
     @property
     def rows(self) -> list[Row]:
@@ -151,7 +155,7 @@ class OutcomeComparison:
         notes = [
             f"Percentages of the offences recorded in the {periods.label(self.period_end)} ({what}): "
             f"{self.force.name} {self.force_mix.total:,}; England and Wales {self.england_and_wales_mix.total:,} "
-            "(the 43 territorial forces)." if self.force_mix.total is not None and
+            f"(the {self.forces} territorial forces)." if self.force_mix.total is not None and
             self.england_and_wales_mix.total is not None else
             f"Offences recorded: {self.force_mix.note or self.england_and_wales_mix.note}",
             "Every offence recorded has one outcome row, 'not yet assigned' included, so the shares sum to 100%; "
@@ -178,7 +182,8 @@ def outcomes(data: Dataset, force: Force | str, to: date | None = None, group: s
     measures = [(outcome_row(data, m, force.code, end, group), outcome_row(data, m, ENGLAND_AND_WALES_CODE, end, group))
                 for m in SUMMARY]
     return OutcomeComparison(force, end, group, mine, whole, measures,
-                             data.release.name if data.release is not None else None, dict(data.files))
+                             data.release.name if data.release is not None else None, dict(data.files),
+                             len(data.registry.territorial))
 
 
 # -- ranking forces by an outcome rate -----------------------------------------------------------------------
@@ -334,11 +339,6 @@ def rank_outcomes(data: Dataset, measure: str, to: date | str | None = None, gro
     the logit scale, tau from all 43 forces), ``"multiplicative"`` (phi on the binomial variance) or
     ``"poisson"`` (no allowance: binomial limits).
     """
-    from ..metrics.proportion import FUNNEL_METHODS, proportion_funnel_position, proportion_funnel_z
-    from .rank import competition_ranks
-
-    if funnel not in FUNNEL_METHODS:
-        raise ValueError(f"funnel must be one of {', '.join(FUNNEL_METHODS)}, not {funnel!r}")
     found = require_outcomes(data)
     group = check_group(found, group)
     end = resolve_period(found, to)
@@ -348,6 +348,24 @@ def rank_outcomes(data: Dataset, measure: str, to: date | str | None = None, gro
     whole = outcome_row(data, measure, ENGLAND_AND_WALES_CODE, end, group)
     pending = {c: outcome_row(data, "not_yet_assigned_rate", c, end, group)
                for c in codes + [ENGLAND_AND_WALES_CODE]}
+    entries, shape = rank_entries(measure, end, rates, whole, codes, territorial, funnel)
+    release = data.release
+    return OutcomeRanking(measure, end, group, entries, whole, release.name if release is not None else None,
+                          shape, pending, release.published if release is not None else None)
+
+
+def rank_entries(measure: str, end: date, rates: dict[str, Row], whole: Row, codes: list[str],
+                 territorial: list[str], funnel: str = "additive") -> tuple[list[tuple[int | None, Row, Row]],
+                                                                           ProportionFunnel]:
+    """Forces' outcome rates ranked (highest first; equal rates share a rank; forces without a rate last), each
+    with its position on the funnel for proportions around England and Wales's (the spread between forces
+    estimated from all of ``territorial``), and a rank row; shared by every outcome rate (the one-year outcome
+    file's and the outcomes series')."""
+    from ..metrics.proportion import FUNNEL_METHODS, proportion_funnel_position, proportion_funnel_z
+    from .rank import competition_ranks
+
+    if funnel not in FUNNEL_METHODS:
+        raise ValueError(f"funnel must be one of {', '.join(FUNNEL_METHODS)}, not {funnel!r}")
     ranks = competition_ranks({c: rates[c].value for c in codes if rates[c].value is not None},  # type: ignore[misc]
                               {c: rates[c].area for c in codes})
     order = sorted(ranks, key=lambda c: (ranks[c], rates[c].area)) + sorted(
@@ -368,7 +386,4 @@ def rank_outcomes(data: Dataset, measure: str, to: date | str | None = None, gro
         position = Row(code, rate.area, measure, "rank", end, value=ranks.get(code), denominator=len(ranks),
                        note="" if code in ranks else rate.note)
         entries.append((ranks.get(code), rate, position))
-    release = data.release
-    return OutcomeRanking(measure, end, group, entries, whole, release.name if release is not None else None,
-                          shape, pending, release.published if release is not None else None)
-
+    return entries, shape

@@ -47,12 +47,13 @@ class Funnel:
     tau: float | None = None  # additive: the spread between forces' log rates
     phi: float | None = None  # multiplicative: the factor on the Poisson variance
     why: str = ""  # why the limits are Poisson ones when overdispersion was asked for
+    forces: int = 43  # how many territorial forces the spread was estimated from: counted, never assumed
 
     def describe(self) -> str:
         """One sentence for the chart and the notes: how the limits allow for the spread between forces."""
         if self.method == "additive":
             return (f"limits widened for overdispersion between forces (additive, tau = {round_half_up(self.tau or 0.0, 3)}, "
-                    "all 43 forces)")
+                    f"all {self.forces} forces)")
         if self.method == "multiplicative":
             return f"limits widened for overdispersion (multiplicative, phi = {round_half_up(self.phi or 0.0, 1)})"
         return "Poisson limits" + (f" ({self.why})" if self.why else "")
@@ -139,12 +140,12 @@ class Ranking:
             "Funnel position: the force's rate against 95% and 99.8% control limits around England and Wales's rate "
             "for its population (Spiegelhalter 2005); 'within' means within the 95% limits. " + {
                 "additive": f"The limits allow for the spread between forces (additive overdispersion, tau = "
-                            f"{round_half_up(funnel.tau or 0.0, 3)} on the log rate, {estimator_name()} from all 43 "
-                            "forces), so a force outside them stands out from the spread forces normally show; by "
-                            "chance alone about 2 of the 43 would lie outside the 95% limits. CSV carries each "
-                            "force's z and tau.",
+                            f"{round_half_up(funnel.tau or 0.0, 3)} on the log rate, {estimator_name()} from all "
+                            f"{funnel.forces} forces), so a force outside them stands out from the spread forces "
+                            f"normally show; by chance alone about {round(funnel.forces * 0.05)} of the {funnel.forces} "
+                            "would lie outside the 95% limits. CSV carries each force's z and tau.",
                 "multiplicative": f"Limits widened for overdispersion: phi = {round_half_up(funnel.phi or 0.0, 1)} "
-                                  "(Winsorised 10%, all 43 forces), so the spread between forces is that many times "
+                                  f"(Winsorised 10%, all {funnel.forces} forces), so the spread between forces is that many times "
                                   "the Poisson variance.",
                 "poisson": "Poisson limits" + (f" ({funnel.why})" if funnel.why else "") +
                            ": against these, recorded crime usually puts most forces outside, since forces differ "
@@ -186,9 +187,10 @@ class Ranking:
         notes = []
         if taus:
             notes.append("† the force's change differs from England and Wales's by more than forces' changes "
-                         "usually do: |z| > 1.96, z comparing the two changes with the spread between the 43 forces' "
+                         "usually do: |z| > 1.96, z comparing the two changes with the spread between the "
+                         f"{self.funnel.forces} forces' "
                          f"changes allowed for (tau, on the log scale, by {estimator_name()}: {'; '.join(taus)}); "
-                         f"{by_chance()}. CSV and JSON say differs in verdict and carry z, p_value and tau, and the "
+                         f"{by_chance(self.funnel.forces)}. CSV and JSON say differs in verdict and carry z, p_value and tau, and the "
                          "exact Poisson test of each change as p_value_poisson.")
         small = [e for e in self.entries for row in (e.year, e.base)
                  if row.value is not None and row.note.startswith("small")]
@@ -283,16 +285,14 @@ def rank(data: Dataset, measure: str | None = None, to: date | str | None = None
                 bounds = funnel_limit(target, xs, low_p), funnel_limit(target, xs, high_p)
             shape.limits[level] = (xs, np.asarray(bounds[0]) * per, np.asarray(bounds[1]) * per)
     shape.points, shape.target = points, whole.value or 0.0
-    # Intervals are simulated for places by rate; a ranking by change says so rather than show the rate's.
-    interval_note = (_rank_intervals(entries, [rates[c] for c in territorial], target) if by != "change" else
-                     "Rank intervals are simulated for ranks by rate (rank --by rate); none are shown for ranks by "
-                     "change.")
+    # The simulated intervals are for places by rate; a place by change has none (its test is beside it).
+    interval_note = _rank_intervals(entries, [rates[c] for c in territorial], target) if by == "rate" else ""
     tests = [change_tests(data, measure, chosen.current, b) for b in (chosen.year_before, chosen.baseline)]
     straddled = {c.id: c for b in (chosen.year_before, chosen.baseline)
                  for c in data.straddled(measure, b, chosen.current)}
     return Ranking(info, chosen, entries, whole_entry, shape, shape.phi, data.source, len(codes), dict(data.files),
-                   data.release.name if data.release is not None else None, per, force, tests, interval_note, by,
-                   ranked_base, list(straddled.values()))
+                   data.release.name if data.release is not None else None, per, force, tests, interval_note,
+                   by=by, ranked_base=ranked_base, recording_changes=list(straddled.values()))
 
 
 def _rank_intervals(entries: list[RankEntry], rates: list[Row], target: float | None) -> str:
@@ -327,7 +327,7 @@ def _rank_intervals(entries: list[RankEntry], rates: list[Row], target: float | 
 
 def _funnel_shape(method: str, rates: list[Row], target: float | None, per: int) -> Funnel:
     """How the limits allow for the spread between forces, estimated from all 43 forces' rates."""
-    shape = Funnel([], {}, 0.0, "poisson")
+    shape = Funnel([], {}, 0.0, "poisson", forces=len(rates))
     if method == "poisson":
         return shape
     if target is None or target <= 0:
@@ -335,7 +335,7 @@ def _funnel_shape(method: str, rates: list[Row], target: float | None, per: int)
         return shape
     missing = [r.area for r in rates if r.value is None or r.numerator is None or not r.denominator]
     if missing:
-        shape.why = (f"{len(missing)} of the 43 forces have no rate ({', '.join(missing[:3])}"
+        shape.why = (f"{len(missing)} of the {len(rates)} forces have no rate ({', '.join(missing[:3])}"
                      f"{' and more' if len(missing) > 3 else ''}), and the spread between forces is estimated "
                      "from all of them")
         return shape

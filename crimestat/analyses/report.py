@@ -242,6 +242,21 @@ def _indicator_blocks(part: IndicatorPart | None, force: Force, police: str, nam
         else:
             blocks.append(Block("p", f"The charge/summons rate for {name} is not available: "
                                      f"{mine.note or other.note}."))
+    closed = part.charge_closed
+    if closed is not None and closed.rates and closed.rates[0].value is not None and closed.rates[1].value is not None:
+        mine, other = closed.rates
+        sentence = (f"Of the investigations {name} closed in the 12 months to the end of {mine.period_end:%B %Y}, "
+                    f"{round_half_up(mine.value, 1)} percent ended in a charge or summons, "
+                    f"{_compare_tenths(mine.value, other.value)} the {round_half_up(other.value, 1)} percent for "
+                    "England and Wales")
+        moves = []
+        for base, (change, _) in closed.changes:
+            if change.value is not None:
+                rounded = round_half_up(change.value, 1)
+                moves.append(f"{'up' if rounded > 0 else 'down' if rounded < 0 else 'unchanged'}"
+                             f"{'' if rounded == 0 else f' {abs(rounded)} percentage points'} on the 12 months to "
+                             f"{base:%B %Y}")
+        blocks.append(Block("p", sentence + (f" ({'; '.join(moves)})" if moves else "") + "."))
     if not part.has_file:
         if part.unavailable:
             blocks.append(Block("p", f"Not available for {name}: {', '.join(part.unavailable)} "
@@ -305,7 +320,7 @@ def _method(data: Dataset, result: Comparison, options: IndicatorOptions) -> lis
     households = [line.measure.label.lower() for line in result.rates if line.measure.denominator == "households"]
     items = [
         f"Recorded crime: {source.cited_as} ({source.period_description}). England and Wales is the sum of "
-        f"the 43 territorial forces.{series}",
+        f"the {len(data.registry.territorial)} territorial forces.{series}",
         "Rates per 1,000 population use the latest ONS mid-year population estimate dated before the period ends "
         f"({(release.population or 'the revised estimates') if release is not None else 'the revised estimates'}; "
         f"here {population.description})"
@@ -321,6 +336,12 @@ def _method(data: Dataset, result: Comparison, options: IndicatorOptions) -> lis
         items.append("Charge/summons rate: Home Office crime outcomes open data, outcomes of type 1 (charged or "
                      "summonsed) as a percentage of all outcomes for offences recorded in the 12 months (every "
                      "offence has one outcome row, 'not yet assigned' included), crimes excluding fraud.")
+    if part is not None and part.charge_closed is not None and part.charge_closed.rates:
+        items.append("Charge/summons rate of investigations closed: outcomes of type 1 as a percentage of all outcomes "
+                     "assigned in the 12 months, whenever the crime was recorded (crimes excluding fraud), from the "
+                     "Home Office outcomes open data summed by force and quarter; changes in percentage points."
+                     + (f" Release: {data.used['outcome_series'].name}, {data.used['outcome_series'].title}."
+                        if "outcome_series" in data.used else ""))
     if part is not None and part.has_file:
         items.append(
             "Victim satisfaction: 95% intervals as published, or Wilson intervals from respondent counts; "

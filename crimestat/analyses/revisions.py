@@ -14,7 +14,7 @@ from typing import Any
 
 from ..model import periods
 from ..dataset import DataPaths, Dataset, load_dataset
-from ..errors import CrimestatError, PeriodNotCoveredError
+from ..errors import CrimestatError, DataFileError, PeriodNotCoveredError
 from ..model.forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE, Force
 from ..releases import Release, discover
 from ..results import Cell, Result, Section
@@ -35,18 +35,30 @@ class ReleaseCoverage:
 
 
 def coverage(data_dir=None, newest_only: bool = False) -> list[ReleaseCoverage]:
-    """Every release found (or only the newest: a job asking for it must not fail on an older release's
-    damaged file), with the 12-month periods its crime data cover (newest last)."""
+    """Every release found (or only the newest with crime counts: a job asking for it must not fail on an
+    older release's damaged file), with the 12-month periods its crime data cover (newest last). A release
+    holding only an outcomes series is listed with the periods the series covers; each kind's newest is a
+    default."""
+    from ..releases import newest
+
     found = discover(data_dir)
+    defaults = {r.name for r in (newest(kind, found=found) for kind in ("crime", "outcome_series")) if r is not None}
     result = []
-    for i, release in enumerate(found):
-        if newest_only and i != len(found) - 1:
+    for release in found:
+        if newest_only and (not release.has("crime") or release.name not in defaults):
             continue
         data = load_dataset(DataPaths(data_dir, release=release))
-        ends = data.counts.periods
-        result.append(ReleaseCoverage(release, data.source.title, min(ends) if ends else None,
-                                      max(ends) if ends else None, len(ends), i == len(found) - 1))
+        if release.has("crime"):
+            ends, title = data.counts.periods, data.source.title
+        else:
+            series = data.outcome_series
+            ends, title = (series.periods if series is not None else []), SERIES_TITLE
+        result.append(ReleaseCoverage(release, title, min(ends) if ends else None,
+                                      max(ends) if ends else None, len(ends), release.name in defaults))
     return result
+
+
+SERIES_TITLE = "Home Office crime outcomes series by police force area and quarter"
 
 
 def releases_result(found: list[ReleaseCoverage]) -> Result:
@@ -147,6 +159,8 @@ def revisions(force: Force | str, period_end: date, measure: str = "crime_excl_f
                 result.skipped.append(f"{release.name}: its source has no '{measure}'")
                 continue
             rows = [rate_row(data, measure, code, period_end) for code in (resolved.code, ENGLAND_AND_WALES_CODE)]
+        except DataFileError:
+            raise  # a damaged or changed file (one that differs from its manifest) is an error, never left out
         except CrimestatError as exc:
             result.skipped.append(f"{release.name}: {exc}")
             continue

@@ -11,6 +11,7 @@ from ..model.classification import MeasureInfo
 from ..errors import PeriodNotCoveredError
 from ..model.forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE, Force
 from ..model.recording_changes import RecordingChange, straddles
+from ..metrics.rates import default_per, per_label
 from ..results import Cell, Result, Row, Section
 from .base import release_note, resolve_force
 from .figures import rate_row
@@ -56,6 +57,11 @@ class Trend:
     release_note: str = ""  # which release and population series the figures come from
     editions: list[tuple[str, list[int]]] = field(default_factory=list)  # population edition -> mid-years used
     recording_changes: list[RecordingChange] = field(default_factory=list)  # registered changes inside the span
+    per: int = 1000  # every rate's base, from one place (homicide: per million, as ONS)
+
+    @property
+    def unit(self) -> str:
+        return f"per {per_label(self.per)} {self.measure.denominator}"
 
     @property
     def rows(self) -> list[Row]:
@@ -72,18 +78,17 @@ class Trend:
         notes = [
             f"Rolling 12-month totals at each period end ({points} points); denominators: the latest "
             f"mid-year {info.denominator} estimate before each period ends" if info.denominator == "population" else
-            f"Rolling 12-month totals at each period end ({points} points), per 1,000 households.",
+            f"Rolling 12-month totals at each period end ({points} points), per {per_label(self.per)} households.",
             "CSV and JSON carry each rate's exact 95% Poisson interval (ci_low, ci_high).",
         ]
-        notes += [f"Series break ({when:%B %Y}): {text}." for when, text in self.breaks]
+        notes += [f"§ Points after a recording change within these periods, which the series is not like for like "
+                  f"across: {change.describe()}" for change in self.recording_changes]
         if len(self.editions) > 1:
             used = "; ".join(f"mid-{years[0]}" + (f" to mid-{years[-1]}" if len(years) > 1 else "") + f" from the {text}"
                              for text, years in self.editions)
             notes.append(f"Population editions: {used}. The later edition revised the years before it too, so a "
                          "change in rate from a period using one edition to a period using the other is partly the "
                          "revision, not a change in crime.")
-        notes += [f"§ Points after a recording change within these periods, which the series is not like for like "
-                  f"across: {change.describe()}" for change in self.recording_changes]
         notes.append(self.source.cite())
         if self.release_note:
             notes.append(self.release_note)
@@ -100,10 +105,11 @@ class Trend:
         spark = [Cell("trend")] + [Cell(sparkline([r.value for r in rows])) for rows in series.values()]
         sections = [Section(["12 months to", self.force.name, ENGLAND_AND_WALES], table + [spark])]
         first, last = self.period_ends[0], self.period_ends[-1]
-        title = (f"{info.label}: rate {info.unit}, {self.force.name} and England and Wales, "
+        title = (f"{info.label}: rate {self.unit}, {self.force.name} and England and Wales, "
                  f"{periods.label(first)} to {last:%B %Y}")
         meta = {"command": "trend", "force": {"code": self.force.code, "name": self.force.name},
-                "measure": info.measure, "measure_label": info.label, "unit": info.unit,
+                "measure": info.measure, "measure_label": info.label,
+                "unit": self.unit,
                 "from": first, "to": last, "points": len(self.period_ends), "sources": self.files}
         if self.release is not None:
             meta["release"] = self.release
@@ -111,8 +117,10 @@ class Trend:
 
 
 def trend(data: Dataset, force: Force | str, start: date | str | None = None, end: date | str | None = None,
-          measure: str | None = None, population_year: int | None = None) -> Trend:
-    """Rates for every period end from ``start`` to ``end`` (default: the four years to the latest)."""
+          measure: str | None = None, population_year: int | None = None, per: int | None = None) -> Trend:
+    """Rates for every period end from ``start`` to ``end`` (default: the four years to the latest).
+
+    ``per``: the rates' base (default: per 1,000, or the measure's ONS base: homicide per million)."""
     force = resolve_force(data, force)
     measure = data.measure(measure) if measure else data.source.trend_measure
     last = periods.resolve(end, data.counts.periods, "to", data.counts.explain)
@@ -125,8 +133,9 @@ def trend(data: Dataset, force: Force | str, start: date | str | None = None, en
                                     value=f"{first:%Y-%m}")
     chosen = [p for p in data.counts.periods if first <= p <= last]
     info = data.classification.describe(measure)
-    mine = [rate_row(data, measure, force.code, p, population_year) for p in chosen]
-    whole = [rate_row(data, measure, ENGLAND_AND_WALES_CODE, p, population_year) for p in chosen]
+    base_of = per or default_per(measure)
+    mine = [rate_row(data, measure, force.code, p, population_year, base_of) for p in chosen]
+    whole = [rate_row(data, measure, ENGLAND_AND_WALES_CODE, p, population_year, base_of) for p in chosen]
     editions: dict[str, list[int]] = {}
     if info.denominator == "population":
         for p in chosen:
@@ -140,7 +149,7 @@ def trend(data: Dataset, force: Force | str, start: date | str | None = None, en
     return Trend(force, info, chosen, mine, whole, data.source,
                  [(c.start, f"recording change: {c.title}") for c in changes],
                  dict(data.files), data.release.name if data.release is not None else None,
-                 release_note(data), list(editions.items()), changes)
+                 release_note(data), list(editions.items()), changes, base_of)
 
 
 def _recording_changes(data: Dataset, measure: str, chosen: list[date]) -> list[RecordingChange]:

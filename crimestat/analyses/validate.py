@@ -35,6 +35,10 @@ def detect(header: Sequence[str]) -> str | None:
     columns = set(header)
     if {"Financial Year", "Force Name", "Outcome Type"} <= columns:
         return "outcomes"
+    if {"force", "fy", "q"} <= columns and any(c.startswith(("closed_", "recorded_")) for c in columns):
+        return "outcome_series"
+    if {"force", "fy", "offence_group"} <= columns:
+        return "outcome_groups"
     if {"Financial Year", "Financial Quarter", "Force Name", "Offence Code"} <= columns:
         return "home_office_crime"
     if "12 months ending" in columns or "Rolling year total number of offences" in columns:
@@ -62,6 +66,8 @@ def detect(header: Sequence[str]) -> str | None:
 
 LABELS = {
     "home_office_crime": "Home Office recorded crime tables", "outcomes": "Home Office crime outcomes",
+    "outcome_series": "Home Office outcomes by force and quarter",
+    "outcome_groups": "Home Office outcomes by force, year and offence group",
     "ons_crime": "ONS recorded crime", "police_uk": "police.uk street-level crime",
     "police_uk_counts": "police.uk monthly counts", "classification":
     "offence classification", "indicators": "indicators", "peers": "peer groups", "forces": "forces registry",
@@ -69,9 +75,14 @@ LABELS = {
 }
 
 
-def validate(files: Sequence[str], registry: Registry | None = None, la_lookups: Sequence[str] = ()) -> list[Checked]:
-    """Check each file with the loader for its kind; a problem never stops the other files' checks."""
+def validate(files: Sequence[str], registry: Registry | None = None, la_lookups: Sequence[str] = (),
+             expected: dict[str, str] | None = None) -> list[Checked]:
+    """Check each file with the loader for its kind; a problem never stops the other files' checks.
+
+    ``expected``: SHA-256 digests by resolved path (from the releases' manifests); a file that differs from
+    its manifest is a problem however well it parses."""
     registry = registry or load_forces()
+    expected = expected or {}
     results = []
     for name in files:
         stdin = stdin_bytes() if name == "-" else None
@@ -82,6 +93,18 @@ def validate(files: Sequence[str], registry: Registry | None = None, la_lookups:
             return _Named(stdin) if stdin is not None else name
 
         try:
+            digest = expected.get(_resolved(name)) if stdin is None else None
+            if digest is not None:
+                from ..cache import file_digest
+
+                try:
+                    found = file_digest(name)
+                except OSError:
+                    found = None
+                if found is not None and found != digest:
+                    raise DataFileError.single(
+                        name, f"differs from its release's manifest (SHA-256 {found[:12]}..., the manifest says "
+                              f"{digest[:12]}...): a truncated or changed file; download the release again")
             if stdin is None and Path(name).suffix.lower() in (".ods", ".xlsx"):
                 header = _workbook_header(name)
             elif stdin is None and Path(name).is_file():
@@ -107,6 +130,16 @@ def validate(files: Sequence[str], registry: Registry | None = None, la_lookups:
     return results
 
 
+def _resolved(name: str) -> str:
+    try:
+        return str(Path(name).resolve())
+    except (OSError, RuntimeError):
+        return name
+
+
+def manifest_digests(releases: Sequence) -> dict[str, str]:
+    """Each release file's SHA-256 by resolved path, for :func:`validate`'s ``expected``."""
+    return {_resolved(str(f.path)): f.sha256 for r in releases for f in r.files if f.sha256}
 @dataclass
 class Validation:
     """Every file checked, with its problems (none when the file is good)."""
@@ -128,6 +161,9 @@ def _workbook_header(name: str) -> list[str]:
     """A workbook is the Home Office crime tables or the outcomes data: which, by its sheets' names."""
     from ..loaders.spreadsheet import read_sheet_tables  # noqa: F401 (reports an unreadable workbook below)
 
+    from ..loaders.workbook_size import check_workbook_size
+
+    check_workbook_size(name)  # before the reader opens it: an .ods is built whole as it opens
     try:
         from python_calamine import CalamineWorkbook
 
@@ -168,7 +204,27 @@ def _outcomes(name, registry, lookups):
     return load_outcomes(name, registry)
 
 
+def _outcome_series(name, registry, lookups):
+    from types import SimpleNamespace
+
+    from ..sources.outcome_series import load_outcome_series
+
+    table = load_outcome_series(name, registry)
+    return SimpleNamespace(rows_read=int(table.counts.shape[0] * table.counts.shape[1]))
+
+
+def _outcome_groups(name, registry, lookups):
+    from types import SimpleNamespace
+
+    from ..sources.outcome_series import load_outcome_groups
+
+    table = load_outcome_groups(name, registry)
+    return SimpleNamespace(rows_read=int(table.present.sum()) * len(table.groups))
+
+
 LOADERS: dict[str, Callable] = {
+    "outcome_series": _outcome_series,
+    "outcome_groups": _outcome_groups,
     "home_office_crime": _home_office,
     "outcomes": _outcomes,
     "ons_crime": _ons_crime,

@@ -40,7 +40,7 @@ YEAR_MONTH = YearMonth()
 OPTION_NAMES = {"group": "--group", "to": "--to", "baseline": "--baseline", "start": "--from", "population_year": "--population-year",
                 "force": "--force", "measure": "--measure", "release": "--release", "measures": "--measure",
                 "peers": "--peers", "per": "--per", "funnel": "--funnel", "end": "--to",
-                "level": "--level", "by": "--by"}
+                "level": "--level", "by": "--by", "basis": "--basis"}
 
 
 class Command(click.Command):
@@ -137,8 +137,10 @@ def _error_lines(exc: CrimestatError) -> list[str]:
     """One line per problem: a newline inside a message (a file name with one) is shown as ``\\n``."""
     from ..errors import DataFileError
 
+    from ..log import printable
+
     def one_line(text: str) -> str:
-        return text.replace("\r", "\\r").replace("\n", "\\n")
+        return printable(text)  # a newline is '\n', an escape sequence from a file '\x1b': never raw
 
     if isinstance(exc, DataFileError) and exc.parameter is None:
         shown = exc.problems[: exc.max_shown]

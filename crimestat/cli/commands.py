@@ -156,6 +156,12 @@ def rank(measure, to, baseline, population_year, force, plot, funnel_method, ove
         from ..render.charts import funnel_chart
 
         funnel = result.funnel
+        if not funnel.points or not funnel.limits:
+            from ..errors import CrimestatError
+
+            why = result.england_and_wales.rate.note or "no force has a rate"
+            raise CrimestatError(f"--plot {plot}: no funnel plot to draw: no force's rate can be set against "
+                                 f"England and Wales's ({why})")
         funnel_chart(funnel.points, funnel.limits, funnel.target, result.funnel_title(), result.unit, plot,
                      result.source.short_citation)
     write_output(render(result, fmt), output)
@@ -193,15 +199,21 @@ def breakdown(force, to, baseline, level, measure, population_year, paths, fmt, 
 @click.option("--to", type=YEAR_MONTH, help="End of the 12 months, YYYY-MM (default: the latest with outcomes).")
 @click.option("--group", metavar="GROUP", help='One offence group, such as "Violence against the person" '
               "(default: crimes excluding fraud).")
+@click.option("--by-year", is_flag=True, help="The mix in every financial year of the outcomes series (charges, "
+              "out-of-court outcomes by type, positive outcomes), force beside England and Wales.")
+@click.option("--basis", type=click.Choice(["closed", "recorded"]), default="closed", show_default=True,
+              help="With --by-year: outcomes assigned in the year (closed), or so far for crimes recorded in it.")
 @data_options
 @output_options
-def outcomes(force, to, group, paths, fmt, output):
+def outcomes(force, to, group, by_year, basis, paths, fmt, output):
     """Show a force's crime outcomes (charge/summons and the rest of the mix) beside England and Wales.
 
     Example: crimestat outcomes --force warwickshire --group "Violence against the person"
+    (or: crimestat outcomes --force warwickshire --by-year --basis closed)
     """
     import crimestat
 
     from ..dataset import load_dataset
 
-    write_output(render(crimestat.outcomes(force, to, group, data=load_dataset(paths)), fmt), output)
+    write_output(render(crimestat.outcomes(force, to, group, by_year=by_year, basis=basis,
+                                           data=load_dataset(paths)), fmt), output)

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ..files import write_output
+from ..render.text import file_name
 from ..render import choose_format, render
 from .base import (YEAR_MONTH, _setup_logging, data_options, main, output_options,
                    resolve_forces)
@@ -46,6 +47,10 @@ def releases(data_dir, latest, fmt, output):
     from ..analyses.revisions import coverage, releases_result
 
     found = coverage(data_dir, newest_only=latest)
+    if latest and not found:
+        from ..releases import no_releases
+
+        raise no_releases(data_dir)
     if latest:
         newest = found[-1]
         if fmt == "table":
@@ -161,7 +166,8 @@ def report(force, to, fmt, output, output_dir, chart, quiet, paths):
         if not output_dir.is_dir():
             raise click.UsageError(f"--output-dir {output_dir}: no such folder")
         for one in forces:
-            name = output_dir / f"{one.police_uk_id or one.code}-{{period}}.{'html' if fmt == 'html' else 'md'}"
+            # The name comes from the forces registry, a data file: made safe as one file name in the folder.
+            name = output_dir / f"{file_name(one.police_uk_id or one.code)}-{{period}}.{'html' if fmt == 'html' else 'md'}"
             _write_report(data, one, to, indicators, fmt, str(name), None, quiet)
         return
     _write_report(data, forces[0], to, indicators, fmt, output, chart, quiet)

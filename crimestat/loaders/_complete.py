@@ -40,3 +40,30 @@ def any_force_short(quarters: np.ndarray, areas: np.ndarray, items: np.ndarray, 
     held_by, counts = np.unique(quarter_item, return_counts=True)  # forces holding each (quarter, item)
     wanted = forces_of[held_by // n_items]
     return bool(np.any((counts == wanted - 1) & (wanted >= minimum)))
+
+
+def lost_items(quarters: np.ndarray, areas: np.ndarray, items: np.ndarray, minimum: int) -> np.ndarray:
+    """The (quarter, force, item) index triples, as rows of an (n, 3) array, of items a force lost: it held the
+    item in the quarter before, at least one other force still holds it in this quarter (so the item was not
+    retired), and the quarter has at least ``minimum`` forces. Catches an item lost for any number of forces,
+    where :func:`any_force_short` needs all the others to hold it.
+
+    ``quarters`` are consecutive indexes (0 for the first quarter of the file, 1 for the next present, ...).
+    """
+    if not len(quarters):
+        return np.zeros((0, 3), dtype="int64")
+    n_quarters, n_areas, n_items = (int(a.max()) + 1 for a in (quarters, areas, items))
+    triple = np.unique((quarters.astype("int64") * n_areas + areas) * n_items + items)
+    q, rest = np.divmod(triple, n_areas * n_items)
+    a, i = np.divmod(rest, n_items)
+    # Candidates: every item a force held, carried to the next quarter.
+    later = q + 1
+    keep = later < n_quarters
+    later, a, i = later[keep], a[keep], i[keep]
+    candidate = (later * n_areas + a) * n_items + i
+    present_pair = np.unique(triple // n_items)  # (quarter, force) with rows
+    forces_of = np.bincount(present_pair // n_areas, minlength=n_quarters)
+    held_item = np.unique(q * n_items + triple % n_items)  # (quarter, item) held by some force
+    lost = (~np.isin(candidate, triple) & np.isin(later * n_areas + a, present_pair)
+            & np.isin(later * n_items + i, held_item) & (forces_of[later] >= minimum))
+    return np.stack([later[lost], a[lost], i[lost]], axis=1)

@@ -14,6 +14,11 @@ no such excuse. The threshold was checked against every file in ``sample_data/re
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
 from collections.abc import Sequence
 
 # A tenfold unit error lands a little under ten times its neighbours when they differ from the true value
@@ -41,3 +46,47 @@ def outliers(values: Sequence[int | float | None], *, can_stop: bool = False) ->
         elif all(value * FACTOR <= n or value >= n * FACTOR for n in sides):  # type: ignore[operator]
             found.append(i)
     return found
+
+
+def grouped_outliers(groups: np.ndarray, values: np.ndarray, *, can_stop: bool = True) -> np.ndarray:
+    """:func:`outliers` for many series at once: ``groups`` and ``values`` sorted by series, then by period
+    (each series' periods consecutive in the file's own order). Returns the positions of the suspect values.
+    The same rule, vectorised, for the Home Office tables' 300,000 counts, with one difference: quarterly
+    counts carry small negative adjustments (-4 offences in a quarter, next to 715), so a negative value is
+    suspect only from -``FLOOR`` down (a sign flipped on a real count)."""
+    import numpy as np
+
+    n = len(values)
+    if n == 0:
+        return np.zeros(0, dtype="int64")
+    v = values.astype("float64")
+    same_before = np.zeros(n, dtype=bool)
+    same_before[1:] = groups[1:] == groups[:-1]
+    same_after = np.zeros(n, dtype=bool)
+    same_after[:-1] = same_before[1:]
+    before = np.where(same_before, np.roll(v, 1), np.nan)
+    after = np.where(same_after, np.roll(v, -1), np.nan)
+    sides = same_before.astype(int) + same_after.astype(int)
+    small = (same_before & (before < FLOOR)) | (same_after & (after < FLOOR))
+
+    def breaks(n_side: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore"):
+            return (v * FACTOR <= n_side) | (v >= n_side * FACTOR)
+
+    both = (sides == 2) & breaks(before) & breaks(after)
+    one_side = np.where(same_before, before, after)
+    if can_stop:
+        with np.errstate(invalid="ignore"):
+            single = (sides == 1) & ((v >= one_side * FACTOR) | (v <= -FLOOR))
+    else:
+        single = (sides == 1) & breaks(one_side)
+    adjustment = (v < 0) & (v > -FLOOR)
+    return np.flatnonzero(~small & ~adjustment & (both | single))
+
+
+def out_of_line_message(place: str, value: int, what: str, around: Sequence[int]) -> str:
+    """The one wording of the out-of-line warning, whatever the source: ``place`` is the file and line (or
+    sheet and row), ``what`` the category, force and period ("Robbery for Kent in the 12 months to ...")."""
+    shown = " and ".join(f"{n:,}" for n in around)
+    return (f"{place}: {value:,} {what} is out of line with its series by ten times or more (next to {shown}); "
+            "check the file for a damaged number")

@@ -1,8 +1,9 @@
 """Read a release's manifest (``release.json``): its name, publisher, date, address, licence and files.
 
 The manifest is checked as it is read (a name crimestat can show, an ISO date, each file's role, a path
-inside the release folder, a SHA-256 of 64 hexadecimal digits, one crime file); every problem is a
-``DataFileError`` naming the manifest. ``crimestat.releases`` finds the manifests and picks a release.
+inside the release folder, a SHA-256 of 64 hexadecimal digits, a crime file or an outcomes series); every
+problem is a ``DataFileError`` naming the manifest. A release made by summing published files (the outcomes
+series) lists those files under ``sources`` (year, name, address, SHA-256) and says how under ``aggregation``. ``crimestat.releases`` finds the manifests and picks a release.
 """
 
 from __future__ import annotations
@@ -16,8 +17,14 @@ from pathlib import Path
 from ..errors import DataFileError
 
 MANIFEST = "release.json"
-ROLES = ("crime", "population", "households", "indicators", "outcomes", "geography")
-SINGLE_ROLES = ("crime", "population", "indicators", "outcomes", "geography")
+ROLES = ("crime", "population", "households", "indicators", "outcomes", "geography", "outcome_series",
+         "outcome_groups")
+SINGLE_ROLES = ("crime", "population", "indicators", "outcomes", "geography", "outcome_series", "outcome_groups")
+# The kinds of data a command may take from different releases (each kind's files from one release, so
+# no rate mixes releases): crime counts with their denominators, indicators, outcomes by type, and the
+# outcomes series.
+KINDS = {"crime": ("crime", "population", "households", "geography"), "indicators": ("indicators",),
+         "outcomes": ("outcomes",), "outcome_series": ("outcome_series", "outcome_groups")}
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
 
@@ -37,6 +44,17 @@ class ReleaseFile:
 
 
 @dataclass(frozen=True)
+class SourceFile:
+    """A published file a release's own files were made from (not shipped): where it was and its SHA-256."""
+
+    path: str
+    url: str = ""
+    sha256: str | None = None
+    financial_year: str = ""
+    size_bytes: int | None = None
+
+
+@dataclass(frozen=True)
 class Release:
     """One named release and its files."""
 
@@ -49,6 +67,19 @@ class Release:
     population: str = ""  # what the population series is, for notes ("ONS mid-year estimates revised ...")
     folder: Path | None = None
     files: tuple[ReleaseFile, ...] = field(default_factory=tuple)
+    sources: tuple[SourceFile, ...] = field(default_factory=tuple)
+    aggregation: str = ""
+
+    def has(self, kind: str) -> bool:
+        """Whether the release holds a kind of data (``KINDS``: crime, indicators, outcomes, outcome_series)."""
+        return any(f.role == KINDS[kind][0] for f in self.files)
+
+    @property
+    def cited(self) -> str:
+        """'home-office-2026-04 (Home Office, published 23 April 2026)': how a note names the release."""
+        detail = ", ".join(x for x in (self.publisher, f"published {self.published.day} {self.published:%B %Y}"
+                                       if self.published else "") if x)
+        return f"{self.name} ({detail})" if detail else self.name
 
     def paths(self, role: str) -> list[ReleaseFile]:
         return [f for f in self.files if f.role == role]
@@ -81,6 +112,9 @@ def _editions(value: object, i: int, problems: list[str]) -> tuple[tuple[int, in
 def read_manifest(path: Path) -> Release:
     """A release from its ``release.json``; every problem is a DataFileError naming the file."""
     name = str(path)
+    from ..files import note_input
+
+    note_input(path)  # --output may not write over a release's own manifest
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -89,6 +123,9 @@ def read_manifest(path: Path) -> Release:
         line = getattr(exc, "lineno", None)
         raise DataFileError.single(name, f"is not a JSON manifest ({exc}); expected crimestat's release.json",
                                    line) from None
+    except RecursionError:
+        raise DataFileError.single(name, "is nested too deeply to be a manifest; expected crimestat's release.json "
+                                         "(an object of name, publisher and files)") from None
     if not isinstance(document, dict):
         raise DataFileError.single(name, "expected a JSON object with 'name' and 'files'")
     problems = []
@@ -117,6 +154,15 @@ def read_manifest(path: Path) -> Release:
                 any(not c.isprintable() for c in relative):
             problems.append(f"file {i}: path '{relative}'; expected a file name inside the release folder")
             continue
+        try:  # a link inside the folder must not lead out of it (or the manifest's checksums mean nothing)
+            folder = path.parent.resolve()
+            inside = (path.parent / relative).resolve().is_relative_to(folder)
+        except (OSError, RuntimeError):  # a link that loops
+            inside = False
+        if not inside:
+            problems.append(f"file {i}: path '{relative}' leads outside the release folder (a symbolic link); "
+                            "expected a file inside it")
+            continue
         digest = entry.get("sha256")
         if digest is not None and not re.fullmatch(r"[0-9a-f]{64}", str(digest)):
             problems.append(f"file {i}: sha256 '{digest}' is not 64 hexadecimal digits")
@@ -127,10 +173,28 @@ def read_manifest(path: Path) -> Release:
         if sum(f.role == role for f in files) > 1:
             problems.append(f"more than one file has the role '{role}'; a release has one (households may "
                             "have several, one per Census)")
-    if not any(f.role == "crime" for f in files) and entries:
-        problems.append("no file has the role 'crime'; a release needs its crime counts")
+    if not any(f.role in ("crime", "outcome_series") for f in files) and entries:
+        problems.append("no file has the role 'crime' or 'outcome_series'; a release needs its crime counts or "
+                        "an outcomes series")
+    sources = []
+    listed = document.get("sources", [])
+    if not isinstance(listed, list):
+        problems.append("'sources' is not a list; expected the published files the release was made from")
+        listed = []
+    for i, entry in enumerate(listed, 1):
+        if not isinstance(entry, dict) or not str(entry.get("path", "")).strip():
+            problems.append(f"source {i}: expected an object with 'path', 'url' and 'sha256'")
+            continue
+        digest = entry.get("sha256")
+        if digest is not None and not re.fullmatch(r"[0-9a-f]{64}", str(digest)):
+            problems.append(f"source {i}: sha256 '{digest}' is not 64 hexadecimal digits")
+            digest = None
+        size = entry.get("size_bytes")
+        sources.append(SourceFile(str(entry["path"]), str(entry.get("url", "")), digest,
+                                  str(entry.get("financial_year", "")), size if isinstance(size, int) else None))
     if problems:
         raise DataFileError([DataFileError.single(name, p).problems[0] for p in problems])
     return Release(release_name, str(document.get("title", release_name)), str(document.get("publisher", "")),
                    published, str(document.get("url", "")), str(document.get("licence", "")),
-                   str(document.get("population", "")), path.parent, tuple(files))
+                   str(document.get("population", "")), path.parent, tuple(files), tuple(sources),
+                   str(document.get("aggregation", "")))

@@ -87,6 +87,7 @@ def read_sheet_tables(
     optional: Sequence[str] = (),
     *,
     sheets_wanted: str = "the expected data",
+    one_per: Callable[[str], str] | None = None,
 ) -> list[SheetTable]:
     """Read every sheet whose name passes ``sheet_filter`` as a table of text cells.
 
@@ -95,6 +96,8 @@ def read_sheet_tables(
     required nor ``optional`` (stray extra columns in a published sheet). A workbook with no matching
     sheet, or a matching sheet without the header, is a :class:`SpreadsheetLayoutError` naming the file
     and the sheets it has; ``sheets_wanted`` describes the sheets looked for, for that message.
+    ``one_per`` gives what a sheet holds (its financial year, say): two chosen sheets holding the same
+    are an error naming both, never added together.
     """
     from python_calamine import CalamineError, CalamineWorkbook
 
@@ -103,6 +106,10 @@ def read_sheet_tables(
         raise MissingFileError.single(name, "file not found")
     if os.path.isdir(path):
         raise MissingFileError.single(name, "is a folder, expected a spreadsheet (.ods or .xlsx)")
+    from .workbook_size import check_workbook_size
+
+    # Before the reader opens it (an .ods is built whole as it opens): a stray far cell costs gigabytes.
+    check_workbook_size(name, sheet_filter)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
     except (CalamineError, OSError, ValueError) as exc:
@@ -116,6 +123,15 @@ def read_sheet_tables(
             raise SpreadsheetLayoutError.single(
                 name, f"no sheet with {sheets_wanted}; the workbook has sheets {_names(sheets)}"
             )
+        if one_per is not None:
+            held: dict[str, list[str]] = {}
+            for sheet in chosen:
+                held.setdefault(one_per(sheet), []).append(sheet)
+            twice = [found for found in held.values() if len(found) > 1]
+            if twice:
+                raise SpreadsheetLayoutError.single(
+                    name, f"sheets {_names(twice[0])} both hold {sheets_wanted}; expected one such sheet (delete "
+                          "or rename the other: crimestat never adds two sheets of the same data together)")
         tables = []
         for sheet in chosen:
             try:

@@ -156,3 +156,21 @@ class Denominators:
         """The ONS edition of the denominator a period uses ("" where the release does not say)."""
         found = self.get(kind, ENGLAND_AND_WALES_CODE, period_end, population_year)
         return found.edition
+
+
+def households_above_population(population: Values, households: Values) -> list[tuple[str, int, int, int]]:
+    """(force, year, households, people) wherever a force has at least as many households as people (its
+    population of the same year, or the nearest year given): households in the wrong unit, or a file of
+    another kind. A household holds one person or more, so the count is always below the population."""
+    by_area: dict[str, dict[int, int]] = {}
+    for (area, year), people in population.items():
+        by_area.setdefault(area, {})[year] = people
+    found = []
+    for (area, year), homes in sorted(households.items()):
+        years = by_area.get(area)
+        if not years:
+            continue
+        people = years.get(year) or years[min(years, key=lambda y: abs(y - year))]
+        if people > 0 and homes >= people:
+            found.append((area, year, homes, people))
+    return found

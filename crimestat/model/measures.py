@@ -282,7 +282,7 @@ class MeasureCounts:
         if missing:
             return Count(
                 None,
-                f"England and Wales needs all 43 territorial forces; the data lack {len(missing)} "
+                f"England and Wales needs all {len(self.territorial)} territorial forces; the data lack {len(missing)} "
                 f"({', '.join(self.registry.by_code(c).name for c in missing[:3])}"
                 f"{', ...' if len(missing) > 3 else ''})",
             )

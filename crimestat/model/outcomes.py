@@ -315,7 +315,7 @@ class OutcomeCounts:
             lacking = [c for c in codes if self.cube.area_index(c) is None]
             if lacking:
                 names = ", ".join(self.registry.by_code(c).name for c in lacking[:3])
-                return None, (f"{ENGLAND_AND_WALES} needs all 43 territorial forces; the outcomes data lack "
+                return None, (f"{ENGLAND_AND_WALES} needs all {len(codes)} territorial forces; the outcomes data lack "
                               f"{len(lacking)} ({names}{', ...' if len(lacking) > 3 else ''})")
         else:
             name = self.registry.by_code(area_code).name  # an unknown code is a usage error
@@ -346,3 +346,31 @@ class OutcomeCounts:
         name = ENGLAND_AND_WALES if area_code == ENGLAND_AND_WALES_CODE else self.registry.by_code(area_code).name
         what = "crime excluding fraud" if offence_group is None else f"'{offence_group}'"
         return f"{name}, {what}, in the 12 months to {period_end:%B %Y}"
+
+
+def check_against_crime(outcomes, counts, classification, registry, path: str) -> None:
+    """Two tables of one release agree: every offence recorded has one outcome row, so a force's outcomes
+    for an offence group over 12 months never exceed the offences the crime tables record for it."""
+    known = set(classification.measures("home_office"))
+    problems = []
+    for end in outcomes.periods:
+        if end not in counts.periods:
+            continue
+        for group in outcomes.offence_groups:
+            measure = "_".join(group.lower().split())
+            if measure not in known or is_fraud(group):
+                continue
+            for force in registry.territorial:
+                by_type, _ = outcomes._by_type(force.code, end, group)
+                recorded = counts.count(measure, force.code, end)
+                if by_type is None or not recorded.ok or recorded.value is None:
+                    continue
+                total = int(by_type.sum())
+                if total > recorded.value:
+                    problems.append(f"{force.name}: {total:,} outcomes for {group.lower()} in the 12 months to "
+                                    f"{end:%B %Y}, more than the {recorded.value:,} offences the crime tables "
+                                    "record; expected at most one outcome per offence recorded")
+    if problems:
+        from ..errors import DataFileError, Problem
+
+        raise DataFileError([Problem(path, p) for p in problems])

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from ..errors import UsageError
 from .forces import Registry
+from ..metrics.rates import rate_per
 from ..results import Row
 
 MAX_PEERS = 7
@@ -61,8 +62,14 @@ def peer_average(rows: list[Row]) -> tuple[float | None, float | None, str]:
     missing = [r for r in rows if r.value is None]
     if missing:
         return None, None, f"{missing[0].area}: {missing[0].note}"
+    bases = {r.per or 1000 for r in rows}
+    if len(bases) != 1:
+        raise ValueError(f"peer rates on different bases: {sorted(bases)}")
     simple = sum(r.value for r in rows) / len(rows)  # type: ignore[misc]
-    pooled = sum(r.numerator for r in rows) / sum(r.denominator for r in rows) * 1000  # type: ignore[misc]
+    # The base comes from the rows themselves (one place: ``per``), so the pooled rate can never be
+    # stated per 1,000 under a per-million label.
+    pooled = float(rate_per(sum(r.numerator for r in rows), sum(r.denominator for r in rows),  # type: ignore[misc]
+                            bases.pop()))
     return simple, pooled, ""
 
 

@@ -19,9 +19,18 @@ def _pyplot():
     matplotlib.use("Agg")
     matplotlib.rcParams["svg.fonttype"] = "none"
     matplotlib.rcParams["svg.hashsalt"] = "crimestat"  # the same chart gives the same file
+    matplotlib.rcParams["text.parse_math"] = False  # names are plain text: '$x$' or '$\\foo' is no formula
     import matplotlib.pyplot as plt
 
     return plt
+
+
+def _plain(text: str) -> str:
+    """Text from data as a chart shows it: each line with its control characters written as escapes (mathtext
+    is off for every chart, so '$' is a dollar sign)."""
+    from ..log import printable
+
+    return "\n".join(printable(line) for line in str(text).split("\n"))
 
 
 def _figure(figsize: tuple[float, float]):
@@ -86,7 +95,9 @@ def trend_svg(result) -> str:
     what = f"{result.force.code}|{result.measure.measure}|{result.release}"
     # Everything _draw_trend reads from the result, as text (reprs of dates, floats and rows are exact).
     content = repr((result.force, result.measure, result.period_ends, result.force_rates,
-                    result.england_and_wales_rates, result.breaks, result.source.short_citation, result.release))
+                    result.england_and_wales_rates, result.breaks,
+                    getattr(result, "short_citation", None) or result.source.short_citation, result.release,
+                    getattr(result, "marks", None)))
     return cached_svg("trend-svg", what, content, draw)
 
 
@@ -96,13 +107,22 @@ def _draw_trend(result, target, option: str = "--plot") -> None:
     fig = _figure((8, 4.5))
     ax = fig.subplots()
     for rows in (result.force_rates, result.england_and_wales_rates):
-        ax.plot([r.period_end for r in rows], [r.value for r in rows], marker="o", markersize=3, label=rows[0].area)
+        (line,) = ax.plot([r.period_end for r in rows], [r.value for r in rows], marker="o", markersize=3,
+                          label=_plain(rows[0].area))
+        # An outcomes-series point marked in the table (England and Wales without a force, a recorded-basis
+        # figure still filling in) is drawn hollow, so the chart does not show it as like the others.
+        marked = [r for r in rows if getattr(result, "marks", {}).get((r.area_code, r.period_end))]
+        if marked:
+            ax.plot([r.period_end for r in marked], [r.value for r in marked], linestyle="none", marker="o",
+                    markersize=6, markerfacecolor="white", markeredgecolor=line.get_color(),
+                    label=f"{_plain(rows[0].area)}: see the notes")
     info = result.measure
     ends = result.period_ends
     first, last = ends[0], ends[-1]
-    title = (f"{info.label}, rate {info.unit}\n"
+    percent = info.unit == "percent"  # an outcome rate, not a rate per population
+    title = (f"{info.label}{'' if percent else ', rate ' + result.unit}\n"
              f"{result.force.name} and England and Wales, 12 months to {first:%B %Y} to {last:%B %Y}")
-    ax.set_title(title, fontsize=10)
+    ax.set_title(_plain(title), fontsize=10)
     for when, text in result.breaks:
         ax.axvline(when, color="#888888", linestyle=":", linewidth=1)
         ax.annotate(text.split(' (')[0], (when, 0), xycoords=("data", "axes fraction"),
@@ -110,11 +130,12 @@ def _draw_trend(result, target, option: str = "--plot") -> None:
     step = max(1, len(ends) // 8)
     ax.set_xticks(ends[::step], [f"{e:%b %Y}" for e in ends[::step]], fontsize=8)
     ax.set_xlabel("End of 12-month period")
-    ax.set_ylabel(f"Rate {info.unit}")
+    ax.set_ylabel(result.y_label if percent else f"Rate {result.unit}")
     ax.set_ylim(bottom=0)
     ax.grid(True, alpha=0.3)
     ax.legend()
-    footer = result.source.short_citation + (f"; release {result.release}" if result.release else "")
+    citation = result.short_citation if percent else result.source.short_citation
+    footer = citation + (f"; release {result.release}" if result.release else "")
     fig.text(0.01, 0.01, footer, fontsize=7, color="#555555")
     fig.tight_layout(rect=(0, 0.04, 1, 1))
     _save(fig, target, title.replace("\n", ". "), option)
@@ -145,7 +166,7 @@ def _place_labels(fig, ax, wanted: list[tuple], dots: list[tuple[float, float]])
         others = [Bbox.from_extents(cx - radius, cy - radius, cx + radius, cy + radius)
                   for cx, cy in centres if (cx, cy) != own]
         for offset, align in _LABEL_SPOTS:
-            text = ax.annotate(name, (x, y), fontsize=6, xytext=offset, textcoords="offset points", ha=align)
+            text = ax.annotate(_plain(name), (x, y), fontsize=6, xytext=offset, textcoords="offset points", ha=align)
             box = text.get_window_extent(renderer).expanded(1.05, 1.15)
             inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
             if inside and not any(box.overlaps(other) for other in labels + others):
@@ -210,12 +231,12 @@ def funnel_chart(points: list[dict], limits: dict, target: float, title: str, un
             x = min(max(x, left * 1.08), right / 1.08)
             ax.scatter(x, y, s=40, marker=marker, color=colour, zorder=3)
             residents = f" on {int(p['denominator']):,} residents" if p.get("small") else ""
-            ax.annotate(f"{p['name']}{mark} ({value}{residents}, off the scale)", (x, y),
+            ax.annotate(_plain(f"{p['name']}{mark} ({value}{residents}, off the scale)"), (x, y),
                         fontsize=7, xytext=(5, -3 if marker == "^" else 2), textcoords="offset points")
             continue
         if p.get("highlight"):
             ax.scatter(p["denominator"], p["rate"], s=60, marker="D", color=colour, zorder=4,
-                       label=f"{p['name']} ({value})")
+                       label=_plain(f"{p['name']} ({value})"))
         else:
             ax.scatter(p["denominator"], p["rate"], s=18, color=colour, zorder=3)
         if outside or p.get("highlight") or p.get("small"):
@@ -225,7 +246,7 @@ def funnel_chart(points: list[dict], limits: dict, target: float, title: str, un
             wanted.append((first, p["denominator"], p["rate"], p["name"] + mark))
     ax.set_xscale("log")
     ax.set_xlim(left, right)
-    ax.set_title(title, fontsize=10)
+    ax.set_title(_plain(title), fontsize=10)
     ax.set_xlabel("Population (log scale)" if "population" in unit else "Households (log scale)")
     ax.set_ylabel(f"Rate {unit}")
     ax.grid(True, alpha=0.3)

@@ -112,8 +112,20 @@ def to_csv(result: Result) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(result.columns)
     for record in result.records():
-        writer.writerow([_csv_cell(c, record.get(c), record) for c in result.columns])
+        cells = [_csv_cell(c, record.get(c), record) for c in result.columns]
+        if any("\r" in cell for cell in cells):
+            # Python's writer quotes a field holding '\n' but not one holding a lone '\r', which a reader
+            # takes for a line end: such a row is quoted here, as RFC 4180 asks.
+            out.write(",".join(_quoted(cell) for cell in cells) + "\n")
+        else:
+            writer.writerow(cells)
     return out.getvalue()
+
+
+def _quoted(cell: str) -> str:
+    if any(c in cell for c in ',"\r\n'):
+        return '"' + cell.replace('"', '""') + '"'
+    return cell
 
 
 def _json_ready(value: Any, column: str = "", record: dict[str, Any] | None = None) -> Any:

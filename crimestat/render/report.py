@@ -18,14 +18,14 @@ def _escaped_block(block, escape):
 
 def report_markdown(report, image: str | None = None) -> str:
     """The report as Markdown; ``image`` is the chart file's name beside it."""
-    from html import escape as _escape
-
     from tabulate import tabulate
 
+    from .text import markdown
+
     def escape(text: str) -> str:
-        # Text from data files (indicator sources, names) is text, not HTML: a renderer that passes HTML
-        # through would otherwise run a planted <script>. Markdown shows the entities as the characters.
-        return _escape(str(text), quote=False)
+        # Text from data files (indicator sources, names, the release's title) is text, neither HTML nor
+        # Markdown: no planted <script>, remote image, javascript: link, heading or table cell break.
+        return markdown(str(text))
 
     parts = []
     for block in report.blocks:

@@ -9,6 +9,8 @@ import sys
 import textwrap
 
 from ..results import Result
+from ..log import printable
+from .text import markdown
 from .cells import MISSING, _missing_notes, format_cell
 
 def _body(section) -> list[list[str]]:
@@ -137,33 +139,38 @@ def to_table(result: Result, width: int | None = None) -> str:
     from tabulate import tabulate  # only people's formats need it: keeps CSV start-up fast
 
     width = width or table_width()
-    parts = [_wrap(result.title, width), ""]
+    parts = [_wrap(printable(result.title), width), ""]
     for section in result.sections:
-        headers, body = _fit(list(section.headers), _body(section), _aligns(section), width)
+        # Text from data never reaches a terminal raw: an escape sequence in a name is shown as '\x1b'.
+        body = [[printable(c) for c in row] for row in _body(section)]
+        headers, body = _fit([printable(h) for h in section.headers], body, _aligns(section), width)
         parts.append(tabulate(body, headers=headers, tablefmt="simple", colalign=_aligns(section),
                               disable_numparse=True))
         parts.append("")
     missing = _missing_notes(result)
     if missing:
         parts.append(f"{MISSING}: not available.")
-        parts += [_wrap(f"  {note}", width, "  ") for note in missing]
-    parts += [_wrap(note, width, "  ") for note in result.notes]
+        parts += [_wrap(f"  {printable(note)}", width, "  ") for note in missing]
+    parts += [_wrap(printable(note), width, "  ") for note in result.notes]
     return "\n".join(parts).rstrip("\n") + "\n"
 
 
 def to_markdown(result: Result) -> str:
     from tabulate import tabulate
 
-    parts = [f"## {result.title}", ""]
+    # Every field is data: escaped so that no name or note can add a link, an image, HTML or a table cell.
+    parts = [f"## {markdown(result.title)}", ""]
     for section in result.sections:
-        parts.append(tabulate(_body(section), headers=section.headers, tablefmt="pipe",
+        parts.append(tabulate([[markdown(c) for c in row] for row in _body(section)],
+                              headers=[markdown(h) for h in section.headers], tablefmt="pipe",
                               colalign=_aligns(section), disable_numparse=True))
         parts.append("")
     missing = _missing_notes(result)
     if missing:
         parts.append(f"{MISSING}: not available.")
         parts.append("")
-        parts += [f"- {note}" for note in missing]
+        parts += [f"- {markdown(note)}" for note in missing]
         parts.append("")
-    parts += [f"{note}  " if i < len(result.notes) - 1 else note for i, note in enumerate(result.notes)]
+    notes = [markdown(note) for note in result.notes]
+    parts += [f"{note}  " if i < len(notes) - 1 else note for i, note in enumerate(notes)]
     return "\n".join(parts).rstrip("\n") + "\n"

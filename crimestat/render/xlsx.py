@@ -16,6 +16,7 @@ from datetime import date
 from typing import Any
 
 from ..results import Cell, Result, Section
+from .text import spreadsheet_text
 from .cells import MISSING, _missing_notes
 from .contract import contract_value
 
@@ -58,7 +59,7 @@ def to_xlsx(result: Result) -> bytes:
 
 def _sheet_name(text: str, taken: set[str]) -> str:
     """Excel's rules: at most 31 characters, none of []:*?/\\, unique (case-insensitively)."""
-    base = _SHEET_NAME.sub(" ", text).strip(" '") or "Table"
+    base = _SHEET_NAME.sub(" ", spreadsheet_text(text)).strip(" '") or "Table"
     base = re.sub(r"\s+", " ", base)[:31].rstrip()
     name, n = base, 1
     while name.lower() in taken:
@@ -71,7 +72,7 @@ def _sheet_name(text: str, taken: set[str]) -> str:
 
 def _text(sheet, row: int, column: int, value: str, font=None):
     cell = sheet.cell(row=row, column=column)
-    cell.value = value
+    cell.value = spreadsheet_text(value)  # a control character from data (a NUL, an ESC) as an escape
     cell.data_type = "s"  # never a formula, whatever the text starts with
     if font is not None:
         cell.font = font

@@ -8,6 +8,10 @@ source. Adding a source is one record (``register``) plus its loader and its row
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from ..errors import DataFileError, MissingFileError
+from ..loaders._csv import read_header
 from .record import OGL, ChangeSpan, Loaded, PeriodStep, Source, _REGISTRY, register, unregister  # noqa: F401
 
 
@@ -37,3 +41,39 @@ def recognise(header: list[str]) -> Source | None:
 def _load_builtin() -> None:
     # Importing the modules registers their records; done on first use so that `import crimestat` stays light.
     from . import home_office, ons, police_uk  # noqa: F401
+
+
+def _header(path: str) -> list[str]:
+    """The first line's columns of a file, for recognising its source ([] when it cannot be read)."""
+    try:
+        return read_header(path)
+    except OSError:
+        return []  # the loader reports what is wrong with the file
+
+
+def _is_zip(path: str) -> bool:
+    try:
+        with open(path, "rb") as stream:
+            return stream.read(4) == b"PK\x03\x04"
+    except OSError:
+        return False
+
+
+def of_file(path: str) -> Source:
+    """The source whose files look like ``path`` (by header; spreadsheets are the Home Office tables)."""
+    if path == "-":
+        return get("ons")
+    if Path(path).suffix.lower() in (".ods", ".xlsx") or _is_zip(path):
+        return get("home_office")  # a workbook, whatever its name: the Home Office tables' layout
+    if not Path(path).is_file():
+        raise MissingFileError.single(path, "file not found" if not Path(path).exists() else "is not a file")
+    header = _header(path)
+    if not header:
+        return get("ons")  # its loader says the file is empty and what it should hold
+    found = recognise(header)
+    if found is None:
+        known = "; ".join(s.title for s in all_sources())
+        shown = "".join(c if c.isprintable() else "?" for c in ", ".join(header[:8]))[:200]
+        raise DataFileError.single(path, f"is not a crime file crimestat knows (header: {shown}); "
+                                         f"expected one of: {known}", 1)
+    return found

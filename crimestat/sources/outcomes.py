@@ -52,7 +52,9 @@ SUMMED = (*COMMON, SUMMED_COUNT)
 
 # What the published sheet writes in the recorded-in-quarter column for an offence code that has expired.
 EXPIRED_MARK = "n/a - offence code expired"
-SHEET_NAME = re.compile(r"outcomes[ _]open[ _]data", re.IGNORECASE)
+# The data sheet: 'Outcomes open data', 'Outcomes_open_data_2019_20', 'Outcomes open data 2024_25' (the whole
+# name: 'Copy of Outcomes open data' or 'Outcomes open data (2)' is not it), one per workbook.
+SHEET_NAME = re.compile(r"^\s*outcomes[ _]+open[ _]+data(?:[ _]+\d{4}[ _-]\d{2})?\s*$", re.IGNORECASE)
 _INTEGER = re.compile(r"^-?[0-9]{1,15}$")  # ASCII digits only
 # One outcome count above this is refused as implausible (all crime in England and Wales is about 6 million a
 # year; the 2024/25 file's largest count is 109,681).
@@ -220,7 +222,8 @@ def _read_workbook(path: Path) -> list[tuple[pd.DataFrame, np.ndarray, _Where]]:
         raise DataFileError.single(str(path), "reading .ods/.xlsx workbooks is not available in this installation; "
                                    "save the 'Outcomes open data' sheet as CSV and give that") from None
     tables = read_sheet_tables(path, lambda sheet: bool(SHEET_NAME.search(sheet)), (*COMMON, CODE),
-                               (EXPIRED, PUBLISHED_COUNT, SUMMED_COUNT))
+                               (EXPIRED, PUBLISHED_COUNT, SUMMED_COUNT), sheets_wanted="the outcomes data",
+                               one_per=lambda sheet: "outcomes")
     result = []
     for table in tables:
         where = _Where(table.file, table.sheet)
@@ -245,6 +248,30 @@ def _rows(unit: str, lines: np.ndarray) -> str:
     shown = ", ".join(str(n) for n in lines[:3])
     more = len(lines) - 3
     return f"{unit}s {shown}" + (f" and {more} more" if more > 0 else "")
+
+
+def _warn_out_of_line(keys: pd.DataFrame, lines: np.ndarray, where: _Where) -> None:
+    """The out-of-line rule of every count source (one wording, naming the line): an outcome count eight
+    times or more away from the same force, offence group and outcome type's quarters either side."""
+    from ..loaders._series import grouped_outliers, out_of_line_message
+    from ..log import warn
+
+    series = ["area_code", "offence_group", "outcome_type"]
+    if keys[series].duplicated().all() or keys.empty:
+        return
+    group = keys.groupby(series, sort=False).ngroup().to_numpy()
+    order = np.lexsort((keys["period_end"].to_numpy(), group))
+    counts = keys["count"].to_numpy()[order]
+    for n, i in enumerate(grouped_outliers(group[order], counts).tolist()):
+        if n >= 20:
+            break
+        r = int(order[i])
+        around = [int(counts[j]) for j in (i - 1, i + 1) if 0 <= j < len(order) and group[order[j]] == group[r]]
+        row = keys.iloc[r]
+        warn(out_of_line_message(f"{where.file}, {where.unit} {int(lines[r])}", int(counts[i]),
+                                 f"outcomes of type {row['outcome_type']} for {row['offence_group']}, "
+                                 f"{row['area_code']}, in the quarter to {pd.Timestamp(row['period_end']):%B %Y}",
+                                 around))
 
 
 def _tidy(frame: pd.DataFrame, lines: np.ndarray, where: _Where, registry: Registry,
@@ -274,6 +301,7 @@ def _tidy(frame: pd.DataFrame, lines: np.ndarray, where: _Where, registry: Regis
     ends: dict[str, date] = {}
     bad_years: set[str] = set()
     bad_quarters: set[str] = set()
+    late: set[str] = set()
     for text in pd.unique(pair):
         year_text, quarter_text = text.split("|", 1)
         start = _year_start(year_text)
@@ -286,12 +314,18 @@ def _tidy(frame: pd.DataFrame, lines: np.ndarray, where: _Where, registry: Regis
         if start is not None and quarter is not None:
             month, day, offset = _QUARTER_END[quarter]
             ends[text] = date(start + offset, month, day)
+            if ends[text] >= date.today():  # a quarter that has not ended cannot have outcomes yet
+                late.add(text)
     by_value(YEAR, year_raw, year_raw.isin(bad_years).to_numpy(),
              lambda v: "empty value; expected a financial year such as 2024/25" if not v
              else f"'{v}' is not a financial year outcomes data can cover; expected one such as 2024/25")
     by_value(QUARTER, quarter_raw, quarter_raw.isin(bad_quarters).to_numpy(),
              lambda v: "empty value; expected a financial quarter 1-4" if not v
              else f"'{v}' is not a financial quarter; expected 1, 2, 3 or 4 (quarter 1 is April to June)")
+    if late:
+        by_value(QUARTER, pair, pair.isin(late).to_numpy(),
+                 lambda v: f"{v.replace('|', ' quarter ')} ends after today ({date.today():%d %B %Y}); expected only "
+                           "quarters that have ended")
 
     # Forces -> registry codes, looked up once per distinct name.
     force_raw = frame[FORCE].str.strip()
@@ -365,7 +399,9 @@ def _tidy(frame: pd.DataFrame, lines: np.ndarray, where: _Where, registry: Regis
                              "quarter": quarter_raw,
                              "force": area.fillna(force_raw), "group": group, "type": type_raw})
     if published:
-        raw_keys["code"] = frame[CODE].str.strip()
+        # The one rule for keys: an offence code in another case or spacing ('8n', '8 N') is the same code.
+        code_raw = frame[CODE].str.strip()
+        raw_keys["code"] = code_raw.map({v: " ".join(v.split()).upper() for v in pd.unique(code_raw)})
     _duplicates(raw_keys, lines, where, problems)
     if published:
         _negative_totals(raw_keys.drop(columns="code"), counts, good & ~misplaced, lines, where, count_column, problems)
@@ -379,6 +415,8 @@ def _tidy(frame: pd.DataFrame, lines: np.ndarray, where: _Where, registry: Regis
         "outcome_type": type_raw.astype(np.int64).to_numpy(),
         "count": counts,
     })
+    if not published:  # one row per force, quarter, group and type: each row is a point of its series
+        _warn_out_of_line(keys, lines, where)
     summed = keys.groupby(list(keys.columns[:-1]), as_index=False, sort=True)["count"].sum()
     summed.insert(2, "months", 3)
     _complete_grid(summed, registry, where, lines)

@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..errors import BadValueError, DataFileError, Problem
 from ..model.forces import Registry
-from ..loaders._complete import any_force_short
+from ..loaders._complete import any_force_short, lost_items
 from ..loaders.outcome_types import load_outcome_types, packaged_outcome_types_path  # noqa: F401 (re-exported)
 
 _YEAR = re.compile(r"^(\d{4})\s*[/-]\s*(\d{2})$")
@@ -61,8 +61,22 @@ def _complete_grid(summed: pd.DataFrame, registry: Registry, where: _Where, line
     """
     territorial = {f.code for f in registry.territorial}
     rows = summed[summed["area_code"].isin(territorial)]
-    groups, types = (pd.factorize(rows[c])[0] for c in ("offence_group", "outcome_type"))
-    combos = groups * (int(types.max(initial=0)) + 1) + types
+    (groups, group_names), (types, type_names) = (pd.factorize(rows[c]) for c in ("offence_group", "outcome_type"))
+    width = int(types.max(initial=0)) + 1
+    combos = groups * width + types
+    # Rows a force had the quarter before and lost while other forces still have them (any number of forces).
+    ends, quarter_index = np.unique(rows["period_end"].to_numpy(), return_inverse=True)
+    area_index, area_codes = pd.factorize(rows["area_code"])
+    lost = lost_items(quarter_index, area_index, combos, MIN_FORCES_FOR_COMPLETENESS)
+    if len(lost):
+        by_force: dict[tuple[int, int], list[str]] = {}
+        for q, a, c in lost.tolist():
+            by_force.setdefault((q, a), []).append(f"{group_names[c // width]}, type {type_names[c % width]}")
+        raise _error([Problem(where.file, f"{registry.by_code(str(area_codes[a])).name}, the quarter to "
+                              f"{pd.Timestamp(ends[q]):%B %Y}, lacks {len(found)} offence group and outcome type rows "
+                              f"it had the quarter before and other forces still have ({'; '.join(found[:3])}"
+                              f"{'; ...' if len(found) > 3 else ''}): the file may be cut short or rows lost; "
+                              "expected a row for each") for (q, a), found in sorted(by_force.items())][:20])
     if not any_force_short(pd.factorize(rows["period_end"])[0], pd.factorize(rows["area_code"])[0], combos,
                            MIN_FORCES_FOR_COMPLETENESS):
         return  # the usual case, found with numpy; the loop below names the forces and rows

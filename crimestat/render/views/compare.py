@@ -95,6 +95,7 @@ LABELS = {
     "victim_satisfaction": "Victim satisfaction",
     "charge_rate": "Charge/summons rate (crimes excluding fraud)",
     "not_yet_assigned_rate": "Not yet assigned an outcome (the same offences)",
+    "charge_rate_closed": "Charge/summons rate of investigations closed (crimes excluding fraud)",
 }
 
 
@@ -145,6 +146,13 @@ def indicator_section(part, force_name: str) -> Section | None:
         table.append([Cell(LABELS["charge_rate"]), Cell(periods.label(charge_when) + as_at)] +
                      [_cell(r, "percent", LABELS["charge_rate"]) for r in part.charge])
         add(LABELS["not_yet_assigned_rate"], charge_when, getattr(part, "pending", []), "percent")
+    closed = part.charge_closed
+    if closed is not None and closed.rates and closed.rates[0].value is not None:
+        add(LABELS["charge_rate_closed"], closed.period, closed.rates, "percent")
+        for base, pair in closed.changes:
+            label = "  change, percentage points"
+            table.append([Cell(label), Cell(f"from the 12 months to {base:%B %Y}")]
+                         + [_cell(r, "points", label) for r in pair])
     if not table:
         return None
     return Section(["Other indicators", "Period", force_name, ENGLAND_AND_WALES], table,

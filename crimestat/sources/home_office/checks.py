@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 
 from ...errors import BadValueError, Problem
 from ...model.forces import Registry
-from ...loaders._complete import any_force_short
+from ...loaders._complete import any_force_short, lost_items
 from ...loaders._csv import CsvTable, parse_number
 from .layout import (CODE, COUNT, COUNT_BOUNDS, COUNT_WHAT, FIRST_YEAR, FORCE, QUARTER, REQUIRED, YEAR, _QUARTERS,
                      _WHOLE, _WHOLE_ANCHORED, _YEAR)
@@ -53,6 +53,13 @@ class _Column:
                                       use_na_sentinel=False)
         return cls(np.asarray(merged, dtype="int64")[indices], np.asarray(values, dtype=object))
 
+    def folded(self) -> _Column:
+        """The same column with values equal once case and inner spacing are folded sharing one code: '8n'
+        and '8N', '4.10' and ' 4.10' are one offence code (the one rule for keys, as for duplicates)."""
+        merged, values = pd.factorize(pd.Series([" ".join(str(v).split()).upper() for v in self.values],
+                                                dtype=object), use_na_sentinel=False)
+        return _Column(np.asarray(merged, dtype="int64")[self.codes], np.asarray(values, dtype=object))
+
     def rows_where(self, bad: set[int]) -> np.ndarray:
         """The row indices whose value is one of the ``bad`` distinct values."""
         return np.flatnonzero(np.isin(self.codes, list(bad)))
@@ -63,6 +70,7 @@ class _Column:
 
 def _tidy(raw: _Raw, registry: Registry) -> pd.DataFrame:
     year, quarter, force, code = raw.columns()
+    folded = code.folded()  # the key: '8n' and '8N' are one offence code for duplicates and completeness
     # Rows of empty cells (a CSV line of commas, spreadsheet padding) carry nothing: leave them out.
     blank = (
         (year.values[year.codes] == "") & (quarter.values[quarter.codes] == "")
@@ -86,10 +94,13 @@ def _tidy(raw: _Raw, registry: Registry) -> pd.DataFrame:
     if keep is not None:
         valid &= ~blank
     _bounds(raw, count, valid)
-    parts_to_sum = _duplicates(raw, valid, force, year, quarter, code, area)
+    _not_after_today(raw, valid, start, quarter_number, year, quarter)
+    parts_to_sum = _duplicates(raw, valid, force, year, quarter, folded, area, start, quarter_number)
+    _aggregates_beside_parts(raw, valid, folded, area, start, quarter_number, force, year, quarter)
     if raw.problems:
         raise BadValueError(_sorted(raw.problems))
-    _complete_quarters(raw, valid, start, quarter_number, area, code, registry)
+    _complete_quarters(raw, valid, start, quarter_number, area, folded, registry)
+    _warn_out_of_line(raw, valid, start, quarter_number, area, folded, count, registry)
 
     rows = np.flatnonzero(valid) if not valid.all() else slice(None)
     # Quarter q of financial year Y ends in month Y*12 + 2 + 3q (0-based months: q1 -> June of Y).
@@ -254,6 +265,7 @@ def _complete_quarters(raw: _Raw, valid: np.ndarray, start: np.ndarray, quarter:
     if not len(rows):
         return
     keys = (start[rows] * 10 + quarter[rows]).astype("int64")
+    _codes_lost(raw, rows, keys, area, code, registry)
     if not any_force_short(keys - keys.min(), area.codes[rows], code.codes[rows], MIN_FORCES_FOR_COMPLETENESS):
         _last_quarter_complete(raw, rows, start, quarter, area, registry)
         if raw.problems:
@@ -287,6 +299,59 @@ def _complete_quarters(raw: _Raw, valid: np.ndarray, start: np.ndarray, quarter:
         raise BadValueError(_sorted(raw.problems))
 
 
+def _warn_out_of_line(raw: _Raw, valid: np.ndarray, start: np.ndarray, quarter: np.ndarray, area: _Column,
+                      code: _Column, count: np.ndarray, registry: Registry) -> None:
+    """Warn, naming the line, about a count eight times (or more) out of line with its own force and offence
+    code's quarters: a cell with an extra digit, or one cut short (the rule and wording of the ONS file's)."""
+    from ...log import warn
+    from ...loaders._series import grouped_outliers, out_of_line_message
+
+    rows = np.flatnonzero(valid)
+    if not len(rows):
+        return
+    group = area.codes[rows].astype("int64") * (len(code.values) + 1) + code.codes[rows]
+    when = (start[rows] * 10 + quarter[rows]).astype("int64")
+    order = np.lexsort((when, group))
+    suspects = grouped_outliers(group[order], count[rows][order])
+    for n, i in enumerate(suspects.tolist()):
+        if n >= 20:
+            break
+        position = int(rows[order[i]])
+        around = [int(count[rows[order[j]]]) for j in (i - 1, i + 1)
+                  if 0 <= j < len(order) and group[order[j]] == group[order[i]]]
+        key = int(when[order[i]])
+        year = key // 10
+        force = registry.by_code(str(area.values[area.codes[position]])).name
+        warn(out_of_line_message(f"{raw.name}, {_where(raw, position)}", int(count[position]),
+                                 f"offences of code {code.values[code.codes[position]]} for {force} in "
+                                 f"{year}/{(year + 1) % 100:02d} quarter {key % 10}", around))
+
+
+def _codes_lost(raw: _Raw, rows: np.ndarray, keys: np.ndarray, area: _Column, code: _Column,
+                registry: Registry) -> None:
+    """A force's quarter must keep every offence code it had the quarter before while other forces still
+    have it: rows of one code lost for two forces (or any number) are as partial as rows lost for one."""
+    order, quarter_index = np.unique(keys, return_inverse=True)
+    lost = lost_items(quarter_index, area.codes[rows], code.codes[rows], MIN_FORCES_FOR_COMPLETENESS)
+    if not len(lost):
+        return
+    by_force: dict[tuple[int, int], list[str]] = {}
+    for q, a, c in lost.tolist():
+        by_force.setdefault((q, a), []).append(str(code.values[c]))
+    for n, ((q, a), names) in enumerate(sorted(by_force.items())):
+        if n >= 20:
+            break
+        key = int(order[q])
+        year = key // 10
+        in_quarter = rows[(quarter_index == q) & (area.codes[rows] == a)]
+        names.sort()
+        raw.problem(int(in_quarter.min()), f"{registry.by_code(str(area.values[a])).name}, {year}/{(year + 1) % 100:02d} "
+                    f"quarter {key % 10} lacks {len(names)} offence code{'s' if len(names) != 1 else ''} it had the "
+                    f"quarter before and other forces still have ({', '.join(names[:5])}"
+                    f"{', ...' if len(names) > 5 else ''}): the file may be cut short or rows lost; expected a row "
+                    "for every offence code", None)
+
+
 def _last_quarter_complete(raw: _Raw, rows: np.ndarray, start: np.ndarray, quarter: np.ndarray, area: _Column,
                            registry: Registry) -> None:
     """The file's last quarter must have every force the quarter before it has.
@@ -314,18 +379,20 @@ def _last_quarter_complete(raw: _Raw, rows: np.ndarray, start: np.ndarray, quart
 
 
 def _duplicates(raw: _Raw, valid: np.ndarray, force: _Column, year: _Column, quarter: _Column, code: _Column,
-                area: _Column) -> bool:
+                area: _Column, start: np.ndarray, quarter_number: np.ndarray) -> bool:
     """Record a problem for every repeat of a (force, financial year, quarter, offence code) row beyond what the
     code allows; return whether any allowed repeats are left for the caller to sum.
 
     A combined code (``1/4.1/4.10/4.2``, homicide) may be listed once per offence it combines, as the Home
     Office exports of 2018-2019 did (ONS's published totals are their sum): up to its number of parts. Any
-    other code once. The key uses the registry code, so 'CIFAS' and 'Cifas' in the same quarter would also be
-    a repeat.
+    other code once. The key uses what each cell means, not how it is written: the registry code ('CIFAS'
+    and 'Cifas' are one force), the year and quarter as numbers, and the offence code with case and spacing
+    folded ('8n' is '8N').
     """
     key = area.codes.astype("int64")
-    for column in (year, quarter, code):
-        key = key * (len(column.values) + 1) + column.codes
+    key = key * 10_000 + np.nan_to_num(start, nan=0).astype("int64")
+    key = key * 10 + np.nan_to_num(quarter_number, nan=0).astype("int64")
+    key = key * (len(code.values) + 1) + code.codes
     key = np.where(valid, key, -1 - np.arange(len(key)))  # invalid rows never repeat
     keys = pd.Series(key)
     repeated = keys.duplicated(keep=False).to_numpy()
@@ -355,6 +422,50 @@ def _duplicates(raw: _Raw, valid: np.ndarray, force: _Column, year: _Column, qua
         )
     return summed
 
+
+
+def _not_after_today(raw: _Raw, valid: np.ndarray, start: np.ndarray, quarter: np.ndarray, year: _Column,
+                     quarter_text: _Column) -> None:
+    """A quarter that ends after today cannot have been counted: a mistyped year or quarter, never data."""
+    today = date.today()
+    this_month = today.year * 12 + today.month - 1  # 0-based months since year 0
+    with np.errstate(invalid="ignore"):
+        last_month = start * 12 + 2 + 3 * quarter  # the quarter's last month: it has ended once that month is over
+        late = valid & ~np.isnan(last_month) & (last_month >= this_month)
+    for n, row in enumerate(np.flatnonzero(late).tolist()):
+        if n >= 20:
+            break
+        raw.problem(int(row), f"{year.text(row)} quarter {quarter_text.text(row)} ends after today "
+                    f"({today:%d %B %Y}); expected only quarters that have ended", QUARTER)
+
+
+def _aggregates_beside_parts(raw: _Raw, valid: np.ndarray, code: _Column, area: _Column, start: np.ndarray,
+                             quarter: np.ndarray, force: _Column, year: _Column, quarter_text: _Column) -> None:
+    """An aggregate offence code ('1/4.1/4.10/4.2', the sum of codes 1, 4.1, 4.10 and 4.2, used where the parts
+    are not published) must never stand beside one of its parts in a force's quarter: the two would be
+    added together, counting the same offences twice."""
+    parts = {i: set(str(v).split("/")) for i, v in enumerate(code.values) if "/" in str(v)}
+    if not parts:
+        return
+    index = {str(v): i for i, v in enumerate(code.values)}
+    rows = np.flatnonzero(valid)
+    place = (area.codes[rows].astype("int64") * 10_000 + np.nan_to_num(start[rows]).astype("int64")) * 10 \
+        + np.nan_to_num(quarter[rows]).astype("int64")
+    frame = pd.DataFrame({"place": place, "code": code.codes[rows], "row": rows})
+    held = frame.groupby("place")["code"].agg(set)
+    for aggregate, members in parts.items():
+        member_codes = {index[m] for m in members if m in index}
+        if not member_codes:
+            continue
+        for where, codes in held.items():
+            if aggregate in codes and codes & member_codes:
+                at = frame[(frame["place"] == where) & (frame["code"] == aggregate)]["row"].iloc[0]
+                found = sorted(str(code.values[c]) for c in codes & member_codes)
+                raw.problem(int(at), f"the aggregate offence code '{code.values[aggregate]}' stands beside its part"
+                            f"{'s' if len(found) > 1 else ''} {', '.join(repr(f) for f in found)} in "
+                            f"{force.text(int(at))}, {year.text(int(at))} quarter {quarter_text.text(int(at))}: the same "
+                            "offences would be counted twice; "
+                            "expected either the aggregate or its parts", CODE)
 
 
 def _where(raw: _Raw, position: int) -> str:

@@ -13,7 +13,8 @@ OLD_COUNT = "Offence Count"  # the count column's name in some older releases
 DESCRIPTIVE = ("Offence Description", "Offence Group", "Offence Subgroup")
 REQUIRED = (YEAR, QUARTER, FORCE, CODE)
 COUNT_NAMES = (COUNT, OLD_COUNT)
-YEAR_SHEET = re.compile(r"^\d{4}[-_]\d{2}$")
+# A year sheet: '2013_14' or '2013-14', with at most a note in brackets ('2025_26 (provisional)').
+YEAR_SHEET = re.compile(r"^(\d{4})[-_ ](\d{2})(?:\s*\([^()]{1,40}\))?$")
 _NOT_DATA_SHEET = re.compile(r"cover|note|contents", re.IGNORECASE)
 _YEAR = re.compile(r"^(\d{4})/(\d{2})$")
 _QUARTERS = {"1": 1, "2": 2, "3": 3, "4": 4}

@@ -56,7 +56,8 @@ def looks_like_home_office_crime(header: list[str]) -> bool:
 
 
 def is_year_sheet(name: str) -> bool:
-    """A year sheet of the workbook (``2012_13`` or ``2012-13``); cover, notes and contents sheets are not."""
+    """A year sheet of the workbook (``2012_13``, ``2012-13`` or ``2025_26 (provisional)``); cover, notes and
+    contents sheets are not."""
     name = name.strip()
     return bool(YEAR_SHEET.match(name)) and not _NOT_DATA_SHEET.search(name)
 
@@ -92,7 +93,8 @@ def _is_workbook(path: str | os.PathLike) -> bool:
 def _read_workbook(path: str | os.PathLike) -> _Raw:
     name = str(path)
     tables = read_sheet_tables(path, is_year_sheet, REQUIRED, COUNT_NAMES,
-                               sheets_wanted="a financial year's data (named like 2013_14 or 2013-14)")
+                               sheets_wanted="a financial year's data (named like 2013_14 or 2013-14)",
+                               one_per=lambda sheet: "/".join(YEAR_SHEET.match(sheet.strip()).groups()))  # type: ignore[union-attr]
     frames, sheets, rows = [], [], []
     count_column = COUNT
     for table in tables:

@@ -15,7 +15,7 @@ from ...model.forces import Registry
 from ...log import warn
 from ...model.periods import names_day, parse_period_end
 from ...loaders._csv import Source, parse_number, read_csv
-from ...loaders._series import outliers
+from ...loaders._series import out_of_line_message, outliers
 
 DATE = "12 months ending"
 AREA = "PFA"
@@ -42,6 +42,10 @@ def load_ons_crime(source: Source, registry: Registry) -> pd.DataFrame:
         raw_date = row[i_date]
         if raw_date not in dates:
             parsed, problem = parse_period_end(raw_date)
+            if parsed is not None and not problem and parsed >= date.today():
+                problem = (f"'{raw_date.strip()}' ends a period after today ({date.today():%d %B %Y}); expected "
+                           "periods that have ended")
+                parsed = None
             dates[raw_date] = (parsed, problem, parsed is not None and not names_day(raw_date, parsed.day))
         end, why, moved = dates[raw_date]
         if why:
@@ -110,10 +114,10 @@ def _warn_breaks(name: str, lines: list[int], codes: list, ends: list, categorie
         values = [counts[r] for _, r in points]
         for i in outliers(values, can_stop=True):
             end, r = points[i]
-            around = " and ".join(f"{v:,}" for v in values[max(i - 1, 0):i] + values[i + 1:i + 2])
-            warn(f"{name}, line {lines[r]}: {values[i]:,} {offence} for {registry.by_code(code).name} in the 12 "
-                 f"months to {end:%B %Y} is out of line with its series by ten times or more (next to {around}); "
-                 "check the file for a damaged number")
+            around = values[max(i - 1, 0):i] + values[i + 1:i + 2]
+            warn(out_of_line_message(f"{name}, line {lines[r]}", values[i],
+                                     f"{offence} for {registry.by_code(code).name} in the 12 months to {end:%B %Y}",
+                                     around))
 
 
 def _warn_gaps(name: str, ends: list[date]) -> None:

@@ -4,6 +4,7 @@ its line (see ``parser``), and the counts of one file."""
 from __future__ import annotations
 
 import csv
+from datetime import date
 import re
 from collections import Counter, deque
 from collections.abc import Iterable
@@ -273,9 +274,7 @@ def _count_source(source: _Source, file: StreetFile, registry: Registry, result:
                     if counted is not None and counter.add_groups(counted[0]):
                         number += counted[1]
                         continue
-                for text in bytes(data[start:end - 1]).decode("utf-8", "replace").split("\n"):
-                    number += 1
-                    counter.line(number, text.rstrip("\r"))
+                number = _feed_lines(counter, data, start, end, number)
         except _LongLine as exc:
             raise DataFileError.single(file.name, f"longer than {_files.MAX_LINE:,} bytes with no newline, so not "
                                        f"a street-level row (it starts {_short(str(exc))})",
@@ -316,6 +315,9 @@ def _named(file: StreetFile, registry: Registry) -> FileCounts:
     elif file.month and not _MONTH.match(file.month):
         result.problems.append(Problem(file.name, f"the file name's month '{file.month}' is not a month; expected "
                                                   "YYYY-MM (month 01 to 12)"))
+    elif file.month and file.month >= f"{date.today():%Y-%m}":
+        result.problems.append(Problem(file.name, f"the file name's month '{file.month}' has not ended (today is "
+                                                  f"{date.today():%d %B %Y}); expected months that have ended"))
     return result
 
 
@@ -346,3 +348,44 @@ def count_chunks(chunks: Iterable[bytes], file: StreetFile, registry: Registry) 
     if result.problems:
         return result
     return _count_source(_Source(file.name, iter(chunks)), file, registry, result)
+
+
+# A run of blank lines (whitespace and newlines, 64 bytes or more): found by the regular expression engine's
+# character-class loop and skipped whole, not line by line in Python, so a file (or a zip member) of
+# nothing but newlines costs what reading it costs.
+_BLANK_RUN = re.compile(rb"[\n\r \t]{64,}")
+
+
+def _feed_lines(counter: _Counter, data: bytearray, start: int, end: int, number: int) -> int:
+    """Feed the whole lines of ``data[start:end]`` (which ends with a newline) to ``counter``; returns the
+    last line's number."""
+
+    def feed(a: int, b: int) -> None:
+        nonlocal number
+        if b > a:
+            for text in bytes(data[a:b - 1]).decode("utf-8", "replace").split("\n"):
+                number += 1
+                counter.line(number, text.rstrip("\r"))
+
+    pos = start
+    while pos < end:
+        run = None if counter.pending else _BLANK_RUN.search(data, pos, end)
+        if run is None:
+            feed(pos, end)
+            break
+        first = run.start()  # the run's first whole line: after the newline that ends a data line
+        if first > pos and data[first - 1] != 0x0A:
+            first = data.find(b"\n", first, run.end()) + 1 or -1
+        last = data.rfind(b"\n", first, run.end()) + 1 if first > 0 or first == pos else 0
+        if first < 0 or last <= first:  # spaces inside one line: not a run of blank lines
+            stop = (data.find(b"\n", run.end(), end) + 1) or end
+            feed(pos, stop)
+            pos = stop
+            continue
+        feed(pos, first)
+        if counter.pending:  # a quoted field is open: the blank lines go through the counter one by one
+            pos = first
+            continue
+        number += data.count(b"\n", first, last)
+        pos = last
+    return number

@@ -100,9 +100,22 @@ def _count_in_pool(files: list[StreetFile], workers: int, registry: Registry) ->
                 names[0], "a worker process stopped while counting this file"
                 + (f" or the {len(names) - 1} after it" if len(names) > 1 else "")
                 + " (killed, or out of memory?); nothing was written. Run again, or with --workers 1") from None
+        except BaseException:
+            # SIGTERM or Ctrl-C (raised here by the CLI's handlers), or the caller giving up: the queued
+            # batches are cancelled and the workers stopped now, not after every file has been counted.
+            pool.shutdown(wait=False, cancel_futures=True)
+            for process in list((getattr(pool, "_processes", None) or {}).values()):
+                process.terminate()
+            raise
 
 
 def _start_worker(registry: Registry) -> None:
+    import signal
+
+    # The parent stops the workers (Ctrl-C reaches the whole process group; the parent's handler decides),
+    # and a worker sent SIGTERM ends at once: the CLI's handlers, inherited by fork, are not theirs.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     global _REGISTRY
     _REGISTRY = registry  # with fork, the parent's own object: nothing loaded or sent
     _keep_freed_memory()
@@ -156,7 +169,9 @@ def load_monthly_counts(paths: list[str], registry: Registry):
     counts = count_archive(paths, registry)
     frame = pd.DataFrame([(code, month, crime, n) for (code, month, crime), n in sorted(counts.counts.items())],
                          columns=["area_code", "month", "category", "count"])
-    return frame.groupby(["area_code", "month", "category"], as_index=False)["count"].sum()
+    frame = frame.groupby(["area_code", "month", "category"], as_index=False)["count"].sum()
+    _warn_out_of_line(frame, None, ", ".join(paths))
+    return frame
 
 
 def load_counts_csv(source: Source, registry: Registry):
@@ -167,8 +182,12 @@ def load_counts_csv(source: Source, registry: Registry):
     """
     import pandas as pd
 
+    from datetime import date
+
     table = read_csv(source, MONTHLY_COLUMNS)
     known = _crime_types()
+    by_key = {" ".join(k.split()).casefold(): k for k in known}  # the one rule for keys: case and spacing
+    this_month = f"{date.today():%Y-%m}"
     records = []
     first: dict[tuple[str, str, str], int] = {}
     for r, row in enumerate(table.rows):
@@ -178,6 +197,10 @@ def load_counts_csv(source: Source, registry: Registry):
             table.problem(f"'{code}' is not a known force code", r, "area_code")
         if not _MONTH.match(month):
             table.problem(f"'{month}' is not a month; expected YYYY-MM", r, "month")
+        elif month >= this_month:
+            table.problem(f"'{month}' has not ended (today is {date.today():%d %B %Y}); expected months that have "
+                          "ended", r, "month")
+        crime = by_key.get(" ".join(crime.split()).casefold(), crime)
         if crime not in known:
             table.problem(f"'{crime}' is not a police.uk crime type", r, "crime_type")
         n = parse_number(table, r, "count", count, minimum=0, what="a whole number of 0 or more")
@@ -189,4 +212,30 @@ def load_counts_csv(source: Source, registry: Registry):
             first.setdefault(key, r)
         records.append((force.code if force else None, month, crime, n))
     table.raise_problems()
-    return pd.DataFrame(records, columns=["area_code", "month", "category", "count"])
+    frame = pd.DataFrame(records, columns=["area_code", "month", "category", "count"])
+    _warn_out_of_line(frame, table)
+    return frame
+
+
+def _warn_out_of_line(frame, table, name: str = "") -> None:
+    """The out-of-line rule of every count source (one wording, naming the line): a month's count eight
+    times or more away from the same force and crime type's months either side."""
+    import numpy as np
+
+    from ...loaders._series import grouped_outliers, out_of_line_message
+    from ...log import warn
+
+    if frame.empty:
+        return
+    group = frame.groupby(["area_code", "category"], sort=False).ngroup().to_numpy()
+    order = np.lexsort((frame["month"].to_numpy(), group))
+    counts = frame["count"].to_numpy()[order]
+    for n, i in enumerate(grouped_outliers(group[order], counts).tolist()):
+        if n >= 20:
+            break
+        r = int(order[i])
+        around = [int(counts[j]) for j in (i - 1, i + 1) if 0 <= j < len(order) and group[order[j]] == group[r]]
+        place = f"{table.name}, line {table.lines[r]}" if table is not None else f"{name} (street-level files)"
+        warn(out_of_line_message(place, int(counts[i]),
+                                 f"{frame['category'].iat[r]} for {frame['area_code'].iat[r]} in {frame['month'].iat[r]}",
+                                 around))

@@ -48,6 +48,12 @@ class StreetFile:
                     stream = stack.enter_context(open(self.path, "rb"))
             except (OSError, zipfile.BadZipFile, KeyError) as exc:
                 raise DataFileError.single(self.name, f"cannot be read ({_reason(exc)})") from None
+            except RuntimeError as exc:  # zipfile: an encrypted member ("password required")
+                raise DataFileError.single(self.name, f"cannot be read: the archive member is encrypted "
+                                                      f"({_reason(exc)}); expected an archive without a password") from None
+            except NotImplementedError as exc:  # zipfile: Deflate64, say
+                raise DataFileError.single(self.name, f"cannot be read: {_reason(exc)}; expected a zip archive "
+                                                      "compressed with Deflate (unzip it and give the folder)") from None
             yield stream
 
     def chunks(self) -> Iterator[bytes]:
@@ -137,11 +143,12 @@ def stream_chunks(stream: IO[bytes], name: str) -> Iterator[bytes]:
         yield bytes(view[:n])
 
 
-NAME = re.compile(r"(?:^|/)(\d{4}-\d{2})-([a-z0-9-]+)-street\.csv(?:\.gz)?$")
+# File names are matched without regard to case (a download copied through another system arrives as .CSV).
+NAME = re.compile(r"(?:^|/)(\d{4}-\d{2})-([a-z0-9-]+)-street\.csv(?:\.gz)?$", re.IGNORECASE)
 
 
 # Other files of a police.uk download, which are not street-level crime: left out, and said so.
-COMPANION = re.compile(r"(?:^|/)\d{4}-\d{2}-[a-z0-9-]+-(?:outcomes|stop-and-search)\.csv(?:\.gz)?$")
+COMPANION = re.compile(r"(?:^|/)\d{4}-\d{2}-[a-z0-9-]+-(?:outcomes|stop-and-search)\.csv(?:\.gz)?$", re.IGNORECASE)
 
 
 def find_files(paths: list[str], ignored: list[str] | None = None) -> list[StreetFile]:
@@ -167,21 +174,56 @@ def find_files(paths: list[str], ignored: list[str] | None = None) -> list[Stree
             mine = [_street(given, given)]
         if not mine:
             raise MissingFileError.single(given, "no street-level files (YYYY-MM-<force>-street.csv) found")
+        from ...files import note_input
+
+        for file in mine:  # found inside a folder, read as much as a file named: --output may not replace it
+            note_input(file.path)
         found += mine
     return found
 
 
 def _walk(folder: Path, given: str, ignored: list[str] | None) -> list[StreetFile]:
+    """The folder's files, depth first in name order. A link to a folder is followed only when it leads to
+    a folder inside the tree not walked yet: a link out of the tree is an error (its files are not the
+    folder's), and a second way into a folder already walked (a link to a parent, two links to one
+    folder) is not walked again, so a loop costs nothing and no file is counted twice."""
     found: list[StreetFile] = []
-
-    def unreadable(exc: OSError) -> None:
-        raise DataFileError.single(str(exc.filename or given), f"is a folder that cannot be listed "
-                                   f"({exc.strerror or _reason(exc)}); its files would be left out") from None
-
-    for root, folders, names in os.walk(folder, onerror=unreadable, followlinks=True):
-        folders.sort()
-        for name in sorted(names):
-            file = Path(root) / name
+    try:
+        top = folder.resolve()
+    except (OSError, RuntimeError) as exc:
+        raise DataFileError.single(given, f"is a folder that cannot be listed ({_reason(exc)})") from None
+    seen = {top}
+    pending = [Path(folder)]
+    while pending:
+        here = pending.pop()
+        try:
+            with os.scandir(here) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as exc:
+            raise DataFileError.single(str(exc.filename or here), f"is a folder that cannot be listed "
+                                       f"({exc.strerror or _reason(exc)}); its files would be left out") from None
+        folders = []
+        for entry in entries:
+            file = Path(here) / entry.name
+            try:
+                is_folder = entry.is_dir(follow_symlinks=True)
+            except OSError:
+                is_folder = False
+            if is_folder:
+                try:
+                    target = file.resolve()
+                except (OSError, RuntimeError):
+                    raise DataFileError.single(str(file), "is a symbolic link that loops") from None
+                if not target.is_relative_to(top):
+                    raise DataFileError.single(str(file), f"is a symbolic link to a folder outside {given} "
+                                                          f"({target}), which is not followed; give that "
+                                                          "folder itself") from None
+                if target in seen:
+                    continue  # a second way into a folder of the tree: walked once
+                seen.add(target)
+                folders.append(file)
+                continue
+            name = entry.name
             if not (NAME.search(name) or COMPANION.search(name) or name.lower().endswith(".zip")):
                 continue
             if not file.exists():
@@ -193,6 +235,7 @@ def _walk(folder: Path, given: str, ignored: list[str] | None) -> list[StreetFil
                     ignored.append(str(file))
             else:
                 found.append(_street(str(file), str(file)))
+        pending += reversed(folders)
     return found
 
 
@@ -213,5 +256,5 @@ def _zip_members(given: str, ignored: list[str] | None) -> list[StreetFile]:
 
 def _street(name: str, path: str, member: str | None = None) -> StreetFile:
     match = NAME.search(member or Path(path).name)
-    month, force_id = (match.group(1), match.group(2)) if match else ("", "")
+    month, force_id = (match.group(1), match.group(2).lower()) if match else ("", "")
     return StreetFile(name, path, member, month, force_id)
