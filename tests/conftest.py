@@ -68,6 +68,9 @@ def private_cache(tmp_path_factory):
 
     if os.environ.get("PYTEST_XDIST_WORKER"):
         folder = tmp_path_factory.getbasetemp().parent / "cache"  # the run's folder, above each worker's own
+        # Made here, empty, so that every worker resolves it the same way (crimestat keeps its cache in a
+        # 'crimestat' folder inside a folder it did not make), whichever worker stores an entry first.
+        folder.mkdir(exist_ok=True)
     else:
         folder = tmp_path_factory.mktemp("cache")
     os.environ["CRIMESTAT_CACHE_DIR"] = str(folder)
