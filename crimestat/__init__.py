@@ -20,17 +20,21 @@ The heavy modules are imported on first use, so ``import crimestat`` stays light
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date
-from pathlib import Path
-from typing import TYPE_CHECKING
-
-from .errors import (BadValueError, CrimestatError, DataFileError, MissingColumnError, MissingFileError,
-                     NoCompletePeriodError, OutputError, PeriodNotCoveredError, UnknownForceError,
-                     UnknownMeasureError, UsageError)
 from .version import __version__
 
+# Nothing heavier than the version is imported here: the command's entry point (crimestat.__main__.run) installs
+# its signal handlers as its first instruction, and `import crimestat` (which comes first) must stay that light.
+# Errors and result types are imported when first named (``crimestat.CrimestatError``).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from datetime import date
+    from pathlib import Path
+
+    from .errors import (BadValueError, CrimestatError, DataFileError, MissingColumnError, MissingFileError,
+                         NoCompletePeriodError, OutputError, PeriodNotCoveredError, UnknownForceError,
+                         UnknownMeasureError, UsageError)
+
     from .analyses.breakdown import Breakdown
     from .analyses.compare import Comparison
     from .analyses.outcome_series import OutcomesByYear, SeriesRanking, SeriesTrend
@@ -63,6 +67,9 @@ _TYPES = {
     "OutcomeBreakdown": ".analyses.outcome_breakdown",
     "Report": ".analyses.report", "Revisions": ".analyses.revisions", "Validation": ".analyses.validate",
     "ForceResults": ".results", "Force": ".model.forces",
+    **{name: ".errors" for name in ("CrimestatError", "UsageError", "UnknownForceError", "UnknownMeasureError",
+                                    "PeriodNotCoveredError", "NoCompletePeriodError", "DataFileError",
+                                    "MissingFileError", "MissingColumnError", "BadValueError", "OutputError")},
 }
 
 
@@ -83,6 +90,8 @@ def load(release: str | None = None, data_dir: str | Path | None = None, **files
     ``files`` may name single files that replace the release's: ``crime=``, ``population=``,
     ``households=``, ``indicators=``, ``classification=``, ``forces=``, ``outcomes=``.
     """
+    from pathlib import Path
+
     from .dataset import DataPaths, load_dataset
 
     return load_dataset(DataPaths(Path(data_dir) if data_dir is not None else None, release=release,
@@ -98,6 +107,8 @@ def _one_or_many(data: Dataset, force, run, command: str, period_of):
     from .results import ForceResults
 
     forces = data.forces(force)  # resolved once, before any large file is read
+    from collections.abc import Sequence
+
     names = [force] if isinstance(force, str) else list(force) if isinstance(force, Sequence) else []
     several = len(forces) > 1 or any(isinstance(n, str) and n.strip().lower() == "all" for n in names)
     results = [run(one) for one in forces]
@@ -126,6 +137,8 @@ def compare(force: Forces, to: date | str | None = None, baseline: date | str | 
     data = _data(data, release)
     forces = data.forces(force)
     if (peers or peer_groups) and len(forces) > 1:
+        from .errors import UsageError
+
         raise UsageError("peers go with one force", parameter="peers")
     groups = data.peers(forces[0], peers, peer_groups)
     chosen = data.periods(to, baseline)
@@ -164,6 +177,7 @@ def rank(measure: str | None = None, to: date | str | None = None, baseline: dat
     from .analyses.by_measure import rank_outcomes
     from .analyses.outcomes import is_outcome_measure
     from .analyses.rank import rank as run
+    from .errors import UsageError
 
     data = _data(data, release)
     marked = data.force(force) if force is not None else None
@@ -195,6 +209,10 @@ def breakdown(force: Forces, to: date | str | None = None, baseline: date | str 
     ``force``: ``"all"`` or a list gives a :class:`ForceResults` (one per force). An outcomes-series rate
     (``charge_rate_closed`` ...) is taken apart by offence group between two financial years (``to`` and
     ``baseline`` in March): an :class:`OutcomeBreakdown`."""
+    from datetime import date
+
+    from .errors import UsageError
+
     from .analyses.breakdown import breakdown as run
     from .model.outcome_series import is_series_measure
 
@@ -225,6 +243,8 @@ def outcomes(force: str | Force, to: date | str | None = None, group: str | None
     in the year; "recorded": so far, for the crimes recorded in it). Outcome rates over time are
     ``trend(force, measure="charge_rate_closed")``, forces ranked ``rank("charge_rate_closed", "2025-03")`` (also
     ``out_of_court_rate_closed``, ``positive_outcome_rate_closed`` and the ``_recorded`` twins)."""
+    from .errors import UsageError
+
     data = _data(data, release)
     if by_year:
         from .analyses.outcome_series import outcomes_by_year
@@ -242,7 +262,8 @@ def outcomes(force: str | Force, to: date | str | None = None, group: str | None
     return run(data, data.force(force), to, group)
 
 
-def report(force: str | Force, to: date | str | None = None, *, confidence: float = 0.95, interval: str = "wilson",
+def report(force: str | Force, to: date | str | None = None, *, peers: str | Sequence[str] | None = None,
+           peer_groups: str | None = None, confidence: float = 0.95, interval: str = "wilson",
            verdict: str = "overlap", data: Dataset | None = None, release: str | None = None) -> Report:
     """HMIC's "Crime" section for a force: sentences, the rates table, the trend it is drawn from, method.
     Render it with ``crimestat.render.report_markdown`` or ``report_html``."""
@@ -251,13 +272,17 @@ def report(force: str | Force, to: date | str | None = None, *, confidence: floa
 
     data = _data(data, release)
     indicators = IndicatorSet(data.indicators) if data.indicators is not None else None
-    return build_report(data, data.force(force), to, indicators, IndicatorOptions(confidence, interval, verdict))
+    resolved = data.force(force)
+    return build_report(data, resolved, to, indicators, IndicatorOptions(confidence, interval, verdict),
+                        peers=data.peers(resolved, peers, peer_groups))
 
 
 def revisions(force: str | Force, to: date | str, measure: str = "crime_excl_fraud", *,
               data_dir: str | Path | None = None) -> Revisions:
     """The measure's count and rate for the force and England and Wales in every release that covers the
     12 months to ``to``, oldest release first, with each release's change on the one before."""
+    from pathlib import Path
+
     from .analyses.revisions import revisions as run
     from .model.periods import as_period
 
@@ -269,6 +294,8 @@ def validate(files: Sequence[str] = (), *, data_dir: str | Path | None = None, r
              la_lookups: Sequence[str] = ()) -> Validation:
     """Check files (default: every file of a release) with the loader of their kind; every problem of every
     file is collected (``.ok`` is False when there is any)."""
+    from pathlib import Path
+
     from . import releases
     from .analyses.validate import Validation, manifest_digests, validate as run
 

@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 
 from .version import __version__
+from . import signals
 from .errors import DataFileError
 from .log import collecting, remind, showing_warnings, warn
 from .files import note_input, remove_stale_temporaries
@@ -100,6 +101,14 @@ def _own_or_new(folder: Path) -> bool:
     return bool(names) and all(_OWN_NAME.match(n) for n in names)
 
 
+def differs_from_manifest(name: str, expected: str, found: str) -> str:
+    """The message for a release file that is not the file its manifest names: both digests, and what to do."""
+    return (f"differs from its release's manifest: the manifest ({Path(name).parent / 'release.json'}) expects "
+            f"SHA-256 {expected}, the file has {found}. The file was changed or cut short after the release was "
+            "written: put back the file as published, or, if the change is meant, add the files as a new release "
+            "(`crimestat releases add FILE... --name NAME`)")
+
+
 def cached(kind: str, source: Any, load: Callable[[], Any], sha256: str | None = None,
            load_bytes: Callable[[bytes], Any] | None = None) -> Any:
     """``load()``, or its cached result when ``source`` is an unchanged file loaded before.
@@ -109,21 +118,22 @@ def cached(kind: str, source: Any, load: Callable[[], Any], sha256: str | None =
     ``load_bytes``: parses the file from the bytes that were hashed (one read of the file); without it,
     ``load()`` reads the file again and the file is re-hashed before its result is stored.
     """
+    signals.ready("reading")
     is_file = isinstance(source, (str, os.PathLike)) and str(source) != "-"
     if is_file:
         note_input(source)
     data = _read(Path(source)) if is_file else None  # one read: checks the manifest and keys the cache
     content = hashlib.sha256(data).hexdigest() if data is not None else None
     if sha256 is not None and content is not None and content != sha256:
-        raise DataFileError.single(
-            str(source), f"differs from its release's manifest (SHA-256 {content[:12]}..., the manifest says "
-                         f"{sha256[:12]}...): a truncated or changed file; download the release again")
+        raise DataFileError.single(str(source), differs_from_manifest(str(source), sha256, content))
 
     def fresh() -> Any:
         return load_bytes(data) if load_bytes is not None and data is not None else load()
 
     if os.environ.get("CRIMESTAT_NO_CACHE") or not is_file:
-        return fresh()
+        result = fresh()
+        signals.ready("parsed")
+        return result
     path = Path(source)
     try:
         code = code_digest()
@@ -139,9 +149,11 @@ def cached(kind: str, source: Any, load: Callable[[], Any], sha256: str | None =
     if found is not None:
         result, warnings = found
         _replay(warnings, entry)
+        signals.ready("parsed")
         return result
     with collecting() as warnings:
         result = fresh()
+    signals.ready("parsed")
     if load_bytes is None and _sha256(path) != content:
         return result  # the file changed while it was parsed: its figures belong to no key we can name
     try:

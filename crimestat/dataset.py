@@ -18,7 +18,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import releases, sources
+from . import releases, signals, sources
 from .model.classification import Classification
 from .model.classified import check_classified
 from .model.denominators import Denominators
@@ -488,4 +488,5 @@ class Dataset:
 
 def load_dataset(paths: DataPaths | None = None) -> Dataset:
     """The dataset the paths describe; files are read when first needed."""
+    signals.ready("loading")
     return Dataset(paths)

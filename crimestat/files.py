@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
+from . import signals
 from .errors import OutputError, UsageError
 
 
@@ -62,6 +63,7 @@ def write_output(text: str | bytes, output: str | None) -> None:
     link the link's target is replaced, not the link. A device or pipe (``/dev/stdout``, a FIFO) has no
     place for a temporary file, so it is written directly.
     """
+    signals.ready("rendered")
     if output is None or output == "-":
         if isinstance(text, bytes):
             sys.stdout.flush()
@@ -125,7 +127,9 @@ def write_atomically(output: str, fill: Callable[[IO[bytes]], object], option: s
             fill(stream)
             stream.flush()
             os.fsync(stream.fileno())
+        signals.ready("writing")
         os.replace(temporary, real)
+        signals.ready("written")
     except OSError as exc:
         Path(temporary).unlink(missing_ok=True)
         raise _cannot_write(output, exc, option) from None

@@ -36,6 +36,11 @@ def configure(quiet: bool, verbose: bool = False) -> None:
         _apply()
 
 
+def is_quiet() -> bool:
+    """Whether ``--quiet`` was given: informational messages (a job's "nothing newer") are left out too."""
+    return _wanted is not None and _wanted["level"] >= ERROR
+
+
 def _apply() -> None:
     global _wanted
     import logging

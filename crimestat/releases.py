@@ -22,7 +22,7 @@ import os
 from datetime import date
 from pathlib import Path
 
-from .errors import DataFileError, UsageError
+from .errors import DataFileError, OutputError, Problem, UsageError
 from .loaders.manifest import KINDS, MANIFEST, Release, ReleaseFile, read_manifest
 
 # The flat layout of earlier versions of crimestat, read as one release.
@@ -72,7 +72,13 @@ def discover(data_dir: Path | None = None) -> list[Release]:
     for place in places:
         if not place.is_dir():
             continue
-        for manifest in sorted(place.glob(f"*/{MANIFEST}")):
+        for folder_found in sorted(place.iterdir()):
+            if folder_found.name.startswith((".", "_")) or not folder_found.is_dir():
+                continue  # a release being written (.NAME.*.tmp), __pycache__, a script beside the releases
+            manifest = folder_found / MANIFEST
+            if not manifest.is_file():
+                _stray(folder_found)
+                continue
             release = read_manifest(manifest)
             if release.name in found:
                 raise DataFileError.single(str(manifest), f"two releases are named '{release.name}': "
@@ -82,6 +88,28 @@ def discover(data_dir: Path | None = None) -> list[Release]:
     if not found and (folder / FLAT_FILES["crime"]).is_file():
         return [flat_release(folder)]
     return sorted(found.values(), key=lambda r: (r.published or date.min, r.name))
+
+
+def _stray(folder: Path) -> None:
+    """A folder among the releases without a manifest is not read: say so, once per run, rather than ignore it."""
+    from .log import warn
+
+    if str(folder) in _warned:
+        return
+    _warned.add(str(folder))
+    warn(f"{folder}: this folder has no {MANIFEST}, so it is not a release and is not read; add its files with "
+         f"`crimestat releases add FILE... --name {_suggested_name(folder.name)}` (which writes the manifest), "
+         "or remove the folder")
+
+
+_warned: set[str] = set()
+
+
+def _suggested_name(text: str) -> str:
+    import re
+
+    name = re.sub(r"[^a-z0-9._-]+", "-", text.lower()).strip("-._")
+    return name or "NAME"
 
 
 def newest(kind: str, data_dir: Path | None = None, found: list[Release] | None = None) -> Release | None:
@@ -116,6 +144,185 @@ def choose(name: str | None, data_dir: Path | None = None, kind: str = "crime") 
     near = difflib.get_close_matches(name, names, n=2, cutoff=0.4)
     hint = f"; did you mean {' or '.join(repr(n) for n in near)}?" if near else ""
     raise UsageError(f"unknown release '{name}'{hint} (releases: {', '.join(names)})")
+
+
+def newer_than(name: str, data_dir: Path | None = None) -> tuple[list[Release], Release]:
+    """The releases published after the one called ``name`` (for ``--if-newer-than NAME``), and that release.
+
+    Publication dates are compared, not the periods the data cover: a release that only revises figures
+    already published is newer. Only releases holding a kind of data the named one holds count (crime counts,
+    outcomes, indicators, the outcomes series). An unknown name is a usage error naming the releases found.
+    """
+    named = choose(name, data_dir)
+    when = named.published or date.min
+    kinds = [k for k in KINDS if named.has(k)]  # a job on crime counts is not woken by an outcomes series
+    return [r for r in discover(data_dir) if (r.published or date.min) > when and any(r.has(k) for k in kinds)], named
+
+
+
+# What each kind of file is in a release (crimestat.sources.kinds.detect names -> manifest roles).
+ROLE_OF_KIND = {"home_office_crime": "crime", "ons_crime": "crime", "police_uk_counts": "crime",
+                "population": "population", "households": "households", "outcomes": "outcomes",
+                "indicators": "indicators", "outcome_series": "outcome_series", "outcome_groups": "outcome_groups"}
+
+
+def user_releases() -> Path:
+    """The folder ``releases add`` writes to and ``releases remove`` removes from."""
+    return user_data_dir() / "releases"
+
+
+def add(sources: list[str], name: str, *, publisher: str = "", published: date | None = None,
+        title: str | None = None, licence: str = "", timeout: float | None = None,
+        max_bytes: int | None = None) -> Release:
+    """Make a release called ``name`` from files and addresses, as a user downloads them.
+
+    Each file (or each download, fetched into a temporary folder first) is recognised by its header and
+    checked with the loader every command uses; every problem of every file is reported at once. Only when
+    all are good is the release written, under ``$XDG_DATA_HOME/crimestat/releases/NAME`` with a
+    ``release.json`` giving each file's role and SHA-256, by renaming the finished folder into place: a
+    failed download, a bad file, a full disk or a signal leaves no release and no folder behind.
+    ``published`` defaults to today, so a release added now is the newest.
+    """
+    import json
+    import shutil
+    import tempfile
+
+    from .loaders import download
+    from .errors import CrimestatError
+    from .sources.kinds import validate
+    from .loaders.manifest import _NAME
+
+    if not _NAME.match(name or ""):
+        raise UsageError(f"--name '{name}': expected lower-case letters, digits, '.', '_' or '-', starting with a "
+                         "letter or digit (such as home-office-2026-07)")
+    if not sources:
+        raise UsageError("give the release's files or addresses (FILE_OR_URL ...)")
+    place = user_releases()
+    taken = {r.name for r in discover()}
+    if name in taken or (place / name).exists():
+        raise UsageError(f"--name {name}: a release of that name exists already (`crimestat releases` lists them); "
+                         f"expected a new name, or `crimestat releases remove {name}` first")
+    try:
+        place.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{name}.{os.getpid()}.", suffix=".tmp", dir=place))
+    except OSError as exc:
+        raise UsageError(f"cannot create the release folder in {place} ({exc.strerror or exc})") from None
+    try:
+        problems: list[Problem] = []
+        staged: list[tuple[str, Path]] = []  # (as given, the copy in the staging folder)
+        names: set[str] = set()
+        for given in sources:
+            try:
+                if download.is_url(given):
+                    copy = download.fetch(given, staging, timeout or download.DEFAULT_TIMEOUT,
+                                          max_bytes or download.DEFAULT_LIMIT, names)
+                else:
+                    copy = _copy_in(given, staging, names)
+                staged.append((given, copy))
+            except DataFileError as exc:
+                problems += exc.problems
+            except CrimestatError as exc:
+                problems.append(Problem(given, str(exc).removeprefix(f"{given}: ")))
+        # A file given is checked where it is, so that messages name it as the user does; a download is checked
+        # in the staging folder, and its messages name its address.
+        checked = validate([str(copy) if download.is_url(given) else given for given, copy in staged])
+        roles: dict[str, list[str]] = {}
+        entries = []
+        for (given, copy), check in zip(staged, checked):
+            problems += [_Stated(given, p.replace(str(copy), given)) for p in check.problems]
+            if check.problems:
+                continue
+            role = ROLE_OF_KIND.get(check.key or "")
+            if role is None:
+                problems.append(Problem(given, f"is a {check.kind} file, not a file of a data release; expected crime "
+                                               "counts, population, households, outcomes, the outcomes series or "
+                                               "indicators"))
+                continue
+            roles.setdefault(role, []).append(given)
+            entries.append({"role": role, "path": copy.name, "sha256": _sha256_of(copy),
+                            "description": f"{check.kind}, from {given}"})
+        for role, files in roles.items():
+            if role != "households" and len(files) > 1:
+                problems.append(Problem(files[1], f"is a second {role} file ({files[0]} is the first); a release "
+                                                  f"has one"))
+        if not problems and "outcome_series" not in roles:  # a release of the outcomes series needs no crime
+            for role in ("crime", "population"):
+                if role not in roles:
+                    problems.append(Problem(name, f"has no {role} file; a release needs its crime counts and the "
+                                                  "population they are rated by (or the outcomes series)"))
+        if problems:
+            raise DataFileError(problems)
+        manifest = {"name": name, "title": title or name, "publisher": publisher,
+                    "published": (published or date.today()).isoformat(),
+                    "url": next((s for s in sources if download.is_url(s)), ""), "licence": licence,
+                    "files": entries}
+        with open(staging / MANIFEST, "w", encoding="utf-8") as stream:
+            json.dump(manifest, stream, indent=2)
+            stream.write("\n")
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(staging, 0o755)  # mkdtemp makes the folder private
+        try:
+            os.rename(staging, place / name)
+        except OSError as exc:
+            raise OutputError(f"--name {name}: the release cannot be put in place ({exc.strerror or exc}); nothing "
+                              "was added") from None
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise OutputError(f"the release cannot be written in {place} ({exc.strerror or exc}); nothing was added") \
+            from None
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return read_manifest(place / name / MANIFEST)
+
+
+class _Stated(Problem):
+    """A problem whose message already names its file and place (as ``validate`` words them)."""
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _copy_in(given: str, folder: Path, names: set[str]) -> Path:
+    """A copy of the file ``given`` in ``folder`` (the release keeps its own copy, under the same name)."""
+    import shutil
+
+    source = Path(given)
+    if not source.is_file():
+        raise DataFileError.single(given, "file not found" if not source.exists() else "is not a file")
+    if source.name in names:
+        raise DataFileError.single(given, f"its name '{source.name}' is already used by another file of the "
+                                          "release; expected each file to have its own name")
+    names.add(source.name)
+    target = folder / source.name
+    shutil.copyfile(source, target)
+    return target
+
+
+def _sha256_of(path: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def remove(name: str) -> Path:
+    """Remove the user's release called ``name`` (the shipped ones and a --data-dir's are not the user's to
+    remove here); returns the folder removed."""
+    import shutil
+
+    folder = user_releases() / name
+    if not name or "/" in name or name.startswith(".") or not (folder / MANIFEST).is_file():
+        others = [r.name for r in discover() if r.folder is not None and r.folder.parent == user_releases()]
+        shipped = any(r.name == name for r in discover())
+        why = "it is shipped with crimestat, not one you added" if shipped else "no release of yours has that name"
+        raise UsageError(f"cannot remove '{name}': {why} (yours: {', '.join(others) or 'none'}, in {user_releases()})")
+    shutil.rmtree(folder)
+    return folder
 
 
 def owners(named: list[tuple[str, str]], data_dir: Path | None, chosen: str | None) -> list[tuple[str, str, str | None]]:

@@ -14,6 +14,7 @@ COLUMNS = [
     "z", "tau", "p_value_poisson", "per",
     "unit",
     "recording_change",
+    "measure_label", "count", "base_count",
 ]
 
 #: Columns that hold whole numbers (counts, populations, ranks): written as integers, ``Int64`` in frames.
@@ -73,14 +74,57 @@ class Row:
     p_value_poisson: float | None = None  # pct_change: the exact Poisson test of no change in counts
     per: int | None = None  # rates: per how many people (or households)
     recording_change: str = ""  # changes: the registered recording changes the two periods straddle, named
+    label: str = ""  # the measure's label where the analysis knows better than the packaged lists
 
     @property
     def unit(self) -> str:
         """What ``value`` is measured in (see :func:`unit_of`)."""
         return unit_of(self.statistic, self.measure)
 
+    @property
+    def measure_label(self) -> str:
+        """The measure as people read it ("Crime excluding fraud"), from the packaged measure and outcome lists."""
+        return self.label or measure_label(self.measure)
+
+    @property
+    def count(self) -> float | None:
+        """The count the value is made from: a rate's crimes, a change's crimes in the current period."""
+        return self.numerator if self.statistic.startswith(_COUNTED) else None
+
+    @property
+    def base_count(self) -> float | None:
+        """A change's crimes in the base period (``base_period_end``)."""
+        return self.denominator if self.statistic == "pct_change" else None
+
     def record(self) -> dict[str, Any]:
-        return {c: getattr(self, c) for c in COLUMNS}
+        record = {c: getattr(self, c) for c in COLUMNS}
+        if self.statistic == "pct_change":
+            # A change's two counts are ``count`` and ``base_count``: a ``denominator`` holding the base
+            # count was misread as a population (the contract before crimestat 0.3).
+            record["numerator"] = record["denominator"] = None
+        return record
+
+
+_COUNTED = ("rate_per_", "pct_change")
+
+
+def measure_label(measure: str) -> str:
+    """A measure's label from ``data/measures.csv`` or, for ``outcome_type_N``, ``data/outcome_types.csv``;
+    "" when neither lists it."""
+    return _labels().get(measure, "")
+
+
+@functools.cache
+def _labels() -> dict[str, str]:
+    import csv
+    from importlib import resources
+
+    found = {}
+    with (resources.files("crimestat") / "data" / "measures.csv").open(encoding="utf-8") as stream:
+        found.update({r["measure"]: r["label"] for r in csv.DictReader(stream)})
+    with (resources.files("crimestat") / "data" / "outcome_types.csv").open(encoding="utf-8") as stream:
+        found.update({f"outcome_type_{r['outcome_type']}": r["label"] for r in csv.DictReader(stream)})
+    return found
 
 
 @dataclass(frozen=True)
@@ -101,6 +145,8 @@ class Section:
     rows: list[list[Cell]]
     align: list[str] = field(default_factory=list)
     group: str = ""  # whose table this is, when one result holds several forces' tables
+    chart: str = ""  # "line": a series by its first column (a spreadsheet draws it beside the table)
+    unit: str = ""  # what the table's numbers are, for a chart's axis ("rate per 1,000 population")
 
 
 @dataclass
@@ -177,6 +223,6 @@ def merge(results: list[Result], title: str, meta: dict[str, Any]) -> Result:
     for result in results:
         force = result.meta.get("force", {}).get("name", "") if isinstance(result.meta.get("force"), dict) else ""
         for section in result.sections:
-            sections.append(Section(section.headers, section.rows, section.align, force))
+            sections.append(Section(section.headers, section.rows, section.align, force, section.chart, section.unit))
     notes = list(dict.fromkeys(note for result in results for note in result.notes))
     return Result(title, rows, sections, notes, meta, list(results[0].columns) if results else list(COLUMNS))

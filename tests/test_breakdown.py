@@ -112,7 +112,7 @@ def test_breakdown_csv_and_json_rows(run):
     assert done.exit_code == 0, done.stderr
     rows = list(csv.DictReader(io.StringIO(done.stdout)))
     shop = {r["statistic"]: r for r in rows if r["measure"] == "shoplifting" and r["area_code"] == "E23000017"}
-    assert (shop["pct_change"]["numerator"], shop["pct_change"]["denominator"]) == ("3779", "2108")
+    assert (shop["pct_change"]["count"], shop["pct_change"]["base_count"]) == ("3779", "2108")
     assert shop["contribution"]["unit"] == "percentage_points" and shop["contribution"]["numerator"] == "1671"
     assert float(shop["contribution"]["value"]) == pytest.approx(167100 / 38394)
     stalking = [r for r in rows if r["measure"] == "stalking_and_harassment" and r["statistic"] == "pct_change"]

@@ -187,7 +187,7 @@ def test_small_numbers_are_noted_and_never_marked(run, monkeypatch):
     result = run("compare", "--force", "dyfed-powys", "--measure", "homicide", "--format", "csv", "-q")
     rows = [r for r in csv.DictReader(io.StringIO(result.stdout)) if r["area"] == "Dyfed-Powys"]
     year = next(r for r in rows if r["statistic"] == "pct_change" and r["base_period_end"] == "2024-12-31")
-    assert (year["numerator"], year["denominator"], year["value"]) == ("6", "4", "50.0")
+    assert (year["count"], year["base_count"], year["value"]) == ("6", "4", "50.0")
     assert year["note"].startswith("small numbers: 6 and 4 crimes") and year["verdict"] == ""
     rate = next(r for r in rows if r["statistic"].startswith("rate_per"))
     assert rate["note"] == "small numbers: 6 crimes, fewer than 50"

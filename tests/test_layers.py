@@ -20,7 +20,7 @@ LAYERS = [
     {"loaders"},
     {"cache"},
     {"model"},
-    {"metrics", "results", "files", "errors", "log", "version"},
+    {"metrics", "results", "files", "errors", "log", "version", "signals"},
 ]
 
 
@@ -127,7 +127,9 @@ def test_no_import_cycle():
 
 def test_the_top_level_stays_small():
     loose = sorted(p.name for p in PACKAGE.glob("*.py"))
-    assert len(loose) <= 10, loose
+    # 11: signals.py imports nothing but os, signal and sys, so that the entry point can install the handlers
+    # before anything else is loaded; it cannot live in a package whose __init__ imports more.
+    assert len(loose) <= 11, loose
     too_long = {str(p.relative_to(PACKAGE)): n for p in PACKAGE.rglob("*.py")
                 if (n := len(p.read_text(encoding="utf-8").splitlines())) > 500}
     assert too_long == {}

@@ -71,7 +71,7 @@ def test_readme_schema_lists_every_column_in_order_with_a_type():
     schema = readme_schema()
     assert list(schema) == COLUMNS
     assert set(schema.values()) <= {"code", "text", "date", "float", "integer"}
-    assert COLUMNS[-2:] == ["unit", "recording_change"]  # appended: earlier columns keep their places
+    assert COLUMNS[-5:] == ["unit", "recording_change", "measure_label", "count", "base_count"]  # appended
 
 
 @pytest.mark.parametrize("args", [COMPARE_2014, TREND_2014, RANK_2014], ids=["compare", "trend", "rank"])
@@ -285,8 +285,7 @@ def workbook():
 
 def test_xlsx_has_a_sheet_per_table_then_data_and_notes(workbook):
     _, book = workbook
-    assert book.sheetnames == ["12 months to June 2014 rate per", "Change in recorded crime", "Other indicators",
-                               "Data", "Notes"]
+    assert book.sheetnames == ["Rates", "Changes", "Indicators", "Data", "Notes"]
 
 
 def test_xlsx_numbers_are_numbers_shown_as_the_table_rounds(workbook):
@@ -296,10 +295,12 @@ def test_xlsx_numbers_are_numbers_shown_as_the_table_rounds(workbook):
                                           "England and Wales"]
     assert rates["A2"].value == "Crime excluding fraud"
     assert rates["B2"].value == pytest.approx(50.3187344523) and rates["B2"].number_format == "0.0"
-    change = book["Change in recorded crime"]["B2"]
-    assert change.value == pytest.approx(-14.5862292651) and change.number_format == '0"%"'
-    satisfaction = next(row for row in book["Other indicators"].iter_rows() if row[0].value == "Victim satisfaction")
-    assert satisfaction[2].value == pytest.approx(83.8) and satisfaction[2].number_format == '0.0"% (±1.7)"'
+    # Percentages are fractions under a percent format: -14.586% is -0.14586 shown as -15%, so that a formula
+    # on the cell is right (HMIC's table printed -15% for Warwickshire's crime excluding fraud).
+    change = book["Changes"]["B2"]
+    assert change.value == pytest.approx(-0.145862292651) and change.number_format == "0%"
+    satisfaction = next(row for row in book["Indicators"].iter_rows() if row[0].value == "Victim satisfaction")
+    assert satisfaction[2].value == pytest.approx(0.838) and satisfaction[2].number_format == '0.0%" (±1.7)"'
     data = book["Data"]
     header = [c.value for c in data[1]]
     assert header == COLUMNS
@@ -309,6 +310,36 @@ def test_xlsx_numbers_are_numbers_shown_as_the_table_rounds(workbook):
     notes = [c.value for c in book["Notes"]["A"] if c.value]
     assert notes[0] == "Warwickshire compared with England and Wales, 12 months to June 2014"
     assert any(n.startswith("Sources: Office for National Statistics") for n in notes)
+
+
+def test_xlsx_percentages_are_fractions_under_a_percent_format(workbook):
+    """Every cell shown as a percentage holds a fraction: no |value| reaches 1.5 (150%) in these tables."""
+    _, book = workbook
+    shown = [c for sheet in book.worksheets if sheet.title not in ("Data", "Notes") for row in sheet.iter_rows()
+             for c in row if "%" in c.number_format and isinstance(c.value, (int, float))]
+    assert len(shown) >= 8
+    assert all(abs(c.value) < 1.5 for c in shown), [(c.coordinate, c.value) for c in shown if abs(c.value) >= 1.5]
+    assert not any('"%"' in c.number_format for c in shown)  # no literal % sign after a number in percent
+
+
+def test_xlsx_sheet_names_are_readable_and_unique_and_trend_sheets_have_a_chart():
+    from openpyxl import load_workbook
+
+    done = _invoke("trend", "--release", "ons-2019", "--force", "warwickshire", "--force", "Devon and Cornwall",
+                   "--to", "2014-06", "--format", "xlsx")
+    assert done.exit_code == 0
+    book = load_workbook(io.BytesIO(done.stdout_bytes))
+    assert book.sheetnames == ["Warwickshire - Trend", "Devon and Cornwall - Trend", "Data", "Notes"]
+    for name in book.sheetnames[:2]:
+        charts = book[name]._charts
+        assert len(charts) == 1 and type(charts[0]).__name__ == "LineChart"
+    both = _invoke("compare", "--release", "ons-2019", "--force", "warwickshire", "--force", "Devon and Cornwall",
+                   "--to", "2014-06", "--format", "xlsx")
+    names = load_workbook(io.BytesIO(both.stdout_bytes)).sheetnames
+    # (HMIC's 2014 indicators file has Warwickshire's figures only: Devon and Cornwall has no indicators sheet.)
+    assert names == ["Warwickshire - Rates", "Warwickshire - Changes", "Warwickshire - Indicators",
+                     "Devon and Cornwall - Rates", "Devon and Cornwall - Changes", "Data", "Notes"]
+    assert len({n.lower() for n in names}) == len(names) and all(len(n) <= 31 for n in names)
 
 
 def test_xlsx_is_reproducible_and_text_is_never_a_formula():

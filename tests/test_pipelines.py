@@ -81,7 +81,7 @@ def test_report_markdown_to_stdout_writes_no_chart_unasked(run, tmp_path, monkey
     result = run("report", "--force", "warwickshire", "-q")
     assert result.exit_code == 0 and result.stderr == ""
     assert list(tmp_path.iterdir()) == []
-    assert "The chart is not included: give --chart FILE.png, or --format html." in result.stdout
+    assert "(The chart is in the HTML version of this report.)" in result.stdout  # no command-line text
     chart = run("report", "--force", "warwickshire", "--chart", tmp_path / "c.png", "-q")
     assert chart.exit_code == 0 and (tmp_path / "c.png").stat().st_size > 0 and chart.stderr == ""
 

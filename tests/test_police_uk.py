@@ -185,7 +185,7 @@ def test_compare_on_monthly_counts_sums_complete_windows(run):
     all_crime = rows[("police_uk_all_crime", "rate_per_1000", "")]
     assert (int(all_crime["numerator"]), int(all_crime["denominator"])) == (3822, 552450)  # mid-2014 population
     year = rows[("police_uk_all_crime", "pct_change", "2013-12-31")]
-    assert (int(year["numerator"]), int(year["denominator"])) == (3822, 3678)
+    assert (int(year["count"]), int(year["base_count"])) == (3822, 3678)
     asb = rows[("police_uk_anti_social_behaviour", "rate_per_1000", "")]
     assert int(asb["numerator"]) == 12000
 

@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -203,8 +202,10 @@ def test_signals_exit_130_or_143_and_leave_no_temporary_file(tmp_path, signum, c
     """A slow run (stdin never ends) is stopped: the documented code, one line, no traceback, no litter."""
     out = tmp_path / "out.csv"
     process = subprocess.Popen([sys.executable, "-m", "crimestat", "validate", "-", "--output", out],
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
-    time.sleep(1.0)
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
+                               env={**os.environ, "CRIMESTAT_READY_AT": "stdin"})
+    # Sent once the program says it is reading stdin (tests/test_signals.py stops it at every other moment).
+    assert process.stderr.readline() == b"crimestat: ready stdin\n"
     process.send_signal(signum)
     _, stderr = process.communicate(timeout=20)
     assert process.returncode == code, stderr

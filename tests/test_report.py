@@ -90,7 +90,8 @@ def test_every_force_and_several_periods(dataset, period):
         report = build_report(dataset, force.code, T(period), indicators)
         html = report_html(report, "<svg></svg>")
         assert "n/a" not in " ".join(paragraphs(report))
-        assert html.count("<table") == 1
+        assert html.count("<table") == sum(b.kind == "table" for b in report.blocks)
+        assert html.count('id="rates"') == 1
         report_markdown(report, "chart.png")
 
 

@@ -74,6 +74,12 @@ DETECTIONS_LOOKED_FOR_UNTIL = date(2015, 3, 31)
 OUTCOMES_FROM = date(2015, 3, 31)
 
 
+def _label(measure: str) -> str:
+    """The measure's label for the CSV's ``measure_label``: "Victim satisfaction"."""
+    name = NAMES.get(measure, measure.replace("_", " "))
+    return name[:1].upper() + name[1:]
+
+
 def _missing(measure: str, area: str, period: date | None) -> str:
     name = NAMES.get(measure, measure.replace("_", " "))
     if period is None:
@@ -84,7 +90,7 @@ def _missing(measure: str, area: str, period: date | None) -> str:
 def proportion_row(data: Dataset, ind: Indicator | None, area: str, measure: str, period: date | None,
                    options: IndicatorOptions) -> Row:
     """A percentage (satisfaction, detection rate) with its interval where one is known."""
-    row = Row(area, area_name(data, area), measure, "percent", period)
+    row = Row(area, area_name(data, area), measure, "percent", period, label=_label(measure))
     if ind is None:
         row.note = _missing(measure, row.area, period)
         return row
@@ -121,7 +127,8 @@ def verdict_row(mine: Row, my_ind: Indicator | None, other: Row, other_ind: Indi
     ``within``: ``other`` includes ``mine`` (England and Wales includes the force), so from counts the z-test
     compares the force with the rest of England and Wales (``proportion.subgroup_ztest``).
     """
-    row = Row(mine.area_code, mine.area, mine.measure, "verdict", mine.period_end, comparator=comparator)
+    row = Row(mine.area_code, mine.area, mine.measure, "verdict", mine.period_end, comparator=comparator,
+              label=mine.label)
     if other.period_end != mine.period_end:
         row.base_period_end = other.period_end
     if mine.value is None or other.value is None or my_ind is None or other_ind is None:
@@ -156,9 +163,9 @@ def asb_rows(data: Dataset, indicators: IndicatorSet, area: str, period: date | 
 
     ``population_year`` picks the mid-year population, as for crime rates (``--population-year``)."""
     name = area_name(data, area)
-    rate = Row(area, name, "asb_incidents", "rate_per_1000", period)
+    rate = Row(area, name, "asb_incidents", "rate_per_1000", period, label=_label("asb_incidents"))
     base = periods.years_before(period, 1) if period is not None else None
-    change = Row(area, name, "asb_incidents", "pct_change", period, base)
+    change = Row(area, name, "asb_incidents", "pct_change", period, base, label=_label("asb_incidents"))
     ind = indicators.get(area, "asb_incidents", period) if period is not None else None
     if ind is None:
         rate.note = _missing("asb_incidents", name, period)

@@ -99,7 +99,7 @@ def outcome_row(data: Dataset, measure: str, area_code: str, period_end: date, g
     found = outcomes.rate(category, area_code, period_end, group)  # type: ignore[arg-type]
     return Row(area_code, area_name(data, area_code), measure, "percent", period_end, value=found.value_percent,
                numerator=found.numerator, denominator=found.denominator, note=found.note,
-               comparator=group or "")
+               comparator=group or "", label=OUTCOME_MEASURES[measure][1])
 
 
 @dataclass
@@ -326,7 +326,7 @@ class OutcomeRanking:
                 "offence_group": self.group, "funnel": self.funnel.method, "tau": self.funnel.tau,
                 "overdispersion": self.funnel.phi, "as_at": self.as_at}
         return Result(f"{what}: forces ranked, {periods.label(self.period_end)}", self.rows,
-                      [Section(["Rank", "Force", "Percent", "Outcomes", "Offences", "Not yet assigned %",
+                      [Section(["Rank", "Force", "Rate", "Outcomes", "Offences", "Not yet assigned %",
                                 "Funnel position"], table,
                                ["right", "left", "right", "right", "right", "right", "left"])], notes, meta)
 
@@ -384,6 +384,6 @@ def rank_entries(measure: str, end: date, rates: dict[str, Row], whole: Row, cod
                 rate.z = proportion_funnel_z(rate.numerator, rate.denominator, target, tau2)  # type: ignore[arg-type]
                 rate.tau = shape.tau
         position = Row(code, rate.area, measure, "rank", end, value=ranks.get(code), denominator=len(ranks),
-                       note="" if code in ranks else rate.note)
+                       note="" if code in ranks else rate.note, label=rate.label)
         entries.append((ranks.get(code), rate, position))
     return entries, shape

@@ -14,7 +14,8 @@ from typing import Any
 from ..model import periods
 from .base import resolve_force
 from .compare import Comparison, compare
-from ..model.forces import ENGLAND_AND_WALES_CODE, Force
+from ..model.forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE, Force
+from ..model.peers import PeerGroups
 from .indicators import IndicatorOptions, IndicatorPart, IndicatorSet
 from ..dataset import Dataset
 from ..metrics.rounding import round_half_up
@@ -87,11 +88,16 @@ def _pm(value: float, row: Row) -> str:
 
 
 def build_report(data: Dataset, force: Force | str, to: date | str | None = None,
-                 indicators: IndicatorSet | None = None, options: IndicatorOptions | None = None) -> Report:
-    """The report for a force and period, from the same figures ``compare`` gives."""
+                 indicators: IndicatorSet | None = None, options: IndicatorOptions | None = None,
+                 peers: PeerGroups | None = None) -> Report:
+    """The report for a force and period, from the same figures ``compare`` gives: the headline changes, the
+    rates beside England and Wales (and, with ``peers``, beside the peer average and each peer), what changed
+    (the offence groups that contributed most, up and down, with registered counting-rule changes named), the
+    trend, the force's place with its interval, outcomes with their maturity, method and sources. It says only
+    what the data have, and nothing about how crimestat is run."""
     options = options or IndicatorOptions()
     force = resolve_force(data, force)
-    result = compare(data, force, to, indicators=indicators, options=options)
+    result = compare(data, force, to, indicators=indicators, options=options, peers=peers)
     current, base = result.periods.current, result.periods.baseline
     name, police = force.name, police_name(force)
 
@@ -117,47 +123,36 @@ def build_report(data: Dataset, force: Force | str, to: date | str | None = None
             f"{name} {change_words(one_year.force.value)}. This is compared with "
             f"{change_adjective(one_year.england_and_wales.value)} across England and Wales.")))
 
-    blocks += _what_changed(data, force, result)
-
     start = periods.years_before(current, 4)
     chart = trend(data, force, start if start in data.counts.periods else None, current)
     first = chart.period_ends[0]
     blocks.append(Block("figure", f"Figure: Recorded crime rate (per 1,000 population) between {first:%B %Y} "
                                   f"and {current:%B %Y}."))
 
+    has_asb = result.indicators is not None and result.indicators.has_file
+    what = "recorded crimes and incidents of anti-social behaviour occur" if has_asb else "recorded crimes occur"
+    rates = "crime and anti-social behaviour rates" if has_asb else "crime rates"
+    group = peers.group(force.code) if peers is not None else None
+    beside = (f"its peer group of similar forces (the peer average and each peer) and England and Wales" if group
+              else "the rest of England and Wales")
     blocks.append(Block("p", (
-        "By looking at how many recorded crimes and incidents of anti-social behaviour occur per 1,000 "
-        "population, we get an indication of how safe it is for the public in that police area. The table "
-        f"below shows crime and anti-social behaviour rates in {name} (per 1,000 population) compared with "
-        "the rest of England and Wales.")))
-    table, notes = _rates_table(result, police)
+        f"By looking at how many {what} per 1,000 population, we get an indication of how safe it is for the "
+        f"public in that police area. The table below shows {rates} in {name} (per 1,000 population) compared "
+        f"with {beside}.")))
+    table, notes = _peer_table(data, result, force, group) if group else _rates_table(result, police)
     blocks.append(Block("table", section=table))
     for note in notes:
         blocks.append(Block("note", note))
+    blocks += _what_changed(data, force, result)
 
     placed = _place(data, result, force, name)
     if placed:
         blocks.append(Block("p", placed))
     blocks += _indicator_blocks(result.indicators, force, police, name)
+    blocks += _outcome_mix(data, force, result.indicators)
     blocks.append(Block("h2", "Method and sources"))
     blocks.append(Block("list", items=_method(data, result, options)))
     return Report(f"{police}: crime, {periods.label(current)}", blocks, chart, [n.text for n in result.notes])
-
-
-def _what_changed(data: Dataset, force: Force, result: Comparison) -> list[Block]:
-    """What drove the change since the baseline: the largest contributions up and down, and the registered
-    counting-rule changes the two periods straddle (``analyses.breakdown``); nothing where the data cannot
-    take the change apart."""
-    from ..errors import UsageError
-    from .breakdown import breakdown, what_changed
-
-    try:
-        drivers = breakdown(data, force, chosen=result.periods)
-    except UsageError:
-        return []
-    if drivers.total.change.value is None or not drivers.lines:
-        return []
-    return [Block("p", what_changed(drivers))]
 
 
 def police_name(force: Force) -> str:
@@ -192,6 +187,76 @@ def _rates_table(result: Comparison, police: str) -> tuple[Section, list[str]]:
     headers = [periods.label(current), f"{police} rate (per 1,000 population)",
                "England and Wales total rate (per 1,000 population)"]
     return Section(headers, body, ["left", "right", "right"]), notes
+
+
+def _peer_table(data: Dataset, result: Comparison, force: Force, group: list[str]) -> tuple[Section, list[str]]:
+    """The headline rates with an area a row: the force, each peer, the peer average, England and Wales."""
+    from .figures import rate_row
+
+    current = result.periods.current
+    lines = result.rates
+    headers = [periods.label(current)] + [line.measure.label + ("*" if line.measure.denominator == "households"
+                                                                else "") for line in lines]
+    body = [[Cell(force.name)] + [Cell(line.force.value, "rate") for line in lines]]
+    missing = [f"{line.measure.label}, {force.name}: {line.force.note}" for line in lines if line.force.value is None]
+    for code in group[1:]:
+        peer = data.registry.by_code(code)
+        rows = [rate_row(data, line.measure.measure, code, current, None, line.force.per or 1000) for line in lines]
+        body.append([Cell(peer.name)] + [Cell(r.value, "rate") for r in rows])
+        missing += [f"{line.measure.label}, {peer.name}: {r.note}" for line, r in zip(lines, rows) if r.value is None]
+    averages = [line.peer_average for line in lines]
+    body.append([Cell(f"Peer average ({len(group)} forces)")] + [Cell(a.value if a else None, "rate") for a in averages])
+    body.append([Cell(ENGLAND_AND_WALES)] + [Cell(line.england_and_wales.value, "rate") for line in lines])
+    households = [line.measure.label for line in lines if line.measure.denominator == "households"]
+    notes = [f"Rates per 1,000 population{'; *' + households[0].lower() + ' per 1,000 households' if households else ''}."
+             " The peer average is the simple mean of the group's rates, the force's own included (HMIC's "
+             "comparator)."]
+    notes += [f"Not available: {m}" for m in missing]
+    return Section(headers, body, ["left"] + ["right"] * len(lines)), notes
+
+
+def _what_changed(data: Dataset, force: Force, result: Comparison) -> list[Block]:
+    """What drove the change since the baseline (``analyses.breakdown``): a heading, the paragraph naming the
+    largest contributions up and down and the registered counting-rule changes the two periods straddle, and
+    a table of those contributions; nothing where the data cannot take the change apart."""
+    from ..errors import UsageError
+    from .breakdown import breakdown, what_changed
+
+    try:
+        drivers = breakdown(data, force, chosen=result.periods)
+    except UsageError:
+        return []
+    if drivers.total.change.value is None or not drivers.lines:
+        return []
+    rises, falls = drivers.largest(3)
+    base, current = result.periods.baseline, result.periods.current
+    body = [[Cell(line.measure.label), Cell(line.change.denominator, "count"), Cell(line.change.numerator, "count"),
+             Cell(line.difference, "signed_count"), Cell(line.contribution.value, "rate")] for line in rises + falls]
+    note = ("Points: each offence group's change in count as a share of all the force's crime (excluding fraud) in "
+            f"the {periods.label(base)}; the points of all groups add up to the total's change in percent.")
+    return [Block("h2", "What changed"), Block("p", what_changed(drivers)),
+            Block("table", section=Section(["Offence group", f"{base:%b %Y}", f"{current:%b %Y}", "Change",
+                                            "Points"], body, ["left", "right", "right", "right", "right"])),
+            Block("note", note)]
+
+
+def _outcome_mix(data: Dataset, force: Force, part: IndicatorPart | None) -> list[Block]:
+    """The outcome mix beside England and Wales for the charge/summons rate's period (where the release has
+    outcomes): the same table as ``crimestat outcomes`` shows first."""
+    if part is None or not part.charge or part.charge[0].period_end is None or data.outcomes is None:
+        return []
+    from ..errors import CrimestatError
+    from .outcomes import outcomes
+
+    try:
+        mix = outcomes(data, force, part.charge[0].period_end)
+    except CrimestatError:
+        return []
+    table = mix.view().sections[0]
+    return [Block("p", "The table below shows what happened to the offences recorded in the period, as a "
+                       "percentage of them, beside England and Wales. Offences recorded late in the period have "
+                       "had less time to reach an outcome, so some are still waiting for one."),
+            Block("table", section=table)]
 
 
 def _ordinal(n: int) -> str:
@@ -258,10 +323,7 @@ def _indicator_blocks(part: IndicatorPart | None, force: Force, police: str, nam
                              f"{base:%B %Y}")
         blocks.append(Block("p", sentence + (f" ({'; '.join(moves)})" if moves else "") + "."))
     if not part.has_file:
-        if part.unavailable:
-            blocks.append(Block("p", f"Not available for {name}: {', '.join(part.unavailable)} "
-                                     f"({part.unavailable_why})."))
-        return blocks
+        return blocks  # the report shows what the data have; it does not list what they lack
     mine, other = part.detection
     if mine.value is not None and other.value is not None:
         blocks.append(Block("p", (
@@ -327,9 +389,10 @@ def _method(data: Dataset, result: Comparison, options: IndicatorOptions) -> lis
         + (f"; {households[0]} uses {homes.description} households." if households and homes.ok else "."),
         "The data are later revisions of the figures first published, so a figure can differ slightly from one "
         "printed at the time.",
-        "Changes: (current − base) × 100 ÷ base, rounded to whole percent. In the CSV output, z and p compare "
-        "each force's change with England and Wales's, allowing for the spread between forces (additive "
-        "overdispersion, Spiegelhalter 2005); the exact Poisson p-value is there too, as p_value_poisson.",
+        "Changes: (current − base) × 100 ÷ base, rounded to whole percent. A force's change is judged against "
+        "England and Wales's allowing for the spread between forces (additive overdispersion, Spiegelhalter "
+        "2005). An offence group's contribution is its change in count as a share of the earlier period's "
+        "total, in percentage points.",
     ]
     part = result.indicators
     if part is not None and part.charge:

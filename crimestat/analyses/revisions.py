@@ -16,7 +16,7 @@ from ..model import periods
 from ..dataset import DataPaths, Dataset, load_dataset
 from ..errors import CrimestatError, DataFileError, PeriodNotCoveredError
 from ..model.forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE, Force
-from ..releases import Release, discover
+from ..releases import Release, discover, user_releases
 from ..results import Cell, Result, Section
 from .figures import rate_row
 
@@ -71,8 +71,8 @@ def releases_result(found: list[ReleaseCoverage]) -> Result:
              for r in records]
     return Result("Data releases (the newest is the default; --release NAME picks another)", records,
                   [Section(["Release", "Publisher", "Published", "12-month periods ending"], table, ["left"] * 4)],
-                  ["Add a release by putting its folder (files and release.json) in the data folder's releases/ or "
-                   "in ~/.local/share/crimestat/releases/."], columns=RELEASE_COLUMNS)
+                  ["Add a release from the files as published with `crimestat releases add FILE_OR_URL... --name NAME` "
+                   f"(written to {user_releases()})."], columns=RELEASE_COLUMNS)
 
 
 REVISION_COLUMNS = ["release", "published", "area_code", "area", "measure", "period_end", "count", "denominator",

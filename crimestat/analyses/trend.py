@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 SPARKS = "▁▂▃▄▅▆▇█"
 
 
+SPARK_POINTS = 24  # six years of quarters
+
+
 def sparkline(values: list[float | None]) -> str:
     """A one-line chart of the values ('·' where a value is missing)."""
     known = [v for v in values if v is not None]
@@ -102,8 +105,13 @@ class Trend:
             + [Cell(rows[i].value, "rate", _note(rows[i], info.label)) for rows in series.values()]
             for i, p in enumerate(self.period_ends)
         ]
-        spark = [Cell("trend")] + [Cell(sparkline([r.value for r in rows])) for rows in series.values()]
-        sections = [Section(["12 months to", self.force.name, ENGLAND_AND_WALES], table + [spark])]
+        # A table's sparkline shows the last SPARK_POINTS periods at most, so that it fits 80 columns beside
+        # another (the chart, --plot, shows them all).
+        shown = min(len(self.period_ends), SPARK_POINTS)
+        label = "trend" if shown == len(self.period_ends) else f"trend, last {shown}"
+        spark = [Cell(label)] + [Cell(sparkline([r.value for r in rows][-shown:])) for rows in series.values()]
+        sections = [Section(["12 months to", self.force.name, ENGLAND_AND_WALES], table + [spark], chart="line",
+                            unit=f"{info.label}, rate {info.unit}")]
         first, last = self.period_ends[0], self.period_ends[-1]
         title = (f"{info.label}: rate {self.unit}, {self.force.name} and England and Wales, "
                  f"{periods.label(first)} to {last:%B %Y}")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from .. import signals
 from ..errors import CrimestatError
 from ..render import FORMATS, choose_format
 
@@ -34,6 +35,22 @@ class YearMonth(click.ParamType):
 
 
 YEAR_MONTH = YearMonth()
+
+
+class PeriodOrRelease(click.ParamType):
+    """``--if-newer-than``: a month (YYYY-MM, a 12-month period's end) or a release's name, as a job stored it."""
+
+    name = "YYYY-MM|RELEASE"
+
+    def convert(self, value, param, ctx):
+        import re
+
+        if isinstance(value, date) or re.fullmatch(r"\s*\d{1,4}-\d{1,2}(-\d{1,2})?\s*", str(value)):
+            return YEAR_MONTH.convert(value, param, ctx)
+        return str(value).strip()
+
+
+PERIOD_OR_RELEASE = PeriodOrRelease()
 
 
 # The library names parameters; the command line shows them as the options that set them.
@@ -86,8 +103,7 @@ class Group(click.Group):
             click.echo(f"crimestat: error: {exc.format_message()}", err=True)
             sys.exit(exc.exit_code)
         except click.Abort:
-            click.echo("crimestat: interrupted", err=True)
-            sys.exit(130)
+            sys.exit(signals.tell(2))
         sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx):
@@ -95,42 +111,20 @@ class Group(click.Group):
         try:
             return super().invoke(ctx)
         except CrimestatError as exc:
-            if _SIGNALLED:
+            if signals.signalled():
                 # A signal arriving inside a parser (pandas turns it into a read error) is still a signal:
                 # report it as one, not as bad data in the file being read.
-                click.echo("crimestat: terminated" if _SIGNALLED[-1] == 15 else "crimestat: interrupted", err=True)
-                ctx.exit(143 if _SIGNALLED[-1] == 15 else 130)
+                ctx.exit(signals.tell())
             for line in _error_lines(exc):
                 click.echo(f"crimestat: error: {line}", err=True)
             ctx.exit(exc.exit_code)
-        except _Terminated:
-            click.echo("crimestat: terminated", err=True)
-            ctx.exit(143)
-        except KeyboardInterrupt:
-            click.echo("crimestat: interrupted", err=True)
-            ctx.exit(130)
+        except (signals.Stopped, KeyboardInterrupt):
+            ctx.exit(signals.tell())
         except BrokenPipeError:
             # `crimestat ... | head`: the reader left; stop quietly, as shell tools do.
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
             ctx.exit(0)
-
-
-class _Terminated(BaseException):
-    """SIGTERM, raised where the program is so that temporary files are removed on the way out."""
-
-
-_SIGNALLED: list[int] = []  # the signals received, so an error they caused is reported as the signal
-
-
-def _on_sigterm(signum, frame) -> None:
-    _SIGNALLED.append(15)
-    raise _Terminated()
-
-
-def _on_sigint(signum, frame) -> None:
-    _SIGNALLED.append(2)
-    raise KeyboardInterrupt()
 
 
 def _error_lines(exc: CrimestatError) -> list[str]:
@@ -202,9 +196,10 @@ def data_options(func):
     @click.option("--forces", "forces_file", metavar="FILE", help="Forces registry CSV (default: the packaged one).")
     @click.option("--indicators", metavar="FILE", help="Victim satisfaction, detection and anti-social behaviour "
                   "figures (default: the data folder's, if any).")
-    @click.option("--if-newer-than", "if_newer_than", type=YEAR_MONTH, metavar="YYYY-MM",
+    @click.option("--if-newer-than", "if_newer_than", type=PERIOD_OR_RELEASE, metavar="YYYY-MM|RELEASE",
                   help="For jobs: write nothing and exit 3 unless the data have a 12-month period ending after this "
-                       "month.")
+                       "month, or (given a release's name, from `crimestat releases --latest`) unless a release "
+                       "published after that one is found; a release that only revises figures counts.")
     @click.option("--outcomes", metavar="FILE", help="Home Office crime outcomes data (default: the release's, if any).")
     @click.option("--release", metavar="NAME", help="Data release to use (default: the newest; `crimestat releases` "
                   "lists them).")
@@ -221,7 +216,7 @@ def data_options(func):
         paths = DataPaths(data_dir, crime, population, households, list(la_lookups), classification, forces_file,
                           indicators, list(police_uk), release, outcomes)
         if if_newer_than is not None:
-            _exit_unless_newer(paths, if_newer_than)
+            _exit_unless_newer(paths, if_newer_than, bool(kwargs.get("quiet")))
         return func(*args, paths=paths, **kwargs)
 
     return wrapper
@@ -244,18 +239,35 @@ def peer_options(func):
 NOTHING_NEWER = 3  # the exit code of --if-newer-than when the data have nothing newer
 
 
-def _exit_unless_newer(paths, month) -> None:
-    """Exit 3, writing nothing on stdout, when the data's newest 12-month period ends in or before ``month``."""
-    from ..dataset import load_dataset
+def _exit_unless_newer(paths, since, quiet: bool = False) -> None:
+    """Exit 3, writing nothing on stdout (nor on stderr with ``--quiet``), when there is nothing newer than
+    ``since``: a month (the data's newest 12-month period ends in or before it) or a release's name (no release
+    was published after it)."""
+    from ..log import is_quiet
 
-    data = load_dataset(paths)
-    newest = max(data.counts.periods, default=None)
-    if newest is None or newest <= month:
+    if isinstance(since, str):
+        from ..releases import newer_than
+
+        newer, named = newer_than(since, paths.data_dir)
+        if newer:
+            return
+        said = f"crimestat: nothing newer than release {named.name}" + \
+            (f" (published {named.published:%Y-%m-%d}): no release was published after it" if named.published
+             else ": no release was published after it")
+    else:
+        from ..dataset import load_dataset
+
+        data = load_dataset(paths)
+        newest = max(data.counts.periods, default=None)
+        if newest is not None and newest > since:
+            return
         where = f"release {data.release.name}" if data.release is not None else "the data"
         last = f"{newest:%B %Y}" if newest else "no period"
-        click.echo(f"crimestat: nothing newer than {month:%Y-%m}: the newest 12-month period in {where} ends in "
-                   f"{last}", err=True)
-        raise SystemExit(NOTHING_NEWER)
+        said = (f"crimestat: nothing newer than {since:%Y-%m}: the newest 12-month period in {where} ends in "
+                f"{last}")
+    if not (quiet or is_quiet()):
+        click.echo(said, err=True)
+    raise SystemExit(NOTHING_NEWER)
 
 
 def resolve_forces(registry, names) -> list:
@@ -322,6 +334,7 @@ def output_options(func):
     @click.option("--verbose", "-v", is_flag=True, help="Also repeat warnings already shown for the same file.")
     @functools.wraps(func)
     def wrapper(*args, fmt, output, quiet, verbose, **kwargs):
+        signals.ready("options")
         if quiet or verbose:
             _setup_logging(quiet, verbose)
         fmt = choose_format(fmt, output, _stdout_is_terminal())
@@ -339,15 +352,9 @@ def main(quiet: bool, verbose: bool) -> None:
 
     Example: crimestat compare --force warwickshire --to 2014-06
     """
+    signals.install()  # already done by the entry point; here too for programs that call this group directly
+    signals.ready("group")
     _setup_logging(quiet, verbose)
-    import signal
-    import threading
-
-    if threading.current_thread() is threading.main_thread():
-        # SIGTERM (a scheduler stopping the job) unwinds like Ctrl-C, so temporary files are removed;
-        # the exit code is 143 (128 + 15), Ctrl-C's 130.
-        signal.signal(signal.SIGTERM, _on_sigterm)
-        signal.signal(signal.SIGINT, _on_sigint)
     if sys.stderr is not None and hasattr(sys.stderr, "reconfigure"):
         sys.stderr.reconfigure(errors="backslashreplace")  # a message never fails on a narrow encoding
 

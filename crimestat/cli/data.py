@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import date
 from pathlib import Path
 
 import click
@@ -10,7 +11,7 @@ import click
 from ..files import write_output
 from ..render.text import file_name
 from ..render import choose_format, render
-from .base import (YEAR_MONTH, _setup_logging, data_options, main, output_options,
+from .base import (YEAR_MONTH, _peer_groups, _setup_logging, data_options, main, output_options, peer_options,
                    resolve_forces)
 
 @main.command()
@@ -34,16 +35,21 @@ def validate(files, data_dir, release, la_lookups, fmt, output):
         raise SystemExit(1)
 
 
-@main.command()
+@main.group(invoke_without_command=True)
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Data folder whose releases/ to list (default: the shipped sample_data and the user's releases).")
-@click.option("--latest", is_flag=True, help="Print only the newest release and its last period (for jobs).")
+@click.option("--latest", is_flag=True, help="Print only the newest release's name and its last period (for jobs: "
+              "the name is what --if-newer-than takes).")
 @output_options
-def releases(data_dir, latest, fmt, output):
-    """List the data releases with the periods they cover; the newest is the default.
+@click.pass_context
+def releases(ctx, data_dir, latest, fmt, output):
+    """List the data releases with the periods they cover; the newest is the default. `releases add` adds one
+    from the files as published, `releases remove` removes one you added.
 
     Example: crimestat releases --latest
     """
+    if ctx.invoked_subcommand is not None:
+        return
     from ..analyses.revisions import coverage, releases_result
 
     found = coverage(data_dir, newest_only=latest)
@@ -59,6 +65,58 @@ def releases(data_dir, latest, fmt, output):
             return
         found = [newest]
     write_output(render(releases_result(found), fmt), output)
+
+
+def _iso_date(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date; expected YYYY-MM-DD", ctx, param) from None
+
+
+@releases.command("add")
+@click.argument("sources", nargs=-1, required=True, metavar="FILE_OR_URL...")
+@click.option("--name", required=True, help="The release's name: lower-case letters, digits, '.', '_', '-' "
+              "(such as home-office-2026-07).")
+@click.option("--publisher", default="", help='Who published the files, such as "Home Office".')
+@click.option("--published", callback=_iso_date, metavar="YYYY-MM-DD", help="Publication date (default: today); "
+              "the newest release by this date is the default one.")
+@click.option("--title", help="A title for the release (default: its name).")
+@click.option("--licence", default="", help='The files\' licence, such as "Open Government Licence v3.0".')
+@click.option("--timeout", type=click.FloatRange(min=1), default=60, show_default=True,
+              help="Seconds a download may go without receiving anything.")
+@click.option("--max-size", "max_size", type=click.IntRange(min=1), default=1024, show_default=True,
+              help="Largest file to download, in MB.")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing when the release is added, only errors.")
+def releases_add(sources, name, publisher, published, title, licence, timeout, max_size, quiet):
+    """Add a data release from the files as published (paths or http(s) addresses), each recognised by its
+    header and checked as every command reads it; written with its manifest (release.json, SHA-256 per file)
+    in $XDG_DATA_HOME/crimestat/releases/NAME, whole or not at all.
+
+    Example: crimestat releases add prc-pfa-tables.ods pfa-population.csv pfa-households.csv --name home-office-2026-07
+    """
+    from .. import releases as store
+
+    added = store.add(list(sources), name, publisher=publisher, published=published, title=title, licence=licence,
+                      timeout=timeout, max_bytes=max_size * 1024 * 1024)
+    if not quiet:
+        roles = ", ".join(f"{f.role} ({f.path.name})" for f in added.files)
+        click.echo(f"crimestat: added release {added.name} in {added.folder}: {roles}", err=True)
+
+
+@releases.command("remove")
+@click.argument("name")
+def releases_remove(name):
+    """Remove a release you added (the releases shipped with crimestat stay).
+
+    Example: crimestat releases remove home-office-2026-07
+    """
+    from .. import releases as store
+
+    folder = store.remove(name)
+    click.echo(f"crimestat: removed release {name} ({folder})", err=True)
 
 
 @main.command()
@@ -143,11 +201,13 @@ def _progress_bar(done: int, total: int) -> None:
 @click.option("--chart", metavar="FILE.png|FILE.svg", help="Markdown: write the chart here (default: beside --output; "
               "none when the report goes to stdout).")
 @click.option("--quiet", "-q", is_flag=True, help="Print no warnings, only errors.")
+@peer_options
 @data_options
-def report(force, to, fmt, output, output_dir, chart, quiet, paths):
-    """Write HMIC's "Crime" section for a force: sentences, rates table, trend chart, method.
+def report(force, to, fmt, output, output_dir, chart, quiet, peers, peer_groups, paths):
+    """Write a force's crime report for a board: the headline rates beside England and Wales (and the peers,
+    with --peers or --peer-groups), what changed, the trend, its place among the forces, outcomes, method.
 
-    Example: crimestat report --force warwickshire --to 2014-06 --format html --output warwickshire.html
+    Example: crimestat report --force warwickshire --peers "West Mercia,Staffordshire" --output board.html
     """
     from ..analyses.indicators import IndicatorSet
     from ..dataset import load_dataset
@@ -159,6 +219,8 @@ def report(force, to, fmt, output, output_dir, chart, quiet, paths):
     forces = resolve_forces(data.registry, force)
     if len(forces) > 1 and output_dir is None:
         raise click.UsageError("several forces write several reports: give --output-dir DIR")
+    if (peers or peer_groups) and len(forces) > 1 and peers:
+        raise click.UsageError("--peers goes with one --force (give --peer-groups FILE for several)")
     if output_dir is not None and (output or chart):
         raise click.UsageError("--output-dir names each report itself; leave out --output and --chart")
     indicators = IndicatorSet(data.indicators) if data.indicators is not None else None
@@ -168,26 +230,34 @@ def report(force, to, fmt, output, output_dir, chart, quiet, paths):
         for one in forces:
             # The name comes from the forces registry, a data file: made safe as one file name in the folder.
             name = output_dir / f"{file_name(one.police_uk_id or one.code)}-{{period}}.{'html' if fmt == 'html' else 'md'}"
-            _write_report(data, one, to, indicators, fmt, str(name), None, quiet)
+            groups = _peer_groups(data.registry, one.code, peers, peer_groups)
+            _write_report(data, one, to, indicators, fmt, str(name), None, quiet, groups)
         return
-    _write_report(data, forces[0], to, indicators, fmt, output, chart, quiet)
+    groups = _peer_groups(data.registry, forces[0].code, peers, peer_groups)
+    _write_report(data, forces[0], to, indicators, fmt, output, chart, quiet, groups)
 
 
 def _report_format(fmt: str | None, output: str | None) -> str:
     """markdown or html: as asked, else as --output's extension says; a contradiction is a usage error."""
-    implied = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}.get(
-        Path(output).suffix.lower()) if output and output != "-" else None
+    written = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}
+    suffix = Path(output).suffix.lower() if output and output != "-" else ""
+    if suffix and suffix not in written:
+        # A .pdf or .docx would be Markdown under another name: refused, naming what can be written.
+        raise click.UsageError(f"--output {output}: a report is written as Markdown (.md, .markdown) or one "
+                               f"self-contained HTML page (.html, .htm), not {suffix}; for PDF or Word, write "
+                               ".html and print or open it from a browser or word processor")
+    implied = written.get(suffix)
     if fmt is not None and implied is not None and fmt != implied:
         raise click.UsageError(f"--format {fmt} does not match --output {output}, whose extension means {implied}")
     return fmt or implied or "markdown"
 
 
-def _write_report(data, force, to, indicators, fmt, output, chart, quiet) -> None:
+def _write_report(data, force, to, indicators, fmt, output, chart, quiet, peers=None) -> None:
     """One force's report to ``output`` (stdout when None); ``{period}`` in the name becomes YYYY-MM."""
     from ..analyses.report import build_report
     from ..render import report_html, report_markdown
 
-    built = build_report(data, force, to, indicators)
+    built = build_report(data, force, to, indicators, peers=peers)
     if output is not None:
         output = output.replace("{period}", f"{built.chart.period_ends[-1]:%Y-%m}")
     if fmt == "html":

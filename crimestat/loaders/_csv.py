@@ -150,6 +150,9 @@ _MARKS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be")
 
 def stdin_bytes() -> bytes:
     """All of standard input, read once (so a file given as '-' can be looked at twice)."""
+    from .. import signals
+
+    signals.ready("stdin", wait=False)
     return sys.stdin.buffer.read()
 
 

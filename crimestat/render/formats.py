@@ -70,8 +70,10 @@ _EXTENSION_OF = {f.name: f.extensions[0][1:] for f in REGISTRY.values() if f.nam
 def render(result: Any, fmt: str) -> str | bytes:
     """The result (an analysis's typed result, or a laid-out Result) in one of ``FORMATS``: text ending with
     a newline, or for ``xlsx`` the workbook's bytes."""
+    from .. import signals
     from .views import view
 
+    signals.ready("computed")
     if fmt not in REGISTRY:
         raise ValueError(f"unknown format {fmt!r}")
     return REGISTRY[fmt].write(view(result))

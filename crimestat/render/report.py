@@ -46,7 +46,7 @@ def report_markdown(report, image: str | None = None) -> str:
                                   colalign=_aligns(block.section), disable_numparse=True))
         elif block.kind == "figure":
             parts.append(f"![{block.text}]({image})\n\n{block.text}" if image else
-                         f"{block.text} (The chart is not included: give --chart FILE.png, or --format html.)")
+                         f"{block.text} (The chart is in the HTML version of this report.)")
     return "\n\n".join(parts) + "\n"
 
 
@@ -97,7 +97,10 @@ def report_html(report, svg: str | None) -> str:
                     (f'<th scope="row">{escape(c)}</th>' if i == 0 else f"<td{_num(aligns[i])}>{escape(c)}</td>")
                     for i, c in enumerate(row)) + "</tr>"
                 for row in _body(section))
-            parts.append(f'<table id="rates"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>')
+            # The first table is the headline rates; later ones (what changed) get their own ids.
+            tables = sum(p.startswith("<table") for p in parts)
+            ident = "rates" if tables == 0 else f"table-{tables + 1}"
+            parts.append(f'<table id="{ident}"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>')
         elif block.kind == "figure":
             chart = svg or ""
             parts.append(f'<figure id="trend">{chart}<figcaption>{escape(block.text)}</figcaption></figure>')

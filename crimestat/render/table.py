@@ -53,9 +53,10 @@ _MONTHS = re.compile(r"\b(January|February|March|April|June|July|August|Septembe
 
 
 class _IdentifierWrapper(textwrap.TextWrapper):
-    """Also breaks after the underscores of identifiers (``death_or_serious_injury_...``)."""
+    """Also breaks after the underscores of identifiers (``death_or_serious_injury_...``) and the slashes of
+    paths (``sample_data/releases/...``), and the hyphens of file names, when nothing else fits."""
 
-    wordsep_simple_re = re.compile(r"(\s+|(?<=_)(?=[^\s_]))")
+    wordsep_simple_re = re.compile(r"(\s+|(?<=[_/-])(?=[^\s_/-]))")
 
 
 def _wrap(text: str, width: int, indent: str = "", identifiers: bool = False) -> str:

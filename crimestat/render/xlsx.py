@@ -23,14 +23,17 @@ from .contract import contract_value
 #: Excel's number formats for the kinds of cell a table holds: what format_cell does, as a format.
 NUMBER_FORMATS = {
     "rate": "0.0",
-    "change": '0"%"',
-    "percent": '0.0"%"',
-    "percent0": '0"%"',
-    "percent_ci": '0.0"%"',
+    "change": "0%",
+    "percent": "0.0%",
+    "percent0": "0%",
+    "percent_ci": "0.0%",
     "count": "#,##0",
     "signed_count": "+#,##0;-#,##0;0",
     "points": "+0.0;-0.0;0.0",
 }
+#: Kinds whose values are percentages (8.65 meaning 8.65%): stored as the fraction (0.0865) under a percent
+#: format, so that a formula on the cell computes with the right number.
+PERCENT_KINDS = frozenset({"change", "percent", "percent0", "percent_ci"})
 _SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest a zip entry can carry
 
@@ -45,16 +48,60 @@ def to_xlsx(result: Result) -> bytes:
     book.remove(book.active)
     names: set[str] = set()
     for section in result.sections:
-        title = section.headers[0] if section.headers else "Table"
-        if getattr(section, "group", ""):
-            title = f"{section.group} - {title}"  # several forces' tables: each sheet names its force
-        sheet = book.create_sheet(_sheet_name(title, names))
+        subject = _subject(section.headers[0] if section.headers else "")
+        if section.group:  # several forces' tables: each sheet names its force, shortened to fit
+            subject = f"{section.group[:31 - len(subject) - 3].rstrip()} - {subject}"
+        sheet = book.create_sheet(_sheet_name(subject, names))
         _section_sheet(sheet, section, Font(bold=True))
+        if section.chart == "line":
+            _line_chart(sheet, section, result.title)
     data = book.create_sheet(_sheet_name("Data", names))
     _data_sheet(data, result, Font(bold=True))
     notes = book.create_sheet(_sheet_name("Notes", names))
     _notes_sheet(notes, result, Font(bold=True))
     return _reproducible(book)
+
+
+#: A table's subject from its first header: "12 months to December 2025: rate per 1,000 population" -> "Rates".
+_SUBJECTS = [(re.compile(r"\brate per\b", re.I), "Rates"), (re.compile(r"^change", re.I), "Changes"),
+             (re.compile(r"^other indicators$", re.I), "Indicators"), (re.compile(r"^12 months to$", re.I), "Trend"),
+             (re.compile(r"^outcomes\b", re.I), "Outcomes"), (re.compile(r"^type$", re.I), "Outcome types")]
+
+
+def _subject(header: str) -> str:
+    """A short, readable sheet name for a table (its first header, or the kind of table it heads)."""
+    for pattern, subject in _SUBJECTS:
+        if pattern.search(header):
+            return subject
+    words, name = header.split(), ""
+    for word in words:  # cut at a word, never mid-word
+        if len(name) + len(word) + 1 > 31:
+            break
+        name = f"{name} {word}".strip()
+    return name or "Table"
+
+
+def _line_chart(sheet, section: Section, title: str) -> None:
+    """A line chart of the table's numeric columns by its first column, beside the table."""
+    from openpyxl.chart import LineChart, Reference
+
+    last = 1
+    for r, cells in enumerate(section.rows, start=2):  # the points: rows whose figures are numbers
+        if len(cells) > 1 and cells[1].kind in NUMBER_FORMATS:
+            last = r
+    if last < 3:
+        return  # one point is not a line
+    chart = LineChart()
+    chart.title = title[:250]
+    chart.y_axis.title = section.unit or None
+    chart.x_axis.title = section.headers[0]
+    chart.height, chart.width = 9, 18
+    data = Reference(sheet, min_col=2, max_col=len(section.headers), min_row=1, max_row=last)
+    chart.add_data(data, titles_from_data=True)
+    chart.set_categories(Reference(sheet, min_col=1, min_row=2, max_row=last))
+    from openpyxl.utils import get_column_letter
+
+    sheet.add_chart(chart, f"{get_column_letter(len(section.headers) + 2)}2")
 
 
 def _sheet_name(text: str, taken: set[str]) -> str:
@@ -102,10 +149,12 @@ def _put(sheet, row: int, column: int, cell: Cell) -> str:
         if cell.kind == "percent_ci":
             shown = format_cell(cell)  # '83.8% (±1.7)': the interval goes into the format, the value stays a number
             value = value[0]
-            number_format = '0.0"' + _literal(shown[shown.index("%"):]) + '"'
+            number_format = '0.0%"' + _literal(shown[shown.index("%") + 1:]) + '"'
         elif cell.marker:  # after the number in every section of the format (positive;negative;zero)
             number_format = ";".join(f'{part}"{_literal(cell.marker)}"' for part in number_format.split(";"))
         number = contract_value("", value)
+        if cell.kind in PERCENT_KINDS and isinstance(number, (int, float)):
+            number = float(f"{number / 100:.12g}")
         target = sheet.cell(row=row, column=column)
         target.value = number
         target.number_format = number_format
