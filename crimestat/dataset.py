@@ -332,7 +332,7 @@ class Dataset:
     def _stdin_source(self) -> Source:
         header = header_of(self._stdin.getvalue()[:65536])  # recognised as a file would be
         found = sources.recognise(header) if header else None
-        return found or sources.get("ons")  # the ONS loader says what the columns should be
+        return found or sources.fallback()  # its loader says what the columns should be
 
     @cached_property
     def counts(self) -> MeasureCounts:
@@ -357,7 +357,8 @@ class Dataset:
 
             # Names become codes through the registry, and lifetimes use the territorial forces.
             prepared, coverage = cached(f"{source.key}-{self._registry_key}", path, load, expected)
-        check_classified(prepared.categories, self.classification, source.key, self.files.get("crime", ""))
+        check_classified(prepared.categories, self.classification, source.key, self.files.get("crime", ""),
+                         kind=source.category_kind)
         explain = None
         if source.explain is not None:
             def explain(period, _have=coverage, _explain=source.explain):

@@ -61,8 +61,17 @@ def eighty_columns(monkeypatch):
 
 @pytest.fixture(autouse=True, scope="session")
 def private_cache(tmp_path_factory):
-    """Tests never touch the user's cache folder."""
+    """Tests never touch the user's cache folder. The workers of one run share one folder (each shipped
+    release is parsed once per run, not once per worker; the cache is made for concurrent use); tests that
+    are about the cache or about a first read give themselves a folder of their own."""
     import os
 
-    os.environ["CRIMESTAT_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        folder = tmp_path_factory.getbasetemp().parent / "cache"  # the run's folder, above each worker's own
+        # Made here, empty, so that every worker resolves it the same way (crimestat keeps its cache in a
+        # 'crimestat' folder inside a folder it did not make), whichever worker stores an entry first.
+        folder.mkdir(exist_ok=True)
+    else:
+        folder = tmp_path_factory.mktemp("cache")
+    os.environ["CRIMESTAT_CACHE_DIR"] = str(folder)
     yield

@@ -21,6 +21,26 @@ def cache(tmp_path, monkeypatch):
     return folder
 
 
+@pytest.fixture(scope="module")
+def first_load(tmp_path_factory):
+    """The cache as one load of the shipped crime file leaves it: parsed once per worker, then copied into each
+    test's own folder, for tests whose subject is what happens to an entry after it is written."""
+    folder = tmp_path_factory.mktemp("first-load") / "cache"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CRIMESTAT_CACHE_DIR", str(folder))
+        patch.delenv("CRIMESTAT_NO_CACHE", raising=False)
+        assert warwickshire_total(CRIME) == 27651  # the published-data figure (README, tests/test_compare.py)
+    assert list(folder.glob("ons-*.entry"))
+    return folder
+
+
+@pytest.fixture
+def filled(cache, first_load):
+    """A test's own cache folder holding what the first load of the shipped crime file wrote (files, modes)."""
+    shutil.copytree(first_load, cache)
+    return cache
+
+
 def warwickshire_total(path):
     counts = load_dataset(DataPaths(data_dir=SAMPLE, crime=str(path))).counts
     return counts.count("crime_excl_fraud", "E23000017", JUNE_2014).value
@@ -48,12 +68,12 @@ def test_an_edited_file_is_read_again_even_with_its_size_and_time_kept(cache, tm
     assert warwickshire_total(crime) == 27651 + 700
 
 
-def test_a_corrupt_entry_is_ignored_and_replaced(cache, tmp_path):
+def test_a_corrupt_entry_is_ignored_and_replaced(filled, tmp_path):
     assert warwickshire_total(CRIME) == 27651
-    for entry in cache.iterdir():
+    for entry in filled.iterdir():
         entry.write_bytes(b"not a pickle")
     assert warwickshire_total(CRIME) == 27651
-    assert all(entry.read_bytes() != b"not a pickle" for entry in cache.iterdir())
+    assert all(entry.read_bytes() != b"not a pickle" for entry in filled.iterdir())
 
 
 def test_a_cache_folder_that_cannot_be_made_is_not_used(tmp_path, monkeypatch):
@@ -80,7 +100,7 @@ def test_a_failed_load_is_not_cached(cache, run, tmp_path):
     assert not cache.exists() or not any(p.name.startswith("ons_crime") for p in cache.iterdir())
 
 
-def test_a_different_forces_registry_is_not_served_an_earlier_load(cache, tmp_path):
+def test_a_different_forces_registry_is_not_served_an_earlier_load(filled, tmp_path):
     """The registry turns names into codes: a load cached under one registry is no answer for another."""
     from crimestat.errors import DataFileError
     from crimestat.loaders.forces import packaged_forces_path
@@ -96,14 +116,14 @@ def test_a_different_forces_registry_is_not_served_an_earlier_load(cache, tmp_pa
         _ = data.counts
 
 
-def test_changed_code_is_not_served_an_earlier_load(cache, monkeypatch):
+def test_changed_code_is_not_served_an_earlier_load(filled, monkeypatch):
     from crimestat import cache as cache_module
 
     assert warwickshire_total(CRIME) == 27651
-    entries = set(cache.iterdir())
+    entries = set(filled.iterdir())
     monkeypatch.setattr(cache_module, "code_digest", lambda: "another-version-of-the-code")
     assert warwickshire_total(CRIME) == 27651
-    after = set(cache.iterdir())
+    after = set(filled.iterdir())
     assert len(after) == len(entries) and not after & entries  # read afresh; each entry replaced
 
 
@@ -121,15 +141,15 @@ def test_a_new_version_of_a_file_replaces_its_entry(cache, tmp_path):
     assert len(list(cache.glob("ons-*.entry"))) == 2
 
 
-def test_flipped_bits_are_detected_and_the_file_read_again(cache):
+def test_flipped_bits_are_detected_and_the_file_read_again(filled):
     """Issue 16 class 7: an entry is checked against its SHA-256; a damaged one never gives a figure."""
     assert warwickshire_total(CRIME) == 27651
-    (entry,) = cache.glob("ons-*.entry")
+    (entry,) = filled.glob("ons-*.entry")
     data = bytearray(entry.read_bytes())
     data[len(data) // 2] ^= 0x01
     entry.write_bytes(bytes(data))
     assert warwickshire_total(CRIME) == 27651
-    assert entry.exists() or list(cache.glob("ons-*.entry"))
+    assert entry.exists() or list(filled.glob("ons-*.entry"))
 
 
 def test_entries_are_data_not_pickles_and_private(cache):
@@ -141,11 +161,11 @@ def test_entries_are_data_not_pickles_and_private(cache):
     assert cache.stat().st_mode & 0o077 == 0
 
 
-def test_a_planted_entry_open_to_others_is_not_read(cache):
+def test_a_planted_entry_open_to_others_is_not_read(filled):
     from crimestat.cache import decode, encode
 
     assert warwickshire_total(CRIME) == 27651
-    (entry,) = cache.glob("ons-*.entry")
+    (entry,) = filled.glob("ons-*.entry")
     table, coverage = decode(entry.read_bytes())[0]
     table.cube[:] = 1  # plausible wrong figures, properly checksummed
     entry.write_bytes(encode(((table, coverage), [])))
@@ -153,16 +173,16 @@ def test_a_planted_entry_open_to_others_is_not_read(cache):
     assert warwickshire_total(CRIME) == 27651
 
 
-def test_a_planted_link_is_never_written_through(cache, tmp_path):
+def test_a_planted_link_is_never_written_through(filled, tmp_path):
     """In a shared cache folder, links planted at every name crimestat might write are left alone."""
     warwickshire_total(CRIME)
-    names = [p.name for p in cache.iterdir()]
+    names = [p.name for p in filled.iterdir()]
     victim = tmp_path / "victim.txt"
     victim.write_text("precious")
-    for p in list(cache.iterdir()):
+    for p in list(filled.iterdir()):
         p.unlink()
     for name in names:
-        (cache / name).symlink_to(victim)
+        (filled / name).symlink_to(victim)
     assert warwickshire_total(CRIME) == 27651
     assert victim.read_text() == "precious"
 

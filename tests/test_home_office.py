@@ -512,11 +512,15 @@ def _shipped_homicide() -> dict[tuple[str, int], int]:
 
     totals: dict[tuple[str, int], int] = {}
     with gzip.open(SHIPPED, "rt", newline="", encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            if row["Financial Year"] == "2018/19" and row["Force Name"] in ("Warwickshire", "Dyfed-Powys") and \
-                    row["Offence Code"] in ("1", "4.1", "4.10", "4.2"):
-                key = (row["Force Name"], int(row["Financial Quarter"]))
-                totals[key] = totals.get(key, 0) + int(row["Number of Offences"])
+        rows = csv.reader(f)
+        header = next(rows)
+        year, quarter, force, code, count = (header.index(name) for name in (
+            "Financial Year", "Financial Quarter", "Force Name", "Offence Code", "Number of Offences"))
+        for row in rows:
+            if row[year] == "2018/19" and row[force] in ("Warwickshire", "Dyfed-Powys") and \
+                    row[code] in ("1", "4.1", "4.10", "4.2"):
+                key = (row[force], int(row[quarter]))
+                totals[key] = totals.get(key, 0) + int(row[count])
     return totals
 
 

@@ -29,7 +29,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from scipy import stats
 
 from crimestat.metrics.overdispersion import (
     Z_CRITICAL,
@@ -132,6 +131,7 @@ def test_agrees_with_the_hand_calculation(periods):
 
 @pytest.mark.parametrize("periods", list(PINNED))
 def test_pinned_tau_z_p(periods):
+    from scipy import stats
     tau, forces = PINNED[periods]
     result = relative_change_tau2(*_pair(*periods), names=FORCES, method="winsorised")
     assert result.tau == pytest.approx(tau, rel=1e-9)
@@ -228,6 +228,7 @@ def test_negative_count():
 
 
 def test_change_vs_reference_scalar_and_edge_cases():
+    from scipy import stats
     # By hand: ln(110/100) - ln(1000/1000) = 0.0953102; sqrt(1/110 + 1/100 + 0.01) = sqrt(0.0290909)
     # = 0.170561; z = 0.0953102 / 0.170561 = 0.558805.
     z, p = change_vs_reference(100, 110, 1000, 1000, tau2=0.01)
@@ -320,6 +321,7 @@ def test_funnel_on_real_rates():
 
 
 def test_funnel_position_agrees_with_z():
+    from scipy import stats
     # Outside the 95% funnel exactly when |ln(rate / target)| / sqrt(1/(target n) + tau2) > 1.959964.
     target, tau2 = 0.06, 0.02
     for count, n in [(20_000, 500_000), (42_000, 500_000), (41_000, 500_000), (23_000, 500_000), (25_000, 500_000)]:
@@ -329,6 +331,7 @@ def test_funnel_position_agrees_with_z():
 
 
 def test_funnel_limits_tend_to_the_spread_of_forces():
+    from scipy import stats
     target, tau2 = 0.06, 0.0225  # tau = 0.15
     big = additive_funnel_limit(target, 1e12, 0.975, tau2)
     assert big == pytest.approx(target * math.exp(stats.norm.ppf(0.975) * 0.15), rel=1e-6)
@@ -351,6 +354,7 @@ def _paule_mandel_by_scipy(y, v, target, clip=None):
     """Paule and Mandel (1982): the t >= 0 with sum((y - target)^2 / (v + t)) = n - 1, by scipy's brentq.
     With ``clip`` (Huber 1964, Proposal 2): each square capped at clip^2 and n - 1 times E[min(Z^2, clip^2)],
     the expectation integrated numerically by scipy (not by the closed form crimestat uses)."""
+    from scipy import stats
     from scipy.integrate import quad
     from scipy.optimize import brentq
 
@@ -411,6 +415,7 @@ def test_rate_tau2_paule_mandel_against_scipy():
 
 
 def test_capped_square_mean():
+    from scipy import stats
     from crimestat.metrics.overdispersion import capped_square_mean
 
     # E[min(Z^2, 4)] by scipy's numerical integration; and no cap gives 1.

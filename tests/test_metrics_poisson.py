@@ -8,7 +8,6 @@ Reference values from R 4.x (stats package), computed outside this project:
 """
 
 import pytest
-from scipy import stats
 
 from crimestat.metrics.poisson import change_test, funnel_limit, funnel_position, poisson_confint
 
@@ -39,6 +38,7 @@ def test_change_test_matches_r(current, base, p):
 
 
 def test_funnel_limit_by_hand():
+    from scipy import stats
     # Target 0.01 per person, population 1,000: expected count 10.
     # Poisson(10): F(16) = 0.97295, F(17) = 0.98572 (tables); the 0.975 quantile r = 17.
     # a = (F(17) - 0.975) / (F(17) - F(16)) = (0.98572 - 0.975) / (0.98572 - 0.97295) = 0.8394

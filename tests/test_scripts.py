@@ -20,25 +20,25 @@ def shell(args, **kwargs):
                           stdin=subprocess.DEVNULL, **kwargs)
 
 
-def test_exit_codes():
-    assert shell(["compare", "--release", "ons-2019", "--force", "warwickshire", "-q", "--to", "2014-06"]).returncode == 0
-    assert shell(["validate", BAD / "non-numeric-count.csv"]).returncode == 1
-    assert shell(["compare", "--release", "ons-2019", "--force", "nowhere", "-q"]).returncode == 2
-    assert shell(["compare", "--release", "ons-2019", "--bogus-option"]).returncode == 2
-
-
-def test_data_on_stdout_messages_on_stderr():
+def test_exit_codes_and_data_on_stdout_messages_on_stderr():
+    """The codes a shell sees, and which stream carries what (one process per case, as a script runs it)."""
     done = shell(["compare", "--release", "ons-2019", "--force", "warwickshire", "--to", "2014-06", "--verbose"])
+    assert done.returncode == 0
     assert done.stdout.startswith("area_code,area,measure,")
     assert done.stderr.startswith("crimestat: warning")
     bad = shell(["compare", "--release", "ons-2019", "--force", "nowhere"])
+    assert bad.returncode == 2
     assert bad.stdout == "" and bad.stderr.startswith("crimestat: error: unknown force 'nowhere'")
+    assert shell(["validate", BAD / "non-numeric-count.csv"]).returncode == 1
+    assert shell(["compare", "--release", "ons-2019", "--bogus-option"]).returncode == 2
 
 
 def test_quiet_silences_warnings_only(run):
     assert run("compare", "--release", "ons-2019", "--force", "warwickshire", "--quiet").stderr == ""
-    assert run("-q", "compare", "--release", "ons-2019", "--force", "warwickshire").stderr == ""
-    assert "error" in run("compare", "--release", "ons-2019", "--force", "nowhere", "--quiet").stderr
+    quiet = run("-q", "compare", "--release", "ons-2019", "--force", "warwickshire", "--to", "2014-06")
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+    unknown = run("compare", "--release", "ons-2019", "--force", "nowhere", "--quiet")
+    assert unknown.exit_code == 2 and "error" in unknown.stderr
 
 
 def test_same_inputs_give_byte_identical_output(run, tmp_path):
@@ -51,11 +51,13 @@ def test_same_inputs_give_byte_identical_output(run, tmp_path):
     assert (tmp_path / "a.svg").read_bytes() == (tmp_path / "b.svg").read_bytes()
 
 
-def test_stdin_where_a_file_is_expected():
+def test_stdin_where_a_file_is_expected(run):
+    # In process: a real pipe on stdin is tested by test_validate_reads_stdin and, for Home Office tables, by
+    # tests/test_sources.py.
     crime = (SAMPLE / "releases/ons-2019/rec-crime-pfa.csv").read_text()
-    done = subprocess.run(CRIMESTAT + ["compare", "--release", "ons-2019", "--force", "warwickshire", "--to", "2014-06", "--crime", "-", "-q"],
-                          input=crime, capture_output=True, text=True)
-    assert done.returncode == 0
+    done = run("compare", "--release", "ons-2019", "--force", "warwickshire", "--to", "2014-06", "--crime", "-", "-q",
+               input=crime)
+    assert done.exit_code == 0
     assert done.stdout == (EXPECTED / "compare-warwickshire-2014-06.csv").read_text()
 
 
@@ -118,11 +120,11 @@ def test_output_to_dev_stdout_writes_to_the_pipe():
     ("missing/out.csv", 2, "--output {tmp}/missing/out.csv: folder '{tmp}/missing' does not exist"),
     ("a-file/out.csv", 1, "--output {tmp}/a-file/out.csv: cannot be written (Not a directory)"),
 ])
-def test_output_that_cannot_be_a_file_is_one_clear_error(tmp_path, where, code, message):
+def test_output_that_cannot_be_a_file_is_one_clear_error(run, tmp_path, where, code, message):
     (tmp_path / "folder").mkdir()
     (tmp_path / "a-file").write_text("")
-    done = shell(["compare", "--release", "ons-2019", "--force", "warwickshire", "-q", "--output", tmp_path / where])
-    assert done.returncode == code
+    done = run("compare", "--release", "ons-2019", "--force", "warwickshire", "-q", "--output", tmp_path / where)
+    assert done.exit_code == code
     assert done.stderr == "crimestat: error: " + message.format(tmp=tmp_path) + "\n"
 
 
@@ -148,11 +150,12 @@ def test_validate_reads_stdin():
         "'five' is not a number")
 
 
-def test_cached_load_gives_its_warnings_again_even_after_a_quiet_run(tmp_path):
-    env = dict(os.environ, CRIMESTAT_CACHE_DIR=str(tmp_path / "cache"))
-    args = CRIMESTAT + ["compare", "--release", "ons-2019", "--force", "warwickshire", "--format", "csv"]
-    first = subprocess.run(args + ["-q"], capture_output=True, text=True, env=env)
-    second = subprocess.run(args, capture_output=True, text=True, env=env)
+def test_cached_load_gives_its_warnings_again_even_after_a_quiet_run(run, tmp_path, monkeypatch):
+    monkeypatch.setenv("CRIMESTAT_CACHE_DIR", str(tmp_path / "cache"))
+    args = ("compare", "--release", "ons-2019", "--force", "warwickshire", "--format", "csv")
+    first = run(*args, "-q")
+    second = run(*args)
+    assert first.exit_code == second.exit_code == 0
     assert first.stderr == ""
     assert list((tmp_path / "cache").iterdir())  # the first run filled the cache
     assert "'30-12-2017' is not a month end" in second.stderr

@@ -17,7 +17,6 @@ from .classification import Classification
 from ..errors import DataFileError, Problem
 
 EXCLUDED = "excluded"
-_KINDS = {"ons": "offence group", "home_office": "offence code", "police_uk": "crime type"}
 
 
 def known_categories(classification: Classification, source: str) -> set[str]:
@@ -26,16 +25,16 @@ def known_categories(classification: Classification, source: str) -> set[str]:
 
 
 def check_classified(categories: Iterable[str], classification: Classification, source: str, file: str,
-                     lines: dict[str, int] | None = None) -> None:
+                     lines: dict[str, int] | None = None, kind: str = "category") -> None:
     """Raise a :class:`DataFileError` naming each category of ``file`` the classification does not place.
 
-    ``lines``: where each category first appears, when the caller knows it.
+    ``lines``: where each category first appears, when the caller knows it; ``kind``: what the source calls
+    a category (its record's ``category_kind``: "offence group", "offence code", "crime type").
     """
     known = known_categories(classification, source)
     unknown = sorted({str(c) for c in categories} - known)
     if not unknown:
         return
-    kind = _KINDS.get(source, "category")
     problems = []
     for category in unknown:
         near = difflib.get_close_matches(category, sorted(known), n=1, cutoff=0.8)

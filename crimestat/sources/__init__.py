@@ -59,17 +59,23 @@ def _is_zip(path: str) -> bool:
         return False
 
 
+def fallback() -> Source:
+    """The source given a file that says nothing of itself (empty, or standard input): its loader says what the
+    file should hold."""
+    return next(s for s in all_sources() if s.default)
+
+
 def of_file(path: str) -> Source:
-    """The source whose files look like ``path`` (by header; spreadsheets are the Home Office tables)."""
+    """The source whose files look like ``path``: by its header, or for a workbook the source that reads them."""
     if path == "-":
-        return get("ons")
+        return fallback()
     if Path(path).suffix.lower() in (".ods", ".xlsx") or _is_zip(path):
-        return get("home_office")  # a workbook, whatever its name: the Home Office tables' layout
+        return next(s for s in all_sources() if s.workbooks)  # a workbook, whatever its name
     if not Path(path).is_file():
         raise MissingFileError.single(path, "file not found" if not Path(path).exists() else "is not a file")
     header = _header(path)
     if not header:
-        return get("ons")  # its loader says the file is empty and what it should hold
+        return fallback()  # its loader says the file is empty and what it should hold
     found = recognise(header)
     if found is None:
         known = "; ".join(s.title for s in all_sources())

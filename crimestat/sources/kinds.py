@@ -181,7 +181,9 @@ def _classified(frame, source: str, name):
     from ..model.classified import check_classified
 
     shown = name if isinstance(name, str) else "<stdin>"
-    check_classified(frame["category"].unique(), load_classification(), source, shown)
+    from . import get
+
+    check_classified(frame["category"].unique(), load_classification(), source, shown, kind=get(source).category_kind)
     return frame
 
 

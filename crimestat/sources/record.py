@@ -62,6 +62,12 @@ class Source:
     # groups are renamed); "measure": only a measure whose own total starts or stops does (Home Office codes
     # come and go with counting rules while the totals they make up stay continuous).
     break_level: Literal["category", "measure"] = "category"
+    # What one of its categories is called in messages ("offence group", "offence code", "crime type").
+    category_kind: str = "category"
+    # Its files may come as workbooks (.ods, .xlsx); a workbook given as the crime file is read by this source.
+    workbooks: bool = False
+    # The source a file with no header (or standard input) is given to, whose loader says what is wrong.
+    default: bool = False
     # Changes in what is recorded, marked on charts of the measures they touch: (date, what changed,
     # measures whose categories it concerns).
     events: tuple[tuple[date, str, tuple[str, ...]], ...] = ()

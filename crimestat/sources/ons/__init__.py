@@ -32,6 +32,8 @@ ONS = register(Source(
     period_description="police recorded crime, rolling 12-month totals",
     recognise=_recognise,
     load=_load,
+    category_kind="offence group",
+    default=True,
     # The rates and changes in the "Crime" section of HMIC's 2014 reports.
     rates=("crime_excl_fraud", "victim_based_crime", "sexual_offences", "violence_with_injury", "domestic_burglary"),
     changes=(("crime_excl_fraud", "baseline"), ("victim_based_crime", "baseline"), ("crime_excl_fraud", "year")),

@@ -46,6 +46,7 @@ POLICE_UK = register(Source(
     period_description="police.uk street-level crimes, monthly counts summed to 12 months",
     recognise=_recognise,
     load=_load,
+    category_kind="crime type",
     # All crime, anti-social behaviour and the categories nearest HMIC's.
     rates=("police_uk_all_crime", "police_uk_anti_social_behaviour", "police_uk_violence_and_sexual_offences",
            "police_uk_burglary"),
