@@ -83,6 +83,7 @@ class Dataset:
     def __init__(self, paths: DataPaths | None = None):
         self.paths = paths or DataPaths()
         self.files: dict[str, str] = {}  # role -> the file read, as shown in output
+        self._newest: dict[str, Release | None] = {}
         self.used: dict[str, Release] = {}  # kind of data -> the release its files were read from
 
     # -- building without files ------------------------------------------------------------------------
@@ -227,7 +228,9 @@ class Dataset:
         when single files replace the crime release's: the outcomes series does not depend on them)."""
         if kind == "crime" or self.paths.release is not None:
             return self.release
-        return releases.newest(kind, self.paths.data_dir)
+        if kind not in self._newest:  # each kind's release found once per dataset (manifests read once)
+            self._newest[kind] = releases.newest(kind, self.paths.data_dir)
+        return self._newest[kind]
 
     @cached_property
     def named_files(self) -> list[tuple[str, str, str | None]]:

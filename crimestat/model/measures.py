@@ -7,6 +7,7 @@ negative adjustment); a reason is never turned into a zero.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
@@ -98,6 +99,19 @@ class QuarterCounts:
     def __setstate__(self, state):
         self.__dict__.update(state)
         self.__post_init__()
+
+    def area_index(self, area: str) -> int | None:
+        return self._area.get(area)
+
+    def quarter_index(self, quarter_end: date) -> int | None:
+        return self._quarter.get(quarter_end)
+
+    def totals(self, categories: Iterable[str]) -> np.ndarray | None:
+        """The sum of ``categories`` for every area and quarter (area x quarter); None when none is here.
+        Read it where ``present`` says the area has the quarter."""
+        wanted = set(categories)
+        columns = [i for i, c in enumerate(self.categories) if c in wanted]
+        return self.counts[:, columns, :].sum(axis=1, dtype=np.int64) if columns else None
 
     def total(self, area: str, quarter_end: date, categories: list[str]) -> int | None:
         """The sum of ``categories`` for ``area`` in the quarter ending ``quarter_end``; None when unknown."""
@@ -205,6 +219,15 @@ class MeasureCounts:
         if quarters is None:
             return None
         return quarters.total(area_code, as_period(quarter_end), list(self.classification.categories(measure, self.source)))
+
+    def quarter_totals(self, measure: str) -> tuple[QuarterCounts, np.ndarray] | None:
+        """Every force's count of ``measure`` in every quarter (area x quarter, with the quarters' index), for
+        sources publishing quarters; None when the source has no quarters or no category of the measure."""
+        quarters = self._table.quarters
+        if quarters is None:
+            return None
+        totals = quarters.totals(self.classification.categories(measure, self.source))
+        return None if totals is None else (quarters, totals)
 
     def part_count(self, measure: str, area_code: str, period: date) -> Count:
         """A part of a measure (a group, subgroup or offence code) counted so that the parts of a measure add
