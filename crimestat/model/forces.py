@@ -58,6 +58,8 @@ class Registry:
 
     forces: list[Force]
     _by_key: dict[str, Force] = field(default_factory=dict, repr=False)
+    _by_code: dict[str, Force] = field(default_factory=dict, repr=False, compare=False)
+    _territorial: list[Force] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for force in self.forces:
@@ -98,15 +100,19 @@ class Registry:
         return sorted(found.values(), key=lambda f: f.name)
 
     def by_code(self, code: str) -> Force:
-        for force in self.forces:
-            if force.code == code:
-                return force
-        raise UnknownForceError(f"no force with code '{code}'")
+        if not self._by_code:  # built once (a registry's forces are not changed after); the first of a code wins
+            self._by_code.update((f.code, f) for f in reversed(self.forces))
+        force = self._by_code.get(code)
+        if force is None:
+            raise UnknownForceError(f"no force with code '{code}'")
+        return force
 
     @property
     def territorial(self) -> list[Force]:
-        """The 43 territorial forces of England and Wales, in code order."""
-        return sorted((f for f in self.forces if f.territorial), key=lambda f: f.code)
+        """The 43 territorial forces of England and Wales, in code order (a new list each time)."""
+        if self._territorial is None:
+            self._territorial = sorted((f for f in self.forces if f.territorial), key=lambda f: f.code)
+        return list(self._territorial)
 
     def suggest(self, name: str) -> list[str]:
         """The canonical names nearest to an unknown ``name``, best first."""
