@@ -202,3 +202,24 @@ def test_outcomes_rows_lost_for_two_forces_are_an_error(tmp_path):
         load_outcomes(path, load_forces())
     assert "Kent, the quarter to December 2024, lacks 1 offence group and outcome type rows it had the quarter " \
            "before" in str(err.value)
+
+
+def test_the_published_outcomes_layout_gets_the_out_of_line_rule_per_offence_code(tmp_path, caplog):
+    # The header and one real row of the published outcomes layout (tests/data/outcomes/published-layout.csv:
+    # Warwickshire, robbery of personal property, charged), repeated over three quarters with counts set to
+    # exercise the rule (a fixture, not published figures): 150, then 1,500 (a digit too many), then 150.
+    from crimestat.sources.outcomes import load_outcomes
+
+    from conftest import ROOT
+
+    header, row = (ROOT / "tests/data/outcomes/published-layout.csv").read_text(encoding="utf-8").splitlines()[:2]
+    cells = row.split(",")
+    body = []
+    for quarter, count in (("1", 150), ("2", 1500), ("3", 150)):
+        cells[1], cells[-2] = quarter, str(count)
+        body.append(",".join(cells))
+    path = _write(tmp_path, [header + "\n"] + [b + "\n" for b in body], "outcomes.csv")
+    with caplog.at_level(logging.WARNING, logger="crimestat"):
+        load_outcomes(str(path), load_forces())
+    warned = [r.getMessage() for r in caplog.records if "out of line" in r.getMessage()]
+    assert len(warned) == 1 and "line 3: 1,500" in warned[0] and "offence code 34B" in warned[0], warned

@@ -250,13 +250,14 @@ def _rows(unit: str, lines: np.ndarray) -> str:
     return f"{unit}s {shown}" + (f" and {more} more" if more > 0 else "")
 
 
-def _warn_out_of_line(keys: pd.DataFrame, lines: np.ndarray, where: _Where) -> None:
+def _warn_out_of_line(keys: pd.DataFrame, lines: np.ndarray, where: _Where, by_code: bool = False) -> None:
     """The out-of-line rule of every count source (one wording, naming the line): an outcome count eight
-    times or more away from the same force, offence group and outcome type's quarters either side."""
+    times or more away from the same force, offence group (and, in the published layout, offence code) and
+    outcome type's quarters either side."""
     from ..loaders._series import grouped_outliers, out_of_line_message
     from ..runtime.log import warn
 
-    series = ["area_code", "offence_group", "outcome_type"]
+    series = ["area_code", "offence_group", "outcome_type"] + (["offence_code"] if by_code else [])
     if keys[series].duplicated().all() or keys.empty:
         return
     group = keys.groupby(series, sort=False).ngroup().to_numpy()
@@ -269,7 +270,8 @@ def _warn_out_of_line(keys: pd.DataFrame, lines: np.ndarray, where: _Where) -> N
         around = [int(counts[j]) for j in (i - 1, i + 1) if 0 <= j < len(order) and group[order[j]] == group[r]]
         row = keys.iloc[r]
         warn(out_of_line_message(f"{where.file}, {where.unit} {int(lines[r])}", int(counts[i]),
-                                 f"outcomes of type {row['outcome_type']} for {row['offence_group']}, "
+                                 f"outcomes of type {row['outcome_type']} for {row['offence_group']}"
+                                 + (f" (offence code {row['offence_code']})" if by_code else "") + ", "
                                  f"{row['area_code']}, in the quarter to {pd.Timestamp(row['period_end']):%B %Y}",
                                  around))
 
@@ -415,7 +417,9 @@ def _tidy(frame: pd.DataFrame, lines: np.ndarray, where: _Where, registry: Regis
         "outcome_type": type_raw.astype(np.int64).to_numpy(),
         "count": counts,
     })
-    if not published:  # one row per force, quarter, group and type: each row is a point of its series
+    if published:  # one row per force, quarter, offence code and type: each code's quarters are a series
+        _warn_out_of_line(keys.assign(offence_code=raw_keys["code"].to_numpy()), lines, where, by_code=True)
+    else:  # one row per force, quarter, group and type: each row is a point of its series
         _warn_out_of_line(keys, lines, where)
     summed = keys.groupby(list(keys.columns[:-1]), as_index=False, sort=True)["count"].sum()
     summed.insert(2, "months", 3)
