@@ -147,3 +147,24 @@ def registry():
     from crimestat.loaders.forces import load_forces
 
     return load_forces()
+
+
+def test_a_table_with_too_many_lines_is_refused_before_it_is_parsed(tmp_path, monkeypatch):
+    # The line limit is 50 million (the largest published table has about a million); lowered here so a small
+    # file exercises it, plain and gzip-compressed, with one message naming the file.
+    import gzip as gzip_module
+
+    from crimestat.errors import DataFileError
+    from crimestat.loaders import _csv
+    from crimestat.loaders.forces import load_forces
+    from crimestat.sources.ons.parser import load_ons_crime
+
+    monkeypatch.setattr(_csv, "MAX_LINES", 10)
+    text = "a,b\n" + "\n" * 30
+    plain = tmp_path / "blank.csv"
+    plain.write_text(text)
+    packed = tmp_path / "blank.csv.gz"
+    packed.write_bytes(gzip_module.compress(text.encode()))
+    for path in (plain, packed):
+        with pytest.raises(DataFileError, match="has more than 10 lines: not a table crimestat reads"):
+            load_ons_crime(str(path), load_forces())

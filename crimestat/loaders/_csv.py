@@ -44,7 +44,7 @@ def read_bytes(source: Source, expected: str = "a CSV file") -> bytes | str:
     name = source_name(source)
     if isinstance(source, (str, os.PathLike)):
         if str(source) == "-":
-            return sys.stdin.buffer.read()
+            return check_lines(sys.stdin.buffer.read(), name)
         path = Path(source)
         if not path.exists():
             raise MissingFileError.single(name, "file not found")
@@ -52,10 +52,23 @@ def read_bytes(source: Source, expected: str = "a CSV file") -> bytes | str:
             raise MissingFileError.single(name, f"is a folder, expected {expected}")
         note_input(path)
         try:
-            return path.read_bytes()
+            if path.stat().st_size > UNPACK_MAX:
+                raise DataFileError.single(name, f"is {path.stat().st_size / 1024 / 1024:,.0f} MB, more than the "
+                                                 f"{UNPACK_MAX // 1024 // 1024:,} MB a table crimestat reads whole can "
+                                                 "be; expected the published file")
+            return check_lines(path.read_bytes(), name)
         except OSError as exc:
             raise MissingFileError.single(name, f"cannot be read ({exc.strerror})") from None
-    return source.read()
+    data = source.read()
+    return check_lines(data, name) if isinstance(data, bytes) else data
+
+
+def check_lines(data: bytes, name: str) -> bytes:
+    """``data``, unless it holds more than ``MAX_LINES`` lines (counted at C speed), which is an error."""
+    if len(data) > MAX_LINES and data.count(b"\n") > MAX_LINES:
+        raise DataFileError.single(name, f"has more than {MAX_LINES:,} lines: not a table crimestat reads; expected "
+                                         "the published file")
+    return data
 
 
 def read_text(source: Source) -> str:
@@ -71,6 +84,10 @@ def read_text(source: Source) -> str:
 UNPACK_RATIO = 200
 UNPACK_FLOOR = 64 * 1024 * 1024
 UNPACK_MAX = 2 * 1024 * 1024 * 1024
+#: A table crimestat reads whole has at most this many lines: the largest published one (the Home Office
+#: tables, 2002/03 onwards) has about a million; a file of 50 million lines is not one of them, and is refused
+#: before it is parsed (a file of blank lines or padding would otherwise cost minutes and gigabytes).
+MAX_LINES = 50_000_000
 
 
 def gunzip(data: bytes, name: str) -> bytes:
@@ -110,7 +127,7 @@ def gunzip(data: bytes, name: str) -> bytes:
     except (EOFError, OSError, zlib.error) as exc:
         raise DataFileError.single(
             name, f"the gzip data are cut short or damaged ({exc}); expected a complete .gz download") from None
-    return b"".join(parts)
+    return check_lines(b"".join(parts), name)
 
 
 class _TooBig(Exception):
