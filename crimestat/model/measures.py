@@ -74,20 +74,9 @@ class CountTable:
         self._category = {c: i for i, c in enumerate(self.categories)}
 
 
-@dataclass
-class QuarterCounts:
-    """Quarterly counts as an array, area x category x quarter, kept beside the 12-month windows so that
-    checks between tables of one release can compare quarter with quarter. Picklable, pandas-free.
-
-    ``present[a, q]`` says whether area ``a`` has any row in quarter ``q`` (a quarter not supplied is
-    unknown, not zero); within a supplied quarter a category with no row counts zero.
-    """
-
-    areas: list[str]
-    categories: list[str]
-    quarters: list[date]
-    counts: np.ndarray
-    present: np.ndarray
+class AreaQuarterIndex:
+    """Lookups by area code and quarter end for a dataclass with ``areas`` and ``quarters`` lists, rebuilt
+    after unpickling (they are derived, so not stored)."""
 
     def __post_init__(self) -> None:
         self._area = {a: i for i, a in enumerate(self.areas)}
@@ -105,6 +94,22 @@ class QuarterCounts:
 
     def quarter_index(self, quarter_end: date) -> int | None:
         return self._quarter.get(quarter_end)
+
+
+@dataclass
+class QuarterCounts(AreaQuarterIndex):
+    """Quarterly counts as an array, area x category x quarter, kept beside the 12-month windows so that
+    checks between tables of one release can compare quarter with quarter. Picklable, pandas-free.
+
+    ``present[a, q]`` says whether area ``a`` has any row in quarter ``q`` (a quarter not supplied is
+    unknown, not zero); within a supplied quarter a category with no row counts zero.
+    """
+
+    areas: list[str]
+    categories: list[str]
+    quarters: list[date]
+    counts: np.ndarray
+    present: np.ndarray
 
     def totals(self, categories: Iterable[str]) -> np.ndarray | None:
         """The sum of ``categories`` for every area and quarter (area x quarter); None when none is here.

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from ..errors import UnknownMeasureError
+from .measures import AreaQuarterIndex
 from .forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE, Registry, normalise
 from .periods import as_period, month_end
 
@@ -111,7 +112,7 @@ def quarters_of(period_end: date) -> list[date]:
 
 
 @dataclass
-class OutcomeCube:
+class OutcomeCube(AreaQuarterIndex):
     """Quarterly outcome counts as an array: area x quarter x offence group x outcome type.
 
     ``present[a, q]`` says whether area ``a`` has any row for quarter ``q``: a quarter a force did not
@@ -127,23 +128,6 @@ class OutcomeCube:
     present: np.ndarray
     _area: dict[str, int] = field(default_factory=dict, init=False, repr=False)
     _quarter: dict[date, int] = field(default_factory=dict, init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        self._area = {a: i for i, a in enumerate(self.areas)}
-        self._quarter = {q: i for i, q in enumerate(self.quarters)}
-
-    def __getstate__(self):
-        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
-
-    def __setstate__(self, state):
-        self.__dict__.update(state)
-        self.__post_init__()
-
-    def area_index(self, area_code: str) -> int | None:
-        return self._area.get(area_code)
-
-    def quarter_index(self, quarter_end: date) -> int | None:
-        return self._quarter.get(quarter_end)
 
 
 def prepare_outcomes(table: pd.DataFrame) -> OutcomeCube:

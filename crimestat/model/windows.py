@@ -91,20 +91,11 @@ def quarterly_windows(quarterly: pd.DataFrame) -> pd.DataFrame:
     if quarterly.empty:
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(
             columns, ("string", "datetime64[ns]", "int64", "string", "int64"))})
-    quarter = _quarter_index(quarterly["period_end"])
-    first = int(quarter.min())
-    q = quarter - first
-    n_quarters = int(q.max()) + 1
     # Sorted codes, and the cube read in (area, quarter, category) order below, give rows already in
     # the order of area, period end and category: no sort of 300,000 rows.
-    areas, area_names = pd.factorize(quarterly["area_code"], sort=True)
-    cats, cat_names = pd.factorize(quarterly["category"], sort=True)
-    counts = np.zeros((len(area_names), len(cat_names), n_quarters), dtype="int64")
-    np.add.at(counts, (areas, cats, q), quarterly["count"].to_numpy(dtype="int64"))
+    area_names, cat_names, first, (areas, cats, q), counts, present = _cube(quarterly)
     has_row = np.zeros(counts.shape, dtype=bool)
     has_row[areas, cats, q] = True
-    present = np.zeros((len(area_names), n_quarters), dtype=bool)
-    present[areas, q] = True
 
     def last4(values: np.ndarray) -> np.ndarray:
         """Sum over each run of four quarters ending at t (t >= 3), along the last axis."""
@@ -131,20 +122,28 @@ def quarterly_windows(quarterly: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def _cube(quarterly: pd.DataFrame):
+    """Quarterly rows as arrays: the sorted area and category names, the first quarter's index, each row's
+    (area, category, quarter) position, the counts cube (area x category x quarter, a code repeated within a
+    quarter summed) and which areas have any row in each quarter."""
+    quarter = _quarter_index(quarterly["period_end"])
+    first = int(quarter.min())
+    q = quarter - first
+    areas, area_names = pd.factorize(quarterly["area_code"], sort=True)
+    cats, cat_names = pd.factorize(quarterly["category"], sort=True)
+    counts = np.zeros((len(area_names), len(cat_names), int(q.max()) + 1), dtype="int64")
+    np.add.at(counts, (areas, cats, q), quarterly["count"].to_numpy(dtype="int64"))
+    present = np.zeros((len(area_names), counts.shape[2]), dtype=bool)
+    present[areas, q] = True
+    return area_names, cat_names, first, (areas, cats, q), counts, present
+
+
 def quarter_counts(quarterly: pd.DataFrame) -> QuarterCounts:
     """The quarterly counts of ``area_code, period_end, category, count`` rows as a :class:`QuarterCounts`."""
     if quarterly.empty:
         return QuarterCounts([], [], [], np.zeros((0, 0, 0), dtype="int64"), np.zeros((0, 0), dtype=bool))
-    quarter = _quarter_index(quarterly["period_end"])
-    first = int(quarter.min())
-    q = quarter - first
-    n_quarters = int(q.max()) + 1
-    areas, area_names = pd.factorize(quarterly["area_code"], sort=True)
-    cats, cat_names = pd.factorize(quarterly["category"], sort=True)
-    counts = np.zeros((len(area_names), len(cat_names), n_quarters), dtype="int64")
-    np.add.at(counts, (areas, cats, q), quarterly["count"].to_numpy(dtype="int64"))
-    present = np.zeros((len(area_names), n_quarters), dtype=bool)
-    present[areas, q] = True
+    area_names, cat_names, first, _, counts, present = _cube(quarterly)
+    n_quarters = counts.shape[2]
     # Kept as 32-bit counts (a cached table's size; the loader's bounds keep one quarter's count far below)
     return QuarterCounts([str(a) for a in area_names], [str(c) for c in cat_names],
                          [_quarter_end(first + i) for i in range(n_quarters)], counts.astype("int32"), present)
