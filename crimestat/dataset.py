@@ -72,11 +72,6 @@ class DataPaths:
 _KIND_OF_ROLE = {"outcome_series": "outcome_series", "outcome_groups": "outcome_series"}
 
 
-def source_of(path: str) -> Source:
-    """The source whose files look like ``path`` (see :func:`crimestat.sources.of_file`)."""
-    return sources.of_file(path)
-
-
 class Dataset:
     """The inputs of a command, each loaded when first used."""
 
@@ -322,7 +317,7 @@ class Dataset:
         ((path, _),) = self._given("crime")
         if path == "-":
             return self._stdin_source
-        return source_of(path)
+        return sources.of_file(path)
 
     @cached_property
     def _stdin(self) -> io.BytesIO:

@@ -270,52 +270,6 @@ def _exit_unless_newer(paths, since, quiet: bool = False) -> None:
     raise SystemExit(NOTHING_NEWER)
 
 
-def resolve_forces(registry, names) -> list:
-    """The forces named (any alias or code; 'all' for the 43 territorial forces), each once, in order.
-
-    National bodies (British Transport Police, the fraud reporting bodies) have no resident population and
-    are not police force areas: refused here with the reason rather than shown as a table of n/a.
-    """
-    from ..errors import UsageError
-
-    forces = []
-    for name in names:
-        if name.strip().lower() == "all":
-            forces += sorted(registry.territorial, key=lambda f: f.name)  # the order `crimestat forces` lists
-            continue
-        force = registry.get(name)
-        if not force.territorial:
-            raise UsageError(f"--force {name}: {force.name} is a national body, not a police force area: it has no "
-                             "resident population and is not part of England and Wales, so there are no rates to "
-                             "compare (`crimestat forces` lists the 43 forces)")
-        forces.append(force)
-    return list(dict.fromkeys(forces))
-
-
-def _one_or_merged(results, command: str, period):
-    """One result as it is; several (one per force) as one result with England and Wales's rows once."""
-    if len(results) == 1:
-        return results[0]
-    from ..model import periods as period_rules
-    from ..render.views import view
-    from ..results import merge
-
-    return merge([view(r) for r in results], f"{len(results)} forces compared with England and Wales, "
-                 f"{period_rules.label(period)}", {"command": command, "forces": [r.force.code for r in results],
-                                                   "period_end": period})
-
-
-def _peer_groups(registry, code, peers, peer_groups):
-    from ..loaders.peers import load_peer_groups
-    from ..model.peers import peers_from_names
-
-    if peers:
-        return peers_from_names(registry, code, peers)
-    if peer_groups:
-        return load_peer_groups(peer_groups, registry)
-    return None
-
-
 def _stdout_is_terminal() -> bool:
     try:
         return sys.stdout is not None and sys.stdout.isatty()

@@ -11,8 +11,7 @@ import click
 from ..files import write_output
 from ..render.text import file_name
 from ..render import choose_format, render
-from .base import (YEAR_MONTH, _peer_groups, _setup_logging, data_options, main, output_options, peer_options,
-                   resolve_forces)
+from .base import (YEAR_MONTH, _setup_logging, data_options, main, output_options, peer_options)
 
 @main.command()
 @click.argument("files", nargs=-1)
@@ -216,7 +215,7 @@ def report(force, to, fmt, output, output_dir, chart, quiet, peers, peer_groups,
         _setup_logging(True)
     fmt = _report_format(fmt, output)
     data = load_dataset(paths)
-    forces = resolve_forces(data.registry, force)
+    forces = data.forces(force)
     if len(forces) > 1 and output_dir is None:
         raise click.UsageError("several forces write several reports: give --output-dir DIR")
     if (peers or peer_groups) and len(forces) > 1 and peers:
@@ -230,10 +229,10 @@ def report(force, to, fmt, output, output_dir, chart, quiet, peers, peer_groups,
         for one in forces:
             # The name comes from the forces registry, a data file: made safe as one file name in the folder.
             name = output_dir / f"{file_name(one.police_uk_id or one.code)}-{{period}}.{'html' if fmt == 'html' else 'md'}"
-            groups = _peer_groups(data.registry, one.code, peers, peer_groups)
+            groups = data.peers(one, peers, peer_groups)
             _write_report(data, one, to, indicators, fmt, str(name), None, quiet, groups)
         return
-    groups = _peer_groups(data.registry, forces[0].code, peers, peer_groups)
+    groups = data.peers(forces[0], peers, peer_groups)
     _write_report(data, forces[0], to, indicators, fmt, output, chart, quiet, groups)
 
 

@@ -118,17 +118,6 @@ class QuarterCounts(AreaQuarterIndex):
         columns = [i for i, c in enumerate(self.categories) if c in wanted]
         return self.counts[:, columns, :].sum(axis=1, dtype=np.int64) if columns else None
 
-    def total(self, area: str, quarter_end: date, categories: list[str]) -> int | None:
-        """The sum of ``categories`` for ``area`` in the quarter ending ``quarter_end``; None when unknown."""
-        a, q = self._area.get(area), self._quarter.get(quarter_end)
-        if a is None or q is None:
-            return None
-        if not self.present[a, q]:
-            return None
-        wanted = set(categories)
-        columns = [i for i, c in enumerate(self.categories) if c in wanted]
-        return int(self.counts[a, columns, q].sum(dtype=np.int64)) if columns else None
-
 
 def prepare(counts: pd.DataFrame, territorial: list[str]) -> CountTable:
     """Index tidy counts by area, period and category, and find the categories' lifetimes."""
@@ -216,14 +205,6 @@ class MeasureCounts:
                 name = self.registry.by_code(area_code).name
                 return Count(None, f"no '{life.category}' row for {name} in the 12 months to {period:%B %Y}")
         return Count(total)
-
-    def quarter_count(self, measure: str, area_code: str, quarter_end: date) -> int | None:
-        """A force's count of ``measure`` in one quarter, for sources publishing quarters; None when the
-        source has no quarters or the force has no rows in that quarter."""
-        quarters = self._table.quarters
-        if quarters is None:
-            return None
-        return quarters.total(area_code, as_period(quarter_end), list(self.classification.categories(measure, self.source)))
 
     def quarter_totals(self, measure: str) -> tuple[QuarterCounts, np.ndarray] | None:
         """Every force's count of ``measure`` in every quarter (area x quarter, with the quarters' index), for

@@ -3,7 +3,6 @@ wording of what is wrong."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
