@@ -81,6 +81,10 @@ class Command(click.Command):
                                            ctx)
         return super().parse_args(ctx, args)
 
+    def invoke(self, ctx):
+        _note_inputs(ctx.params)
+        return super().invoke(ctx)
+
 
 class Group(click.Group):
     """Maps crimestat's errors to one message on stderr and the documented exit code."""
@@ -107,7 +111,6 @@ class Group(click.Group):
         sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx):
-        _note_inputs([*getattr(ctx, "_protected_args", []), *ctx.args])
         try:
             return super().invoke(ctx)
         except CrimestatError as exc:
@@ -146,17 +149,22 @@ def _error_lines(exc: CrimestatError) -> list[str]:
     return [one_line(exc.for_options(OPTION_NAMES))]
 
 
-def _note_inputs(arguments: list[str]) -> None:
-    """Files named on the command line are inputs: ``--output`` may not write over them."""
+# The parameters that name files to write; every other parameter naming an existing file is an input.
+_WRITTEN = frozenset({"output", "plot", "chart", "output_dir"})
+
+
+def _note_inputs(params: dict) -> None:
+    """Files named in a command's parsed options and arguments are inputs: ``--output`` may not write over them,
+    whether or not the run comes to read them (a cached load, or a file the command turns out not to need)."""
     from ..files import note_input
 
-    outputs = ("--output", "-o", "--plot", "--chart")
-    for i, argument in enumerate(arguments):
-        if argument.startswith(tuple(f"{o}=" for o in outputs)) or (i and arguments[i - 1] in outputs):
-            continue  # the files to write, not inputs
-        for candidate in (argument, argument.partition("=")[2]):
+    for name, value in params.items():
+        if name in _WRITTEN:
+            continue
+        for candidate in value if isinstance(value, (list, tuple)) else (value,):
             try:
-                if candidate and candidate != "-" and os.path.isfile(candidate):
+                if isinstance(candidate, (str, os.PathLike)) and str(candidate) not in ("", "-") \
+                        and os.path.isfile(candidate):
                     note_input(candidate)
             except (OSError, ValueError):
                 continue
