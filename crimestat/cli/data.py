@@ -11,6 +11,7 @@ import click
 from ..files import write_output
 from ..render.text import file_name
 from ..render import choose_format, render
+from ..render.formats import REPORTS
 from .base import (YEAR_MONTH, _setup_logging, data_options, main, output_options, peer_options)
 
 @main.command()
@@ -191,7 +192,7 @@ def _progress_bar(done: int, total: int) -> None:
 @click.option("--force", "-f", "force", required=True, multiple=True,
               help="Force name, alias or ONS code, any case; repeat for several, or 'all' (with --output-dir).")
 @click.option("--to", type=YEAR_MONTH, help="End of the 12 months, YYYY-MM (default: the latest in the data).")
-@click.option("--format", "fmt", type=click.Choice(["markdown", "html"]),
+@click.option("--format", "fmt", type=click.Choice(REPORTS.names),
               help="Markdown (the chart as a PNG beside the --output file, or at --chart) or one self-contained "
                    "HTML page (default: from --output's extension, .md or .html; else markdown).")
 @click.option("--output", "-o", metavar="FILE", help="Write to FILE (atomically) instead of stdout.")
@@ -213,7 +214,7 @@ def report(force, to, fmt, output, output_dir, chart, quiet, peers, peer_groups,
 
     if quiet:
         _setup_logging(True)
-    fmt = _report_format(fmt, output)
+    fmt = REPORTS.choose(fmt, output)
     data = load_dataset(paths)
     forces = data.forces(force)
     if len(forces) > 1 and output_dir is None:
@@ -228,7 +229,7 @@ def report(force, to, fmt, output, output_dir, chart, quiet, peers, peer_groups,
             raise click.UsageError(f"--output-dir {output_dir}: no such folder")
         for one in forces:
             # The name comes from the forces registry, a data file: made safe as one file name in the folder.
-            name = output_dir / f"{file_name(one.police_uk_id or one.code)}-{{period}}.{'html' if fmt == 'html' else 'md'}"
+            name = output_dir / f"{file_name(one.police_uk_id or one.code)}-{{period}}{REPORTS[fmt].extensions[0]}"
             groups = data.peers(one, peers, peer_groups)
             _write_report(data, one, to, indicators, fmt, str(name), None, quiet, groups)
         return
@@ -236,25 +237,9 @@ def report(force, to, fmt, output, output_dir, chart, quiet, peers, peer_groups,
     _write_report(data, forces[0], to, indicators, fmt, output, chart, quiet, groups)
 
 
-def _report_format(fmt: str | None, output: str | None) -> str:
-    """markdown or html: as asked, else as --output's extension says; a contradiction is a usage error."""
-    written = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}
-    suffix = Path(output).suffix.lower() if output and output != "-" else ""
-    if suffix and suffix not in written:
-        # A .pdf or .docx would be Markdown under another name: refused, naming what can be written.
-        raise click.UsageError(f"--output {output}: a report is written as Markdown (.md, .markdown) or one "
-                               f"self-contained HTML page (.html, .htm), not {suffix}; for PDF or Word, write "
-                               ".html and print or open it from a browser or word processor")
-    implied = written.get(suffix)
-    if fmt is not None and implied is not None and fmt != implied:
-        raise click.UsageError(f"--format {fmt} does not match --output {output}, whose extension means {implied}")
-    return fmt or implied or "markdown"
-
-
 def _write_report(data, force, to, indicators, fmt, output, chart, quiet, peers=None) -> None:
     """One force's report to ``output`` (stdout when None); ``{period}`` in the name becomes YYYY-MM."""
     from ..analyses.report import build_report
-    from ..render import report_html, report_markdown
 
     built = build_report(data, force, to, indicators, peers=peers)
     if output is not None:
@@ -262,7 +247,7 @@ def _write_report(data, force, to, indicators, fmt, output, chart, quiet, peers=
     if fmt == "html":
         from ..render.charts import trend_svg
 
-        write_output(report_html(built, trend_svg(built.chart)), output)
+        write_output(REPORTS["html"].write(built, trend_svg(built.chart)), output)
         return
     from ..render.charts import trend_chart
 
@@ -271,6 +256,6 @@ def _write_report(data, force, to, indicators, fmt, output, chart, quiet, peers=
         trend_chart(built.chart, str(image), "--chart" if chart else "--output")
     # The Markdown names the chart relative to itself when they sit together, else by the path given.
     shown = None if image is None else image.name if output and image.parent == Path(output).parent else str(image)
-    write_output(report_markdown(built, shown), output)
+    write_output(REPORTS["markdown"].write(built, shown), output)
     if image is not None and not output and not quiet:
         click.echo(f"crimestat: the chart is in {image}", err=True)
