@@ -478,10 +478,9 @@ def parse_numbers(table: CsvTable, column: str, **kwargs) -> list:
 def check_text(table: CsvTable, column: str, what: str) -> list[str]:
     """A text column, trimmed, with empty cells and spreadsheet formulas recorded as problems."""
     i = table.index(column)
-    values = []
-    for r, row in enumerate(table.rows):
-        value = row[i].strip()
-        if not value:
-            table.problem(f"empty value; expected {what}", r, column)
-        values.append(value)
+    values = [row[i].strip() for row in table.rows]
+    if not all(values):
+        for r, value in enumerate(values):
+            if not value:
+                table.problem(f"empty value; expected {what}", r, column)
     return values
