@@ -128,7 +128,7 @@ def main() -> None:
 
     compare("ONS crime file, cold parse (46,469 rows)",
             lambda: old_ons.load_ons_crime(CRIME, old_registry), lambda: new_ons.load_ons_crime(CRIME, registry))
-    compare("  of which read_csv",
+    compare("read_csv of the same file",
             lambda: old_csv.read_csv(CRIME, new_ons.REQUIRED), lambda: new_csv.read_csv(CRIME, new_ons.REQUIRED))
     small = [p for p in sorted(ONS.glob("*.csv")) if p != CRIME]
     compare(f"read_csv, the {len(small)} other ONS files",

@@ -135,9 +135,30 @@ def outcome(text, careful=False, required=("a",)):
     "a,b\n1,2\n\n", "\n\n a , b \n1,2\n", "a,b\n1,2\n ,\u3000\n3,4\n", "a,b\n1,2,3\n", "a,b\n1\n",
     "a,b\n\t, \n", 'a,b\n"1,5",2\n', "a,b\nx\u2028y,1\nz\x85,2\n\x0c,3\n\x1c\x1d\x1e,4\n\u2029,5\n",
     "a,b\n1,\x00\n", "a,a\n1,2\n", "b,c\n1,2\n", "a;b\n1;2\n", "a,b\n" + "x" * 200_000 + ",1\n",
+    "a,b\n1,2\n,\n3,4\n", "a,b\n\ufeff1,2\n", " a ,b\n1,2\n1,2\n",
 ])
 def test_plain_split_reads_what_the_csv_module_reads(text):
     assert outcome(text) == outcome(text, careful=True)
+    assert_coded_columns_agree(text)
+
+
+def assert_coded_columns_agree(text, required=("a",)):
+    """Columns read by Arrow (when it reads them) are the csv module's cells and lines, in a file without problems."""
+    from crimestat.loaders._csv import coded_columns
+
+    careful = outcome(text, careful=True, required=required)
+    try:
+        coded = coded_columns(text, "x", required)
+    except DataFileError as exc:
+        assert careful == (type(exc).__name__, str(exc))  # a header error, as read_csv raises it
+        return
+    if coded is None:
+        return
+    header, rows, lines, problems = careful
+    assert not problems and coded.header == header and list(coded.lines) == lines
+    for column in required:
+        i = header.index(column)
+        assert [coded.values[column][k] for k in coded.codes[column]] == [row[i] for row in rows]
 
 
 def test_blank_characters_are_those_str_strip_takes():

@@ -188,7 +188,7 @@ def test_classification_file_problems():
 
 def ons_outcome(source, registry, path="fast"):
     """What ``load_ons_crime`` gives (the frame, or the error's class and message; and the warnings) by one of
-    its paths: ``fast`` (the columns split plainly, each distinct value checked once), ``rows`` (the same
+    its paths: ``fast`` (the columns read and coded by Arrow, each distinct value checked once), ``rows`` (the same
     checks on rows the csv module read) or ``careful`` (row by row, as every file was read before)."""
     from crimestat.loaders import _csv
     from crimestat.runtime.log import collecting
@@ -197,7 +197,7 @@ def ons_outcome(source, registry, path="fast"):
     with pytest.MonkeyPatch.context() as patch, collecting() as warnings:
         if path in ("rows", "careful"):
             patch.setattr(_csv, "_plain_lines", lambda text: None)
-            patch.setattr(parser, "plain_columns", lambda text, name, required: None)
+            patch.setattr(parser, "coded_columns", lambda text, name, required: None)
         if path == "careful":
             patch.setattr(parser, "_fast", lambda columns, lines, registry: None)
         try:

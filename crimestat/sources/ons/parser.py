@@ -23,7 +23,7 @@ import pandas as pd
 from ...model.forces import Registry
 from ...runtime.log import warn
 from ...model.periods import names_day, parse_period_end
-from ...loaders._csv import (CsvTable, Source, csv_table, is_whole_file, parse_number, plain_columns, read_text,
+from ...loaders._csv import (CsvTable, Source, coded_columns, csv_table, is_whole_file, parse_number, read_text,
                              source_name)
 from ...loaders._series import grouped_outliers, out_of_line_message
 
@@ -46,14 +46,15 @@ def load_ons_crime(source: Source, registry: Registry) -> pd.DataFrame:
     """
     name = source_name(source)
     text = read_text(source)
-    plain = plain_columns(text, name, REQUIRED)
+    coded = coded_columns(text, name, REQUIRED)
     counts, lines = None, None
-    if plain is not None:
-        counts, lines = _fast(plain.columns, plain.lines, registry), plain.lines
+    if coded is not None:
+        counts = _fast({c: (coded.codes[c], coded.values[c]) for c in REQUIRED}, coded.lines, registry)
+        lines = coded.lines
     if counts is None:
         table = csv_table(text, name, REQUIRED, whole_file=is_whole_file(source))
         if not table.problems:
-            counts = _fast({c: table.column(c) for c in REQUIRED}, table.lines, registry)
+            counts = _fast({c: _factor(table.column(c)) for c in REQUIRED}, table.lines, registry)
         if counts is None:
             counts = _careful(table, registry)
         lines = table.lines
@@ -110,28 +111,31 @@ def _period_end(raw_date: str, today: date) -> tuple[date | None, str | None, bo
     return parsed, problem, parsed is not None and not names_day(raw_date, parsed.day)
 
 
-def _fast(columns: dict[str, list[str]], lines: Sequence[int], registry: Registry) -> _Counts | None:
-    """The rows (``columns``, each a list of cells, and their ``lines``) read a distinct value at a time, or None
+def _fast(columns: dict[str, tuple[np.ndarray, list[str]]], lines: Sequence[int], registry: Registry) \
+        -> _Counts | None:
+    """The rows (``columns``, each coded as by :func:`_factor`, and their ``lines``) read a distinct value at a
+    time, or None
     when anything would be a problem (or a count is not a plain integer): the careful path then reads the file
     row by row and names each problem."""
     today = date.today()
-    raw_date, raw_dates = _factor(columns[DATE])
+    raw_date, raw_dates = columns[DATE]
     read = [_period_end(raw, today) for raw in raw_dates]
     if any(why for _, why, _ in read):
         return None
     end_of_raw, ends = _factor(parsed for parsed, _, _ in read)
-    raw_area, raw_areas = _factor(columns[AREA])
+    raw_area, raw_areas = columns[AREA]
     found = [registry.find(name) if name else None for name in (raw.strip() for raw in raw_areas)]
     if any(force is None for force in found):
         return None
     code_of_raw, codes = _factor(force.code for force in found)  # type: ignore[union-attr]
-    raw_off, raw_offs = _factor(columns[OFFENCE])
+    raw_off, raw_offs = columns[OFFENCE]
     offences = [raw.strip() for raw in raw_offs]
     if not all(offences):
         return None
     category_of_raw, categories = _factor(offences)
+    raw_count, raw_counts = columns[COUNT]
     try:
-        count = np.array(list(map(int, columns[COUNT])), dtype=np.int64)
+        count = np.array(list(map(int, raw_counts)), dtype=np.int64)[raw_count]
     except (ValueError, OverflowError):
         return None
     if ((count >= _TOO_LARGE) | (count <= -_TOO_LARGE)).any():
