@@ -15,8 +15,6 @@ file in ``tests/data/bad`` (those the ONS parser or the CSV reader are given). N
 from __future__ import annotations
 
 import argparse
-import difflib
-import importlib.util
 import statistics
 import subprocess
 import sys
@@ -57,13 +55,13 @@ def _median(fn, runs: int) -> float:
     return statistics.median(times)
 
 
-def _outcome(fn):
-    """What a call gives: its result (or its error's class and message) and the warnings it gave."""
+def _outcome(fn, *args):
+    """What ``fn(*args)`` gives: its result (or its error's class and message) and the warnings it gave."""
     from crimestat.runtime.log import collecting
 
     with collecting() as warnings:
         try:
-            result = ("ok", fn())
+            result = ("ok", fn(*args))
         except Exception as exc:  # noqa: BLE001 - compared, not handled
             result = ("error", type(exc).__name__, str(exc))
     return result, list(warnings)
@@ -91,19 +89,19 @@ def main() -> None:
     old_registry = old_forces.Registry(list(registry.forces))
 
     # --- agreement -------------------------------------------------------------------------------------
-    old_result, old_warnings = _outcome(lambda: old_ons.load_ons_crime(CRIME, old_registry))
-    new_result, new_warnings = _outcome(lambda: new_ons.load_ons_crime(CRIME, registry))
+    old_result, old_warnings = _outcome(old_ons.load_ons_crime, CRIME, old_registry)
+    new_result, new_warnings = _outcome(new_ons.load_ons_crime, CRIME, registry)
     assert old_result[0] == new_result[0] == "ok", (old_result[:3], new_result[:3])
     pd.testing.assert_frame_equal(new_result[1], old_result[1], check_exact=True)
     assert new_warnings == old_warnings, (new_warnings, old_warnings)
     checked = 1
     for path in sorted(BAD.glob("*.csv")) + sorted(ONS.glob("*.csv")):
         for required in ((), new_ons.REQUIRED):
-            old = _outcome(lambda: _table(old_csv.read_csv(path, required)))
-            new = _outcome(lambda: _table(new_csv.read_csv(path, required)))
+            old = _outcome(lambda p, r: _table(old_csv.read_csv(p, r)), path, required)
+            new = _outcome(lambda p, r: _table(new_csv.read_csv(p, r)), path, required)
             assert old == new, (path, required, old, new)
-        old = _outcome(lambda: old_ons.load_ons_crime(path, old_registry))
-        new = _outcome(lambda: new_ons.load_ons_crime(path, registry))
+        old = _outcome(old_ons.load_ons_crime, path, old_registry)
+        new = _outcome(new_ons.load_ons_crime, path, registry)
         assert old[0][0] == new[0][0] and old[1] == new[1], (path, old, new)
         if old[0][0] == "ok":
             pd.testing.assert_frame_equal(new[0][1], old[0][1], check_exact=True)
