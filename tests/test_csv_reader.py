@@ -144,7 +144,7 @@ def test_plain_split_reads_what_the_csv_module_reads(text):
 
 def assert_coded_columns_agree(text, required=("a",)):
     """Columns read by Arrow (when it reads them) are the csv module's cells and lines, in a file without problems."""
-    from crimestat.loaders._csv import coded_columns
+    from crimestat.loaders._coded import coded_columns
 
     careful = outcome(text, careful=True, required=required)
     try:

@@ -18,10 +18,7 @@ from collections.abc import Iterable, Sequence
 from itertools import repeat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
-
-if TYPE_CHECKING:
-    import numpy as np
+from typing import IO
 
 from ..errors import BadValueError, DataFileError, MissingColumnError, MissingFileError, Problem
 from ..runtime.log import warn
@@ -290,72 +287,6 @@ def csv_table(text: str, name: str, required: Sequence[str], *, allow_empty: boo
         raise DataFileError.single(name, "has a header but no data rows", header_line)
     table = CsvTable(name, header, rows, lines, problems)
     return table
-
-
-@dataclass
-class CodedColumns:
-    """The columns of a plainly shaped CSV text (see :func:`coded_columns`), each coded: data row ``r`` holds
-    ``values[column][codes[column][r]]`` and is on line ``lines[r]``."""
-
-    name: str
-    header: list[str]
-    codes: dict[str, np.ndarray]
-    values: dict[str, list[str]]
-    lines: range
-
-
-def coded_columns(text: str, name: str, required: Sequence[str]) -> CodedColumns | None:
-    """The ``required`` columns of a text, read by Arrow's CSV reader and coded as they are read, when the text
-    is plainly shaped, so that they are the cells :func:`read_csv` would give (its ``rows``, split by the csv
-    module) and it would record no problem: the header on line 1, no quotes, no NULs, carriage returns only in
-    line endings (CR LF), a line ending at the end, every row as wide as the header, no blank row and no cell
-    as long as the csv module's field limit. None for any other text (the caller then reads it with
-    :func:`csv_table`, which says what is wrong). A header without a required column, or with one twice, is
-    the error :func:`read_csv` raises."""
-    if '"' in text or "\0" in text or not text.endswith("\n"):
-        return None
-    if "\r" in text and text.count("\r") != text.count("\r\n"):
-        return None
-    first = text[:text.index("\n")].removesuffix("\r")
-    if not first.strip(_BLANK):
-        return None  # a blank line first: the csv module's reading finds the header
-    header = [cell.strip() for cell in first.split(",")]
-    _check_header(name, header, 1, required)
-    if len(header) < 2:
-        return None
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.csv as pa_csv
-
-    names = [f"c{i}" for i in range(len(header))]
-    try:
-        table = pa_csv.read_csv(
-            pa.BufferReader(text.encode("utf-8")),
-            read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1),
-            parse_options=pa_csv.ParseOptions(quote_char=False, ignore_empty_lines=False),
-            convert_options=pa_csv.ConvertOptions(column_types={n: pa.dictionary(pa.int32(), pa.string()) for n in names},
-                                                  strings_can_be_null=False),
-        ).unify_dictionaries()
-    except (pa.ArrowInvalid, UnicodeEncodeError):
-        return None  # a row of another width (or text that is not Unicode throughout)
-    if not table.num_rows:
-        return None
-    codes: dict[str, np.ndarray] = {}
-    values: dict[str, list[str]] = {}
-    blank = np.ones(table.num_rows, dtype=bool)
-    limit = csv.field_size_limit() - 1
-    for column, n in zip(header, names):
-        chunks = table.column(n).chunks
-        distinct = chunks[0].dictionary.to_pylist()
-        if any(len(value) >= limit for value in distinct):
-            return None
-        code = np.concatenate([chunk.indices.to_numpy() for chunk in chunks]).astype(np.intp)
-        blank &= np.array([not value.strip(_BLANK) for value in distinct], dtype=bool)[code]
-        if column in required:
-            codes[column], values[column] = code, distinct
-    if blank.any():
-        return None
-    return CodedColumns(name, header, codes, values, range(2, table.num_rows + 2))
 
 
 #: What a blank line is made of: commas and the characters ``str.strip`` takes for white space (every character

@@ -23,7 +23,8 @@ import pandas as pd
 from ...model.forces import Registry
 from ...runtime.log import warn
 from ...model.periods import names_day, parse_period_end
-from ...loaders._csv import (CsvTable, Source, coded_columns, csv_table, is_whole_file, parse_number, read_text,
+from ...loaders._coded import coded_columns
+from ...loaders._csv import (CsvTable, Source, csv_table, is_whole_file, parse_number, read_text,
                              source_name)
 from ...loaders._series import grouped_outliers, out_of_line_message
 
