@@ -135,7 +135,8 @@ def outcome(text, careful=False, required=("a",)):
     "a,b\n1,2\n\n", "\n\n a , b \n1,2\n", "a,b\n1,2\n ,\u3000\n3,4\n", "a,b\n1,2,3\n", "a,b\n1\n",
     "a,b\n\t, \n", 'a,b\n"1,5",2\n', "a,b\nx\u2028y,1\nz\x85,2\n\x0c,3\n\x1c\x1d\x1e,4\n\u2029,5\n",
     "a,b\n1,\x00\n", "a,a\n1,2\n", "b,c\n1,2\n", "a;b\n1;2\n", "a,b\n" + "x" * 200_000 + ",1\n",
-    "a,b\n1,2\n,\n3,4\n", "a,b\n\ufeff1,2\n", " a ,b\n1,2\n1,2\n",
+    "a,b\n1,2\n,\n3,4\n", "a,b\n\ufeff1,2\n", " a ,b\n1,2\n1,2\n", "a,b\r,c\n1,2\n", "a,b\n1,2\r\r\n3,4\n",
+    "a,b\n1,2\r5,6\r\n", "a,b\r\n1,2\r\n\r\n3,4\r\n",
 ])
 def test_plain_split_reads_what_the_csv_module_reads(text):
     assert outcome(text) == outcome(text, careful=True)

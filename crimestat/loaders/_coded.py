@@ -38,11 +38,9 @@ def coded_columns(text: str, name: str, required: Sequence[str]) -> CodedColumns
     the error :func:`read_csv` raises."""
     if '"' in text or "\0" in text or not text.endswith("\n"):
         return None
-    if "\r" in text and text.count("\r") != text.count("\r\n"):
-        return None
     first = text[:text.index("\n")].removesuffix("\r")
-    if not first.strip(_BLANK):
-        return None  # a blank line first: the csv module's reading finds the header
+    if not first.strip(_BLANK) or "\r" in first:
+        return None  # a blank line first (the csv module's reading finds the header), or a bare carriage return
     header = [cell.strip() for cell in first.split(",")]
     _check_header(name, header, 1, required)
     if len(header) < 2:
@@ -61,8 +59,8 @@ def coded_columns(text: str, name: str, required: Sequence[str]) -> CodedColumns
         ).unify_dictionaries()
     except (pa.ArrowInvalid, UnicodeEncodeError):
         return None  # a row of another width (or text that is not Unicode throughout)
-    if not table.num_rows:
-        return None
+    if not table.num_rows or table.num_rows != text.count("\n") - 1:
+        return None  # no rows, or a bare carriage return (which Arrow, as the csv module, takes for a line end)
     codes: dict[str, np.ndarray] = {}
     values: dict[str, list[str]] = {}
     blank = np.ones(table.num_rows, dtype=bool)
@@ -70,10 +68,11 @@ def coded_columns(text: str, name: str, required: Sequence[str]) -> CodedColumns
     for column, n in zip(header, names):
         chunks = table.column(n).chunks
         distinct = chunks[0].dictionary.to_pylist()
-        if any(len(value) >= limit for value in distinct):
+        if max(map(len, distinct), default=0) >= limit:
             return None
         code = np.concatenate([chunk.indices.to_numpy() for chunk in chunks]).astype(np.intp)
-        blank &= np.array([not value.strip(_BLANK) for value in distinct], dtype=bool)[code]
+        if blank.any():  # a row is blank if every cell is: once no row can be, the other columns need no look
+            blank &= np.array([not value.strip(_BLANK) for value in distinct], dtype=bool)[code]
         if column in required:
             codes[column], values[column] = code, distinct
     if blank.any():
