@@ -5,11 +5,13 @@
 
 "The old way" is the code as it was at commit b3f35b6 (before the parsers were made faster), read with
 ``git show`` and loaded beside the current code: the ONS crime parser (``sources/ons/parser.py``), the CSV
-reader (``loaders/_csv.py``) and the forces registry's suggestions (``model/forces.py``). Each is timed in the
-same run as its current version, on the shipped files, and the ratio printed. Before timing, each pair is
-checked to agree: the same DataFrame (``pandas.testing.assert_frame_equal``), the same warnings in the same
-order, the same rows and line numbers, the same suggestions; and the same error messages and warnings on every
-file in ``tests/data/bad`` (those the ONS parser or the CSV reader are given). Needs a git checkout.
+reader (``loaders/_csv.py``), the forces registry's suggestions (``model/forces.py``) and the classification
+loader (``loaders/classification.py``). Each is timed in the same run as its current version, on the shipped
+files (the median of ``--runs``), and the ratio printed. Before timing, each pair is checked to agree: the
+same DataFrame (``pandas.testing.assert_frame_equal``), the same warnings in the same order, the same rows and
+line numbers, the same suggestions, the same classification; and the same results, error messages and
+warnings on every file in ``tests/data/bad`` and the shipped ONS files (each given to the ONS parser and to
+the CSV reader). Needs a git checkout.
 """
 
 from __future__ import annotations
@@ -85,6 +87,9 @@ def main() -> None:
     old_ons = _old_module("crimestat/sources/ons/parser.py", "crimestat.sources.ons._old_parser",
                           "crimestat.sources.ons", {"from ...loaders._csv import": "from ...loaders._old_csv import"})
     old_forces = _old_module("crimestat/model/forces.py", "crimestat.model._old_forces", "crimestat.model")
+    old_classification = _old_module("crimestat/loaders/classification.py", "crimestat.loaders._old_classification",
+                                     "crimestat.loaders", {"from ._csv import": "from ._old_csv import"})
+    from crimestat.loaders.classification import load_classification
     registry = load_forces()
     old_registry = old_forces.Registry(list(registry.forces))
 
@@ -112,8 +117,9 @@ def main() -> None:
     unknown = ["Avon and Somerest", "Metropolitan", "Thames Vally", "Devon Cornwall", "Nowhere", "x", "",
                "Gloucester", "Greater Manchster", "Dyfed-Powis"] + [n[::-1] for n in names[:40]] + [n[:-2] for n in names]
     assert [registry.suggest(n) for n in unknown] == [old_registry.suggest(n) for n in unknown]
+    assert load_classification() == old_classification.load_classification()
     print(f"agree: the ONS crime file's DataFrame and warnings, {checked - 1} other files (ONS parser and CSV "
-          f"reader: results, errors and warnings), {len(unknown)} suggestions")
+          f"reader: results, errors and warnings), {len(unknown)} suggestions, the packaged classification")
 
     # --- timings -----------------------------------------------------------------------------------------
     rows = []
@@ -134,6 +140,8 @@ def main() -> None:
     compare(f"suggest, {len(unknown)} unknown names (first call each)",
             lambda: [old_forces.Registry(list(registry.forces)).suggest(n) for n in unknown],
             lambda: [Registry(list(registry.forces)).suggest(n) for n in unknown])
+    compare("load_classification (the packaged files)", old_classification.load_classification,
+            load_classification)
     fresh = Registry(list(registry.forces))
     compare(f"suggest, the same {len(unknown)} names again",
             lambda: [old_registry.suggest(n) for n in unknown], lambda: [fresh.suggest(n) for n in unknown])
