@@ -52,7 +52,9 @@ def coded_columns(text: str, name: str, required: Sequence[str]) -> CodedColumns
     try:
         table = pa_csv.read_csv(
             pa.BufferReader(text.encode("utf-8")),
-            read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1),
+            # One thread: the file is small, and a read on Arrow's thread pool can abort the interpreter at exit
+            # ("terminate called without an active exception", apache/arrow#34314).
+            read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1, use_threads=False),
             parse_options=pa_csv.ParseOptions(quote_char=False, ignore_empty_lines=False),
             convert_options=pa_csv.ConvertOptions(column_types={n: pa.dictionary(pa.int32(), pa.string()) for n in names},
                                                   strings_can_be_null=False),
