@@ -111,3 +111,60 @@ def test_all_problems_of_a_file_are_reported_together():
         "<stream>, line 3, column 'b': 'two' is not a number; expected a whole number of 0 or more",
         "<stream>, line 4, column 'b': '-1' is negative; expected a whole number of 0 or more",
     ]
+
+
+# --- plainly shaped text is split without the csv module, with the same result ------------------------------
+
+def outcome(text, careful=False, required=("a",)):
+    """``csv_table``'s result (header, rows, lines, problems) or error for a text, by the plain split or (``careful``)
+    by the csv module alone."""
+    from crimestat.loaders import _csv
+
+    with pytest.MonkeyPatch.context() as patch:
+        if careful:
+            patch.setattr(_csv, "_plain_lines", lambda text: None)
+        try:
+            table = _csv.csv_table(text, "x", required)
+            return table.header, table.rows, table.lines, table.problems
+        except DataFileError as exc:
+            return type(exc).__name__, str(exc)
+
+
+@pytest.mark.parametrize("text", [
+    "a,b\n1,2\n3,4\n", "a,b\r\n1,2\r\n3,4\r\n", "a,b\r\n1,2\n3,4\r\n", "a,b\n1,2\r3,4\n", "a,b\n1,2",
+    "a,b\n1,2\n\n", "\n\n a , b \n1,2\n", "a,b\n1,2\n ,\u3000\n3,4\n", "a,b\n1,2,3\n", "a,b\n1\n",
+    "a,b\n\t, \n", 'a,b\n"1,5",2\n', "a,b\nx\u2028y,1\nz\x85,2\n\x0c,3\n\x1c\x1d\x1e,4\n\u2029,5\n",
+    "a,b\n1,\x00\n", "a,a\n1,2\n", "b,c\n1,2\n", "a;b\n1;2\n", "a,b\n" + "x" * 200_000 + ",1\n",
+    "a,b\n1,2\n,\n3,4\n", "a,b\n\ufeff1,2\n", " a ,b\n1,2\n1,2\n", "a,b\r,c\n1,2\n", "a,b\n1,2\r\r\n3,4\n",
+    "a,b\n1,2\r5,6\r\n", "a,b\r\n1,2\r\n\r\n3,4\r\n",
+])
+def test_plain_split_reads_what_the_csv_module_reads(text):
+    assert outcome(text) == outcome(text, careful=True)
+    assert_coded_columns_agree(text)
+
+
+def assert_coded_columns_agree(text, required=("a",)):
+    """Columns read by Arrow (when it reads them) are the csv module's cells and lines, in a file without problems."""
+    from crimestat.loaders._coded import coded_columns
+
+    careful = outcome(text, careful=True, required=required)
+    try:
+        coded = coded_columns(text, "x", required)
+    except DataFileError as exc:
+        assert careful == (type(exc).__name__, str(exc))  # a header error, as read_csv raises it
+        return
+    if coded is None:
+        return
+    header, rows, lines, problems = careful
+    assert not problems and coded.header == header and list(coded.lines) == lines
+    for column in required:
+        i = header.index(column)
+        assert [coded.values[column][k] for k in coded.codes[column]] == [row[i] for row in rows]
+
+
+def test_blank_characters_are_those_str_strip_takes():
+    import sys
+
+    from crimestat.loaders._csv import _BLANK
+
+    assert _BLANK == "," + "".join(filter(str.isspace, map(chr, range(sys.maxunicode + 1))))

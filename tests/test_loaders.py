@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from conftest import BAD, SAMPLE
-from crimestat.errors import BadValueError, DataFileError
+from crimestat.errors import BadValueError, CrimestatError, DataFileError
 from crimestat.loaders.classification import load_classification
 from crimestat.loaders.denominators import load_households, load_la_lookup, load_population
 from crimestat.loaders.forces import load_forces
@@ -182,3 +182,148 @@ def test_classification_file_problems():
         "<stream>, line 3: repeats line 2",
         "<stream>, line 4, column 'measure': 'bad name!' is not a measure name; expected letters, digits and '_'",
     ]
+
+
+# --- the ONS parser's fast path and careful path give the same -------------------------------------------
+
+def ons_outcome(source, registry, path="fast"):
+    """What ``load_ons_crime`` gives (the frame, or the error's class and message; and the warnings) by one of
+    its paths: ``fast`` (the columns read and coded by Arrow, each distinct value checked once), ``rows`` (the same
+    checks on rows the csv module read) or ``careful`` (row by row, as every file was read before)."""
+    from crimestat.loaders import _csv
+    from crimestat.runtime.log import collecting
+    from crimestat.sources.ons import parser
+
+    with pytest.MonkeyPatch.context() as patch, collecting() as warnings:
+        if path in ("rows", "careful"):
+            patch.setattr(_csv, "_plain_lines", lambda text: None)
+            patch.setattr(parser, "coded_columns", lambda text, name, required: None)
+        if path == "careful":
+            patch.setattr(parser, "_fast", lambda columns, lines, registry: None)
+        try:
+            result = load_ons_crime(source() if callable(source) else source, registry)
+        except CrimestatError as exc:
+            result = (type(exc).__name__, str(exc))
+    return result, list(warnings)
+
+
+def assert_same_outcomes(source, registry):
+    outcomes = [ons_outcome(source, registry, path) for path in ("fast", "rows", "careful")]
+    for result, warnings in outcomes[1:]:
+        assert warnings == outcomes[0][1]
+        if isinstance(result, pd.DataFrame):
+            pd.testing.assert_frame_equal(result, outcomes[0][0], check_exact=True)
+        else:
+            assert result == outcomes[0][0]
+    return outcomes[0]
+
+
+def shipped_rows(forces):
+    """The header and the shipped ONS file's rows of some forces (real rows, in the file's order)."""
+    lines = (SAMPLE / "releases/ons-2019/rec-crime-pfa.csv").read_text().splitlines(keepends=True)
+    return lines[0] + "".join(line for line in lines[1:] if line.split(",")[1] in forces)
+
+
+def test_fast_and_careful_paths_agree_on_real_rows(registry, tmp_path):
+    # Two forces' rows of the shipped file (CR LF line ends, with the file's '30-12-2017' dates): the same
+    # frame and the same warning, whichever path reads them.
+    text = shipped_rows({"Kent", "Gwent"})
+    path = tmp_path / "two-forces.csv"
+    path.write_text(text, newline="")
+    frame, warnings = assert_same_outcomes(path, registry)
+    # Expected from the text itself: one row of counts per data line; the misdated lines are where they are.
+    assert len(frame) == text.count("\n") - 1 > 2000
+    misdated = [n for n, line in enumerate(text.splitlines(), 1) if line.startswith("30-12-2017,")]
+    assert misdated == list(range(misdated[0], misdated[-1] + 1))
+    assert [w.split(": ", 1)[1] for w in warnings] == [
+        f"'30-12-2017' is not a month end (lines {misdated[0]}-{misdated[-1]}, {len(misdated)} rows); read as "
+        "31-12-2017, the quarter end it stands for"]
+
+
+@pytest.mark.parametrize("damage, expected", [
+    # (a real row changed, the message expected): each problem the careful path names, line and column.
+    (lambda row: row.replace(",Kent,", ",Kentt,"), "'Kentt' is not a known police force area (did you mean 'Kent'?)"),
+    (lambda row: row.replace(",Kent,", ",,"), "column 'PFA': empty value; expected a police force area"),
+    (lambda row: row.replace("31-03-2003", "31-02-2003"), "'31-02-2003' is not a real date"),
+    (lambda row: row.replace("31-03-2003", "31-03-2099"), "'31-03-2099' ends a period after today"),
+    (lambda row: row[:-3] + "x\r\n", "is not a number; expected a whole number of offences"),
+    (lambda row: row[:-3] + "1,000\r\n", "expected 5 fields, found 6"),
+    (lambda row: row.replace(",Robbery,", ", ,"), "empty value; expected an offence group"),
+    (lambda row: row[:-2] + "0000000000000000\r\n", "is too large to be real"),
+    (lambda row: row + row, "duplicate row for Kent, Robbery, 31-03-2003 (first on line 2)"),
+    (lambda row: row.replace("31-03-2003", " 30-03-2003 "), "'30-03-2003' is not a month end (line 2)"),
+    (lambda row: row.replace(",Kent,", ',"Kent",'), None),  # quoted: read by the csv module, no problem
+    (lambda row: row.replace("\r\n", "\n"), None),  # mixed line ends
+    (lambda row: row + "\r\n", None),  # a blank line
+    (lambda row: row[:-2] + ".0\r\n", None),  # a whole number written with a decimal point
+])
+def test_fast_and_careful_paths_agree_on_damaged_rows(registry, tmp_path, damage, expected):
+    header, body = shipped_rows({"Kent"}).split("\n", 1)
+    robbery = next(line for line in body.splitlines(keepends=True) if line.startswith("31-03-2003,Kent,")
+                   and ",Robbery," in line)
+    path = tmp_path / "damaged.csv"
+    path.write_text(header + "\n" + damage(robbery) + body.replace(robbery, "", 1), newline="")
+    result, warnings = assert_same_outcomes(path, registry)
+    if expected is None:
+        assert isinstance(result, pd.DataFrame) and len(result) == body.count("\n")
+        assert "line 2" not in " ".join(warnings)
+    else:
+        assert expected in (" ".join(result) if isinstance(result, tuple) else " ".join(warnings))
+
+
+def test_fast_and_careful_paths_agree_on_every_bad_file(registry):
+    for path in sorted(BAD.glob("*.csv")):
+        assert_same_outcomes(path, registry)
+
+
+def test_misdated_quarter_end_with_spaces_is_corrected(registry):
+    # Before, a date a day short of its month end with spaces around it stopped the load with a KeyError.
+    result, warnings = assert_same_outcomes(
+        lambda: io.StringIO(HEADER + " 30-12-2017 ,Warwickshire,West Midlands,Robbery,240\n"), registry)
+    assert result["period_end"].tolist() == [pd.Timestamp("2017-12-31")]
+    assert warnings == ["<stream>: '30-12-2017' is not a month end (line 2); read as 31-12-2017, the quarter end "
+                        "it stands for"]
+
+
+def test_unknown_area_is_suggested_once_per_name(registry, monkeypatch):
+    calls = []
+    monkeypatch.setattr(registry, "suggest", lambda name: calls.append(name) or ["Kent"])
+    with pytest.raises(BadValueError) as caught:
+        crime("30-06-2014,Kentt,South East,Robbery,240\n30-06-2014,Kentt,South East,Homicide,2\n", registry)
+    assert calls == ["Kentt"]
+    assert str(caught.value).count("'Kentt' is not a known police force area (did you mean 'Kent'?)") == 2
+
+
+# --- the out-of-line rule, vectorised, finds what the row-by-row rule finds --------------------------------
+
+def test_grouped_outliers_find_what_outliers_finds(registry):
+    import random
+
+    import numpy as np
+
+    from crimestat.loaders._series import grouped_outliers, outliers
+
+    counts = load_ons_crime(SAMPLE / "releases/ons-2019/rec-crime-pfa.csv", registry)
+    counts = counts.sort_values(["area_code", "category", "period_end"], kind="stable")
+    shipped = [group.tolist() for _, group in counts.groupby(["area_code", "category"], sort=False)["count"]]
+    rng = random.Random(2019)
+    damaged = []
+    for values in shipped[:400]:
+        values = list(values)
+        for _ in range(rng.randint(1, 3)):  # a sign flipped, a number cut short or tenfold, a small adjustment
+            i = rng.randrange(len(values))
+            values[i] = rng.choice([-values[i], values[i] // 100, values[i] * 10, rng.randint(-99, -1),
+                                    rng.randint(95, 105), 0, -100, -101])
+        damaged.append(values)
+    damaged += [[5], [-4], [700, -4], [-4, 700], [700, -4, 715], [100, -1, 100], [99, -1, 100], [800, 100],
+                [100, 800], [799, 100], [1000, -100], [-100, 1000], [-99, 1000]]
+    for name, series in (("shipped", shipped), ("damaged", damaged)):
+        groups = np.repeat(np.arange(len(series)), [len(s) for s in series])
+        values = np.array([v for s in series for v in s], dtype=np.int64)
+        starts = np.cumsum([0] + [len(s) for s in series])
+        expected = [int(starts[k]) + i for k, s in enumerate(series) for i in outliers(s, can_stop=True)]
+        found = grouped_outliers(groups, values, can_stop=True, adjustments=False).tolist()
+        assert found == expected, name
+        if name == "damaged":
+            assert len(expected) > 100  # the damage is found (and the small negatives between counts too)
+            assert grouped_outliers(groups, values, can_stop=True).tolist() != expected

@@ -15,6 +15,7 @@ import re
 import sys
 import zlib
 from collections.abc import Iterable, Sequence
+from itertools import repeat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -243,19 +244,85 @@ def read_csv(
     Blank lines are skipped. Column names are matched after trimming spaces; a missing column is
     reported with the columns the file does have and the nearest match.
     """
-    name = source_name(source)
-    text = read_text(source)
+    return csv_table(read_text(source), source_name(source), required, allow_empty=allow_empty,
+                     whole_file=is_whole_file(source))
+
+
+def is_whole_file(source: Source) -> bool:
+    """Whether a source is a file (which must end with a line ending), not text already in memory."""
+    return not isinstance(source, io.StringIO)
+
+
+def csv_table(text: str, name: str, required: Sequence[str], *, allow_empty: bool = False,
+              whole_file: bool = True) -> CsvTable:
+    """:func:`read_csv` of a source's text (``whole_file``: see :func:`is_whole_file`)."""
     # A file (not text already in memory) must end with a line ending: a download or copy cut short
     # usually stops mid-line, and its last number would be read cut short (5840 as 58).
-    cut = text.strip() and not text.endswith(("\n", "\r")) and not isinstance(source, io.StringIO)
+    cut = text.strip() and not text.endswith(("\n", "\r")) and whole_file
     if not text.strip():
         wanted = f"a header line with the columns {_names(required)}" if required else "a header line and data rows"
         raise DataFileError.single(name, f"file is empty; expected {wanted}")
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    header: list[str] | None = None
     rows: list[list[str]] = []
     lines: list[int] = []
     problems: list[Problem] = []
+    plain = _plain_lines(text)
+    if plain is not None and len(plain) > 1:
+        header = [cell.strip() for cell in plain[0].split(",")]
+        header_line = 1
+        _check_header(name, header, header_line, required)
+        if set(map(str.count, plain, repeat(","))) == {len(header) - 1}:
+            rows = list(map(str.split, plain[1:], repeat(",")))
+            lines = list(range(2, len(plain) + 1))
+        else:
+            plain = None
+    if plain is None or len(plain) <= 1:
+        header, header_line = _read_rows(text, name, required, rows, lines, problems)
+    if cut:
+        problems.append(Problem(name, "the last line does not end with a line break, so the file may be cut short "
+                                      "(an interrupted download or copy); expected a complete file",
+                                text.count("\n") + 1))
+    if header is None:
+        raise DataFileError(problems or [Problem(name, "no header line; expected column names", 1)])
+    if not rows and not problems and not allow_empty:
+        raise DataFileError.single(name, "has a header but no data rows", header_line)
+    table = CsvTable(name, header, rows, lines, problems)
+    return table
+
+
+#: What a blank line is made of: commas and the characters ``str.strip`` takes for white space (every character
+#: whose ``isspace()`` is true; tests/test_csv_reader.py checks the list).
+_BLANK = (",\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+          "\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+
+
+def _plain_lines(text: str) -> list[str] | None:
+    """The lines of a text that the csv module would read as one record each, none of them blank: a text
+    without quotes, NULs or blank lines, whose carriage returns are all in line endings (CR LF) and whose lines
+    are shorter than the csv module's field limit. None for any other text."""
+    if '"' in text or "\0" in text:
+        return None
+    newline = "\n"
+    if "\r" in text:
+        crlf = text.count("\r\n")
+        if text.count("\r") != crlf:
+            return None
+        if crlf == text.count("\n"):
+            newline = "\r\n"
+        else:
+            text = text.replace("\r\n", "\n")
+    lines = (text[:-len(newline)] if text.endswith(newline) else text).split(newline)
+    if not all(map(str.strip, lines, repeat(_BLANK))) or max(map(len, lines)) >= csv.field_size_limit():
+        return None
+    return lines
+
+
+def _read_rows(text: str, name: str, required: Sequence[str], rows: list[list[str]], lines: list[int],
+               problems: list[Problem]) -> tuple[list[str] | None, int]:
+    """Read a text's rows with the csv module, one by one: the header (checked) and its line are returned, the
+    data rows and their lines added to ``rows`` and ``lines``, and wrong rows to ``problems``."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    header: list[str] | None = None
+    header_line = 0
     start = 1
     try:
         for record in reader:
@@ -276,16 +343,7 @@ def read_csv(
             start = reader.line_num + 1
     except csv.Error as exc:
         problems.append(Problem(name, f"broken quoting ({exc}); expected a well-formed CSV row", start))
-    if cut:
-        problems.append(Problem(name, "the last line does not end with a line break, so the file may be cut short "
-                                      "(an interrupted download or copy); expected a complete file",
-                                text.count("\n") + 1))
-    if header is None:
-        raise DataFileError(problems or [Problem(name, "no header line; expected column names", 1)])
-    if not rows and not problems and not allow_empty:
-        raise DataFileError.single(name, "has a header but no data rows", header_line)
-    table = CsvTable(name, header, rows, lines, problems)
-    return table
+    return header, header_line
 
 
 def _names(columns: Iterable[str]) -> str:
@@ -389,10 +447,9 @@ def parse_numbers(table: CsvTable, column: str, **kwargs) -> list:
 def check_text(table: CsvTable, column: str, what: str) -> list[str]:
     """A text column, trimmed, with empty cells and spreadsheet formulas recorded as problems."""
     i = table.index(column)
-    values = []
-    for r, row in enumerate(table.rows):
-        value = row[i].strip()
-        if not value:
-            table.problem(f"empty value; expected {what}", r, column)
-        values.append(value)
+    values = [row[i].strip() for row in table.rows]
+    if not all(values):
+        for r, value in enumerate(values):
+            if not value:
+                table.problem(f"empty value; expected {what}", r, column)
     return values

@@ -48,12 +48,15 @@ def outliers(values: Sequence[int | float | None], *, can_stop: bool = False) ->
     return found
 
 
-def grouped_outliers(groups: np.ndarray, values: np.ndarray, *, can_stop: bool = True) -> np.ndarray:
+def grouped_outliers(groups: np.ndarray, values: np.ndarray, *, can_stop: bool = True,
+                     adjustments: bool = True) -> np.ndarray:
     """:func:`outliers` for many series at once: ``groups`` and ``values`` sorted by series, then by period
     (each series' periods consecutive in the file's own order). Returns the positions of the suspect values.
     The same rule, vectorised, for the Home Office tables' 300,000 counts, with one difference: quarterly
     counts carry small negative adjustments (-4 offences in a quarter, next to 715), so a negative value is
-    suspect only from -``FLOOR`` down (a sign flipped on a real count)."""
+    suspect only from -``FLOOR`` down (a sign flipped on a real count). ``adjustments=False`` drops that
+    difference: the values found are then exactly those :func:`outliers` finds in each series (for values that
+    are not None and below 2**53 / ``FACTOR``, so that the float comparisons are exact)."""
     import numpy as np
 
     n = len(values)
@@ -80,6 +83,8 @@ def grouped_outliers(groups: np.ndarray, values: np.ndarray, *, can_stop: bool =
             single = (sides == 1) & ((v >= one_side * FACTOR) | (v <= -FLOOR))
     else:
         single = (sides == 1) & breaks(one_side)
+    if not adjustments:
+        return np.flatnonzero(~small & (both | single))
     adjustment = (v < 0) & (v > -FLOOR)
     return np.flatnonzero(~small & ~adjustment & (both | single))
 

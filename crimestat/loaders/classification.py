@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection
 from importlib import resources
 
@@ -12,7 +13,13 @@ DENOMINATORS = ("population", "households")
 
 
 def _packaged(name: str) -> str:
-    return str(resources.files("crimestat") / "data" / name)
+    return str(_data_folder() / name)
+
+
+@functools.lru_cache(maxsize=1)
+def _data_folder():
+    """The packaged data folder (looked up once: the classification is loaded many times in a session)."""
+    return resources.files("crimestat") / "data"
 
 
 def load_classification(source: Source | None = None, measures: Source | None = None,
@@ -28,11 +35,12 @@ def load_classification(source: Source | None = None, measures: Source | None = 
     names = check_text(table, "measure", "a measure name such as 'crime_excl_fraud'")
     members: dict[tuple[str, str], set[str]] = {}
     seen: dict[tuple[str, str, str], int] = {}
+    not_names = {name for name in set(names) if name and not name.replace("_", "").isalnum()}
     for r, key in enumerate(zip(sources, categories, names)):
         if key in seen:
             table.problem(f"repeats line {seen[key]}", r, None)
         seen[key] = table.lines[r]
-        if key[2] and not key[2].replace("_", "").isalnum():
+        if key[2] in not_names:
             table.problem(f"'{key[2]}' is not a measure name; expected letters, digits and '_'", r, "measure")
         members.setdefault((key[0], key[2]), set()).add(key[1])
     _check_consistent(table, sources, categories, names, set(known_sources))

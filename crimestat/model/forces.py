@@ -60,6 +60,8 @@ class Registry:
     _by_key: dict[str, Force] = field(default_factory=dict, repr=False)
     _by_code: dict[str, Force] = field(default_factory=dict, repr=False, compare=False)
     _territorial: list[Force] | None = field(default=None, repr=False, compare=False)
+    _names: dict[str, str] | None = field(default=None, repr=False, compare=False)
+    _suggested: dict[str, list[str]] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for force in self.forces:
@@ -115,12 +117,20 @@ class Registry:
         return list(self._territorial)
 
     def suggest(self, name: str) -> list[str]:
-        """The canonical names nearest to an unknown ``name``, best first."""
-        keys = {normalise(n): f.name for f in self.forces for n in (f.name, *f.aliases) if n}
+        """The canonical names nearest to an unknown ``name``, best first (worked out once for each name: a file
+        can name an unknown force on every row)."""
+        if name in self._suggested:
+            return list(self._suggested[name])
+        if self._names is None:  # built once, like the lookups: a registry's forces are not changed after
+            self._names = {normalise(n): f.name for f in self.forces for n in (f.name, *f.aliases) if n}
         import difflib  # here: only an unknown name needs suggestions
 
-        near = difflib.get_close_matches(normalise(name), list(keys), n=3, cutoff=0.5)
-        return list(dict.fromkeys(keys[k] for k in near))
+        near = difflib.get_close_matches(normalise(name), list(self._names), n=3, cutoff=0.5)
+        found = list(dict.fromkeys(self._names[k] for k in near))
+        if len(self._suggested) >= 4096:  # a file of ever new names is not kept whole
+            self._suggested.clear()
+        self._suggested[name] = found
+        return list(found)
 
     def _unknown_message(self, name: str) -> str:
         names = sorted({f.name for f in self.forces})
