@@ -168,6 +168,8 @@ class MeasureCounts:
         self._rows: dict[tuple[str, date], np.ndarray | Count] = {}
         self._measure_lives: dict[str, Lifetime | None] = {}
         self._columns: dict[str, np.ndarray] = {}
+        self._plans: dict[tuple[str, date], Count | tuple[np.ndarray, np.ndarray, list[str]] | None] = {}
+        self._single: dict[str, bool] = {}
 
     def count(self, measure: str, area_code: str, period: date) -> Count:
         """The measure's count for an area (a force code or England and Wales) in a period."""
@@ -181,18 +183,63 @@ class MeasureCounts:
             result = self._england_and_wales(measure, period)
         else:
             result = self._sum(measure, area_code, period)
-        single = len(self.classification.categories(measure, self.source)) == 1
+        single = self._single.get(measure)
+        if single is None:
+            single = self._single[measure] = len(self.classification.categories(measure, self.source)) == 1
         if result.ok and single and result.value < 0:  # type: ignore[operator]
             return Count(None, f"the source gives a negative total ({result.value}), a net adjustment, not a count")
         return result
 
     def _sum(self, measure: str, area_code: str, period: date) -> Count:
-        categories = sorted(self.classification.categories(measure, self.source))
         if self.break_level == "measure":
+            categories = sorted(self.classification.categories(measure, self.source))
             return self._sum_whole(measure, categories, area_code, period)
+        plan = self._plan(measure, period)
+        if plan is None:
+            return self._sum_each(measure, area_code, period)
+        if isinstance(plan, Count):
+            return plan
+        columns, required, names = plan
+        table = self._table
+        a = table._area.get(area_code)
+        if a is None:  # no row of any category: the first one the period needs is missing
+            values, missing = None, np.ones(len(columns), dtype=bool)
+        else:
+            values = table.cube[a, table._period[period], columns]
+            missing = values == MISSING
+        needed = missing & required
+        if bool(needed.any()):
+            name = self.registry.by_code(area_code).name
+            return Count(None, f"no '{names[int(needed.argmax())]}' row for {name} in the 12 months to {period:%B %Y}")
+        return Count(0 if values is None else int(values[~missing].sum()))
+
+    def _plan(self, measure: str, period: date) -> Count | tuple[np.ndarray, np.ndarray, list[str]] | None:
+        """What summing ``measure`` at ``period`` needs, the same for every area (kept per measure and period):
+        the reason there is no count (a Count), or the cube's columns of its categories in name order, whether
+        each must have a row (it is neither ended nor not started) and their names; None when the lifetimes
+        name a category or period the cube lacks (then ``_sum_each`` looks each cell up)."""
+        key = (measure, period)
+        if key not in self._plans:
+            categories = sorted(self.classification.categories(measure, self.source))
+            known = [self.lifetimes[c] for c in categories if c in self.lifetimes]
+            plan: Count | tuple[np.ndarray, np.ndarray, list[str]] | None
+            if not known:
+                plan = Count(None, f"the data have none of the categories that make up '{measure}'")
+            elif reason := why_unusable(known, period):
+                plan = Count(None, reason)
+            elif period not in self._table._period or any(life.category not in self._table._category for life in known):
+                plan = None
+            else:
+                plan = (np.array([self._table._category[life.category] for life in known], dtype=np.intp),
+                        np.array([life.status[period] not in ("ended", "not_started") for life in known], dtype=bool),
+                        [life.category for life in known])
+            self._plans[key] = plan
+        return self._plans[key]
+
+    def _sum_each(self, measure: str, area_code: str, period: date) -> Count:
+        """``_sum`` cell by cell (for lifetimes the cube does not index)."""
+        categories = sorted(self.classification.categories(measure, self.source))
         known = [self.lifetimes[c] for c in categories if c in self.lifetimes]
-        if not known:
-            return Count(None, f"the data have none of the categories that make up '{measure}'")
         reason = why_unusable(known, period)
         if reason:
             return Count(None, reason)
@@ -350,6 +397,19 @@ class MeasureCounts:
                 for code, value in zip(self.territorial, whole):
                     self._cache.setdefault((measure, code, period), Count(value))
                 return Count(sum(whole))
+        plan = self._plan(measure, period) if self.break_level != "measure" else None
+        if isinstance(plan, tuple):  # every force's cells in one step, the first force short of a row named
+            columns, required, names = plan
+            table = self._table
+            block = table.cube[[table._area[c] for c in self.territorial], table._period[period]][:, columns]
+            missing = block == MISSING
+            needed = missing & required
+            if bool(needed.any()):
+                f = int(needed.any(axis=1).argmax())
+                name = self.registry.by_code(self.territorial[f]).name
+                return Count(None, f"no '{names[int(needed[f].argmax())]}' row for {name} in the 12 months to "
+                                   f"{period:%B %Y}")
+            return Count(int(np.where(missing, 0, block).sum()))
         total = 0
         for code in self.territorial:
             part = self._sum(measure, code, period)
