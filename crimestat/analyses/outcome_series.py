@@ -395,9 +395,10 @@ def charge_indicator(data: Dataset, areas: list[str], to: date) -> ChargeIndicat
     if series is None:
         return None
     start = periods.years_before(to, 1)
-    found = [p for p in series.periods if start < p <= to]
+    ends = series.periods  # worked out from the quarters on every use: once here
+    found = [p for p in ends if start < p <= to]
     if not found:
-        covered = series.periods
+        covered = ends
         return ChargeIndicator(None, [], [], "the outcomes series has no 12 months ending in the year to "
                                f"{to:%B %Y}" + (f" (it covers the 12 months to {covered[0]:%B %Y} to "
                                                 f"{covered[-1]:%B %Y})" if covered else ""))
@@ -410,8 +411,8 @@ def charge_indicator(data: Dataset, areas: list[str], to: date) -> ChargeIndicat
         rows = []
         for area, rate in zip(areas, rates):
             row = Row(area, rate.area, measure, "change_points", period, base)
-            if base not in series.periods:
-                row.note = f"the outcomes series starts with the 12 months to {series.periods[0]:%B %Y}"
+            if base not in ends:
+                row.note = f"the outcomes series starts with the 12 months to {ends[0]:%B %Y}"
             else:
                 now, before = series.value(measure, area, period), series.value(measure, area, base)
                 if not now.ok or not before.ok:
@@ -423,7 +424,7 @@ def charge_indicator(data: Dataset, areas: list[str], to: date) -> ChargeIndicat
                     row.note = partial[0] if partial else ""
             rows.append(row)
         changes.append((base, rows))
-    latest = series.periods[-1]
+    latest = ends[-1]
     note = (f"Indicators: the charge/summons rate of investigations closed (outcomes assigned in the 12 months, "
             f"whenever the crime was recorded) is from the outcomes series, which runs to the 12 months to {latest:%B %Y}"
             + (", later than the crime tables" if latest > to else "") + "; its changes are in percentage points.")

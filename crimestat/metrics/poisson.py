@@ -61,6 +61,7 @@ def poisson_bounds(count: int, confidence: float = 0.95) -> tuple[float, float]:
     return float(low), float(high)
 
 
+@functools.lru_cache(maxsize=1 << 12, typed=True)  # England and Wales's pair comes beside every force's
 def change_test(current: int, base: int) -> float:
     """Two-sided p-value that two counts share one Poisson mean: an exact conditional (binomial) test.
 

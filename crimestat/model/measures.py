@@ -168,7 +168,8 @@ class MeasureCounts:
         self._rows: dict[tuple[str, date], np.ndarray | Count] = {}
         self._measure_lives: dict[str, Lifetime | None] = {}
         self._columns: dict[str, np.ndarray] = {}
-        self._plans: dict[tuple[str, date], Count | tuple[np.ndarray, np.ndarray, list[str]] | None] = {}
+        # Per (measure, period), what summing needs whatever the area: ``_plan`` (categories) or ``_whole_plan``.
+        self._plans: dict[tuple[str, date], Count | np.ndarray | tuple[np.ndarray, np.ndarray, list[str]] | None] = {}
         self._single: dict[str, bool] = {}
 
     def count(self, measure: str, area_code: str, period: date) -> Count:
@@ -192,8 +193,7 @@ class MeasureCounts:
 
     def _sum(self, measure: str, area_code: str, period: date) -> Count:
         if self.break_level == "measure":
-            categories = sorted(self.classification.categories(measure, self.source))
-            return self._sum_whole(measure, categories, area_code, period)
+            return self._sum_whole(measure, area_code, period)
         plan = self._plan(measure, period)
         if plan is None:
             return self._sum_each(measure, area_code, period)
@@ -332,15 +332,12 @@ class MeasureCounts:
         part = table.cube[rows]
         return np.where(part == MISSING, 0, part).sum(axis=0)
 
-    def _sum_whole(self, measure: str, categories: list[str], area_code: str, period: date) -> Count:
+    def _sum_whole(self, measure: str, area_code: str, period: date) -> Count:
         """A measure's count where a category with no row is a true zero (quarters summed into complete
         windows): only the measure's own start or end is a series break."""
-        life = self.measure_lifetime(measure)
-        if life is None:
-            return Count(None, f"the data have none of the categories that make up '{measure}'")
-        reason = why_unusable([life], period)
-        if reason:
-            return Count(None, reason)
+        plan = self._whole_plan(measure, period)
+        if isinstance(plan, Count):
+            return plan
         table = self._table
         a, p = table._area.get(area_code), table._period.get(period)
         cells = table.cube[a, p, :] if a is not None and p is not None else None
@@ -350,11 +347,28 @@ class MeasureCounts:
             if self.explain is not None:
                 why += f" ({self.explain(period)})"
             return Count(None, why)
-        values = cells[self._measure_columns(measure, categories)]
+        values = cells[plan]
         total = int(np.where(values == MISSING, 0, values).sum())
         if total < 0:
             return Count(None, f"the source gives a negative total ({total}), a net recording adjustment, not a count")
         return Count(total)
+
+    def _whole_plan(self, measure: str, period: date) -> Count | np.ndarray:
+        """For ``_sum_whole``, the same for every area (kept per measure and period): why the measure has no
+        count at ``period`` (a series break of the whole measure), or the cube's columns of its categories."""
+        key = (measure, period)
+        if key not in self._plans:
+            categories = sorted(self.classification.categories(measure, self.source))
+            life = self.measure_lifetime(measure)
+            plan: Count | np.ndarray
+            if life is None:
+                plan = Count(None, f"the data have none of the categories that make up '{measure}'")
+            elif reason := why_unusable([life], period):
+                plan = Count(None, reason)
+            else:
+                plan = self._measure_columns(measure, categories)
+            self._plans[key] = plan
+        return self._plans[key]  # type: ignore[return-value]
 
     def _measure_columns(self, measure: str, categories: list[str]) -> np.ndarray:
         """The cube's columns of a measure's categories (those the data have)."""
