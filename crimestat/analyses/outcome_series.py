@@ -9,6 +9,7 @@ crime to December 2025): figures of one rate always come from the one release.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
@@ -71,10 +72,22 @@ def series_point(data: Dataset, measure: str, area_code: str, period_end: date) 
     """A series measure as a tidy row (the percentage, outcomes of the kind and outcomes assigned beside it) and
     its mark for tables: ``PARTIAL`` for England and Wales without some forces, ``IMMATURE_MARK`` for a
     recorded-basis figure still filling in."""
-    found = require_series(data).value(measure, area_code, period_end)
+    found = series_value(data, require_series(data), measure, area_code, period_end)
     row = Row(area_code, area_name(data, area_code), measure, "percent", period_end, value=found.value_percent,
               numerator=found.numerator, denominator=found.denominator, note=found.note)
     return row, mark_of(found)
+
+
+_VALUES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def series_value(data: Dataset, series: OutcomeSeries, measure: str, area_code: str, period_end: date) -> SeriesValue:
+    """``series.value``, kept per dataset: England and Wales's figure is asked for beside every force's."""
+    kept = _VALUES.setdefault(data, {})
+    key = (id(series), measure, area_code, period_end)
+    if key not in kept:
+        kept[key] = series.value(measure, area_code, period_end)
+    return kept[key]
 
 
 def series_row(data: Dataset, measure: str, area_code: str, period_end: date) -> Row:
@@ -414,7 +427,8 @@ def charge_indicator(data: Dataset, areas: list[str], to: date) -> ChargeIndicat
             if base not in ends:
                 row.note = f"the outcomes series starts with the 12 months to {ends[0]:%B %Y}"
             else:
-                now, before = series.value(measure, area, period), series.value(measure, area, base)
+                now, before = (series_value(data, series, measure, area, period),
+                               series_value(data, series, measure, area, base))
                 if not now.ok or not before.ok:
                     row.note = now.note if not now.ok else before.note
                 else:
