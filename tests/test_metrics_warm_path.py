@@ -238,3 +238,22 @@ def test_kept_series_values_are_the_computed_ones(home_office):
             assert first == series.value("charge_rate_closed", area, period)
             assert series_value(home_office, series, "charge_rate_closed", area, period) is first
 
+
+
+def test_trend_chart_shows_a_dollar_in_a_name_as_text(dataset):
+    """Text from data is plain text on every chart (``render.charts._plain``), also when the trend chart is the
+    first drawn in a process: a force name from a user's registry with '$\\foo $' in it is written as it is.
+    (Before, ``_figure`` left matplotlib's mathtext on, and this name failed to draw with a ValueError.)"""
+    import dataclasses
+
+    import matplotlib
+
+    from crimestat.analyses.trend import trend
+    from crimestat.render import charts
+
+    matplotlib.rcParams["text.parse_math"] = True  # as in a fresh process
+    result = trend(dataset, "kent", date(2010, 6, 30), date(2014, 6, 30))
+    result.force = dataclasses.replace(result.force, name="Kent $\\foo $")
+    out = io.BytesIO()
+    charts._draw_trend(result, out)
+    assert "Kent $\\foo $ and England and Wales" in out.getvalue().decode()

@@ -41,6 +41,9 @@ def _figure(figsize: tuple[float, float]):
 
     matplotlib.rcParams["svg.fonttype"] = "none"
     matplotlib.rcParams["svg.hashsalt"] = "crimestat"  # the same chart gives the same file
+    # Names are plain text here too: without this, a chart drawn first in a process (the report's, trend
+    # --plot) read '$...$' in a force's name or a label as a formula, and '$\\foo' failed to draw.
+    matplotlib.rcParams["text.parse_math"] = False
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
