@@ -195,7 +195,7 @@ class MeasureCounts:
         table = self._table
         rows = [table._area.get(c) for c in codes]
         p = table._period.get(period)
-        if p is None or any(r is None for r in rows):
+        if p is None or None in rows:
             return [self._sum(measure, c, period) for c in codes]
         if self.break_level == "measure":
             whole = self._whole_plan(measure, period)
