@@ -123,8 +123,8 @@ def _change_tests(data: Dataset, measure: str, current: date, base: date) -> Cha
     if base not in data.counts.periods:
         return ChangeTests(measure, current, base, None, reason=f"not tested: the data have no {periods.label(base)}")
     forces = data.registry.territorial
-    counts = {f.code: (data.counts.count(measure, f.code, base), data.counts.count(measure, f.code, current))
-              for f in forces}
+    codes = [f.code for f in forces]
+    counts = dict(zip(codes, zip(data.counts.counts(measure, codes, base), data.counts.counts(measure, codes, current))))
     missing = [f.name for f in forces if not (counts[f.code][0].ok and counts[f.code][1].ok)]
     if missing:
         listed = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")

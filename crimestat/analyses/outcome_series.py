@@ -9,6 +9,7 @@ crime to December 2025): figures of one rate always come from the one release.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
@@ -71,10 +72,22 @@ def series_point(data: Dataset, measure: str, area_code: str, period_end: date) 
     """A series measure as a tidy row (the percentage, outcomes of the kind and outcomes assigned beside it) and
     its mark for tables: ``PARTIAL`` for England and Wales without some forces, ``IMMATURE_MARK`` for a
     recorded-basis figure still filling in."""
-    found = require_series(data).value(measure, area_code, period_end)
+    found = series_value(data, require_series(data), measure, area_code, period_end)
     row = Row(area_code, area_name(data, area_code), measure, "percent", period_end, value=found.value_percent,
               numerator=found.numerator, denominator=found.denominator, note=found.note)
     return row, mark_of(found)
+
+
+_VALUES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def series_value(data: Dataset, series: OutcomeSeries, measure: str, area_code: str, period_end: date) -> SeriesValue:
+    """``series.value``, kept per dataset: England and Wales's figure is asked for beside every force's."""
+    kept = _VALUES.setdefault(data, {})
+    key = (id(series), measure, area_code, period_end)
+    if key not in kept:
+        kept[key] = series.value(measure, area_code, period_end)
+    return kept[key]
 
 
 def series_row(data: Dataset, measure: str, area_code: str, period_end: date) -> Row:
@@ -395,9 +408,10 @@ def charge_indicator(data: Dataset, areas: list[str], to: date) -> ChargeIndicat
     if series is None:
         return None
     start = periods.years_before(to, 1)
-    found = [p for p in series.periods if start < p <= to]
+    ends = series.periods  # worked out from the quarters on every use: once here
+    found = [p for p in ends if start < p <= to]
     if not found:
-        covered = series.periods
+        covered = ends
         return ChargeIndicator(None, [], [], "the outcomes series has no 12 months ending in the year to "
                                f"{to:%B %Y}" + (f" (it covers the 12 months to {covered[0]:%B %Y} to "
                                                 f"{covered[-1]:%B %Y})" if covered else ""))
@@ -410,10 +424,11 @@ def charge_indicator(data: Dataset, areas: list[str], to: date) -> ChargeIndicat
         rows = []
         for area, rate in zip(areas, rates):
             row = Row(area, rate.area, measure, "change_points", period, base)
-            if base not in series.periods:
-                row.note = f"the outcomes series starts with the 12 months to {series.periods[0]:%B %Y}"
+            if base not in ends:
+                row.note = f"the outcomes series starts with the 12 months to {ends[0]:%B %Y}"
             else:
-                now, before = series.value(measure, area, period), series.value(measure, area, base)
+                now, before = (series_value(data, series, measure, area, period),
+                               series_value(data, series, measure, area, base))
                 if not now.ok or not before.ok:
                     row.note = now.note if not now.ok else before.note
                 else:
@@ -423,7 +438,7 @@ def charge_indicator(data: Dataset, areas: list[str], to: date) -> ChargeIndicat
                     row.note = partial[0] if partial else ""
             rows.append(row)
         changes.append((base, rows))
-    latest = series.periods[-1]
+    latest = ends[-1]
     note = (f"Indicators: the charge/summons rate of investigations closed (outcomes assigned in the 12 months, "
             f"whenever the crime was recorded) is from the outcomes series, which runs to the 12 months to {latest:%B %Y}"
             + (", later than the crime tables" if latest > to else "") + "; its changes are in percentage points.")

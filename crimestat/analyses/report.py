@@ -7,6 +7,7 @@ the table never disagree.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -263,13 +264,19 @@ def _ordinal(n: int) -> str:
     return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
+_RANKINGS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def _place(data: Dataset, result: Comparison, force: Force, name: str) -> str:
     """Where the force's rate of crime excluding fraud ranks among the 43 forces, with its 95% interval."""
     from .rank import rank
 
     if not force.territorial or result.rate("crime_excl_fraud") is None:
         return ""
-    ranking = rank(data, "crime_excl_fraud", chosen=result.periods)
+    kept = _RANKINGS.setdefault(data, {})
+    if result.periods not in kept:  # one ranking (4,000 simulated league tables) serves every force's report
+        kept[result.periods] = rank(data, "crime_excl_fraud", chosen=result.periods)
+    ranking = kept[result.periods]
     entry = next((e for e in ranking.entries if e.code == force.code), None)
     if entry is None or entry.rank is None or entry.position.ci_low is None or entry.position.ci_high is None:
         return ""

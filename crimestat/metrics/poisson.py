@@ -7,6 +7,8 @@ practice, which changes counts too.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import numpy.typing as npt
 
@@ -43,17 +45,23 @@ def poisson_confint(count: npt.ArrayLike, confidence: float = 0.95) -> tuple[np.
     return low, high
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _bounds(k: float, alpha: float) -> tuple[float, float]:
+    # Kept per (count, level): a command asks for the same few thousand counts' intervals again and again
+    # (every force's rate in every period), and each takes two inversions of the incomplete gamma function.
     low = 0.0 if k == 0 else gamma_p_inverse(k, alpha / 2)
     return low, gamma_p_inverse(k + 1, 1 - alpha / 2)
 
 
 def poisson_bounds(count: int, confidence: float = 0.95) -> tuple[float, float]:
     """``poisson_confint`` for one count: plain floats."""
+    if type(count) is int and count >= 0:  # the common case, without the array round trip
+        return _bounds(float(count), 1 - confidence)
     low, high = poisson_confint(count, confidence)
     return float(low), float(high)
 
 
+@functools.lru_cache(maxsize=1 << 12, typed=True)  # England and Wales's pair comes beside every force's
 def change_test(current: int, base: int) -> float:
     """Two-sided p-value that two counts share one Poisson mean: an exact conditional (binomial) test.
 

@@ -86,6 +86,9 @@ def per_label(per: int) -> str:
     return "million" if per == 1_000_000 else f"{per:,}"
 
 
+_SCALARS = (int, float)
+
+
 def rate_per(count: ArrayLike, denominator: ArrayLike, per: int = 1_000) -> np.ndarray | float:
     """Count per ``per`` of the denominator: ``count * per / denominator``.
 
@@ -95,6 +98,10 @@ def rate_per(count: ArrayLike, denominator: ArrayLike, per: int = 1_000) -> np.n
     """
     if per not in PER_CHOICES:
         raise ValueError(f"per must be one of {', '.join(str(p) for p in PER_CHOICES)}, not {per}")
+    if type(count) in _SCALARS and type(denominator) in _SCALARS:  # one figure: the same float64 steps, no arrays
+        if denominator <= 0:
+            raise ValueError("denominator must be above 0")
+        return float(count) * float(per) / float(denominator)
     count_a = np.asarray(count, dtype=float)
     denominator_a = np.asarray(denominator, dtype=float)
     if np.any(denominator_a <= 0):

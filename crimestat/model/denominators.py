@@ -78,6 +78,7 @@ class Denominators:
         self.editions = {"population": {}, "households": {}, **(editions or {})}
         self._values = {"population": dict(population), "households": dict(households or {})}
         self.years = {kind: sorted({y for _, y in values}) for kind, values in self._values.items()}
+        self._found: dict[tuple[str, str, date, int | None], Denominator] = {}
 
     def year_for(self, kind: str, period_end: date, population_year: int | None = None) -> int | None:
         """The year of the denominator a period uses."""
@@ -121,6 +122,15 @@ class Denominators:
 
     def get(self, kind: str, area_code: str, period_end: date,
             population_year: int | None = None) -> Denominator:
+        """The denominator of ``kind`` for an area (a force or England and Wales) and period. Kept per question: a
+        command asks for England and Wales's population beside every force's."""
+        key = (kind, area_code, period_end, population_year)
+        found = self._found.get(key)
+        if found is None:
+            found = self._found[key] = self._get(kind, area_code, period_end, population_year)
+        return found
+
+    def _get(self, kind: str, area_code: str, period_end: date, population_year: int | None) -> Denominator:
         years = self.years[kind]
         if not years:
             return Denominator(None, kind, None, f"no {kind} data were given")
