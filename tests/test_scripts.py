@@ -29,7 +29,14 @@ def test_exit_codes_and_data_on_stdout_messages_on_stderr():
     bad = shell(["compare", "--release", "ons-2019", "--force", "nowhere"])
     assert bad.returncode == 2
     assert bad.stdout == "" and bad.stderr.startswith("crimestat: error: unknown force 'nowhere'")
-    assert shell(["validate", BAD / "non-numeric-count.csv"]).returncode == 1
+    # Bad data, exit 1, read from a real pipe on stdin (the file's own path is checked in process by
+    # tests/test_bad_inputs.py, with every message).
+    bad_data = subprocess.run(CRIMESTAT + ["validate", "-", "--format", "csv"],
+                              input=(BAD / "non-numeric-count.csv").read_text(), capture_output=True, text=True)
+    assert bad_data.returncode == 1
+    assert bad_data.stdout.splitlines()[1].startswith(
+        "<stdin>,ONS recorded crime,,1 problem,\"<stdin>, line 3, column 'Rolling year total number of offences': "
+        "'five' is not a number")
     assert shell(["compare", "--release", "ons-2019", "--bogus-option"]).returncode == 2
 
 
@@ -52,8 +59,8 @@ def test_same_inputs_give_byte_identical_output(run, tmp_path):
 
 
 def test_stdin_where_a_file_is_expected(run):
-    # In process: a real pipe on stdin is tested by test_validate_reads_stdin and, for Home Office tables, by
-    # tests/test_sources.py.
+    # In process: a real pipe on stdin is tested by test_exit_codes_and_data_on_stdout_messages_on_stderr (validate)
+    # and, for Home Office tables, by tests/test_sources.py.
     crime = (SAMPLE / "releases/ons-2019/rec-crime-pfa.csv").read_text()
     done = run("compare", "--release", "ons-2019", "--force", "warwickshire", "--to", "2014-06", "--crime", "-", "-q",
                input=crime)
@@ -139,15 +146,6 @@ def test_killed_run_leaves_previous_output(tmp_path):
     process.wait()
     assert target.read_text() in ("previous run\n",) or target.read_text().startswith("area_code,")
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
-
-
-def test_validate_reads_stdin():
-    bad = (BAD / "non-numeric-count.csv").read_text()
-    done = subprocess.run(CRIMESTAT + ["validate", "-", "--format", "csv"], input=bad, capture_output=True, text=True)
-    assert done.returncode == 1
-    assert done.stdout.splitlines()[1].startswith(
-        "<stdin>,ONS recorded crime,,1 problem,\"<stdin>, line 3, column 'Rolling year total number of offences': "
-        "'five' is not a number")
 
 
 # A cached load gives its warnings again after a quiet run: tests/test_pipelines.py
