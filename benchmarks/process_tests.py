@@ -6,16 +6,18 @@
 Each side is one pytest session (`-n 0`, so a file's cold parses are shared as in the suite, where the cache
 is shared) over the same files: tests/test_scripts.py, test_signals.py, test_reliability.py,
 test_scheduled_job.py, test_cli.py, test_docs.py, test_pipelines.py, test_text_from_data.py and
-test_table_width.py. The "before" side is `git archive REV` unpacked in a temporary folder, run with this
-checkout's crimestat (the package's code is the same; only the tests differ). The sides alternate within
-each round, so that load from other processes on the machine falls on both alike; CPU is user + system of
-pytest and every process it waited for (the `python -m crimestat` runs), the median over the rounds.
+test_table_width.py. The "before" side is `git archive REV tests` unpacked in a temporary folder beside links
+to this checkout's package and data (the package's code is the same; only the tests differ). The sides
+alternate within each round, so that load from other processes on the machine falls on both alike; CPU is
+user + system of pytest and every process it waited for (the `python -m crimestat` runs), the median over
+the rounds.
 ``--each`` also runs every file in a session of its own (its cold parses then count in full).
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import resource
 import shutil
@@ -24,7 +26,6 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-import io
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,15 +38,23 @@ def _cpu_of(args: list[str], cwd: Path) -> tuple[float, int]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     env = {k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"}
     done = subprocess.run([sys.executable, "-m", "pytest", "-n", "0", "-q", "-p", "no:cacheprovider", *args],
-                          cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                          cwd=cwd, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        print(done.stdout[-6000:], done.stderr[-2000:], file=sys.stderr)
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), done.returncode
 
 
 def _unpack(revision: str, into: Path) -> Path:
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", revision], check=True, capture_output=True).stdout
+    """A folder with ``revision``'s tests/ and links to this checkout's everything else (so both sides run the
+    same package, from the same compiled bytecode, on the same data)."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", revision, "tests"], check=True,
+                             capture_output=True).stdout
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(into, filter="data")
+    for entry in ROOT.iterdir():
+        if entry.name not in ("tests", ".git"):
+            (into / entry.name).symlink_to(entry, target_is_directory=entry.is_dir())
     return into
 
 
