@@ -33,11 +33,15 @@ FILES = ["test_scripts.py", "test_signals.py", "test_reliability.py", "test_sche
          "test_docs.py", "test_pipelines.py", "test_text_from_data.py", "test_table_width.py"]
 
 
-def _cpu_of(args: list[str], cwd: Path) -> tuple[float, int]:
-    """CPU seconds (user + system, the process and its children) of a pytest run, and its exit code."""
+def _cpu_of(args: list[str], cwd: Path, temp: Path) -> tuple[float, int]:
+    """CPU seconds (user + system, the process and its children) of a pytest run, and its exit code.
+
+    ``temp``: the run's own --basetemp (pytest's shared numbered folders are pruned by any other session of
+    the same user, which may be running beside this one)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     env = {k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"}
-    done = subprocess.run([sys.executable, "-m", "pytest", "-n", "0", "-q", "-p", "no:cacheprovider", *args],
+    done = subprocess.run([sys.executable, "-m", "pytest", "-n", "0", "-q", "-p", "no:cacheprovider",
+                           f"--basetemp={temp}", *args],
                           cwd=cwd, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
@@ -73,13 +77,13 @@ def main() -> None:
         if options.each:
             jobs.update({f: [f"tests/{f}"] for f in FILES})
         for side in sides.values():  # compile the bytecode once, outside the rounds
-            _cpu_of(["--co", "tests/test_cli.py"], side)
+            _cpu_of(["--co", "tests/test_cli.py"], side, work / "pytest")
         times: dict[tuple[str, str], list[float]] = {}
         for n in range(options.rounds):
             order = list(sides.items()) if n % 2 == 0 else list(reversed(sides.items()))
             for job, args in jobs.items():
                 for name, where in order:
-                    cpu, code = _cpu_of(args, where)
+                    cpu, code = _cpu_of(args, where, work / "pytest")
                     if code != 0:
                         raise SystemExit(f"{name}: pytest {' '.join(args)} exited {code}")
                     times.setdefault((job, name), []).append(cpu)
