@@ -31,8 +31,8 @@ def test_exit_codes_and_data_on_stdout_messages_on_stderr():
     assert bad.stdout == "" and bad.stderr.startswith("crimestat: error: unknown force 'nowhere'")
     # Bad data, exit 1, read from a real pipe on stdin (the file's own path is checked in process by
     # tests/test_bad_inputs.py, with every message).
-    bad_data = subprocess.run(CRIMESTAT + ["validate", "-", "--format", "csv"],
-                              input=(BAD / "non-numeric-count.csv").read_text(), capture_output=True, text=True)
+    bad_data = subprocess.run(CRIMESTAT + ["validate", "-", "--format", "csv"], capture_output=True, text=True,
+                              input=(BAD / "non-numeric-count.csv").read_text())
     assert bad_data.returncode == 1
     assert bad_data.stdout.splitlines()[1].startswith(
         "<stdin>,ONS recorded crime,,1 problem,\"<stdin>, line 3, column 'Rolling year total number of offences': "
@@ -59,8 +59,8 @@ def test_same_inputs_give_byte_identical_output(run, tmp_path):
 
 
 def test_stdin_where_a_file_is_expected(run):
-    # In process: a real pipe on stdin is tested by test_exit_codes_and_data_on_stdout_messages_on_stderr (validate)
-    # and, for Home Office tables, by tests/test_sources.py.
+    # In process: a real pipe on stdin is tested by test_exit_codes_and_data_on_stdout_messages_on_stderr
+    # (validate) and, for Home Office tables, by tests/test_sources.py.
     crime = (SAMPLE / "releases/ons-2019/rec-crime-pfa.csv").read_text()
     done = run("compare", "--release", "ons-2019", "--force", "warwickshire", "--to", "2014-06", "--crime", "-", "-q",
                input=crime)
@@ -159,7 +159,8 @@ try:
     main(sys.argv[1:])
 except SystemExit as stop:
     assert stop.code in (0, None), stop.code
-print(*(f"{name}={name in sys.modules}" for name in ("pandas", "scipy", "matplotlib", "logging")), file=sys.stderr)
+names = ("pandas", "scipy", "matplotlib", "logging")
+print(*(f"{name}={name in sys.modules}" for name in names), file=sys.stderr)
 """
 
 
@@ -182,9 +183,11 @@ def test_start_up_imports_only_what_the_run_needs(tmp_path):
     assert "Warwickshire" in quiet.stdout
     # The first read parses the file (pandas). The ONS 2019 release warns about a misdated quarter end: the
     # warning is shown, in crimestat's words.
-    compare = ["compare", "--release", "ons-2019", "--force", "warwickshire", "--to", "2014-06", "--format", "table"]
+    compare = ["compare", "--release", "ons-2019", "--force", "warwickshire", "--to", "2014-06", "--format",
+               "table"]
     first = python(*compare)
-    assert _imported(first.stderr) == {"pandas": "True", "scipy": "False", "matplotlib": "False", "logging": "True"}
+    assert _imported(first.stderr) == {"pandas": "True", "scipy": "False", "matplotlib": "False",
+                                       "logging": "True"}
     assert "crimestat: warning: " in first.stderr and "'30-12-2017' is not a month end" in first.stderr
     cached = python("-q", *compare)  # the same run from the cache
     assert cached.stderr.split()[:3] == ["pandas=False", "scipy=False", "matplotlib=False"]

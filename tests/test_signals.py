@@ -38,7 +38,8 @@ def warm_cache(tmp_path_factory):
     from crimestat.cli import main
 
     out = tmp_path_factory.mktemp("warm") / "out.csv"
-    done = CliRunner().invoke(main, [*COMPARE, "--output", str(out)], catch_exceptions=False, prog_name="crimestat")
+    done = CliRunner().invoke(main, [*COMPARE, "--output", str(out)], catch_exceptions=False,
+                              prog_name="crimestat")
     assert done.exit_code == 0, done.output
 
 
