@@ -102,15 +102,21 @@ def test_default_data_dir_is_documented(run):
 
 def test_a_known_quirk_is_shown_once_per_file_version_then_only_with_verbose(run, tmp_path, monkeypatch):
     """The ONS file's misdated '30-12-2017' rows: warned on the first run, not on the next (a nightly log
-    carries it once), again with --verbose; a quiet first run does not count as shown."""
+    carries it once), again with --verbose; a quiet first run does not count as shown, and the run after it,
+    from the cache, gives the warning and the same output."""
     monkeypatch.setenv("CRIMESTAT_CACHE_DIR", str(tmp_path / "cache"))
     args = ("compare", "--release", "ons-2019", "--force", "kent", "--format", "csv")
 
     def stderr(*extra):
         return run(*args, *extra).stderr
 
-    assert stderr("-q") == ""
-    assert stderr().startswith("crimestat: warning: ") and "'30-12-2017'" in stderr("-v")
+    quiet = run(*args, "-q")
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+    assert list((tmp_path / "cache").iterdir())  # the quiet run filled the cache
+    first = run(*args)  # from the cache, which gives the file's warnings again
+    assert first.exit_code == 0 and first.stdout == quiet.stdout
+    assert first.stderr.startswith("crimestat: warning: ") and "'30-12-2017' is not a month end" in first.stderr
+    assert "'30-12-2017'" in stderr("-v")
     assert stderr() == ""
     assert stderr("--verbose").startswith("crimestat: warning (shown before for this file): ")
 

@@ -29,7 +29,14 @@ def test_exit_codes_and_data_on_stdout_messages_on_stderr():
     bad = shell(["compare", "--release", "ons-2019", "--force", "nowhere"])
     assert bad.returncode == 2
     assert bad.stdout == "" and bad.stderr.startswith("crimestat: error: unknown force 'nowhere'")
-    assert shell(["validate", BAD / "non-numeric-count.csv"]).returncode == 1
+    # Bad data, exit 1, read from a real pipe on stdin (the file's own path is checked in process by
+    # tests/test_bad_inputs.py, with every message).
+    bad_data = subprocess.run(CRIMESTAT + ["validate", "-", "--format", "csv"], capture_output=True, text=True,
+                              input=(BAD / "non-numeric-count.csv").read_text())
+    assert bad_data.returncode == 1
+    assert bad_data.stdout.splitlines()[1].startswith(
+        "<stdin>,ONS recorded crime,,1 problem,\"<stdin>, line 3, column 'Rolling year total number of offences': "
+        "'five' is not a number")
     assert shell(["compare", "--release", "ons-2019", "--bogus-option"]).returncode == 2
 
 
@@ -52,8 +59,8 @@ def test_same_inputs_give_byte_identical_output(run, tmp_path):
 
 
 def test_stdin_where_a_file_is_expected(run):
-    # In process: a real pipe on stdin is tested by test_validate_reads_stdin and, for Home Office tables, by
-    # tests/test_sources.py.
+    # In process: a real pipe on stdin is tested by test_exit_codes_and_data_on_stdout_messages_on_stderr
+    # (validate) and, for Home Office tables, by tests/test_sources.py.
     crime = (SAMPLE / "releases/ons-2019/rec-crime-pfa.csv").read_text()
     done = run("compare", "--release", "ons-2019", "--force", "warwickshire", "--to", "2014-06", "--crime", "-", "-q",
                input=crime)
@@ -141,71 +148,50 @@ def test_killed_run_leaves_previous_output(tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
 
-def test_validate_reads_stdin():
-    bad = (BAD / "non-numeric-count.csv").read_text()
-    done = subprocess.run(CRIMESTAT + ["validate", "-", "--format", "csv"], input=bad, capture_output=True, text=True)
-    assert done.returncode == 1
-    assert done.stdout.splitlines()[1].startswith(
-        "<stdin>,ONS recorded crime,,1 problem,\"<stdin>, line 3, column 'Rolling year total number of offences': "
-        "'five' is not a number")
+# A cached load gives its warnings again after a quiet run: tests/test_pipelines.py
+# (test_a_known_quirk_is_shown_once_per_file_version_then_only_with_verbose) checks it with the same cold cache.
 
 
-def test_cached_load_gives_its_warnings_again_even_after_a_quiet_run(run, tmp_path, monkeypatch):
-    monkeypatch.setenv("CRIMESTAT_CACHE_DIR", str(tmp_path / "cache"))
-    args = ("compare", "--release", "ons-2019", "--force", "warwickshire", "--format", "csv")
-    first = run(*args, "-q")
-    second = run(*args)
-    assert first.exit_code == second.exit_code == 0
-    assert first.stderr == ""
-    assert list((tmp_path / "cache").iterdir())  # the first run filled the cache
-    assert "'30-12-2017' is not a month end" in second.stderr
-    assert first.stdout == second.stdout
-
-
-IMPORTS_PANDAS = """
-import sys
-from crimestat.cli import main
-try:
-    main(["-q", "compare", "--release", "ons-2019", "--force", "warwickshire", "--to", "2014-06", "--format", "table"])
-except SystemExit as stop:
-    assert stop.code in (0, None), stop.code
-print("pandas" in sys.modules, "scipy" in sys.modules, "matplotlib" in sys.modules, file=sys.stderr)
-"""
-
-
-def test_compare_from_the_cache_does_not_import_pandas(tmp_path):
-    """Start-up (issues 6 and 17): pandas parses the files once; a cached run needs numpy, not pandas,
-    scipy or matplotlib."""
-    env = dict(os.environ, CRIMESTAT_CACHE_DIR=str(tmp_path / "cache"))
-    runs = [subprocess.run([sys.executable, "-c", IMPORTS_PANDAS], capture_output=True, text=True, env=env)
-            for _ in range(2)]
-    assert [r.stderr.split() for r in runs] == [["True", "False", "False"], ["False", "False", "False"]]
-    assert runs[0].stdout == runs[1].stdout and "Warwickshire" in runs[0].stdout
-
-
-IMPORTS_LOGGING = """
+IMPORTS = """
 import sys
 from crimestat.cli import main
 try:
     main(sys.argv[1:])
 except SystemExit as stop:
     assert stop.code in (0, None), stop.code
-print("logging" in sys.modules, file=sys.stderr)
+names = ("pandas", "scipy", "matplotlib", "logging")
+print(*(f"{name}={name in sys.modules}" for name in names), file=sys.stderr)
 """
 
 
-def test_a_run_without_warnings_does_not_import_logging_and_a_warning_still_shows(tmp_path):
-    """Start-up (issue 17): logging is imported at the first message, not by every command."""
+def _imported(stderr: str) -> dict[str, str]:
+    """The modules the script above reports, from the end of stderr (a warning may come before)."""
+    return dict(word.split("=") for word in stderr.split()[-4:])
+
+
+def test_start_up_imports_only_what_the_run_needs(tmp_path):
+    """Start-up (issues 6 and 17), in fresh interpreters sharing a cache folder of their own: pandas parses the
+    files once and a cached run needs numpy, not pandas, scipy or matplotlib; logging is imported at the first
+    message, not by every command, and a warning still shows."""
     env = dict(os.environ, CRIMESTAT_CACHE_DIR=str(tmp_path / "cache"))
-    quiet = subprocess.run([sys.executable, "-c", IMPORTS_LOGGING, "forces", "--format", "csv"],
-                           capture_output=True, text=True, env=env)
-    assert quiet.stderr.split() == ["False"] and "Warwickshire" in quiet.stdout
-    # The ONS 2019 release warns about a misdated quarter end: the warning is shown, in crimestat's words.
-    warned = subprocess.run([sys.executable, "-c", IMPORTS_LOGGING, "compare", "--release", "ons-2019", "--force",
-                             "warwickshire", "--to", "2014-06", "--format", "csv"], capture_output=True, text=True,
-                            env=env)
-    assert "crimestat: warning: " in warned.stderr and "'30-12-2017' is not a month end" in warned.stderr
-    assert warned.stderr.split()[-1] == "True"
+
+    def python(*args):
+        return subprocess.run([sys.executable, "-c", IMPORTS, *args], capture_output=True, text=True, env=env)
+
+    quiet = python("forces", "--format", "csv")  # no warning: logging is not imported
+    assert quiet.stderr.split() == ["pandas=False", "scipy=False", "matplotlib=False", "logging=False"]
+    assert "Warwickshire" in quiet.stdout
+    # The first read parses the file (pandas). The ONS 2019 release warns about a misdated quarter end: the
+    # warning is shown, in crimestat's words.
+    compare = ["compare", "--release", "ons-2019", "--force", "warwickshire", "--to", "2014-06", "--format",
+               "table"]
+    first = python(*compare)
+    assert _imported(first.stderr) == {"pandas": "True", "scipy": "False", "matplotlib": "False",
+                                       "logging": "True"}
+    assert "crimestat: warning: " in first.stderr and "'30-12-2017' is not a month end" in first.stderr
+    cached = python("-q", *compare)  # the same run from the cache
+    assert cached.stderr.split()[:3] == ["pandas=False", "scipy=False", "matplotlib=False"]
+    assert first.stdout == cached.stdout and "Warwickshire" in first.stdout
 
 
 def test_the_command_line_runs_numpy_single_threaded_unless_the_user_says_otherwise():
