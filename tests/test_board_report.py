@@ -25,10 +25,13 @@ PEERS = "West Mercia,Staffordshire,Leicestershire"
 
 @functools.cache
 def _warwickshire_rows() -> list[tuple[str, str, str, str, int]]:
-    """Warwickshire's rows of the table: (year, quarter, offence group, code, count), read once."""
-    with gzip.open(TABLE, "rt", newline="", encoding="utf-8") as stream:
-        return [(r["Financial Year"], r["Financial Quarter"], r["Offence Group"], r["Offence Code"],
-                 int(r["Number of Offences"])) for r in csv.DictReader(stream) if r["Force Name"] == "Warwickshire"]
+    """Warwickshire's rows of the table: (year, quarter, offence group, code, count), read once. Only the lines
+    that name Warwickshire between commas go to the csv module (a row of the force has its name so, never
+    quoted); the csv module then keeps the rows whose Force Name it is."""
+    lines = gzip.decompress(TABLE.read_bytes()).decode("utf-8").splitlines(True)
+    rows = csv.DictReader([lines[0], *(line for line in lines if ",Warwickshire," in line)])
+    return [(r["Financial Year"], r["Financial Quarter"], r["Offence Group"], r["Offence Code"],
+             int(r["Number of Offences"])) for r in rows if r["Force Name"] == "Warwickshire"]
 
 
 def _warwickshire(codes: set[str] | None, quarters: set[tuple[str, str]]) -> int:
