@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import functools
+import gzip
 import os
 import sys
 from pathlib import Path
@@ -78,6 +80,15 @@ def private_cache(tmp_path_factory):
 
 
 ONS_CRIME = SAMPLE / "releases/ons-2019/rec-crime-pfa.csv"
+HOME_OFFICE_TABLE = SAMPLE / "releases/home-office-2026-04/prc-pfa-mar2013-onwards-tables-230426.csv.gz"
+
+
+@functools.cache
+def home_office_lines() -> tuple[str, ...]:
+    """The shipped Home Office table's lines, each with its line break, decompressed once per process for the
+    tests that cut files from it or sum its raw rows (every line of the table starts with its financial year,
+    and a force's rows name it between commas, never quoted; no field spans lines)."""
+    return tuple(gzip.decompress(HOME_OFFICE_TABLE.read_bytes()).decode("utf-8").splitlines(True))
 
 
 def ons_crime_rows(forces: tuple[str, ...]) -> str:

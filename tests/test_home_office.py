@@ -5,7 +5,6 @@ Fixtures are real rows of the 23 April 2026 release (see tests/data/home-office/
 
 from __future__ import annotations
 
-import functools
 import gzip
 import io
 from datetime import date
@@ -251,14 +250,11 @@ def test_source_records_recognise_headers_as_the_loaders_do():
 
 # Found by hostile testing of the whole release (each gave a wrong figure with exit 0 before).
 
-@functools.cache
 def _release_lines() -> tuple[str, ...]:
-    """The shipped release's lines, each with its line break: decompressed and split once for the module's tests
-    (each test cuts its own file from them)."""
-    from conftest import SAMPLE
+    """The shipped release's lines, each with its line break (decompressed once; each test cuts its own file)."""
+    from conftest import home_office_lines
 
-    path = SAMPLE / "releases/home-office-2026-04/prc-pfa-mar2013-onwards-tables-230426.csv.gz"
-    return tuple(gzip.decompress(path.read_bytes()).decode().splitlines(True))
+    return home_office_lines()
 
 
 def test_a_release_cut_at_a_line_end_is_an_error_naming_the_short_quarter(tmp_path):
