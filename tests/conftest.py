@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import functools
+import gzip
 import os
 import sys
 from pathlib import Path
@@ -75,3 +77,36 @@ def private_cache(tmp_path_factory):
         folder = tmp_path_factory.mktemp("cache")
     os.environ["CRIMESTAT_CACHE_DIR"] = str(folder)
     yield
+
+
+ONS_CRIME = SAMPLE / "releases/ons-2019/rec-crime-pfa.csv"
+HOME_OFFICE_TABLE = SAMPLE / "releases/home-office-2026-04/prc-pfa-mar2013-onwards-tables-230426.csv.gz"
+
+
+@functools.cache
+def home_office_lines() -> tuple[str, ...]:
+    """The shipped Home Office table's lines, each with its line break, decompressed once per process for the
+    tests that cut files from it or sum its raw rows (every line of the table starts with its financial year,
+    and a force's rows name it between commas, never quoted; no field spans lines)."""
+    return tuple(gzip.decompress(HOME_OFFICE_TABLE.read_bytes()).decode("utf-8").splitlines(True))
+
+
+def ons_crime_rows(forces: tuple[str, ...]) -> str:
+    """The shipped ONS 2019 crime file (sample_data/releases/ons-2019/rec-crime-pfa.csv) cut to the rows of
+    the named forces: its header and those rows, verbatim and in order (real published rows, nothing made
+    up). A force's figures from it are the shipped file's; only the other forces are missing."""
+    lines = ONS_CRIME.read_text(encoding="utf-8").splitlines(keepends=True)
+    keep = tuple(f",{name}," for name in forces)
+    return lines[0] + "".join(line for line in lines[1:] if any(k in line for k in keep))
+
+
+@pytest.fixture(scope="session")
+def warwickshire_crime(tmp_path_factory):
+    """A small crime file of real rows for tests about the cache or about files, not about the figures of
+    all forces: the shipped ONS 2019 file's header and its 1,054 Warwickshire rows, verbatim. Parsing it
+    costs a small part of the whole file's 46,469 rows; Warwickshire's figures are the shipped file's.
+    Tests copy it before changing it."""
+    path = tmp_path_factory.mktemp("warwickshire-crime") / "rec-crime-pfa-warwickshire.csv"
+    path.write_text(ons_crime_rows(("Warwickshire",)), encoding="utf-8")
+    path.chmod(0o444)  # shared by the tests of a worker: read-only, so that none changes it in place
+    return path

@@ -250,13 +250,11 @@ def test_source_records_recognise_headers_as_the_loaders_do():
 
 # Found by hostile testing of the whole release (each gave a wrong figure with exit 0 before).
 
-def _release_text() -> str:
-    import gzip
+def _release_lines() -> tuple[str, ...]:
+    """The shipped release's lines, each with its line break (decompressed once; each test cuts its own file)."""
+    from conftest import home_office_lines
 
-    from conftest import SAMPLE
-
-    path = SAMPLE / "releases/home-office-2026-04/prc-pfa-mar2013-onwards-tables-230426.csv.gz"
-    return gzip.decompress(path.read_bytes()).decode()
+    return home_office_lines()
 
 
 def test_a_release_cut_at_a_line_end_is_an_error_naming_the_short_quarter(tmp_path):
@@ -264,7 +262,7 @@ def test_a_release_cut_at_a_line_end_is_an_error_naming_the_short_quarter(tmp_pa
     from crimestat.loaders.forces import load_forces
     from crimestat.sources.home_office.parser import load_home_office_crime
 
-    lines = _release_text().splitlines(True)
+    lines = _release_lines()
     path = tmp_path / "cut.csv"
     path.write_text("".join(lines[:160000]))  # ends with a line break: only the check of codes can tell
     with pytest.raises(BadValueError) as err:
@@ -304,7 +302,7 @@ def test_a_release_cut_between_two_forces_is_an_error(tmp_path):
     from crimestat.loaders.forces import load_forces
     from crimestat.sources.home_office.parser import load_home_office_crime
 
-    lines = _release_text().splitlines(True)
+    lines = _release_lines()
     cut = next(i for i, line in enumerate(lines) if line.startswith("2025/26,1,Kent,"))
     (tmp_path / "cut.csv").write_text("".join(lines[:cut]))
     with pytest.raises(BadValueError) as err:
@@ -404,7 +402,7 @@ def test_a_force_short_of_codes_is_found_by_the_grid_and_by_sorting(tmp_path, mo
 
     if grid_limit is not None:
         monkeypatch.setattr(_complete, "GRID_LIMIT", grid_limit)
-    lines = _release_text().splitlines(True)
+    lines = _release_lines()
     quarter = [line for line in lines if line.startswith("2019/20,1,")]
     hampshire = next(i for i, line in enumerate(quarter) if line.startswith("2019/20,1,Hampshire,"))
     path = tmp_path / "short.csv"
@@ -502,25 +500,26 @@ def test_a_cell_with_a_control_character_is_quoted_with_escapes(registry, tmp_pa
 # -- the 2018-2019 export layout: a combined code listed once per offence it combines, padded counts ----------
 
 LAYOUT_2019 = HERE / "prc-pfa-2019-layout.csv"
-SHIPPED = Path(__file__).resolve().parents[1] / "sample_data/releases/home-office-2026-04/" \
-    "prc-pfa-mar2013-onwards-tables-230426.csv.gz"
 
 
 def _shipped_homicide() -> dict[tuple[str, int], int]:
-    """Homicide by force and 2018/19 quarter, summed from the shipped table's four codes with the csv module."""
+    """Homicide by force and 2018/19 quarter, summed from the shipped table's four codes with the csv module
+    (sample_data/releases/home-office-2026-04/prc-pfa-mar2013-onwards-tables-230426.csv.gz)."""
     import csv
 
     totals: dict[tuple[str, int], int] = {}
-    with gzip.open(SHIPPED, "rt", newline="", encoding="utf-8") as f:
-        rows = csv.reader(f)
-        header = next(rows)
-        year, quarter, force, code, count = (header.index(name) for name in (
-            "Financial Year", "Financial Quarter", "Force Name", "Offence Code", "Number of Offences"))
-        for row in rows:
-            if row[year] == "2018/19" and row[force] in ("Warwickshire", "Dyfed-Powys") and \
-                    row[code] in ("1", "4.1", "4.10", "4.2"):
-                key = (row[force], int(row[quarter]))
-                totals[key] = totals.get(key, 0) + int(row[count])
+    lines = _release_lines()
+    assert lines[0].startswith("Financial Year,")  # the year is the first column, never quoted in this table
+    # Only the 2018/19 lines are given to the csv module (every line of the table starts with its year).
+    rows = csv.reader([lines[0], *(line for line in lines if line.startswith("2018/19,"))])
+    header = next(rows)
+    year, quarter, force, code, count = (header.index(name) for name in (
+        "Financial Year", "Financial Quarter", "Force Name", "Offence Code", "Number of Offences"))
+    for row in rows:
+        if row[year] == "2018/19" and row[force] in ("Warwickshire", "Dyfed-Powys") and \
+                row[code] in ("1", "4.1", "4.10", "4.2"):
+            key = (row[force], int(row[quarter]))
+            totals[key] = totals.get(key, 0) + int(row[count])
     return totals
 
 

@@ -11,7 +11,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from conftest import SAMPLE
+from conftest import SAMPLE, home_office_lines
 from crimestat.errors import BadValueError, DataFileError
 from crimestat.loaders.forces import load_forces
 from crimestat.sources.home_office.parser import load_home_office_crime
@@ -25,8 +25,8 @@ OUTCOMES = RELEASE / "prc-outcomes-2024-25-by-force-quarter-group-type.csv.gz"
 def lines():
     """The header and every row of 2024/25 and 2025/26 (all forces): enough quarters for every check, and
     quick to read."""
-    every = gzip.decompress(TABLES.read_bytes()).decode("utf-8").splitlines(True)
-    return every[:1] + [line for line in every[1:] if line.startswith(("2024/25,", "2025/26,"))]
+    every = home_office_lines()  # TABLES' lines, decompressed once per process
+    return [every[0]] + [line for line in every[1:] if line.startswith(("2024/25,", "2025/26,"))]
 
 
 def _write(tmp_path, lines, name="tables.csv"):

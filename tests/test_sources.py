@@ -155,12 +155,12 @@ def test_england_and_wales_in_one_step_equals_the_sum_force_by_force(home_office
 def test_a_missing_quarter_makes_the_periods_that_need_it_not_available(tmp_path):
     """Warwickshire's real rows of 2013/14 and 2014/15 with quarter 2 of 2014/15 removed: the windows ending
     September 2014 to June 2015 need it."""
-    import gzip
+    from conftest import home_office_lines  # the shipped table's lines, decompressed once
 
-    rows = gzip.open(SAMPLE / "releases/home-office-2026-04/prc-pfa-mar2013-onwards-tables-230426.csv.gz",
-                     "rt").read().splitlines()
-    keep = [rows[0]] + [r for r in rows[1:] if ",Warwickshire," in r and r.startswith(("2013/14", "2014/15"))
-                        and not r.startswith("2014/15,2,")]
+    rows = home_office_lines()
+    keep = [r.rstrip("\r\n") for r in rows[:1] + tuple(r for r in rows[1:] if ",Warwickshire," in r and
+                                                        r.startswith(("2013/14", "2014/15"))
+                                                        and not r.startswith("2014/15,2,"))]
     path = tmp_path / "warks.csv"
     path.write_text("\n".join(keep) + "\n")
     data = load_dataset(DataPaths(SAMPLE, crime=str(path), release="home-office-2026-04"))
@@ -192,13 +192,19 @@ def test_releases_lists_coverage_and_latest(run):
     assert run("releases", "--latest", "--format", "table").stdout == "home-office-2026-04 2025-12\n"
 
 
-def test_a_release_dropped_into_the_user_folder_becomes_the_default(tmp_path, monkeypatch, run):
+def test_a_release_dropped_into_the_user_folder_becomes_the_default(tmp_path, monkeypatch, run, warwickshire_crime):
+    import hashlib
     import json
     import shutil
 
     folder = tmp_path / "crimestat" / "releases" / "ons-2019-copy"
     shutil.copytree(SAMPLE / "releases" / "ons-2019", folder)
+    # Its crime file cut to Warwickshire's rows (conftest: real rows, verbatim; the same periods), its digest in
+    # the manifest made to match: the copy is read cold, and the whole file would be parsed again for nothing.
+    shutil.copyfile(warwickshire_crime, folder / "rec-crime-pfa.csv")
     manifest = json.loads((folder / "release.json").read_text())
+    (crime,) = (f for f in manifest["files"] if f["path"] == "rec-crime-pfa.csv")
+    crime["sha256"] = hashlib.sha256((folder / "rec-crime-pfa.csv").read_bytes()).hexdigest()
     manifest.update(name="ons-2019-copy", published="2030-01-01")
     (folder / "release.json").write_text(json.dumps(manifest))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
