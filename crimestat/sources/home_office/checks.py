@@ -105,22 +105,28 @@ def _tidy(raw: _Raw, registry: Registry) -> pd.DataFrame:
     rows = np.flatnonzero(valid) if not valid.all() else slice(None)
     # Quarter q of financial year Y ends in month Y*12 + 2 + 3q (0-based months: q1 -> June of Y).
     month0 = start[rows].astype("int64") * 12 + 2 + 3 * quarter_number[rows].astype("int64")
-    ends = (month0 - 1970 * 12 + 1).astype("datetime64[M]").astype("datetime64[D]") - np.timedelta64(1, "D")
-    tidy = pd.DataFrame(
-        {
-            "area_code": pd.array(area.values, dtype="string").take(area.codes[rows]),
-            "period_end": pd.to_datetime(ends).as_unit("ns"),
-            "months": np.full(len(ends), 3, dtype="int64"),
-            "category": pd.array(code.values, dtype="string").take(code.codes[rows]),
-            "count": count[rows],
-        }
-    )
+    areas, categories, counts = area.codes[rows], code.codes[rows], count[rows]
     if parts_to_sum:
         # A combined code listed once per offence it combines (2018-2019 exports): one row, their sum, in the
-        # place of the first.
-        tidy = tidy.groupby(["area_code", "period_end", "months", "category"], sort=False, as_index=False,
-                            observed=True)["count"].sum()
-    return tidy
+        # place of the first (rows keep the order of each force, quarter and code's first row).
+        span = int(month0.max() - month0.min()) + 1 if len(month0) else 1
+        key = (areas.astype("int64") * span + (month0 - month0.min())) * (len(code.values) + 1) + categories
+        _, first, group = np.unique(key, return_index=True, return_inverse=True)
+        sums = np.zeros(len(first), dtype="int64")
+        np.add.at(sums, group.reshape(-1), counts)
+        order = np.argsort(first, kind="stable")
+        kept = first[order]
+        month0, areas, categories, counts = month0[kept], areas[kept], categories[kept], sums[order]
+    ends = (month0 - 1970 * 12 + 1).astype("datetime64[M]").astype("datetime64[D]") - np.timedelta64(1, "D")
+    return pd.DataFrame(
+        {
+            "area_code": pd.array(area.values, dtype="string").take(areas),
+            "period_end": pd.to_datetime(ends).as_unit("ns"),
+            "months": np.full(len(ends), 3, dtype="int64"),
+            "category": pd.array(code.values, dtype="string").take(categories),
+            "count": counts,
+        }
+    )
 
 
 def _quoted(text: str) -> str:
@@ -394,6 +400,8 @@ def _duplicates(raw: _Raw, valid: np.ndarray, force: _Column, year: _Column, qua
     key = key * 10 + np.nan_to_num(quarter_number, nan=0).astype("int64")
     key = key * (len(code.values) + 1) + code.codes
     key = np.where(valid, key, -1 - np.arange(len(key)))  # invalid rows never repeat
+    if not (np.diff(np.sort(key)) == 0).any():
+        return False  # the usual case: a sort, where hashing every key took several times as long
     keys = pd.Series(key)
     repeated = keys.duplicated(keep=False).to_numpy()
     if not repeated.any():
@@ -451,21 +459,26 @@ def _aggregates_beside_parts(raw: _Raw, valid: np.ndarray, code: _Column, area: 
     rows = np.flatnonzero(valid)
     place = (area.codes[rows].astype("int64") * 10_000 + np.nan_to_num(start[rows]).astype("int64")) * 10 \
         + np.nan_to_num(quarter[rows]).astype("int64")
-    frame = pd.DataFrame({"place": place, "code": code.codes[rows], "row": rows})
-    held = frame.groupby("place")["code"].agg(set)
+    codes = code.codes[rows]
     for aggregate, members in parts.items():
         member_codes = {index[m] for m in members if m in index}
         if not member_codes:
             continue
-        for where, codes in held.items():
-            if aggregate in codes and codes & member_codes:
-                at = frame[(frame["place"] == where) & (frame["code"] == aggregate)]["row"].iloc[0]
-                found = sorted(str(code.values[c]) for c in codes & member_codes)
-                raw.problem(int(at), f"the aggregate offence code '{code.values[aggregate]}' stands beside its part"
-                            f"{'s' if len(found) > 1 else ''} {', '.join(repr(f) for f in found)} in "
-                            f"{force.text(int(at))}, {year.text(int(at))} quarter {quarter_text.text(int(at))}: the same "
-                            "offences would be counted twice; "
-                            "expected either the aggregate or its parts", CODE)
+        # The places (force and quarter) holding both the aggregate and one of its parts, in order: with
+        # whole-array steps, not a set of codes per place (a tenth of a second for a whole release).
+        is_aggregate = codes == aggregate
+        if not is_aggregate.any():
+            continue
+        is_member = np.isin(codes, list(member_codes))
+        for where in np.intersect1d(place[is_aggregate], place[is_member]).tolist():
+            here = place == where
+            at = rows[np.flatnonzero(here & is_aggregate)[0]]
+            found = sorted(str(code.values[c]) for c in set(codes[here].tolist()) & member_codes)
+            raw.problem(int(at), f"the aggregate offence code '{code.values[aggregate]}' stands beside its part"
+                        f"{'s' if len(found) > 1 else ''} {', '.join(repr(f) for f in found)} in "
+                        f"{force.text(int(at))}, {year.text(int(at))} quarter {quarter_text.text(int(at))}: the same "
+                        "offences would be counted twice; "
+                        "expected either the aggregate or its parts", CODE)
 
 
 def _where(raw: _Raw, position: int) -> str:
