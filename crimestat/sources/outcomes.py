@@ -172,6 +172,8 @@ def _read_csv_frame(source: Source, name: str) -> tuple[pd.DataFrame, np.ndarray
         blank = np.ones(len(frame), dtype=bool)
         for column in columns:
             blank &= (frame[column].str.strip() == "").to_numpy()
+            if not blank.any():
+                break  # no row is blank in every column so far: the rest cannot make one
         # pandas fills a row with fewer cells than the header with empty ones. An empty last cell in a row
         # that is not blank may be such a row, so the exact reader, which counts cells, has the last word.
         short = ((frame[header[-1]] == "").to_numpy() & ~blank).any()
@@ -280,9 +282,15 @@ def _lookup(values: pd.Series, mapping: dict) -> pd.Series:
     """``values.map(mapping)`` (None where a value is not in it), looked up once per distinct value: a Series'
     ``map`` of a dictionary costs several milliseconds even on a short file."""
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
-    looked = np.empty(len(uniques), dtype=object)
-    looked[:] = [mapping.get(u) for u in uniques]
-    return pd.Series(looked[np.asarray(codes, dtype=np.intp)], index=values.index, dtype=object)
+    found = [mapping.get(u) for u in uniques]
+    codes = np.asarray(codes, dtype=np.intp)
+    if all(v is None or isinstance(v, str) for v in found):
+        # Text: the few distinct values made a string array once, then taken row by row (turning 40,000
+        # Python strings into pandas' text dtype is most of the cost otherwise).
+        return pd.Series(pd.array(found, dtype="str").take(codes), index=values.index)
+    looked = np.empty(len(found), dtype=object)
+    looked[:] = found
+    return pd.Series(looked[codes], index=values.index, dtype=object)
 
 
 def _sum_sorted(keys: pd.DataFrame) -> pd.DataFrame:
