@@ -215,6 +215,15 @@ def _counts(raw: _Raw) -> np.ndarray:
     """The counts as int64. The happy path is one arrow cast; only cells that fail it are looked at."""
     try:
         cells = raw.count_cells if raw.count_cells is not None else pa.array(raw.counts())
+        if pa.types.is_dictionary(cells.type) and cells.num_chunks:
+            # The Arrow reader's counts come coded by their distinct cells (one dictionary for every chunk):
+            # each distinct cell is checked and cast once, then spread to the rows.
+            chunks = cells.chunks
+            trimmed = pc.utf8_trim_whitespace(chunks[0].dictionary)
+            if pc.all(pc.match_substring_regex(trimmed, _WHOLE_ANCHORED)).as_py():
+                values = np.asarray(pc.cast(trimmed, pa.int64()), dtype="int64")
+                return values[np.concatenate([np.asarray(c.indices, dtype=np.intp) for c in chunks])]
+            raise TypeError  # a cell that is not a plain whole number: looked at row by row below
         trimmed = pc.utf8_trim_whitespace(cells)
         # Arrow's cast also takes '0x10' (hex); counts are plain ASCII digits, checked first.
         if pc.all(pc.match_substring_regex(trimmed, _WHOLE_ANCHORED)).as_py():
