@@ -478,20 +478,23 @@ def _aggregates_beside_parts(raw: _Raw, valid: np.ndarray, code: _Column, area: 
     if not parts:
         return
     index = {str(v): i for i, v in enumerate(code.values)}
-    rows = np.flatnonzero(valid)
-    place = (area.codes[rows].astype("int64") * 10_000 + np.nan_to_num(start[rows]).astype("int64")) * 10 \
-        + np.nan_to_num(quarter[rows]).astype("int64")
-    codes = code.codes[rows]
+    all_rows = np.flatnonzero(valid)
+    all_codes = code.codes[all_rows]
     for aggregate, members in parts.items():
         member_codes = {index[m] for m in members if m in index}
         if not member_codes:
             continue
         # The places (force and quarter) holding both the aggregate and one of its parts, in order: with
-        # whole-array steps, not a set of codes per place (a tenth of a second for a whole release).
-        is_aggregate = codes == aggregate
+        # whole-array steps on the rows of those codes only, not a set of codes per place (a tenth of a
+        # second for a whole release).
+        is_aggregate = all_codes == aggregate
         if not is_aggregate.any():
             continue
-        is_member = np.isin(codes, list(member_codes))
+        involved = is_aggregate | np.isin(all_codes, list(member_codes))
+        rows, codes, is_aggregate = all_rows[involved], all_codes[involved], is_aggregate[involved]
+        is_member = ~is_aggregate
+        place = (area.codes[rows].astype("int64") * 10_000 + np.nan_to_num(start[rows]).astype("int64")) * 10 \
+            + np.nan_to_num(quarter[rows]).astype("int64")
         for where in np.intersect1d(place[is_aggregate], place[is_member]).tolist():
             here = place == where
             at = rows[np.flatnonzero(here & is_aggregate)[0]]
