@@ -85,7 +85,8 @@ def _complete_grid(summed: pd.DataFrame, registry: Registry, where: _Where, line
     partial. Checked where at least ten territorial forces have the quarter.
     """
     territorial = {f.code for f in registry.territorial}
-    rows = summed[summed["area_code"].isin(territorial)]
+    inside = summed["area_code"].isin(territorial).to_numpy()
+    rows = summed if inside.all() else summed[inside]  # the usual file is all territorial forces: no copy
     (groups, group_names), (types, type_names) = (pd.factorize(rows[c]) for c in ("offence_group", "outcome_type"))
     width = int(types.max(initial=0)) + 1
     combos = groups * width + types
@@ -102,8 +103,8 @@ def _complete_grid(summed: pd.DataFrame, registry: Registry, where: _Where, line
                               f"it had the quarter before and other forces still have ({'; '.join(found[:3])}"
                               f"{'; ...' if len(found) > 3 else ''}): the file may be cut short or rows lost; "
                               "expected a row for each") for (q, a), found in sorted(by_force.items())][:20])
-    if not any_force_short(pd.factorize(rows["period_end"])[0], pd.factorize(rows["area_code"])[0], combos,
-                           MIN_FORCES_FOR_COMPLETENESS):
+    # The quarters and forces numbered as above (whether some force is short does not depend on the numbering).
+    if not any_force_short(quarter_index, np.asarray(area_index), combos, MIN_FORCES_FOR_COMPLETENESS):
         return  # the usual case, found with numpy; the loop below names the forces and rows
     problems: list[Problem] = []
     for end, block in rows.groupby("period_end", sort=True):
