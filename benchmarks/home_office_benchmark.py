@@ -8,7 +8,8 @@
 ``CRIMESTAT_NO_CACHE=1``) does. Every measured call runs in a worker process of its checkout (one for the old
 code, one for the new, both started before timing, the imports and a first call outside the clock); the two
 workers take turns, round by round, so that a busy machine slows both alike. A ratio is the median of the new
-code's times over the median of the old code's, per input. The workers also return each result (the tidy
+code's times over the median of the old code's, per input, for wall time and for CPU time (the process's, all
+threads: less moved by other work on the machine). The workers also return each result (the tidy
 DataFrame, or the error's type and text, and the warnings given): the script stops if old and new differ.
 
 Inputs: the shipped release (the Home Office crime CSV.gz, 321,893 rows; the outcomes CSV.gz; the outcomes
@@ -77,12 +78,13 @@ out = sys.stdout.buffer
 for line in sys.stdin:
     loader, path, repeat = line.rstrip("\n").split("\t")
     result = call(loader, path)  # the first call of a round is not timed (lazy imports, file cache)
-    times = []
+    times, cpu = [], []
     for _ in range(int(repeat)):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         call(loader, path)
         times.append(time.perf_counter() - start)
-    data = pickle.dumps((min(times), result))
+        cpu.append(time.process_time() - start_cpu)
+    data = pickle.dumps(((min(times), min(cpu)), result))
     out.write(len(data).to_bytes(8, "little") + data)
     out.flush()
 '''
@@ -154,8 +156,9 @@ def main() -> None:
                     order = ("old", "new") if round_number % 2 == 0 else ("new", "old")
                     results = {}
                     for which in order:
-                        best, results[which] = workers[which].run(loader, path, repeat)
+                        (best, best_cpu), results[which] = workers[which].run(loader, path, repeat)
                         times.setdefault((label, which), []).append(best)
+                        times.setdefault((label, which + " cpu"), []).append(best_cpu)
                     if not same(results["old"], results["new"]):
                         raise SystemExit(f"{label}: the old and new code give different results")
         finally:
@@ -163,11 +166,15 @@ def main() -> None:
                 worker.close()
     print(f"cold loads, old = {args.before or BASE}, new = this checkout; medians of {args.rounds} rounds "
           "(small fixtures: best of 5 calls per round); old and new results identical")
-    print(f"{'input':46} {'old':>9} {'new':>9} {'new/old':>8}")
+    print(f"{'':46} {'wall time':^28} {'CPU time (all threads)':^28}")
+    print(f"{'input':46} {'old':>9} {'new':>9} {'new/old':>8}  {'old':>9} {'new':>9} {'new/old':>8}")
     for label, _, _ in inputs:
-        old = statistics.median(times[(label, "old")])
-        new = statistics.median(times[(label, "new")])
-        print(f"{label:46} {old * 1000:7.1f}ms {new * 1000:7.1f}ms {new / old:8.2f}")
+        cells = []
+        for suffix in ("", " cpu"):
+            old = statistics.median(times[(label, "old" + suffix)])
+            new = statistics.median(times[(label, "new" + suffix)])
+            cells.append(f"{old * 1000:7.1f}ms {new * 1000:7.1f}ms {new / old:8.2f}")
+        print(f"{label:46} {cells[0]}  {cells[1]}")
 
 
 if __name__ == "__main__":
