@@ -21,7 +21,7 @@ from crimestat.errors import BadValueError
 from crimestat.loaders import _complete
 from crimestat.loaders._csv import CsvTable
 from crimestat.loaders.forces import load_forces
-from crimestat.sources.home_office.checks import _distinct_small
+from crimestat.loaders._complete import distinct_small
 from crimestat.sources.home_office.parser import load_home_office_crime
 from crimestat.sources.outcome_series import _counts
 from crimestat.sources.outcomes import _lookup, _sum_sorted
@@ -87,11 +87,11 @@ def test_lost_items_names_a_code_lost_for_two_forces():
 def test_distinct_small_is_numpy_unique(seed):
     rng = np.random.default_rng(seed)
     keys = rng.choice(np.array([20121, 20124, 20133, 20252, 20134]), size=int(rng.integers(1, 300)))
-    order, inverse = _distinct_small(keys)
+    order, inverse = distinct_small(keys)
     expected_order, expected_inverse = np.unique(keys, return_inverse=True)
     assert order.tolist() == expected_order.tolist() and inverse.tolist() == expected_inverse.tolist()
     wide = np.array([0, 5_000_000, 0])  # a wide range falls back to sorting
-    assert [x.tolist() for x in _distinct_small(wide)] == [[0, 5_000_000], [0, 1, 0]]
+    assert [x.tolist() for x in distinct_small(wide)] == [[0, 5_000_000], [0, 1, 0]]
 
 
 def random_keys(rng, n):

@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 
 from ...errors import BadValueError, Problem
 from ...model.forces import Registry
-from ...loaders._complete import any_force_short, lost_items
+from ...loaders._complete import any_force_short, distinct_small, lost_items
 from ...loaders._csv import CsvTable, parse_number
 from .layout import (CODE, COUNT, COUNT_BOUNDS, COUNT_WHAT, FIRST_YEAR, FORCE, QUARTER, REQUIRED, YEAR, _QUARTERS,
                      _WHOLE, _WHOLE_ANCHORED, _YEAR)
@@ -347,7 +347,7 @@ def _codes_lost(raw: _Raw, rows: np.ndarray, keys: np.ndarray, area: _Column, co
                 registry: Registry) -> None:
     """A force's quarter must keep every offence code it had the quarter before while other forces still
     have it: rows of one code lost for two forces (or any number) are as partial as rows lost for one."""
-    order, quarter_index = _distinct_small(keys)
+    order, quarter_index = distinct_small(keys)
     lost = lost_items(quarter_index, area.codes[rows], code.codes[rows], MIN_FORCES_FOR_COMPLETENESS)
     if not len(lost):
         return
@@ -368,18 +368,6 @@ def _codes_lost(raw: _Raw, rows: np.ndarray, keys: np.ndarray, area: _Column, co
                     "for every offence code", None)
 
 
-def _distinct_small(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``np.unique(keys, return_inverse=True)`` for integer keys spanning a small range (quarters as year * 10
-    + quarter: a few hundred values), by marking a table rather than sorting 300,000 keys."""
-    if not len(keys) or int(keys.max()) - int(keys.min()) > 1_000_000:
-        return np.unique(keys, return_inverse=True)
-    low = int(keys.min())
-    present = np.zeros(int(keys.max()) - low + 1, dtype=bool)
-    present[keys - low] = True
-    rank = np.cumsum(present) - 1
-    return (np.flatnonzero(present) + low).astype(keys.dtype), rank[keys - low].astype(np.intp)
-
-
 def _last_quarter_complete(raw: _Raw, rows: np.ndarray, start: np.ndarray, quarter: np.ndarray, area: _Column,
                            registry: Registry) -> None:
     """The file's last quarter must have every force the quarter before it has.
@@ -389,7 +377,7 @@ def _last_quarter_complete(raw: _Raw, rows: np.ndarray, start: np.ndarray, quart
     one with no figures. (A force missing from an earlier quarter is a gap the figures say n/a for.)
     """
     keys = start[rows] * 10 + quarter[rows]
-    order = _distinct_small(keys.astype("int64"))[0].astype(keys.dtype)
+    order = distinct_small(keys.astype("int64"))[0].astype(keys.dtype)
     if len(order) < 2:
         return
     last, before = order[-1], order[-2]
