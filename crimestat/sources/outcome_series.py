@@ -56,10 +56,25 @@ def _counts(table: CsvTable, columns: list[str]) -> np.ndarray:
     One outcome type's count may be negative (the outcomes data carry net recording corrections: the
     2014/15 file has -2 for one type of Leicestershire's); a total (out-of-court, positive, assigned, a
     group's charges) may not."""
-    out = np.zeros((len(table.rows), len(columns)), dtype=np.int64)
     indexes = [table.index(c) for c in columns]
+    out = np.zeros((len(table.rows), len(columns)), dtype=np.int64)
+    slow = []
+    for j, i in enumerate(indexes):
+        cells = [row[i] for row in table.rows]
+        digits = "".join(cells)
+        if cells and digits.isascii() and digits.isdigit() and all(cells) and max(map(len, cells)) <= 18:
+            # The usual case, a column of 1 to 18 ASCII digits in every cell: checked as one text and
+            # converted by numpy in one pass (a fraction of the time of int() cell by cell).
+            values = np.fromstring(",".join(cells), dtype=np.int64, sep=",")
+            if len(values) == len(cells):
+                out[:, j] = values
+                continue
+        slow.append(j)
+    if not slow:
+        return out
     for r, row in enumerate(table.rows):
-        for j, i in enumerate(indexes):
+        for j in slow:
+            i = indexes[j]
             cell = row[i]
             if cell.isdigit() and cell.isascii():  # the usual case, without parse_number's checks
                 out[r, j] = int(cell)

@@ -35,7 +35,7 @@ from ..model.outcomes import COLUMNS, OutcomeTypes
 from ..loaders._csv import CsvTable, Source, gunzip, parse_number, read_bytes, read_csv, read_text, source_name
 from ..loaders.outcome_types import load_outcome_types, packaged_outcome_types_path  # noqa: F401 (re-exported)
 from .outcomes_checks import (OFFENCE_GROUPS, _complete_grid, _duplicates, _error, _near_group, _negative_totals,
-                              _span, _suggest, _Where, _year_start, _year_text)
+                              _span, _suggest, _Where, _year_start, _year_text, first_seen, row_ids)
 
 YEAR = "Financial Year"
 QUARTER = "Financial Quarter"
@@ -172,6 +172,8 @@ def _read_csv_frame(source: Source, name: str) -> tuple[pd.DataFrame, np.ndarray
         blank = np.ones(len(frame), dtype=bool)
         for column in columns:
             blank &= (frame[column].str.strip() == "").to_numpy()
+            if not blank.any():
+                break  # no row is blank in every column so far: the rest cannot make one
         # pandas fills a row with fewer cells than the header with empty ones. An empty last cell in a row
         # that is not blank may be such a row, so the exact reader, which counts cells, has the last word.
         short = ((frame[header[-1]] == "").to_numpy() & ~blank).any()
@@ -258,9 +260,9 @@ def _warn_out_of_line(keys: pd.DataFrame, lines: np.ndarray, where: _Where, by_c
     from ..runtime.log import warn
 
     series = ["area_code", "offence_group", "outcome_type"] + (["offence_code"] if by_code else [])
-    if keys[series].duplicated().all() or keys.empty:
+    if keys.empty:
         return
-    group = keys.groupby(series, sort=False).ngroup().to_numpy()
+    group = first_seen(row_ids([keys[c] for c in series]))  # numbered as groupby(sort=False).ngroup() numbers them
     order = np.lexsort((keys["period_end"].to_numpy(), group))
     counts = keys["count"].to_numpy()[order]
     for n, i in enumerate(grouped_outliers(group[order], counts).tolist()):
@@ -274,6 +276,38 @@ def _warn_out_of_line(keys: pd.DataFrame, lines: np.ndarray, where: _Where, by_c
                                  + (f" (offence code {row['offence_code']})" if by_code else "") + ", "
                                  f"{row['area_code']}, in the quarter to {pd.Timestamp(row['period_end']):%B %Y}",
                                  around))
+
+
+def _lookup(values: pd.Series, mapping: dict) -> pd.Series:
+    """``values.map(mapping)`` (None where a value is not in it), looked up once per distinct value: a Series'
+    ``map`` of a dictionary costs several milliseconds even on a short file."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    found = [mapping.get(u) for u in uniques]
+    codes = np.asarray(codes, dtype=np.intp)
+    if all(v is None or isinstance(v, str) for v in found):
+        # Text: the few distinct values made a string array once, then taken row by row (turning 40,000
+        # Python strings into pandas' text dtype is most of the cost otherwise).
+        return pd.Series(pd.array(found, dtype="str").take(codes), index=values.index)
+    looked = np.empty(len(found), dtype=object)
+    looked[:] = found
+    return pd.Series(looked[codes], index=values.index, dtype=object)
+
+
+def _sum_sorted(keys: pd.DataFrame) -> pd.DataFrame:
+    """``keys.groupby(every column but the last, as_index=False, sort=True)[last].sum()`` with whole-array steps:
+    each key column ranked by pandas' own sorted factorisation, the ranks combined, the counts summed by runs."""
+    columns = list(keys.columns[:-1])
+    ids = np.zeros(len(keys), dtype=np.int64)
+    for column in columns:
+        ranks, uniques = pd.factorize(keys[column], sort=True)
+        ids = ids * (len(uniques) + 1) + np.asarray(ranks, dtype=np.int64)
+    order = np.argsort(ids, kind="stable")
+    ordered = ids[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(ordered) else np.zeros(0, dtype=np.intp)
+    counts = keys[keys.columns[-1]].to_numpy()
+    summed = keys.iloc[order[starts], :-1].reset_index(drop=True)
+    summed[keys.columns[-1]] = np.add.reduceat(counts[order], starts) if len(starts) else counts[:0]
+    return summed
 
 
 def _tidy(frame: pd.DataFrame, lines: np.ndarray, where: _Where, registry: Registry,
@@ -332,14 +366,14 @@ def _tidy(frame: pd.DataFrame, lines: np.ndarray, where: _Where, registry: Regis
     # Forces -> registry codes, looked up once per distinct name.
     force_raw = frame[FORCE].str.strip()
     codes = {n: (f.code if (f := registry.find(n)) is not None else None) for n in pd.unique(force_raw) if n}
-    area = force_raw.map(codes)
+    area = _lookup(force_raw, codes)
     by_value(FORCE, force_raw, area.isna().to_numpy(),
              lambda v: "empty value; expected a police force name" if not v
              else f"'{v}' is not a known police force{_suggest(registry, v)}; expected a name or code "
              "from `crimestat forces`")
 
     group_raw = frame[GROUP].str.strip()
-    group = group_raw.map({v: _GROUP_KEYS.get(" ".join(v.lower().split()), v) for v in pd.unique(group_raw)})
+    group = _lookup(group_raw, {v: _GROUP_KEYS.get(" ".join(v.lower().split()), v) for v in pd.unique(group_raw)})
     by_value(GROUP, group_raw, ~group.isin(OFFENCE_GROUPS).to_numpy(),
              lambda v: "empty value; expected an offence group" if not v else
              f"'{v}' is not a Home Office offence group{_near_group(v)}; expected one of: {', '.join(OFFENCE_GROUPS)}")
@@ -397,13 +431,13 @@ def _tidy(frame: pd.DataFrame, lines: np.ndarray, where: _Where, registry: Regis
     # Duplicates are looked for on the cells as written (a force under two of its names included), so
     # that they are reported with every other problem of the file.
     # Keys compare values as read (2024/25 and 2024-25 are one year; group names in any case are one group).
-    raw_keys = pd.DataFrame({"year": year_raw.map({v: _year_text(v) for v in pd.unique(year_raw)}),
+    raw_keys = pd.DataFrame({"year": _lookup(year_raw, {v: _year_text(v) for v in pd.unique(year_raw)}),
                              "quarter": quarter_raw,
                              "force": area.fillna(force_raw), "group": group, "type": type_raw})
     if published:
         # The one rule for keys: an offence code in another case or spacing ('8n', '8 N') is the same code.
         code_raw = frame[CODE].str.strip()
-        raw_keys["code"] = code_raw.map({v: " ".join(v.split()).upper() for v in pd.unique(code_raw)})
+        raw_keys["code"] = _lookup(code_raw, {v: " ".join(v.split()).upper() for v in pd.unique(code_raw)})
     _duplicates(raw_keys, lines, where, problems)
     if published:
         _negative_totals(raw_keys.drop(columns="code"), counts, good & ~misplaced, lines, where, count_column, problems)
@@ -412,7 +446,7 @@ def _tidy(frame: pd.DataFrame, lines: np.ndarray, where: _Where, registry: Regis
 
     keys = pd.DataFrame({
         "area_code": area.astype("string").to_numpy(),
-        "period_end": pd.to_datetime(pair.map(ends)).to_numpy(),
+        "period_end": pd.to_datetime(_lookup(pair, ends)).to_numpy(),
         "offence_group": group.astype("string").to_numpy(),
         "outcome_type": type_raw.astype(np.int64).to_numpy(),
         "count": counts,
@@ -421,7 +455,7 @@ def _tidy(frame: pd.DataFrame, lines: np.ndarray, where: _Where, registry: Regis
         _warn_out_of_line(keys.assign(offence_code=raw_keys["code"].to_numpy()), lines, where, by_code=True)
     else:  # one row per force, quarter, group and type: each row is a point of its series
         _warn_out_of_line(keys, lines, where)
-    summed = keys.groupby(list(keys.columns[:-1]), as_index=False, sort=True)["count"].sum()
+    summed = _sum_sorted(keys)
     summed.insert(2, "months", 3)
     _complete_grid(summed, registry, where, lines)
     return summed[list(COLUMNS)].reset_index(drop=True)
