@@ -13,6 +13,12 @@ sys.dont_write_bytecode = False
 
 import pytest  # noqa: E402
 from click.testing import CliRunner  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+# No property test depends on the machine's speed: hypothesis's per-example time limit (200 ms) would fail a
+# correct test on a busy CI machine, and its "too slow" health check likewise.
+settings.register_profile("crimestat", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("crimestat")
 
 from crimestat.cli import main  # noqa: E402
 from crimestat.dataset import DataPaths, load_dataset  # noqa: E402

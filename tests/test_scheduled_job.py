@@ -7,7 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from conftest import ROOT
+
+pytestmark = pytest.mark.slow  # end to end: the documented job's shell script, run as written
 
 RECIPE = (ROOT / "docs" / "automation.md").read_text()
 

@@ -7,6 +7,8 @@ import sys
 import pytest
 
 from conftest import BAD, DATA, SAMPLE
+
+pytestmark = pytest.mark.slow  # end to end: each test starts crimestat as a real process
 from crimestat import files as output_module
 from crimestat.errors import OutputError
 from crimestat.files import write_output

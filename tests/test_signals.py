@@ -21,6 +21,8 @@ import pytest
 
 from conftest import ROOT
 
+pytestmark = pytest.mark.slow  # end to end: each test starts crimestat as a real process
+
 # In the order a run passes them: the entry point's first instruction (handlers just installed, nothing else
 # imported), click and the command modules imported, the group and the command's options parsed, the data
 # about to be loaded, a data file being read and parsed, the result computed and rendered, the output file
