@@ -250,7 +250,7 @@ def _read_arrow(name: str, data: bytes, header: list[str], header_line: int, cou
         table = pa_csv.read_csv(
             pa.BufferReader(data),
             # The header is the first line: named by the trimmed names already read, so ' Force Name' is found.
-            read_options=pa_csv.ReadOptions(column_names=header, skip_rows=1),
+            read_options=pa_csv.ReadOptions(column_names=header, skip_rows=1, use_threads=False),
             parse_options=pa_csv.ParseOptions(newlines_in_values=True),
             convert_options=pa_csv.ConvertOptions(column_types=types, include_columns=[*REQUIRED, count_column],
                                                   strings_can_be_null=False),
