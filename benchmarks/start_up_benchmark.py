@@ -9,7 +9,8 @@ signal tests' compare stopped at "imported" and at "loading" (CRIMESTAT_READY_AT
 tests/test_signals.py does). The "before" side is `git worktree add` of REV in a temporary folder, run
 through PYTHONPATH (so `python -m crimestat` imports its package, not this one; the processes run in the
 temporary folder, since `-m` puts the working folder first on the path); both share one cache folder
-(filled by a first run of every command on each side, not counted). The sides alternate command by command
+(filled by a first run of every command on each side, not counted), and each side its own bytecode folder
+(PYTHONPYCACHEPREFIX, filled by the same runs). The sides alternate command by command
 in every round, so that load from other processes falls on both alike; CPU is user + system of the process,
 the median over the rounds. Every counted run's stdout, stderr and exit code are compared between the sides.
 """
@@ -70,9 +71,15 @@ def main() -> int:
         subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-f", str(old), options.before],
                        check=True, capture_output=True)
         try:
-            base = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "CRIMESTAT_READY_AT")}
+            drop = ("PYTHONPATH", "CRIMESTAT_READY_AT", "CRIMESTAT_NO_CACHE", "PYTHONDONTWRITEBYTECODE",
+                    "OPENBLAS_NUM_THREADS")
+            base = {k: v for k, v in os.environ.items() if k not in drop}
             base["CRIMESTAT_CACHE_DIR"] = str(Path(temp) / "cache")
-            sides = {"old": {**base, "PYTHONPATH": str(old)}, "new": {**base, "PYTHONPATH": str(ROOT)}}
+            # Each side's bytecode in a private folder, written by the warming runs, as an installed package
+            # has it (even where PYTHONDONTWRITEBYTECODE is set, as on this project's machine): otherwise a
+            # side without __pycache__ would compile itself from source in every run.
+            sides = {side: {**base, "PYTHONPATH": str(path), "PYTHONPYCACHEPREFIX": str(Path(temp) / f"pycache-{side}")}
+                     for side, path in (("old", old), ("new", ROOT))}
             for env in sides.values():  # fill the cache and the bytecode of both sides
                 for _, args, moment in COMMANDS:
                     _run(args, env, moment)
