@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import cast
-
-import pandas as pd
+from typing import TYPE_CHECKING, cast
 
 from ..errors import CrimestatError, DataFileError
 from ..model.forces import ENGLAND_AND_WALES_CODE, Registry
 from ..runtime.log import warn
 from ._csv import CsvTable, Source, parse_number, read_csv
 from ._series import outliers
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _MID = re.compile(r"^mid[-_ ]?(\d{4})$", re.IGNORECASE)
 _AGGREGATES = {ENGLAND_AND_WALES_CODE, "E92000001", "W92000004", "K02000001", "K03000001"}
@@ -189,6 +190,8 @@ def _la_population(table: CsvTable, la_column: str, registry: Registry, lookup: 
                           "to it; expected every authority of a force for each year (the force's rate would be "
                           "on part of its people)")
     table.raise_problems()
+    import pandas as pd  # here, not at the top: a file that fails (validate) is read without pandas
+
     frame = pd.DataFrame(records, columns=["area_code", "year", "population", "row"])
     _warn_breaks(table, frame.rename(columns={"area_code": "la"}).assign(
         la=[table.rows[r][i_la].strip() for *_, r in records]), "la", "population", 1_000)
@@ -282,6 +285,8 @@ def load_households(source: Source, registry: Registry) -> pd.DataFrame:
 
 
 def _finish(table: CsvTable, records: list, value: str) -> pd.DataFrame:
+    import pandas as pd
+
     frame = pd.DataFrame(records, columns=["area_code", "year", value, "row"])
     duplicated = frame.duplicated(["area_code", "year"], keep="first") & frame["area_code"].notna()
     for i in frame.index[duplicated]:

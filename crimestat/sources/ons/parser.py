@@ -16,9 +16,9 @@ import calendar
 from dataclasses import dataclass
 from datetime import date
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from ...model.forces import Registry
 from ...runtime.log import warn
@@ -27,6 +27,9 @@ from ...loaders._coded import coded_columns
 from ...loaders._csv import (CsvTable, Source, csv_table, is_whole_file, parse_number, read_text,
                              source_name)
 from ...loaders._series import grouped_outliers, out_of_line_message
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DATE = "12 months ending"
 AREA = "PFA"
@@ -67,6 +70,8 @@ def load_ons_crime(source: Source, registry: Registry) -> pd.DataFrame:
         )
     _warn_gaps(name, sorted(counts.ends))
     _warn_breaks(name, lines, counts, registry)
+    import pandas as pd  # here, not at the top: a file that fails (validate) is read without pandas
+
     return pd.DataFrame(
         {
             "area_code": pd.Series(pd.array(counts.codes, dtype="string").take(counts.code)),
@@ -219,6 +224,8 @@ def _warn_breaks(name: str, lines: Sequence[int], counts: _Counts, registry: Reg
 
     Each force and offence group is a series, in order of its first row, its counts in period order; the
     rule is ``outliers(values, can_stop=True)``'s, run on all series at once."""
+    import pandas as pd
+
     n = len(counts.count)
     series, _ = pd.factorize(counts.code.astype(np.int64) * len(counts.categories) + counts.category, sort=False)
     ordinal = np.array([e.toordinal() for e in counts.ends], dtype=np.int64)[counts.end]
