@@ -156,7 +156,7 @@ def test_a_signal_stops_ingest_s_workers_and_their_queued_work(tmp_path, signum,
         process.communicate()
         pytest.fail("the run went on counting its queued files after the signal")
     assert process.returncode == code, stderr
-    assert stderr == f"crimestat: {word}\n".encode()  # one line, no traceback
+    assert stderr == f"crimestat: {word}\n".encode(), stderr.decode()  # one line, no traceback
     assert stdout == b""
     assert sorted(p.name for p in tmp_path.iterdir()) == ["street"]  # nothing written, no temporary file
     assert not [pid for pid in workers if _alive(pid)]  # the workers were stopped, not left counting
