@@ -106,13 +106,30 @@ def _count_in_pool(files: list[StreetFile], workers: int, registry: Registry) ->
         except BaseException:
             # SIGTERM or Ctrl-C (raised here by the CLI's handlers), or the caller giving up: the queued
             # batches are cancelled and the workers stopped now, not after every file has been counted.
-            pool.shutdown(wait=False, cancel_futures=True)
-            processes = list((getattr(pool, "_processes", None) or {}).values())
-            for process in processes:
-                process.terminate()
-            for process in processes:
-                process.join(5)  # gone (and reaped) before the program's one line and exit code
+            _stop_pool(pool)
             raise
+
+
+def _stop_pool(pool) -> None:
+    """Stop a pool at once: its queued work cancelled, its workers terminated and reaped, its manager
+    thread ended.
+
+    The workers and the manager thread are taken before ``shutdown``, which forgets them. The manager
+    thread is joined last, so that it has closed its wake-up pipe before the interpreter exits: Python's
+    exit hook for process pools (``_python_exit``) writes to that pipe without the lock the thread
+    closes it under, and a close between the two prints "Exception ignored ... Bad file descriptor"
+    after the program's one line (a race CPython fixed in later releases, gh-125451). Once the thread
+    has ended, the hook finds the pipe closed and writes nothing.
+    """
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    manager = getattr(pool, "_executor_manager_thread", None)
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(5)  # gone (and reaped) before the program's one line and exit code
+    if manager is not None:
+        manager.join(5)  # it sees the workers gone and ends; bounded, should a worker die mid-result
 
 
 def _start_worker(registry: Registry) -> None:
