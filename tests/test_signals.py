@@ -191,3 +191,31 @@ def test_a_pool_stopped_mid_count_leaves_no_worker_and_no_thread_behind(tmp_path
         counting.throw(KeyboardInterrupt())
     assert multiprocessing.active_children() == []  # terminated and reaped, not left counting the queue
     assert set(threading.enumerate()) <= threads  # the pool's manager and queue threads have ended
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork")
+def test_a_forked_child_that_has_not_set_its_own_handlers_is_not_the_program(tmp_path):
+    # A counting worker is forked with the program's handlers and replaces them only when it starts; stopped
+    # before that (the pool's workers are terminated on a signal), the inherited handler must not unwind the
+    # child and print a traceback or the program's line: SIGTERM ends it as a signal does, Ctrl-C is ignored
+    # (the parent decides). The child sends the signal to itself, so no timing is involved.
+    script = """if 1:
+        import os, signal, sys
+        from crimestat.runtime import signals
+        signals.install()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            pid = os.fork()
+            if pid == 0:
+                os.kill(os.getpid(), signum)
+                sys.stdout.write("child went on\\n"); sys.stdout.flush()
+                os._exit(0)
+            _, status = os.waitpid(pid, 0)
+            print(signum, os.WIFSIGNALED(status) and os.WTERMSIG(status), os.WIFEXITED(status) and os.WEXITSTATUS(status))
+        print("parent received", signals.received)
+    """
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, cwd=ROOT, timeout=60)
+    assert result.stderr == b""  # no traceback, no "crimestat: interrupted" from a child
+    assert result.stdout.decode().splitlines() == [
+        "child went on", f"{int(signal.SIGINT)} False 0",  # Ctrl-C ignored: the child went on and exited 0
+        f"{int(signal.SIGTERM)} {int(signal.SIGTERM)} False",  # SIGTERM ended it, as a signal
+        "parent received []"]  # and the parent, not signalled, recorded nothing

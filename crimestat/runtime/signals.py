@@ -39,7 +39,18 @@ class Terminated(Stopped):
     """SIGTERM (a scheduler or ``kill`` stopping the job)."""
 
 
+_owner: list[int] = []  # the process that installed the handlers (a forked child inherits them)
+
+
 def _on_signal(signum, frame) -> None:
+    if _owner and os.getpid() != _owner[0]:
+        # A child forked by this process (a counting worker) before it set its own handlers: it is not
+        # the program, and must neither print nor unwind. As a worker does: SIGTERM ends it, Ctrl-C
+        # (sent to the whole process group) is the parent's to decide.
+        if signum == signal.SIGTERM:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+        return
     received.append(signum)
     if len(received) > 1:
         return  # already unwinding from the first: let the clean-up finish
@@ -56,7 +67,8 @@ def install() -> None:
         signal.signal(signal.SIGTERM, _on_signal)
         signal.signal(signal.SIGINT, _on_signal)
     except ValueError:
-        pass  # not the main thread (crimestat's command run inside another program's thread)
+        return  # not the main thread (crimestat's command run inside another program's thread)
+    _owner[:] = [os.getpid()]
 
 
 def finish() -> None:
