@@ -52,8 +52,10 @@ INPUTS = [
     ("fixture outcomes/duplicate-row.csv", "outcomes", OUTCOMES / "duplicate-row.csv"),
 ]
 
-WORKER = r'''
-import pickle, sys, time
+# The start of a process that loads with the checkout named by its first argument (this benchmark's worker and
+# home_office_identity.py's runner): its crimestat, the forces registry, and the four loaders by name.
+PRELUDE = r'''
+import pickle, sys, time, warnings
 sys.path.insert(0, sys.argv[1])
 import crimestat
 assert crimestat.__file__.startswith(sys.argv[1]), crimestat.__file__
@@ -65,6 +67,9 @@ from crimestat.sources.outcome_series import load_outcome_groups, load_outcome_s
 registry = load_forces()
 loaders = {"crime": load_home_office_crime, "outcomes": load_outcomes, "series": load_outcome_series,
            "groups": load_outcome_groups}
+'''
+
+WORKER = PRELUDE + r'''
 
 def call(loader, path):
     with collecting() as said:

@@ -26,24 +26,15 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+from home_office_benchmark import PRELUDE  # run as a script: its folder is on the path
+
 ROOT = Path(__file__).resolve().parents[1]
+
 BASE = "b3f35b6"
 RELEASE = ROOT / "sample_data" / "releases" / "home-office-2026-04"
 SERIES = ROOT / "sample_data" / "releases" / "home-office-outcomes-2026-07"
 
-RUNNER = r'''
-import pickle, sys, warnings
-sys.path.insert(0, sys.argv[1])
-import crimestat
-assert crimestat.__file__.startswith(sys.argv[1]), crimestat.__file__
-from crimestat.loaders.forces import load_forces
-from crimestat.runtime.log import collecting
-from crimestat.sources.home_office.parser import load_home_office_crime
-from crimestat.sources.outcomes import load_outcomes
-from crimestat.sources.outcome_series import load_outcome_groups, load_outcome_series
-registry = load_forces()
-loaders = {"crime": load_home_office_crime, "outcomes": load_outcomes, "series": load_outcome_series,
-           "groups": load_outcome_groups}
+RUNNER = PRELUDE + r'''
 items = pickle.load(open(sys.argv[2], "rb"))
 out = []
 for loader, path in items:
