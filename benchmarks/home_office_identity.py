@@ -22,15 +22,13 @@ import pickle
 import random
 import subprocess
 import sys
-import tarfile
 import tempfile
 from pathlib import Path
 
-from home_office_benchmark import PRELUDE  # run as a script: its folder is on the path
+from home_office_benchmark import BASE, PRELUDE, old_checkout  # run as a script: its folder is on the path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-BASE = "b3f35b6"
 RELEASE = ROOT / "sample_data" / "releases" / "home-office-2026-04"
 SERIES = ROOT / "sample_data" / "releases" / "home-office-outcomes-2026-07"
 
@@ -130,16 +128,6 @@ def damaged_copies(folder: Path) -> list[tuple[str, Path]]:
             changed[row][counts[row % len(counts)]] = value
             save(loader, f"{loader}-{label}.csv", header, changed)
     return made
-
-
-def old_checkout(before: str | None, folder: Path) -> Path:
-    if before:
-        return Path(before).resolve()
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", BASE, "crimestat"], check=True,
-                             capture_output=True).stdout
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(folder, filter="data")
-    return folder
 
 
 def differences(old, new) -> str | None:
