@@ -8,10 +8,11 @@ import pytest
 
 from conftest import BAD, DATA, SAMPLE
 
-pytestmark = pytest.mark.slow  # end to end: each test starts crimestat as a real process
 from crimestat import files as output_module
 from crimestat.errors import OutputError
 from crimestat.files import write_output
+
+pytestmark = pytest.mark.slow  # end to end: each test starts crimestat as a real process
 
 EXPECTED = DATA / "expected"
 CRIMESTAT = [sys.executable, "-m", "crimestat"]
