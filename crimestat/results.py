@@ -185,6 +185,22 @@ def rows_frame(rows: list[Any], columns: list[str] | None = None):
     return frame
 
 
+class ForceBesideEnglandAndWales:
+    """A series result's tidy rows: at each period end the force's, then England and Wales's (a base for the
+    dataclasses that hold ``force_rates`` and ``england_and_wales_rates``)."""
+
+    force_rates: list[Row]
+    england_and_wales_rates: list[Row]
+
+    @property
+    def rows(self) -> list[Row]:
+        return [r for pair in zip(self.force_rates, self.england_and_wales_rates) for r in pair]
+
+    def to_frame(self):
+        """The rows of ``--format csv`` as a pandas DataFrame (see :func:`rows_frame`)."""
+        return rows_frame(self.rows)
+
+
 def merge_rows(row_lists: list[list[Any]]) -> list[Any]:
     """Several forces' rows as one list: each force's own rows, and England and Wales's (or any shared
     record) once, where the first force brought them."""

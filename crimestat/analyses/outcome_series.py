@@ -19,14 +19,12 @@ from ..errors import PeriodNotCoveredError, UsageError
 from ..model.forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE, Force
 from ..model.outcome_series import (BASES, BASIS_WORDS, MEASURES, OutcomeSeries, SeriesMeasure, SeriesValue,
                                     is_series_measure, series_measure, year_label)
-from ..results import Cell, Result, Row, Section
+from ..results import Cell, ForceBesideEnglandAndWales, Result, Row, Section
 from .base import release_note, resolve_force
 from .figures import area_name
 from .trend import sparkline
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from ..dataset import Dataset
     from .outcomes import ProportionFunnel
 
@@ -142,7 +140,7 @@ class SeriesInfo:
 
 
 @dataclass
-class SeriesTrend:
+class SeriesTrend(ForceBesideEnglandAndWales):
     """An outcome rate at every quarter end, force beside England and Wales."""
 
     force: Force
@@ -158,15 +156,6 @@ class SeriesTrend:
     marks: dict[tuple[str, date], str] = field(default_factory=dict)  # (area code, period end) -> table mark
     short_citation: str = SHORT_CITATION
     y_label: str = "Percent of outcomes assigned"
-
-    @property
-    def rows(self) -> list[Row]:
-        return [r for pair in zip(self.force_rates, self.england_and_wales_rates) for r in pair]
-
-    def to_frame(self) -> pd.DataFrame:
-        from ..results import rows_frame
-
-        return rows_frame(self.rows)
 
     def notes(self) -> list[str]:
         notes = [f"12 months to each quarter end ({len(self.period_ends)} points)."] + self.extra_notes

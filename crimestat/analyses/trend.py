@@ -12,13 +12,11 @@ from ..errors import PeriodNotCoveredError
 from ..model.forces import ENGLAND_AND_WALES, ENGLAND_AND_WALES_CODE, Force
 from ..model.recording_changes import RecordingChange, straddles
 from ..metrics.rates import default_per, per_label
-from ..results import Cell, Result, Row, Section
+from ..results import Cell, ForceBesideEnglandAndWales, Result, Row, Section
 from .base import release_note, resolve_force
 from .figures import rate_row
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from ..dataset import Dataset
     from ..sources import Source
 
@@ -45,7 +43,7 @@ def sparkline(values: list[float | None]) -> str:
 
 
 @dataclass
-class Trend:
+class Trend(ForceBesideEnglandAndWales):
     """A measure's rate at each period end for a force and England and Wales."""
 
     force: Force
@@ -65,15 +63,6 @@ class Trend:
     @property
     def unit(self) -> str:
         return f"per {per_label(self.per)} {self.measure.denominator}"
-
-    @property
-    def rows(self) -> list[Row]:
-        return [r for pair in zip(self.force_rates, self.england_and_wales_rates) for r in pair]
-
-    def to_frame(self) -> pd.DataFrame:
-        from ..results import rows_frame
-
-        return rows_frame(self.rows)
 
     def notes(self) -> list[str]:
         info = self.measure
