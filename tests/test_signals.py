@@ -193,7 +193,7 @@ def test_a_pool_stopped_mid_count_leaves_no_worker_and_no_thread_behind(tmp_path
     assert set(threading.enumerate()) <= threads  # the pool's manager and queue threads have ended
 
 
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork")
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the child under test is made by os.fork, which this platform lacks (Windows)")
 def test_a_forked_child_that_has_not_set_its_own_handlers_is_not_the_program(tmp_path):
     # A counting worker is forked with the program's handlers and replaces them only when it starts; stopped
     # before that (the pool's workers are terminated on a signal), the inherited handler must not unwind the
