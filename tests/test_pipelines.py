@@ -129,6 +129,9 @@ def test_report_and_ingest_take_the_format_from_the_output_name(run, tmp_path):
     assert page.read_text().startswith("<!DOCTYPE html>")
     clash = run("report", "--force", "kent", "--output", page, "--format", "markdown", "-q")
     assert clash.exit_code == 2 and "does not match --output" in clash.stderr
+    # The one rule of render/formats for tables and reports: the clash names the file name that would do.
+    assert clash.stderr == (f"crimestat: error: --format markdown does not match --output {page}, whose extension "
+                            "means html; expected a .md file name, or no --format\n")
     counts = tmp_path / "counts.json"
     assert run("ingest", "police-uk", SAMPLE / "police-uk/2014-06", "--output", counts, "-q").exit_code == 0
     assert counts.read_text().lstrip().startswith("{")
