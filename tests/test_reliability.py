@@ -11,6 +11,7 @@ import sys
 
 import pytest
 
+import warm
 from conftest import ROOT, SAMPLE
 from crimestat.errors import DataFileError
 from crimestat.loaders.denominators import load_population
@@ -173,8 +174,9 @@ def test_temporary_files_of_a_killed_run_are_removed(tmp_path, run):
 
 
 def _cli(*args, **kwargs):
-    return subprocess.run([sys.executable, "-m", "crimestat", *map(str, args)], capture_output=True, text=True,
-                          cwd=ROOT, **kwargs)
+    """``crimestat ARGS`` in a process of its own (forked warm, or a new interpreter when the environment
+    changes what one reads at start-up, as PYTHONIOENCODING does: tests/warm.py)."""
+    return warm.run(args, capture_output=True, text=True, cwd=ROOT, **kwargs)
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
@@ -184,8 +186,7 @@ def test_stdout_full_closed_or_narrow_is_an_error_not_a_traceback():
     # encoding is a compare's table, whose marks (§) ASCII cannot encode.
     args = ("forces", "--format", "csv")
     with open("/dev/full", "w") as full:
-        result = subprocess.run([sys.executable, "-m", "crimestat", *args], stdout=full, stderr=subprocess.PIPE,
-                                text=True, cwd=ROOT)
+        result = warm.run(args, stdout=full, stderr=subprocess.PIPE, text=True, cwd=ROOT)
     assert result.returncode == 1 and "cannot write to standard output" in result.stderr
     assert "Traceback" not in result.stderr
     closed = subprocess.run(f"{sys.executable} -m crimestat {' '.join(args)} >&-", shell=True, cwd=ROOT,
@@ -204,9 +205,8 @@ def test_stdout_full_closed_or_narrow_is_an_error_not_a_traceback():
 def test_signals_exit_130_or_143_and_leave_no_temporary_file(tmp_path, signum, code):
     """A slow run (stdin never ends) is stopped: the documented code, one line, no traceback, no litter."""
     out = tmp_path / "out.csv"
-    process = subprocess.Popen([sys.executable, "-m", "crimestat", "validate", "-", "--output", out],
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
-                               env={**os.environ, "CRIMESTAT_READY_AT": "stdin"})
+    process = warm.popen(["validate", "-", "--output", out], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, cwd=ROOT, env={**os.environ, "CRIMESTAT_READY_AT": "stdin"})
     # Sent once the program says it is reading stdin (tests/test_signals.py stops it at every other moment).
     assert process.stderr.readline() == b"crimestat: ready stdin\n"
     process.send_signal(signum)

@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+import warm
 from conftest import BAD, DATA, SAMPLE
 
 from crimestat import files as output_module
@@ -15,12 +16,12 @@ from crimestat.files import write_output
 pytestmark = pytest.mark.slow  # end to end: each test starts crimestat as a real process
 
 EXPECTED = DATA / "expected"
-CRIMESTAT = [sys.executable, "-m", "crimestat"]
+CRIMESTAT = warm.CRIMESTAT  # [python, -m, crimestat]: a new interpreter, for the tests about start-up and shells
 
 
 def shell(args, **kwargs):
-    return subprocess.run(CRIMESTAT + [str(a) for a in args], capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL, **kwargs)
+    """``crimestat ARGS`` as a script runs it, in a process of its own (forked warm: tests/warm.py)."""
+    return warm.run(args, capture_output=True, text=True, stdin=subprocess.DEVNULL, **kwargs)
 
 
 def test_exit_codes_and_data_on_stdout_messages_on_stderr():
@@ -34,8 +35,8 @@ def test_exit_codes_and_data_on_stdout_messages_on_stderr():
     assert bad.stdout == "" and bad.stderr.startswith("crimestat: error: unknown force 'nowhere'")
     # Bad data, exit 1, read from a real pipe on stdin (the file's own path is checked in process by
     # tests/test_bad_inputs.py, with every message).
-    bad_data = subprocess.run(CRIMESTAT + ["validate", "-", "--format", "csv"], capture_output=True, text=True,
-                              input=(BAD / "non-numeric-count.csv").read_text())
+    bad_data = warm.run(["validate", "-", "--format", "csv"], capture_output=True, text=True,
+                        input=(BAD / "non-numeric-count.csv").read_text())
     assert bad_data.returncode == 1
     assert bad_data.stdout.splitlines()[1].startswith(
         "<stdin>,ONS recorded crime,,1 problem,\"<stdin>, line 3, column 'Rolling year total number of offences': "
@@ -85,8 +86,8 @@ def test_pipe_to_head_ends_quietly():
 def test_no_colour_and_no_prompt():
     env = dict(os.environ, NO_COLOR="1")
     for e in (env, None):
-        done = subprocess.run(CRIMESTAT + ["compare", "--release", "ons-2019", "--force", "kent", "-q", "--format", "table"],
-                              capture_output=True, text=True, stdin=subprocess.DEVNULL, env=e, timeout=60)
+        done = warm.run(["compare", "--release", "ons-2019", "--force", "kent", "-q", "--format", "table"],
+                        capture_output=True, text=True, stdin=subprocess.DEVNULL, env=e, timeout=60)
         assert "\x1b[" not in done.stdout + done.stderr
         assert done.returncode == 0
 
@@ -147,8 +148,8 @@ def test_killed_run_leaves_previous_output(tmp_path):
     # file and renamed into place only when complete.
     target = tmp_path / "out.csv"
     target.write_text("previous run\n")
-    process = subprocess.Popen(CRIMESTAT + ["rank", "--release", "ons-2019", "-q", "--output", str(target)], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    process = warm.popen(["rank", "--release", "ons-2019", "-q", "--output", str(target)], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
     process.kill()
     process.wait()
     assert target.read_text() in ("previous run\n",) or target.read_text().startswith("area_code,")

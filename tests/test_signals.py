@@ -9,6 +9,11 @@ The runs read the release from the cache, filled once for the module in process 
 moments "reading" and "parsed" are then the cache's read of each file, as in every run after the first,
 and no run pays for a cold parse (pandas, 46,469 rows) it is about to be stopped in.
 
+Each run is a process of its own. For the moments of start-up ("start", "imported") it is a new interpreter;
+for the later ones it is forked from a warm interpreter that has already imported what every run imports
+(tests/warm.py): the same program at the same moment, stopped by the same signal, without paying for an
+interpreter's start each time.
+
 Each moment is reached by the cheapest command that passes it. Up to "parsed" a ``compare`` (the data are
 loaded and read); from "computed" on, the moments are the shared code every command passes after its work
 (``render``, ``write_output``, the entry point's end: crimestat/render/formats.py, crimestat/files.py,
@@ -25,6 +30,7 @@ import sys
 
 import pytest
 
+import warm
 from conftest import ROOT
 
 pytestmark = pytest.mark.slow  # end to end: each test starts crimestat as a real process
@@ -74,8 +80,11 @@ def test_a_signal_at_any_moment_gives_its_exit_code_and_one_line(tmp_path, momen
     out = tmp_path / "out.csv"
     command = FORCES if moment in AFTER_THE_WORK else COMPARE
     env = {**os.environ, "CRIMESTAT_READY_AT": moment}
-    process = subprocess.Popen([sys.executable, "-m", "crimestat", *command, "--output", str(out)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env=env)
+    # A new interpreter for the moments of start-up itself; after them, a run forked from a warm interpreter
+    # (tests/warm.py) is the same program at the same moment, without the interpreter's start to pay for.
+    start = subprocess.Popen if moment in ("start", "imported") else warm.popen
+    process = start([*warm.CRIMESTAT, *command, "--output", str(out)] if start is subprocess.Popen else
+                    [*command, "--output", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env=env)
     ready = process.stderr.readline()  # blocks until the program says it has reached the moment
     assert ready == f"crimestat: ready {moment}\n".encode(), ready
     process.send_signal(signum)
@@ -94,8 +103,7 @@ def test_a_signal_at_any_moment_gives_its_exit_code_and_one_line(tmp_path, momen
 def test_without_the_variable_a_run_does_not_stop(tmp_path):
     """The ready points cost nothing in an ordinary run (and print nothing)."""
     env = {k: v for k, v in os.environ.items() if k != "CRIMESTAT_READY_AT"}
-    done = subprocess.run([sys.executable, "-m", "crimestat", "forces", "--format", "csv"], capture_output=True,
-                          cwd=ROOT, env=env, timeout=120)
+    done = warm.run(["forces", "--format", "csv"], capture_output=True, cwd=ROOT, env=env, timeout=120)
     assert done.returncode == 0 and done.stderr == b""
 
 
@@ -133,9 +141,8 @@ def test_a_signal_stops_ingest_s_workers_and_their_queued_work(tmp_path, signum,
         (folder / "2014-06-warwickshire-street.csv").write_text(small, encoding="utf-8")
     out = tmp_path / "counts.csv"
     env = {**os.environ, "CRIMESTAT_READY_AT": "pool"}
-    process = subprocess.Popen([sys.executable, "-m", "crimestat", "ingest", "police-uk", str(tmp_path / "street"),
-                                "--workers", "2", "--quiet", "--output", str(out)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env=env)
+    process = warm.popen(["ingest", "police-uk", str(tmp_path / "street"), "--workers", "2", "--quiet", "--output",
+                          str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env=env)
     ready = process.stderr.readline()
     assert ready == b"crimestat: ready pool\n", ready + process.stderr.read()
     workers = _children(process.pid)
