@@ -45,6 +45,7 @@ import numpy as np
 from .version import __version__
 from .runtime import signals
 from .errors import DataFileError
+from .runtime.kept import KeptDecoded
 from .runtime.log import collecting, remind, showing_warnings, warn
 from .files import note_input, remove_stale_temporaries
 
@@ -243,6 +244,9 @@ def _sha256(path: Path) -> str | None:
     return hashlib.sha256(data).hexdigest() if data is not None else None
 
 
+_decoded = KeptDecoded()  # entries this process has read (runtime/kept.py)
+
+
 def _read_entry(entry: Path) -> tuple[Any, list[str]] | None:
     """The entry's (result, warnings), or None when it is missing, not ours, damaged or not data."""
     try:
@@ -254,6 +258,10 @@ def _read_entry(entry: Path) -> tuple[Any, list[str]] | None:
         if (not stat.S_ISREG(info.st_mode) or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
                 or (hasattr(os, "getuid") and info.st_uid != os.getuid())):
             return None  # planted by someone else, or open to them: not to be trusted
+        version = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+        known = _decoded.get(entry, version)
+        if known is not None:
+            return known
         with os.fdopen(descriptor, "rb", closefd=False) as stream:
             raw = stream.read()
     except OSError:
@@ -261,12 +269,15 @@ def _read_entry(entry: Path) -> tuple[Any, list[str]] | None:
     finally:
         os.close(descriptor)
     try:
-        found = decode(raw)
+        found = decode(raw, read_only=True)
     except (ValueError, TypeError, KeyError, IndexError):
         return None  # damaged or written by something else: load afresh (and replace it)
     if not (isinstance(found, tuple) and len(found) == 2 and isinstance(found[1], list)):
         return None
-    return found[0], [str(m) for m in found[1]]
+    value = (found[0], [str(m) for m in found[1]])
+    if len(raw) == info.st_size:  # read whole, as the file stood when it was checked
+        _decoded.put(entry, version, len(raw), value)
+    return value
 
 
 def _store(folder: Path, entry: Path, slot: str, payload: bytes) -> None:
@@ -317,8 +328,9 @@ def encode(value: Any) -> bytes:
     return _MAGIC + header + b"\n" + payload
 
 
-def decode(raw: bytes) -> Any:
-    """The value :func:`encode` wrote; ValueError when the bytes are damaged, cut short or not an entry."""
+def decode(raw: bytes, read_only: bool = False) -> Any:
+    """The value :func:`encode` wrote; ValueError when the bytes are damaged, cut short or not an entry.
+    ``read_only``: its arrays cannot be changed (a value kept to be shared)."""
     if not raw.startswith(_MAGIC):
         raise ValueError("not a crimestat cache entry")
     end = raw.index(b"\n", len(_MAGIC))
@@ -328,7 +340,7 @@ def decode(raw: bytes) -> Any:
         raise ValueError("checksum mismatch")
     split = payload.index(b"\n")
     body = json.loads(payload[:split])
-    return _from_json(body, memoryview(payload)[split + 1:])
+    return _from_json(body, memoryview(payload)[split + 1:], read_only)
 
 
 def _to_json(value: Any, arrays: list[bytes]) -> Any:
@@ -371,25 +383,25 @@ def _to_json(value: Any, arrays: list[bytes]) -> Any:
     raise TypeError(f"{name} is not cached")
 
 
-def _from_json(value: Any, arrays: memoryview) -> Any:
+def _from_json(value: Any, arrays: memoryview, read_only: bool = False) -> Any:
     if isinstance(value, list):
-        return [_from_json(v, arrays) for v in value]
+        return [_from_json(v, arrays, read_only) for v in value]
     if not isinstance(value, dict):
         return value
     if "$o" in value:
         cls = TYPES[value["$o"]]
-        return cls(**{k: _from_json(v, arrays) for k, v in value["f"].items()})
+        return cls(**{k: _from_json(v, arrays, read_only) for k, v in value["f"].items()})
     ((tag, inner),) = value.items()
     if tag == "$f":
         return float(inner)
     if tag == "$d":
         return _date(inner)
     if tag == "$t":
-        return tuple(_from_json(v, arrays) for v in inner)
+        return tuple(_from_json(v, arrays, read_only) for v in inner)
     if tag == "$s":
-        return {_hashable(_from_json(v, arrays)) for v in inner}
+        return {_hashable(_from_json(v, arrays, read_only)) for v in inner}
     if tag == "$m":
-        return {_hashable(_from_json(k, arrays)): _from_json(v, arrays) for k, v in inner}
+        return {_hashable(_from_json(k, arrays, read_only)): _from_json(v, arrays, read_only) for k, v in inner}
     if tag == "$sd":
         return set(map(_date, inner))
     if tag == "$tm":
@@ -408,7 +420,9 @@ def _from_json(value: Any, arrays: memoryview) -> Any:
         if dtype not in _DTYPES or offset < 0 or offset + length > len(arrays):
             raise ValueError("bad array")
         array = np.frombuffer(arrays[offset:offset + length], dtype=np.dtype(dtype)).copy()
-        return array.reshape([int(n) for n in shape])
+        array = array.reshape([int(n) for n in shape])
+        array.flags.writeable = not read_only  # shared when kept decoded (``runtime.kept``): nothing may change it
+        return array
     raise ValueError(f"unknown tag {tag}")
 
 

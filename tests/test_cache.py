@@ -71,6 +71,32 @@ def test_an_edited_file_is_read_again_even_with_its_size_and_time_kept(cache, tm
     assert warwickshire_total(crime) == 27651 + 700
 
 
+def test_an_entry_is_decoded_once_per_process_until_its_file_changes(filled, warwickshire_crime, monkeypatch):
+    """A second load in the same process (a notebook calling crimestat.load again) reuses the decoded entry;
+    an entry whose file has changed since, even for one of the same bytes and modification time, is read
+    and checked afresh."""
+    import crimestat.cache as cache_module
+
+    decoded = []
+    real = cache_module.decode
+    monkeypatch.setattr(cache_module, "decode", lambda raw, **options: decoded.append(1) or real(raw, **options))
+    assert warwickshire_total(warwickshire_crime) == 27651
+    first = len(decoded)
+    assert first >= 1  # read from the entry the first load of the file wrote
+    assert warwickshire_total(warwickshire_crime) == 27651
+    assert len(decoded) == first  # reused, not decoded again
+    (entry,) = filled.glob("ons-*.entry")
+    table, _ = cache_module._read_entry(entry)[0]
+    assert not table.cube.flags.writeable  # shared between loads, so nothing can change it
+    # Replaced by a copy of itself with its modification time put back: the same bytes, another file.
+    before = os.stat(entry)
+    shutil.copyfile(entry, filled / "copy")
+    os.utime(filled / "copy", ns=(before.st_atime_ns, before.st_mtime_ns))
+    os.replace(filled / "copy", entry)
+    assert warwickshire_total(warwickshire_crime) == 27651
+    assert len(decoded) == first + 1
+
+
 def test_a_corrupt_entry_is_ignored_and_replaced(filled, tmp_path, warwickshire_crime):
     assert warwickshire_total(warwickshire_crime) == 27651
     for entry in filled.iterdir():
