@@ -45,7 +45,7 @@ import numpy as np
 from .version import __version__
 from .runtime import signals
 from .errors import DataFileError
-from .runtime.kept import KeptDecoded
+from .runtime.kept import KeptDecoded, identity
 from .runtime.log import collecting, remind, showing_warnings, warn
 from .files import note_input, remove_stale_temporaries
 
@@ -258,7 +258,7 @@ def _read_entry(entry: Path) -> tuple[Any, list[str]] | None:
         if (not stat.S_ISREG(info.st_mode) or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
                 or (hasattr(os, "getuid") and info.st_uid != os.getuid())):
             return None  # planted by someone else, or open to them: not to be trusted
-        version = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+        version = identity(info)
         known = _decoded.get(entry, version)
         if known is not None:
             return known

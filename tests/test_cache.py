@@ -316,3 +316,37 @@ def test_an_existing_folder_gets_a_crimestat_folder_and_is_left_as_it_was(tmp_pa
     assert sorted(p.name for p in folder.iterdir()) == sorted([p.name for p in mine] + ["crimestat"])
     assert list((folder / "crimestat").glob("ons-*.entry"))
     assert (folder / "crimestat").stat().st_mode & 0o077 == 0
+
+
+def test_the_packaged_registry_and_classification_are_read_once_per_process_while_unchanged(tmp_path):
+    """crimestat.load reads the packaged forces and classification files for every dataset: a process that
+    loads many keeps what it read, and reads a file again once it has changed (here a stand-in file, replaced
+    by a copy with the same bytes and modification time: another file all the same)."""
+    from crimestat import sources
+    from crimestat.loaders.classification import load_classification
+    from crimestat.loaders.forces import load_forces
+    from crimestat.runtime.kept import kept_load
+
+    assert load_forces() is load_forces()
+    known = tuple(sources.keys())
+    assert load_classification(known_sources=known) is load_classification(known_sources=known)
+    assert load_classification(known_sources=known) is not load_classification()  # the sources are part of the key
+    table = tmp_path / "table.csv"
+    table.write_text("code\nE23000017\n", encoding="utf-8")
+    reads = []
+
+    def load():
+        reads.append(1)
+        return table.read_text(encoding="utf-8")
+
+    assert kept_load("test", (table,), load) == kept_load("test", (table,), load) == "code\nE23000017\n"
+    assert len(reads) == 1
+    before = os.stat(table)
+    shutil.copyfile(table, tmp_path / "copy")
+    os.utime(tmp_path / "copy", ns=(before.st_atime_ns, before.st_mtime_ns))
+    os.replace(tmp_path / "copy", table)
+    assert kept_load("test", (table,), load) == "code\nE23000017\n"
+    assert len(reads) == 2
+    table.unlink()
+    with pytest.raises(FileNotFoundError):  # a file that has gone is the loader's to report
+        kept_load("test", (table,), load)

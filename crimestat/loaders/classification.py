@@ -7,6 +7,7 @@ from collections.abc import Collection
 from importlib import resources
 
 from ..model.classification import Classification, MeasureInfo
+from ..runtime.kept import kept_load
 from ._csv import Source, check_text, read_csv
 
 DENOMINATORS = ("population", "households")
@@ -27,7 +28,17 @@ def load_classification(source: Source | None = None, measures: Source | None = 
     """Read ``source,category,measure`` rows (default: the packaged file) and ``measure,label,denominator``.
 
     ``known_sources``: the keys of the sources crimestat reads (the source registry's); a row naming another
-    is an error. Empty: not checked (the registry lives above the loaders, so it is passed in)."""
+    is an error. Empty: not checked (the registry lives above the loaders, so it is passed in). The packaged
+    classification is read once per process while its files are unchanged (``runtime.kept``)."""
+    if source is None and measures is None:
+        known = tuple(sorted(known_sources))
+        files = tuple(_packaged(name) for name in ("classification.csv", "measures.csv", "levels.csv", "offences.csv"))
+        return kept_load(f"classification|{'|'.join(known)}", files, lambda: _load_classification(None, None, known))
+    return _load_classification(source, measures, known_sources)
+
+
+def _load_classification(source: Source | None, measures: Source | None,
+                         known_sources: Collection[str]) -> Classification:
     table = read_csv(source if source is not None else _packaged("classification.csv"),
                      ["source", "category", "measure"])
     sources = check_text(table, "source", "a data source such as 'ons' or 'police_uk'")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from importlib import resources
 
 from ..model.forces import Force, Registry, normalise
+from ..runtime.kept import kept_load
 from ._csv import Source, check_text, read_csv
 
 KINDS = ("territorial", "national", "fraud", "other")
@@ -15,9 +16,15 @@ def packaged_forces_path():
 
 
 def load_forces(source: Source | None = None) -> Registry:
-    """Read a forces registry: ``code,name,region,country,kind,police_uk_id,aliases`` (aliases '|'-separated)."""
+    """Read a forces registry: ``code,name,region,country,kind,police_uk_id,aliases`` (aliases '|'-separated).
+    The packaged registry is read once per process while its file is unchanged (``runtime.kept``)."""
     if source is None:
-        source = str(packaged_forces_path())
+        path = str(packaged_forces_path())
+        return kept_load("forces", (path,), lambda: _load_forces(path))
+    return _load_forces(source)
+
+
+def _load_forces(source: Source) -> Registry:
     table = read_csv(source, ["code", "name", "kind"], ["region", "country", "police_uk_id", "aliases"])
     codes = check_text(table, "code", "a force code")
     names = check_text(table, "name", "a force name")
