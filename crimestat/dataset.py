@@ -216,7 +216,12 @@ class Dataset:
             return None
         if isinstance(paths.release, releases.Release):
             return paths.release  # already found (revisions walks every release without reading them again)
-        return releases.choose(paths.release, paths.data_dir)
+        return releases.choose(paths.release, paths.data_dir, found=self._releases)
+
+    @cached_property
+    def _releases(self) -> list[Release]:
+        """The releases in the data folders, their manifests read once per dataset."""
+        return releases.discover(self.paths.data_dir)
 
     def release_for(self, kind: str) -> Release | None:
         """The release a kind of data comes from: the pinned release, else the newest that has the kind (also
@@ -224,7 +229,7 @@ class Dataset:
         if kind == "crime" or self.paths.release is not None:
             return self.release
         if kind not in self._newest:  # each kind's release found once per dataset (manifests read once)
-            self._newest[kind] = releases.newest(kind, self.paths.data_dir)
+            self._newest[kind] = releases.newest(kind, self.paths.data_dir, found=self._releases)
         return self._newest[kind]
 
     @cached_property

@@ -127,10 +127,11 @@ def no_releases(data_dir: Path | None = None) -> UsageError:
                       "--data-dir DIR, --crime FILE, or set CRIMESTAT_DATA_DIR")
 
 
-def choose(name: str | None, data_dir: Path | None = None, kind: str = "crime") -> Release:
+def choose(name: str | None, data_dir: Path | None = None, kind: str = "crime",
+           found: list[Release] | None = None) -> Release:
     """The release called ``name``, or the newest that holds ``kind`` of data (by default crime counts); an
-    unknown name suggests the nearest."""
-    releases = discover(data_dir)
+    unknown name suggests the nearest. ``found``: the releases ``discover`` gave, when already read."""
+    releases = found if found is not None else discover(data_dir)
     if not releases:
         raise no_releases(data_dir)
     if name is None:
