@@ -85,6 +85,23 @@ def private_cache(tmp_path_factory):
     yield
 
 
+def scipy_normal():
+    """scipy's standard normal distribution as ``stats.norm`` (sf, cdf, ppf, pdf), from ``scipy.special``:
+    scipy.stats.norm computes each with these same functions (scipy/stats/_continuous_distns.py: ``_norm_cdf``
+    is ``special.ndtr``, ``_norm_sf(x)`` is ``ndtr(-x)``, ``_norm_ppf`` is ``special.ndtri``, ``_norm_pdf(x)``
+    is ``exp(-x**2/2) / sqrt(2*pi)``). Importing scipy.stats itself costs about 0.5-0.7 CPU-s in each test
+    worker that does, more than the tests that use it."""
+    from types import SimpleNamespace
+
+    import numpy as np
+    from scipy import special
+
+    norm = SimpleNamespace(cdf=special.ndtr, sf=lambda x: special.ndtr(-np.asarray(x, dtype=float)),
+                           ppf=special.ndtri, pdf=lambda x: np.exp(-np.asarray(x, dtype=float) ** 2 / 2.0)
+                           / np.sqrt(2 * np.pi))
+    return SimpleNamespace(norm=norm)
+
+
 ONS_CRIME = SAMPLE / "releases/ons-2019/rec-crime-pfa.csv"
 HOME_OFFICE_TABLE = SAMPLE / "releases/home-office-2026-04/prc-pfa-mar2013-onwards-tables-230426.csv.gz"
 

@@ -12,7 +12,7 @@ Independent routes for the reference values:
   run outside this project; statsmodels is not a dependency) for the classical DerSimonian-Laird
   estimate of the June 2013 -> June 2014 log changes: 0.0018715912009586385. ``additive_tau2`` with no
   Winsorising and the weighted mean as target must give exactly that.
-- p-values against scipy's normal distribution (``2 * norm.sf(|z|)``; ``_scipy_normal`` below).
+- p-values against scipy's normal distribution (``2 * norm.sf(|z|)``; ``scipy_normal`` in conftest.py).
 - Paule-Mandel (the default estimator) against scipy's root finder (``scipy.optimize.brentq`` on
   ``sum((y - target)**2 / (v + t)) - (n - 1)``), written out in ``_paule_mandel_by_scipy``; with the weighted
   mean as target this is the classical estimate statsmodels' ``combine_effects(method_re="pm")`` iterates to.
@@ -30,6 +30,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import scipy_normal
+
 from crimestat.metrics.overdispersion import (
     Z_CRITICAL,
     additive_funnel_limit,
@@ -44,22 +46,6 @@ from crimestat.metrics.overdispersion import (
 
 DATA = Path(__file__).parent / "data" / "overdispersion"
 JUNE_2010, JUNE_2013, JUNE_2014 = "2010-06-30", "2013-06-30", "2014-06-30"
-
-
-def _scipy_normal():
-    """scipy's standard normal distribution as ``stats.norm`` (sf, cdf, ppf, pdf), from ``scipy.special``:
-    scipy.stats.norm computes each with these same functions (scipy/stats/_continuous_distns.py: ``_norm_cdf``
-    is ``special.ndtr``, ``_norm_sf(x)`` is ``ndtr(-x)``, ``_norm_ppf`` is ``special.ndtri``, ``_norm_pdf(x)``
-    is ``exp(-x**2/2) / sqrt(2*pi)``). Importing scipy.stats itself took about 0.7 CPU-s, a third of this
-    file."""
-    from types import SimpleNamespace
-
-    from scipy import special
-
-    norm = SimpleNamespace(cdf=special.ndtr, sf=lambda x: special.ndtr(-np.asarray(x, dtype=float)),
-                           ppf=special.ndtri, pdf=lambda x: np.exp(-np.asarray(x, dtype=float) ** 2 / 2.0)
-                           / np.sqrt(2 * np.pi))
-    return SimpleNamespace(norm=norm)
 
 
 def _counts() -> dict[str, dict[str, int]]:
@@ -147,7 +133,7 @@ def test_agrees_with_the_hand_calculation(periods):
 
 @pytest.mark.parametrize("periods", list(PINNED))
 def test_pinned_tau_z_p(periods):
-    stats = _scipy_normal()
+    stats = scipy_normal()
     tau, forces = PINNED[periods]
     result = relative_change_tau2(*_pair(*periods), names=FORCES, method="winsorised")
     assert result.tau == pytest.approx(tau, rel=1e-9)
@@ -244,7 +230,7 @@ def test_negative_count():
 
 
 def test_change_vs_reference_scalar_and_edge_cases():
-    stats = _scipy_normal()
+    stats = scipy_normal()
     # By hand: ln(110/100) - ln(1000/1000) = 0.0953102; sqrt(1/110 + 1/100 + 0.01) = sqrt(0.0290909)
     # = 0.170561; z = 0.0953102 / 0.170561 = 0.558805.
     z, p = change_vs_reference(100, 110, 1000, 1000, tau2=0.01)
@@ -337,7 +323,7 @@ def test_funnel_on_real_rates():
 
 
 def test_funnel_position_agrees_with_z():
-    stats = _scipy_normal()
+    stats = scipy_normal()
     # Outside the 95% funnel exactly when |ln(rate / target)| / sqrt(1/(target n) + tau2) > 1.959964.
     target, tau2 = 0.06, 0.02
     for count, n in [(20_000, 500_000), (42_000, 500_000), (41_000, 500_000), (23_000, 500_000), (25_000, 500_000)]:
@@ -347,7 +333,7 @@ def test_funnel_position_agrees_with_z():
 
 
 def test_funnel_limits_tend_to_the_spread_of_forces():
-    stats = _scipy_normal()
+    stats = scipy_normal()
     target, tau2 = 0.06, 0.0225  # tau = 0.15
     big = additive_funnel_limit(target, 1e12, 0.975, tau2)
     assert big == pytest.approx(target * math.exp(stats.norm.ppf(0.975) * 0.15), rel=1e-6)
@@ -370,7 +356,7 @@ def _paule_mandel_by_scipy(y, v, target, clip=None):
     """Paule and Mandel (1982): the t >= 0 with sum((y - target)^2 / (v + t)) = n - 1, by scipy's brentq.
     With ``clip`` (Huber 1964, Proposal 2): each square capped at clip^2 and n - 1 times E[min(Z^2, clip^2)],
     the expectation integrated numerically by scipy (not by the closed form crimestat uses)."""
-    stats = _scipy_normal()
+    stats = scipy_normal()
     from scipy.integrate import quad
     from scipy.optimize import brentq
 
@@ -431,7 +417,7 @@ def test_rate_tau2_paule_mandel_against_scipy():
 
 
 def test_capped_square_mean():
-    stats = _scipy_normal()
+    stats = scipy_normal()
     from crimestat.metrics.overdispersion import capped_square_mean
 
     # E[min(Z^2, 4)] by scipy's numerical integration; and no cap gives 1.

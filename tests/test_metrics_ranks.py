@@ -9,6 +9,7 @@ from datetime import date
 import numpy as np
 import pytest
 
+from conftest import scipy_normal
 from crimestat.metrics.ranks import rank_intervals
 
 
@@ -18,7 +19,7 @@ def test_two_units_far_apart_keep_their_places():
 
 
 def test_rank_probability_matches_the_normal_calculation():
-    from scipy import stats
+    stats = scipy_normal()
     # Two units, tau2 large (no shrinkage to speak of: B = 1 / 1.0001): unit A is first when theta_A > theta_B.
     # P = Phi((0.1 - 0) / sqrt(0.01 + 0.01)) = Phi(0.7071) = 0.760. A's 95% interval is then 1-2 (it is
     # second in 24% of draws), and an 80% interval is 1-2 too; a 40% interval (30th to 70th percentile) is 1.
