@@ -43,17 +43,26 @@ def _modules() -> dict[str, Path]:
     return found
 
 
+def _statements(body: list[ast.stmt]):
+    """Every statement in ``body`` and in the blocks inside it (functions, classes, branches, loops, handlers),
+    leaving out the body of ``if TYPE_CHECKING:`` (typing-only imports are not run, so they make no cycle).
+    Imports are statements, so the expressions in between need not be walked."""
+    for node in body:
+        yield node
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            yield from _statements(node.orelse)
+            continue
+        for field in ("body", "orelse", "finalbody"):
+            yield from _statements(getattr(node, field, None) or [])
+        for inner in (*getattr(node, "handlers", ()), *getattr(node, "cases", ())):
+            yield from _statements(inner.body)
+
+
 def _imports(module: str, path: Path, known: set[str]) -> set[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
-    skip = set()
-    for node in ast.walk(tree):  # typing-only imports are not run, so they make no cycle
-        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
-            skip.update(id(n) for child in node.body for n in ast.walk(child))
     found = set()
-    for node in ast.walk(tree):
-        if id(node) in skip:
-            continue
+    for node in _statements(tree.body):
         if isinstance(node, ast.ImportFrom):
             if node.level:
                 base = package.split(".")[: len(package.split(".")) - node.level + 1]
