@@ -10,9 +10,11 @@ from pathlib import Path
 # package again. Let the suite keep bytecode, as an installed crimestat would have it.
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 sys.dont_write_bytecode = False
+# As the command line does (crimestat/cli/__init__.py), before any test module imports numpy: one OpenBLAS
+# thread in the test workers, and in the processes they start.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import pytest  # noqa: E402
-from click.testing import CliRunner  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
 
 # No property test depends on the machine's speed: hypothesis's per-example time limit (200 ms) would fail a
@@ -20,8 +22,6 @@ from hypothesis import HealthCheck, settings  # noqa: E402
 settings.register_profile("crimestat", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("crimestat")
 
-from crimestat.cli import main  # noqa: E402
-from crimestat.dataset import DataPaths, load_dataset  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data"
@@ -32,12 +32,17 @@ BAD = DATA / "bad"
 @pytest.fixture(scope="session")
 def dataset():
     """The shipped sample data, loaded once for the whole suite."""
+    from crimestat.dataset import DataPaths, load_dataset
+
     return load_dataset(DataPaths(SAMPLE, release="ons-2019"))
 
 
 @pytest.fixture
 def run():
     """Run the CLI as a user would; returns click's Result (exit_code, stdout, stderr)."""
+    from click.testing import CliRunner
+
+    from crimestat.cli import main
 
     def invoke(*args: str, input: str | None = None):
         return CliRunner().invoke(main, [str(a) for a in args], input=input, catch_exceptions=False,
