@@ -153,3 +153,15 @@ def pytest_collection_modifyitems(items):
         if item.get_closest_marker("slow"):
             slow.add(item.path.name)
     items.sort(key=lambda item: (item.path.name not in slow, -per_file[item.path.name], item.path.name))
+
+
+def pytest_collection_finish(session):
+    """Python's cyclic garbage collector, tuned for a test process: what is alive once the tests are collected
+    (pytest, the test modules, crimestat, numpy) lives to the end, so it is left out of every collection
+    (``gc.freeze``), and the youngest generation is collected after 7,000 allocations instead of 700. A worker
+    spent 1-2 s of the run in collections that found next to nothing, a full collection (0.1 s with 200,000
+    objects) nine times; afterwards about 0.5 s. Nothing a test checks depends on when garbage is collected."""
+    import gc
+
+    gc.freeze()
+    gc.set_threshold(7000, 10, 10)
