@@ -45,6 +45,8 @@ control = socket.socket(fileno=int(sys.argv[1]))
 from crimestat.cli import main  # what `python -m crimestat` has imported at its "imported" moment
 # and what every command that reads data imports next (the library, the dataset, numpy, the renderers)
 import crimestat.dataset, crimestat.analyses.compare, crimestat.render.formats  # noqa: E401
+import gc
+gc.freeze()  # what every child inherits is left out of its collections (and its pages shared, not copied)
 
 def serve():
     wake_read, wake_write = os.pipe()
