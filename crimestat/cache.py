@@ -45,7 +45,7 @@ import numpy as np
 from .version import __version__
 from .runtime import signals
 from .errors import DataFileError
-from .runtime.kept import KeptDecoded, identity
+from .runtime.kept import Kept, identity
 from .runtime.log import collecting, remind, showing_warnings, warn
 from .files import note_input, remove_stale_temporaries
 
@@ -244,7 +244,7 @@ def _sha256(path: Path) -> str | None:
     return hashlib.sha256(data).hexdigest() if data is not None else None
 
 
-_decoded = KeptDecoded()  # entries this process has read (runtime/kept.py)
+_decoded = Kept()  # the entries this process has read and decoded (runtime/kept.py)
 
 
 def _read_entry(entry: Path) -> tuple[Any, list[str]] | None:

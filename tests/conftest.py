@@ -22,7 +22,6 @@ from hypothesis import HealthCheck, settings  # noqa: E402
 settings.register_profile("crimestat", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("crimestat")
 
-
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data"
 DATA = Path(__file__).resolve().parent / "data"

@@ -82,9 +82,8 @@ def test_a_signal_at_any_moment_gives_its_exit_code_and_one_line(tmp_path, momen
     env = {**os.environ, "CRIMESTAT_READY_AT": moment}
     # A new interpreter for the moments of start-up itself; after them, a run forked from a warm interpreter
     # (tests/warm.py) is the same program at the same moment, without the interpreter's start to pay for.
-    start = subprocess.Popen if moment in ("start", "imported") else warm.popen
-    process = start([*warm.CRIMESTAT, *command, "--output", str(out)] if start is subprocess.Popen else
-                    [*command, "--output", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env=env)
+    process = warm.popen([*command, "--output", str(out)], new_interpreter=moment in ("start", "imported"),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env=env)
     ready = process.stderr.readline()  # blocks until the program says it has reached the moment
     assert ready == f"crimestat: ready {moment}\n".encode(), ready
     process.send_signal(signum)

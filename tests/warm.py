@@ -27,9 +27,8 @@ import socket
 import subprocess
 import sys
 import tempfile
-from pathlib import Path
+from conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 CRIMESTAT = [sys.executable, "-m", "crimestat"]
 
 #: Variables an interpreter, or numpy, reads once when it starts: a run that changes one starts for real.
@@ -234,12 +233,13 @@ _FALLBACK = ("shell", "pass_fds", "preexec_fn", "executable", "start_new_session
              "group", "extra_groups", "umask")
 
 
-def popen(args, **options) -> subprocess.Popen:
+def popen(args, *, new_interpreter: bool = False, **options) -> subprocess.Popen:
     """``subprocess.Popen([python, -m, crimestat, *args], **options)``, forked by the warm process when it
-    can be (see the module's docstring), started as a new interpreter otherwise."""
+    can be (see the module's docstring), started as a new interpreter otherwise or when ``new_interpreter``
+    (a test about start-up itself)."""
     command = [*CRIMESTAT, *map(str, args)]
     env = options.get("env")
-    if (any(options.get(name) for name in _FALLBACK) or options.get("close_fds") is False
+    if (new_interpreter or any(options.get(name) for name in _FALLBACK) or options.get("close_fds") is False
             or not _the_warm_process().serves(os.environ if env is None else env)):
         return subprocess.Popen(command, **options)
     return _WarmPopen(command, **options)

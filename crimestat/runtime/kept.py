@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 
-class KeptDecoded:
+class Kept:
     """Values this process has read from files, kept: loading the same files again in one process (a
     notebook or service calling ``crimestat.load`` repeatedly, a test suite) skips reading and decoding
-    them. One is reused only while its files are the ones read (:func:`version_of`: a replaced, rewritten
+    them. One is reused only while its files are the ones read (:func:`identity`: a replaced, rewritten
     or re-permissioned file is read afresh, with all its checks). Values are shared, so nothing may change
     them (arrays are read-only). At most ``limit`` bytes are kept, the least recently used dropped first."""
 
@@ -43,7 +43,7 @@ def identity(info: os.stat_result) -> tuple[int, ...]:
     return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
 
 
-_files = KeptDecoded(16 * 1024 * 1024)
+_files = Kept(16 * 1024 * 1024)
 
 
 def kept_load(key: str, paths: tuple[str | os.PathLike, ...], load: Callable[[], Any]) -> Any:
