@@ -339,6 +339,7 @@ def check_against_crime(outcomes, counts, classification, registry, path: str) -
     known = set(classification.measures("home_office"))
     cube = outcomes.cube
     problems = []
+    places = None  # the forces and quarters both tables have, as index arrays into each (the same for every group)
     for g, group in enumerate(cube.groups):
         measure = "_".join(group.lower().split())
         if measure not in known or is_fraud(group):
@@ -347,22 +348,27 @@ def check_against_crime(outcomes, counts, classification, registry, path: str) -
         if found is None:
             continue
         crime, recorded_totals = found
-        spots = [(q, crime.quarter_index(quarter)) for q, quarter in enumerate(cube.quarters)]
-        for force in registry.territorial:
-            a, ca = cube.area_index(force.code), crime.area_index(force.code)
-            if a is None or ca is None:
-                continue
-            for q, cq in spots:
-                if cq is None or not cube.present[a, q] or not crime.present[ca, cq]:
-                    continue
-                quarter = cube.quarters[q]
-                recorded = int(recorded_totals[ca, cq])
-                total = int(cube.counts[a, q, g].sum())
-                if total > recorded:
-                    problems.append(f"{force.name}: {total:,} outcomes for {group.lower()} in "
-                                    f"{quarter_label(quarter)}, more than the {recorded:,} offences the crime "
-                                    "tables record for that force, quarter and group; expected at most one "
-                                    "outcome per offence recorded")
+        if places is None:
+            forces = [(force, a, ca) for force in registry.territorial
+                      if (a := cube.area_index(force.code)) is not None
+                      and (ca := crime.area_index(force.code)) is not None]
+            spots = [(q, cq) for q, quarter in enumerate(cube.quarters)
+                     if (cq := crime.quarter_index(quarter)) is not None]
+            if not forces or not spots:
+                return  # no force or quarter in both tables: nothing to compare
+            rows = np.ix_([a for _, a, _ in forces], [q for q, _ in spots])
+            crime_rows = np.ix_([ca for _, _, ca in forces], [cq for _, cq in spots])
+            places = forces, spots, rows, crime_rows, cube.present[rows] & crime.present[crime_rows]
+        forces, spots, rows, crime_rows, both = places
+        totals = cube.counts[:, :, g].sum(axis=-1)[rows]  # each force's outcomes in each quarter, every type
+        recorded = recorded_totals[crime_rows]
+        # Force by force in the registry's order, quarter by quarter: the order the messages are given in.
+        for i, j in zip(*np.nonzero(both & (totals > recorded))):
+            quarter = cube.quarters[spots[j][0]]
+            problems.append(f"{forces[i][0].name}: {int(totals[i, j]):,} outcomes for {group.lower()} in "
+                            f"{quarter_label(quarter)}, more than the {int(recorded[i, j]):,} offences the crime "
+                            "tables record for that force, quarter and group; expected at most one "
+                            "outcome per offence recorded")
     if problems:
         from ..errors import DataFileError, Problem
 
