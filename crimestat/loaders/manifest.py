@@ -140,6 +140,7 @@ def read_manifest(path: Path) -> Release:
         problems.append(f"'published' is '{text}'; expected a date as YYYY-MM-DD")
     files = []
     entries = document.get("files")
+    folder = None  # the release folder as it resolves, for the links among its files
     if not isinstance(entries, list) or not entries:
         problems.append("'files' is missing or empty; expected a list of {role, path, sha256}")
         entries = []
@@ -155,7 +156,8 @@ def read_manifest(path: Path) -> Release:
             problems.append(f"file {i}: path '{relative}'; expected a file name inside the release folder")
             continue
         try:  # a link inside the folder must not lead out of it (or the manifest's checksums mean nothing)
-            folder = path.parent.resolve()
+            if folder is None:
+                folder = path.parent.resolve()
             inside = (path.parent / relative).resolve().is_relative_to(folder)
         except (OSError, RuntimeError):  # a link that loops
             inside = False
