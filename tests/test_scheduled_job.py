@@ -1,4 +1,8 @@
-"""The nightly job of docs/automation.md, run as written: first night writes everything, the next night skips."""
+"""The nightly job of docs/automation.md, run as written: first night writes everything, the next night skips.
+
+The script is run by ``sh`` as a user's scheduler runs it; the ``crimestat`` it finds on its PATH runs each
+command as a process of its own forked from a warm interpreter (tests/warm.py ``command_folder``), so that its
+six runs do not each pay for starting Python. The installed command itself is run by tests/test_cli.py."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+import warm
 from conftest import ROOT
 
 pytestmark = pytest.mark.slow  # end to end: the documented job's shell script, run as written
@@ -21,8 +26,9 @@ def test_the_documented_nightly_job_runs_and_then_skips(tmp_path):
     job = tmp_path / "crimestat-nightly.sh"
     job.write_text(script)
     bin_dir = Path(sys.executable).parent
+    path = os.pathsep.join([warm.command_folder(), str(bin_dir), os.environ.get("PATH", "")])
     env = dict(os.environ, CRIMESTAT_JOB_DIR=str(tmp_path / "out"), CRIMESTAT_JOB_FORCES="warwickshire",
-               PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}", XDG_DATA_HOME=str(tmp_path / "xdg"))
+               PATH=path, XDG_DATA_HOME=str(tmp_path / "xdg"))
     first = subprocess.run(["sh", str(job)], capture_output=True, text=True, env=env, timeout=300)
     assert first.returncode == 0, first.stdout + first.stderr
     out = tmp_path / "out"

@@ -23,6 +23,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -41,6 +42,8 @@ _WARM = r'''
 import io, json, os, select, signal, socket, sys
 
 control = socket.socket(fileno=int(sys.argv[1]))
+# Runs asked for by the `crimestat` command of command_folder() (a shell script's runs) come on this socket.
+listener = socket.socket(fileno=int(sys.argv[2]))
 from crimestat.cli import main  # what `python -m crimestat` has imported at its "imported" moment
 # and what every command that reads data imports next (the library, the dataset, numpy, the renderers)
 import crimestat.dataset, crimestat.analyses.compare, crimestat.render.formats  # noqa: E401
@@ -56,7 +59,7 @@ def serve():
     runs = {}
     control.sendall(b"ready\n")
     while True:
-        ready, _, _ = select.select([control, wake_read], [], [])
+        ready, _, _ = select.select([control, listener, wake_read], [], [])
         if wake_read in ready:
             try:
                 while os.read(wake_read, 512):
@@ -77,10 +80,22 @@ def serve():
                 except OSError:
                     pass
                 answer.close()
-        if control in ready:
-            message, fds, _, _ = socket.recv_fds(control, 1 << 20, 4)
-            if not message:
+        asked = [c for c in (control, listener) if c in ready]
+        for channel in asked:
+            if channel is listener:
+                try:
+                    channel, _ = listener.accept()
+                except OSError:
+                    continue
+            message, fds, _, _ = socket.recv_fds(channel, 1 << 20, 4)
+            if channel is not control:
+                channel.close()
+            if not message and channel is control:
                 os._exit(0)  # the test worker has gone
+            if len(fds) != 4:
+                for fd in fds:
+                    os.close(fd)
+                continue
             answer = socket.socket(fileno=fds[3])
             pid = os.fork()
             if pid == 0:
@@ -89,6 +104,7 @@ def serve():
                 os.close(wake_read)
                 os.close(wake_write)
                 control.close()
+                listener.close()
                 answer.close()
                 for other in runs.values():
                     other.close()
@@ -133,11 +149,17 @@ class _Warm:
 
     def __init__(self) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.folder = tempfile.mkdtemp(prefix="crimestat-warm-")  # private (0700): its socket and command
+        self.address = os.path.join(self.folder, "runs")
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        listener.bind(self.address)
+        listener.listen(16)
         self.log = tempfile.TemporaryFile()
-        self.process = subprocess.Popen([sys.executable, "-c", _WARM, str(theirs.fileno())], cwd=ROOT,
-                                        pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL,
-                                        stdout=subprocess.DEVNULL, stderr=self.log)
+        self.process = subprocess.Popen([sys.executable, "-c", _WARM, str(theirs.fileno()), str(listener.fileno())],
+                                        cwd=ROOT, pass_fds=[theirs.fileno(), listener.fileno()],
+                                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self.log)
         theirs.close()
+        listener.close()
         self.control = ours
         self.environment = {k: v for k, v in os.environ.items() if k.startswith(_START_UP)}
         if self.control.recv(64) != b"ready\n":
@@ -151,6 +173,7 @@ class _Warm:
     def close(self) -> None:
         self.control.close()
         self.process.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
     def serves(self, env: dict[str, str]) -> bool:
         return ({k: v for k, v in env.items() if k.startswith(_START_UP)} == self.environment
@@ -227,6 +250,47 @@ class _WarmPopen(subprocess.Popen):
             finally:
                 self._waitpid_lock.release()
         return self.returncode
+
+
+# The `crimestat` of command_folder(): a small client (Python without site or environment, a few milliseconds to
+# start) that hands its arguments, working folder, environment and standard streams to the warm process, passes
+# on the signals a terminal or a shell sends it, and ends as the run ended (its exit code, or its signal).
+_COMMAND = r'''#!{python} -IS
+import json, os, signal, socket, sys
+
+START_UP = {start_up!r}
+if {{k: v for k, v in os.environ.items() if k.startswith(START_UP)}} != {environment!r}:
+    os.execv({python!r}, [{python!r}, "-m", "crimestat", *sys.argv[1:]])  # as the installed command would start
+spec = {{"argv": sys.argv[1:], "cwd": os.getcwd(), "env": dict(os.environ)}}
+answer, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as warm:
+    warm.connect({address!r})
+    socket.send_fds(warm, [json.dumps(spec).encode()], [0, 1, 2, theirs.fileno()])
+theirs.close()
+lines = answer.makefile("rb")
+pid = int(lines.readline())
+for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
+    signal.signal(number, lambda number, frame: os.kill(pid, number))
+status = int(lines.readline())
+if os.WIFSIGNALED(status):
+    signal.signal(os.WTERMSIG(status), signal.SIG_DFL)
+    os.kill(os.getpid(), os.WTERMSIG(status))
+sys.exit(os.waitstatus_to_exitcode(status))
+'''
+
+
+def command_folder() -> str:
+    """A folder holding a ``crimestat`` command that runs crimestat as a warm run (for a shell script that
+    calls ``crimestat`` by name: put the folder first on its PATH). A run whose environment changes what an
+    interpreter reads at start-up starts a new interpreter instead, as :func:`popen` does."""
+    warm = _the_warm_process()
+    command = os.path.join(warm.folder, "crimestat")
+    if not os.path.exists(command):
+        with open(command, "w", encoding="utf-8") as out:
+            out.write(_COMMAND.format(python=sys.executable, start_up=_START_UP, environment=warm.environment,
+                                      address=warm.address))
+        os.chmod(command, 0o700)
+    return warm.folder
 
 
 _FALLBACK = ("shell", "pass_fds", "preexec_fn", "executable", "start_new_session", "process_group", "user",
