@@ -47,6 +47,14 @@ listener = socket.socket(fileno=int(sys.argv[2]))
 from crimestat.cli import main  # what `python -m crimestat` has imported at its "imported" moment
 # and what every command that reads data imports next (the library, the dataset, numpy, the renderers)
 import crimestat.dataset, crimestat.analyses.compare, crimestat.render.formats  # noqa: E401
+# and what every run that reads data works out from crimestat's own files first: the digest of its source code
+# (part of every cache key) and the packaged forces registry and classification (each kept only while its
+# files are unchanged: crimestat/runtime/kept.py)
+import crimestat.cache
+crimestat.cache.code_digest()
+from crimestat.loaders.classification import load_classification
+from crimestat.loaders.forces import load_forces
+load_forces(), load_classification(known_sources=crimestat.sources.keys())
 import gc
 gc.freeze()  # what every child inherits is left out of its collections (and its pages shared, not copied)
 
