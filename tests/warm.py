@@ -43,7 +43,7 @@ import io, json, os, select, signal, socket, sys
 
 control = socket.socket(fileno=int(sys.argv[1]))
 # Runs asked for by the `crimestat` command of command_folder() (a shell script's runs) come on this socket.
-listener = socket.socket(fileno=int(sys.argv[2]))
+listener = socket.socket(fileno=int(sys.argv[2])) if sys.argv[2] != "-1" else None
 from crimestat.cli import main  # what `python -m crimestat` has imported at its "imported" moment
 # and what every command that reads data imports next (the library, the dataset, numpy, the renderers)
 import crimestat.dataset, crimestat.analyses.compare, crimestat.render.formats  # noqa: E401
@@ -67,7 +67,7 @@ def serve():
     runs = {}
     control.sendall(b"ready\n")
     while True:
-        ready, _, _ = select.select([control, listener, wake_read], [], [])
+        ready, _, _ = select.select([c for c in (control, listener, wake_read) if c is not None], [], [])
         if wake_read in ready:
             try:
                 while os.read(wake_read, 512):
@@ -88,7 +88,7 @@ def serve():
                 except OSError:
                     pass
                 answer.close()
-        asked = [c for c in (control, listener) if c in ready]
+        asked = [c for c in (control, listener) if c is not None and c in ready]
         for channel in asked:
             if channel is listener:
                 try:
@@ -112,7 +112,8 @@ def serve():
                 os.close(wake_read)
                 os.close(wake_write)
                 control.close()
-                listener.close()
+                if listener is not None:
+                    listener.close()
                 answer.close()
                 for other in runs.values():
                     other.close()
@@ -158,14 +159,20 @@ class _Warm:
     def __init__(self) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.folder = tempfile.mkdtemp(prefix="crimestat-warm-")  # private (0700): its socket and command
-        self.address = os.path.join(self.folder, "runs")
+        self.address: str | None = os.path.join(self.folder, "runs")
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        listener.bind(self.address)
-        listener.listen(16)
+        try:
+            listener.bind(self.address)  # fails where the folder's path is too long for a socket's address
+            listener.listen(16)
+        except OSError:
+            listener.close()
+            self.address = None  # command_folder()'s crimestat then starts new interpreters
+        shared = [theirs.fileno()] + ([listener.fileno()] if self.address else [])
         self.log = tempfile.TemporaryFile()
-        self.process = subprocess.Popen([sys.executable, "-c", _WARM, str(theirs.fileno()), str(listener.fileno())],
-                                        cwd=ROOT, pass_fds=[theirs.fileno(), listener.fileno()],
-                                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self.log)
+        self.process = subprocess.Popen([sys.executable, "-c", _WARM, str(theirs.fileno()),
+                                         str(listener.fileno()) if self.address else "-1"],
+                                        cwd=ROOT, pass_fds=shared, stdin=subprocess.DEVNULL,
+                                        stdout=subprocess.DEVNULL, stderr=self.log)
         theirs.close()
         listener.close()
         self.control = ours
@@ -267,12 +274,13 @@ _COMMAND = r'''#!{python} -IS
 import json, os, signal, socket, sys
 
 START_UP = {start_up!r}
-if {{k: v for k, v in os.environ.items() if k.startswith(START_UP)}} != {environment!r}:
+ADDRESS = {address!r}  # None: the warm process has no socket for this command
+if ADDRESS is None or {{k: v for k, v in os.environ.items() if k.startswith(START_UP)}} != {environment!r}:
     os.execv({python!r}, [{python!r}, "-m", "crimestat", *sys.argv[1:]])  # as the installed command would start
 spec = {{"argv": sys.argv[1:], "cwd": os.getcwd(), "env": dict(os.environ)}}
 answer, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
 with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as warm:
-    warm.connect({address!r})
+    warm.connect(ADDRESS)
     socket.send_fds(warm, [json.dumps(spec).encode()], [0, 1, 2, theirs.fileno()])
 theirs.close()
 lines = answer.makefile("rb")
