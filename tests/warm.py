@@ -279,15 +279,30 @@ if ADDRESS is None or {{k: v for k, v in os.environ.items() if k.startswith(STAR
     os.execv({python!r}, [{python!r}, "-m", "crimestat", *sys.argv[1:]])  # as the installed command would start
 spec = {{"argv": sys.argv[1:], "cwd": os.getcwd(), "env": dict(os.environ)}}
 answer, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as warm:
-    warm.connect(ADDRESS)
-    socket.send_fds(warm, [json.dumps(spec).encode()], [0, 1, 2, theirs.fileno()])
+GONE = "crimestat (tests/warm.py): the warm process has ended, so this run was not made or not finished\n"
+try:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as warm:
+        warm.connect(ADDRESS)
+        socket.send_fds(warm, [json.dumps(spec).encode()], [0, 1, 2, theirs.fileno()])
+except OSError:
+    sys.stderr.write(GONE)
+    sys.exit(70)
 theirs.close()
 lines = answer.makefile("rb")
-pid = int(lines.readline())
+
+
+def heard():
+    line = lines.readline()
+    if not line.strip():
+        sys.stderr.write(GONE)
+        sys.exit(70)
+    return int(line)
+
+
+pid = heard()
 for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
     signal.signal(number, lambda number, frame: os.kill(pid, number))
-status = int(lines.readline())
+status = heard()
 if os.WIFSIGNALED(status):
     signal.signal(os.WTERMSIG(status), signal.SIG_DFL)
     os.kill(os.getpid(), os.WTERMSIG(status))
