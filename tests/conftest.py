@@ -139,6 +139,34 @@ def warwickshire_crime(tmp_path_factory):
     return path
 
 
+_IMPORTED_AHEAD: list[bool] = []
+
+
+def pytest_collectstart(collector):
+    """Each test worker collects every test file, and on a first run (a clean checkout, as in CI) pytest
+    rewrites each file's asserts and compiles it (about 1.2 s of work a worker for the whole suite, and 0.4 s
+    more for crimestat's own modules) before writing the result beside it for later runs. Workers that started
+    together would each do all of it, file by file in the same order. So worker k of n first imports the test
+    files from the k-th n-th of the list on, wrapping round: each compiles its own share and finds the rest
+    already written by the others (about 0.6-0.9 s less before the first test, measured on two cores). The
+    files are the ones collection then imports, through the same import system and assertion rewriting; on a
+    later run nothing is compiled and this only imports the modules a little earlier."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
+    if _IMPORTED_AHEAD or not worker.startswith("gw") or count < 2:
+        return  # (called first for the tests folder itself, before any file in it)
+    _IMPORTED_AHEAD.append(True)
+    import importlib
+
+    here = Path(__file__).resolve().parent
+    files = sorted(here.glob("test_*.py"))
+    start = int(worker[2:]) * len(files) // count
+    if start == 0 or str(here) not in sys.path:
+        return  # the first worker takes them in collection's own order
+    for path in files[start:] + files[:start]:
+        importlib.import_module(path.stem)
+
+
 def pytest_collection_modifyitems(items):
     """The order in which the workers take test files (pyproject: ``--dist loadfile --no-loadscope-reorder``):
     the end-to-end files (marked ``slow``) first, then the others from the most work to the least, so that
