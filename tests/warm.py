@@ -135,11 +135,15 @@ os.environ.update(spec["env"])
 sys.path[0] = os.getcwd()  # as `python -m` puts the working folder first
 
 def stream(fd, old, write):
-    """A standard stream made as the interpreter makes it at start-up (its buffer sized for the descriptor,
-    line-buffered on a terminal and for stderr), on the run's descriptor."""
-    buffered = io.open(fd, "wb" if write else "rb", closefd=False)
-    text = io.TextIOWrapper(buffered, encoding=old.encoding, errors=old.errors, newline="\n",
-                            line_buffering=buffered.raw.isatty() or fd == 2)
+    """A standard stream made on the run's descriptor as the interpreter makes it at start-up (CPython's
+    create_stdio): a buffer sized for the descriptor, line-buffered on a terminal and for stderr; or, for
+    stdout and stderr of an interpreter started unbuffered (PYTHONUNBUFFERED or -u, which the warm process's
+    own streams show, its start-up variables being the run's), no buffer and every write passed through."""
+    unbuffered = write and old.write_through
+    binary = io.open(fd, "wb" if write else "rb", buffering=0 if unbuffered else -1, closefd=False)
+    raw = binary if unbuffered else binary.raw
+    text = io.TextIOWrapper(binary, encoding=old.encoding, errors=old.errors, newline="\n",
+                            line_buffering=not unbuffered and (raw.isatty() or fd == 2), write_through=unbuffered)
     text.mode = "w" if write else "r"
     return text
 
