@@ -24,7 +24,8 @@ settings.load_profile("crimestat")
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data"
-DATA = Path(__file__).resolve().parent / "data"
+TESTS = Path(__file__).resolve().parent
+DATA = TESTS / "data"
 BAD = DATA / "bad"
 
 
@@ -155,7 +156,7 @@ def pytest_make_collect_report(collector):
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
     count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
     if (worker.startswith("gw") and count > 1 and isinstance(collector, pytest.Dir)
-            and collector.path == Path(__file__).resolve().parent and report.result):
+            and collector.path == TESTS and report.result):
         start = int(worker[2:]) * len(report.result) // count
         report.result = report.result[start:] + report.result[:start]
     return report
